@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# devmem-kit: tracing toolkit for HMM device-private memory.
+#
+#   make            BPF programs, skeletons and tools (into build/)
+#   make test       unit tests on the host, then the guest suite on the patched kernel
+#   make demo       boot the patched kernel in a guest and run the tools on test_hmm
+#   make kernel     build (or take from the cache) the patched guest kernel
+#   make bench      benchmarks (guest and host), table in build/bench.txt
+#   make deps       install the Debian packages of scripts/packages.txt
+#   V=1             show full commands
+
+OUT      ?= build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Itools/lib -I$(OUT)/bpf
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ibpf -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
+LIBS_BPF := -lbpf -lelf -lz
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS  := $(wildcard tools/lib/*.c)
+LIB_OBJS  := $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+LIB       := $(OUT)/lib/libdevmem.a
+
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOLS     := $(patsubst tools/%.c,$(OUT)/%,$(TOOL_SRCS))
+TOOL_LIBS := $(LIB) $(LIBS_BPF) -lncursesw -ljansson -lm
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNITS     := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h
+.DELETE_ON_ERROR:
+
+all: $(OUT)/.deps $(BPF_SKELS) $(TOOLS)
+
+# Every target that needs packages depends on this stamp.
+$(OUT)/.deps: scripts/packages.txt scripts/deps.sh
+	$(Q)mkdir -p $(OUT)
+	$(Q)scripts/deps.sh
+	$(Q)touch $@
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUT)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUT)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(OUT)/%: tools/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TOOL_LIBS)
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h)
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $< -o $@ $(TOOL_LIBS) -lcmocka
+
+kernel: $(OUT)/.deps
+	$(Q)scripts/kernel.sh patched
+
+# bpf/vmlinux.h is checked in; this regenerates it from the patched kernel's BTF.
+vmlinux-h: $(OUT)/.deps
+	$(Q)scripts/gen-vmlinux-h.sh "$$(scripts/kernel.sh patched)"
+
+unit: all $(UNITS)
+	$(Q)tests/run-unit.sh $(UNITS)
+
+guest-test: all
+	$(Q)tests/run-guest-tests.sh
+
+test: all $(UNITS)
+	$(Q)tests/run-all.sh $(UNITS)
+
+demo: all
+	$(Q)tests/demo.sh
+
+bench: all
+	$(Q)tests/bench/run.sh
+
+clean:
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Guest test: run the upstream hmm-tests selftest and compare it with the
+# baseline of the unpatched kernel (tests/guest/hmm-tests.baseline): every test
+# that passed there must pass here. Known baseline failures are reported as
+# TODO, so they neither fail the run nor hide a new failure.
+#   hmm-tests.sh            check against the baseline
+#   hmm-tests.sh --record   print a new baseline (run on the vanilla kernel)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+kdir=${DEVMEM_KERNEL_DIR:?DEVMEM_KERNEL_DIR is not set; run this through tests/guest/run.sh}
+baseline=$here/hmm-tests.baseline
+out=${DEVMEM_RESULTS:-/tmp}/hmm-tests.out
+
+[ -e /dev/hmm_dmirror0 ] || { echo "hmm-tests.sh: /dev/hmm_dmirror0 is missing; load test_hmm.ko first." >&2; exit 1; }
+# hmm-tests forks one process per test; it needs a writable cwd for nothing, but
+# runs from /tmp to be safe on the read-only root.
+(cd /tmp && "$kdir/hmm-tests") >"$out" 2>&1
+# "ok 3 hmm.hmm_device_private.open_close" / "ok 5 # SKIP name" / "not ok 7 name"
+results=$(sed -n -E 's/^(ok|not ok) [0-9]+ (# SKIP )?([^ ]+).*/\1|\2|\3/p' "$out" |
+	awk -F'|' '{ s = ($1 == "not ok") ? "FAIL" : ($2 != "") ? "SKIP" : "PASS"; print s, $3 }')
+
+if [ "${1:-}" = "--record" ]; then
+	echo "$results"
+	exit 0
+fi
+
+if [ -z "$results" ]; then
+	not_ok "hmm-tests printed no results (see $out)"
+	tap_done
+	exit
+fi
+while read -r state name; do
+	base=$(awk -v n="$name" '$2 == n { print $1 }' "$baseline")
+	case $state/$base in
+	PASS/*) ok "hmm-tests $name" ;;
+	SKIP/PASS) not_ok "hmm-tests $name skipped, passed on the baseline" ;;
+	SKIP/*) skip "hmm-tests $name" "skipped on the baseline too" ;;
+	FAIL/PASS) not_ok "hmm-tests $name fails, passed on the baseline" ;;
+	FAIL/FAIL) echo "not ok $((tap_n + 1)) - hmm-tests $name # TODO fails on the unpatched kernel too"
+		tap_n=$((tap_n + 1)); tap_skip=$((tap_skip + 1)) ;;
+	FAIL/*) not_ok "hmm-tests $name fails and is not in the baseline" ;;
+	esac
+done <<<"$results"
+# A test of the baseline that no longer ran at all is a regression too.
+while read -r base name; do
+	[ "$base" = PASS ] || continue
+	grep -q " $name\$" <<<"$results" || not_ok "hmm-tests $name passed on the baseline but did not run"
+done <"$baseline"
+tap_done

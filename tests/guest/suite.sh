@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The guest suite on the patched kernel, run inside the guest by
+# tests/guest/run.sh: each test prints TAP lines and its own closing count.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+rc=0
+for t in hmm-tests.sh check-workload.sh check-tracepoints.sh; do
+	echo "# --- $t"
+	"$here/$t" || rc=1
+done
+exit $rc

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Shared shell helpers of the test scripts: TAP lines and their counts.
+
+tap_n=0
+tap_pass=0
+tap_fail=0
+tap_skip=0
+
+# ok DESCRIPTION / not_ok DESCRIPTION / skip DESCRIPTION REASON
+ok() { tap_n=$((tap_n + 1)); tap_pass=$((tap_pass + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); echo "not ok $tap_n - $*"; }
+skip() { tap_n=$((tap_n + 1)); tap_skip=$((tap_skip + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+
+# check DESCRIPTION EXPECTED ACTUAL: exact comparison, both values shown.
+check() {
+	if [ "$2" = "$3" ]; then
+		ok "$1 ($3)"
+	else
+		not_ok "$1 (expected $2, got $3)"
+	fi
+}
+
+# The closing line CI reads, and the exit status.
+tap_done() {
+	echo "$tap_pass passed, $tap_fail failed, $tap_skip skipped"
+	[ "$tap_fail" -eq 0 ]
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# `make test`: unit tests on the host, then the guest suite on the patched
+# kernel (built or taken from the cache). Every test prints a TAP line; the
+# closing line counts them all, and the exit status is non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=${OUT:-build}
+log=$out/test-logs
+rm -rf "$log"
+mkdir -p "$log"
+
+pass=0 fail=0 skipped=0
+t0=$(date +%s)
+
+# count FILE: add a TAP stream's results to the totals.
+count() {
+	local lines
+	lines=$(grep -E '^(ok|not ok) [0-9]+' "$1")
+	[ -n "$lines" ] || return 0
+	pass=$((pass + $(grep -E '^ok' <<<"$lines" | grep -cvE '# (SKIP|skip|TODO)')))
+	fail=$((fail + $(grep -E '^not ok' <<<"$lines" | grep -cvE '# (SKIP|skip|TODO)')))
+	skipped=$((skipped + $(grep -cE '# (SKIP|skip|TODO)' <<<"$lines")))
+}
+# failed DESCRIPTION: a step that could not run at all counts as one failure.
+failed() { echo "not ok - $*"; fail=$((fail + 1)); }
+section() { printf '\n=== %s\n' "$*"; }
+
+section "unit tests (host)"
+for u in "$@"; do
+	name=$(basename "$u")
+	CMOCKA_MESSAGE_OUTPUT=TAP "$u" >"$log/$name.tap" 2>&1
+	rc=$?
+	sed "s/^/[$name] /" "$log/$name.tap"
+	count "$log/$name.tap"
+	[ $rc -eq 0 ] || grep -q '^not ok' "$log/$name.tap" || failed "$name exited with status $rc"
+done
+if [ -x tests/host/run.sh ]; then
+	section "host BPF checks"
+	tests/host/run.sh >"$log/host.tap" 2>&1
+	cat "$log/host.tap"
+	count "$log/host.tap"
+fi
+
+section "guest kernel"
+if kdir=$(scripts/kernel.sh patched); then
+	echo "kernel: $kdir ($(grep -E 'kernel_version|patches' "$kdir/info" | tr '\n' ' '))"
+	section "guest suite (patched kernel)"
+	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
+		tests/guest/run.sh -k "$kdir" -o "$log/guest" -- tests/guest/suite.sh
+		rc=$?
+		count "$log/guest/output"
+		[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/guest/output" ||
+			failed "the guest run failed (status $rc); its console log is $log/guest/console.log"
+	else
+		cat "$log/guest-build.log"
+		failed "building the guest test programs failed"
+	fi
+else
+	failed "building the guest kernel failed"
+fi
+
+section "summary"
+echo "time: $(($(date +%s) - t0)) s; logs in $log"
+echo "$pass passed, $fail failed, $skipped skipped"
+[ $fail -eq 0 ]
