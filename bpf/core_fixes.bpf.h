@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel difference the BPF programs care about, in one place.
+ * Each fix is chosen by CO-RE (bpf_core_*_exists at load time), never by a
+ * kernel version number. The "___old"/"___new" structs are flavours: libbpf
+ * matches them to the kernel's struct of the name before "___".
+ */
+#ifndef DEVMEM_CORE_FIXES_BPF_H
+#define DEVMEM_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/*
+ * page->pgmap. Up to v6.14 a ZONE_DEVICE page carries its pagemap itself;
+ * v6.15 ("mm: allow compound zone device pages", Alistair Popple's fs/dax
+ * refcount series) moved the pointer to struct folio and added
+ * page_pgmap(page) == page_folio(page)->pgmap.
+ */
+struct page___old {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+struct folio___new {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct dev_pagemap *page_pgmap(const void *page)
+{
+	unsigned long head;
+
+	if (!page)
+		return NULL;
+	if (bpf_core_field_exists(struct page___old, pgmap))
+		return BPF_CORE_READ((struct page___old *)page, pgmap);
+	if (bpf_core_field_exists(struct folio___new, pgmap)) {
+		/* page_folio(): a tail page has bit 0 set in compound_head */
+		head = BPF_CORE_READ((struct page *)page, compound_head);
+		if (head & 1)
+			page = (const void *)(head - 1);
+		return BPF_CORE_READ((struct folio___new *)page, pgmap);
+	}
+	return NULL;
+}
+
+/*
+ * pfn <-> struct page on x86-64 SPARSEMEM_VMEMMAP: page = vmemmap + pfn.
+ * With CONFIG_DYNAMIC_MEMORY_LAYOUT (KASLR of the memory map, 5-level paging)
+ * the base is the variable vmemmap_base (KASLR of the memory regions, and
+ * commit eedb92abb9bb "x86/mm: Make virtual memory layout dynamic for
+ * CONFIG_X86_5LEVEL=y", v4.17); without it the base is the constant
+ * VMEMMAP_START, which user space may override through vmemmap_default.
+ * The variable is found through kallsyms (CONFIG_KALLSYMS_ALL); weak, so a
+ * kernel without it still loads.
+ */
+extern const void vmemmap_base __ksym __weak;
+const volatile __u64 vmemmap_default = 0xffffea0000000000ULL;
+static __u64 vmemmap_cached;
+
+static __always_inline __u64 vmemmap_start(void)
+{
+	__u64 base = vmemmap_cached;
+
+	if (base)
+		return base;
+	if (&vmemmap_base)
+		bpf_probe_read_kernel(&base, sizeof(base), &vmemmap_base);
+	if (!base)
+		base = vmemmap_default;
+	vmemmap_cached = base;
+	return base;
+}
+
+static __always_inline __u64 page_to_pfn(const void *page)
+{
+	return ((__u64)page - vmemmap_start()) / bpf_core_type_size(struct page);
+}
+
+static __always_inline const void *pfn_to_page(__u64 pfn)
+{
+	return (const void *)(vmemmap_start() + pfn * bpf_core_type_size(struct page));
+}
+
+/*
+ * migrate_vma.fault_page: added in v6.1 (commit 16ce101db85d "mm/memory.c:
+ * fix race when faulting a device private page"); before it a fault-driven
+ * migration cannot be told apart.
+ */
+struct migrate_vma___fault {
+	struct page *fault_page;
+} __attribute__((preserve_access_index));
+
+static __always_inline const void *migrate_fault_page(const void *migrate)
+{
+	if (!migrate || !bpf_core_field_exists(struct migrate_vma___fault, fault_page))
+		return NULL;
+	return BPF_CORE_READ((struct migrate_vma___fault *)migrate, fault_page);
+}
+
+/*
+ * Function names of the fallback, chosen by user space from the BTF
+ * (tools/lib/probe.c):
+ *  - free_zone_device_page(page) became free_zone_device_folio(folio) with
+ *    "mm: convert free_zone_device_page to free_zone_device_folio" (a folio
+ *    conversion after v6.1, present in v6.12); a folio pointer is the
+ *    pointer of its head page.
+ *  - migrate_device_pages() exists since v6.1 ("mm/migrate_device.c: add
+ *    migrate_device_range()" series); older kernels only have
+ *    migrate_vma_pages().
+ * The devmem_migrate tracepoint argument `enum devmem_migrate_dir` comes from
+ * the kernel series; kernels without it have no such enum, so the programs
+ * read it as an int.
+ */
+
+/* include/linux/mm_types.h enum vm_fault_reason bits that mean "failed" */
+#define DEVMEM_VM_FAULT_ERROR	(0x000001 /* OOM */ | 0x000002 /* SIGBUS */ | \
+				 0x000040 /* SIGSEGV */ | 0x000010 /* HWPOISON */ | \
+				 0x000020 /* HWPOISON_LARGE */ | 0x000800 /* FALLBACK */)
+#define DEVMEM_FAULT_FLAG_WRITE	0x1
+/* include/linux/migrate.h */
+#define DEVMEM_MIGRATE_PFN_VALID	(1UL << 0)
+#define DEVMEM_MIGRATE_PFN_MIGRATE	(1UL << 1)
+#define DEVMEM_MIGRATE_PFN_SHIFT	6
+#define DEVMEM_MIGRATE_VMA_SELECT_SYSTEM (1UL << 0)
+
+#endif /* DEVMEM_CORE_FIXES_BPF_H */

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * libdevmem: the common library of the devmem tools.
+ *
+ *   probe.c     what the kernel offers (BTF, tracepoints, fentry), mode choice
+ *   session.c   load and attach the BPF programs, read the maps (the only
+ *               part that talks to BPF), stream events, lost-event counts
+ *   snapshot.c  the snapshot model every view uses: plain C, no BPF
+ *   hist.c      log2 histogram maths and printing
+ *   pagemaps.c  ranges that existed before the tool started (debugfs file
+ *               of the kernel series, names from /proc/iomem)
+ *   report.c    text and JSON renderings of a snapshot
+ *   errors.c    every error a user can meet: one sentence, one exit code
+ *
+ * Tools include this header as "lib/devmem.h" (tests by a relative path),
+ * because include/devmem.h, the header shared with the BPF side, has the
+ * same file name and comes first in the include path.
+ */
+#ifndef DEVMEM_LIB_H
+#define DEVMEM_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "../../include/devmem.h"
+
+/* ---- errors and exit codes (errors.c) ---------------------------------- */
+
+enum devmem_error {
+	DEVMEM_OK = 0,
+	DEVMEM_E_USAGE,		/* bad command line */
+	DEVMEM_E_PERM,		/* not root / no CAP_BPF + CAP_PERFMON */
+	DEVMEM_E_NO_BTF,	/* /sys/kernel/btf/vmlinux missing */
+	DEVMEM_E_NO_HOOKS,	/* neither tracepoints nor fentry fallback */
+	DEVMEM_E_NO_FENTRY,	/* --fentry asked, fallback unavailable */
+	DEVMEM_E_MEMLOCK,	/* BPF map creation failed */
+	DEVMEM_E_LOAD,		/* programs rejected */
+	DEVMEM_E_ATTACH,
+	DEVMEM_E_NOMEM,
+	DEVMEM_E_CHILD,		/* the -- COMMAND could not be started */
+	DEVMEM_E_BAD_INPUT,	/* malformed or hostile input file */
+	DEVMEM_E_REFUSED,	/* EPERM although privileged: lockdown, LSM, container */
+	DEVMEM_E_COUNT,
+};
+
+/* Process exit codes, distinct per error; 1 is left for "other failure". */
+#define DEVMEM_EXIT_OK		0
+#define DEVMEM_EXIT_FAILURE	1
+#define DEVMEM_EXIT_USAGE	2
+#define DEVMEM_EXIT_PERM	3
+#define DEVMEM_EXIT_NO_BTF	4
+#define DEVMEM_EXIT_NO_HOOKS	5
+#define DEVMEM_EXIT_NO_FENTRY	6
+#define DEVMEM_EXIT_MEMLOCK	7
+#define DEVMEM_EXIT_LOAD	8
+#define DEVMEM_EXIT_ATTACH	9
+#define DEVMEM_EXIT_NOMEM	10
+#define DEVMEM_EXIT_CHILD	11
+#define DEVMEM_EXIT_BAD_INPUT	12
+#define DEVMEM_EXIT_REFUSED	13
+
+/* One sentence: what is missing and what to do. Never NULL. */
+const char *devmem_strerror(enum devmem_error err);
+int devmem_exit_code(enum devmem_error err);
+
+/* Where a load failed, for devmem_classify_load_error(). */
+struct devmem_load_failure {
+	int err;		/* negative errno from libbpf */
+	bool have_privileges;	/* devmem_have_privileges() before the load */
+	bool maps_created;	/* every map had an fd after the failed load */
+};
+enum devmem_error devmem_classify_load_error(const struct devmem_load_failure *f);
+/* true if euid 0 or CAP_SYS_ADMIN, or both CAP_BPF and CAP_PERFMON */
+bool devmem_have_privileges(void);
+
+/* ---- probing and the attachment mode (probe.c) ------------------------- */
+
+enum devmem_mode {
+	DEVMEM_MODE_NONE = 0,
+	DEVMEM_MODE_TP_BTF,	/* devmem tracepoints, BTF-typed programs */
+	DEVMEM_MODE_RAW_TP,	/* devmem tracepoints, raw tracepoint programs */
+	DEVMEM_MODE_FENTRY,	/* fentry/fexit on the core functions */
+};
+
+/* fallback target functions */
+enum devmem_fn {
+	DEVMEM_FN_MEMREMAP_PAGES = 0,
+	DEVMEM_FN_MEMUNMAP_PAGES,
+	DEVMEM_FN_FREE_FOLIO,		/* free_zone_device_folio */
+	DEVMEM_FN_FREE_PAGE,		/* free_zone_device_page (v6.1 name) */
+	DEVMEM_FN_PAGE_INIT,		/* zone_device_page_init */
+	DEVMEM_FN_MIGRATE_VMA_PAGES,
+	DEVMEM_FN_MIGRATE_DEVICE_PAGES,
+	DEVMEM_FN_MIGRATE_VMA_SETUP,
+	DEVMEM_FN_MIGRATE_VMA_FINALIZE,
+	DEVMEM_FN_COUNT,
+};
+
+struct devmem_features {
+	bool btf;			/* /sys/kernel/btf/vmlinux readable */
+	bool tracepoints;		/* devmem tracepoints exist */
+	bool tp_btf;			/* ... and a tp_btf program loads on them */
+	bool fentry;			/* fentry loads and attaches (memremap_pages) */
+	bool fentry_refused;		/* ... the kernel said EPERM (lockdown, sandbox) */
+	bool fn[DEVMEM_FN_COUNT];	/* fallback function in the kernel BTF */
+};
+
+const char *devmem_fn_name(enum devmem_fn fn);
+const char *devmem_mode_name(enum devmem_mode mode);
+/* Fill f by probing the running kernel; never by its version. */
+void devmem_probe_features(struct devmem_features *f);
+/*
+ * Pure decision from probed features: tracepoints first (tp_btf, else
+ * raw_tp), the fentry fallback second; force_fentry skips the tracepoints.
+ */
+enum devmem_error devmem_choose_mode(const struct devmem_features *f, bool force_fentry,
+				     enum devmem_mode *mode);
+
+/* ---- histograms (hist.c) ------------------------------------------------ */
+
+/*
+ * Slot i holds [2^i, 2^(i+1) - 1], slot 0 holds 0 and 1, the last slot
+ * everything from 2^(DEVMEM_HIST_SLOTS - 1) up (saturated, no upper bound).
+ */
+unsigned int devmem_hist_slot(__u64 v);
+__u64 devmem_hist_slot_low(unsigned int slot);
+__u64 devmem_hist_slot_high(unsigned int slot);	/* UINT64_MAX for the last */
+void devmem_hist_add(struct devmem_hist *h, __u64 v);
+void devmem_hist_merge(struct devmem_hist *dst, const struct devmem_hist *src);
+__u64 devmem_hist_total(const struct devmem_hist *h);	/* sum of the slots */
+
+/*
+ * Percentile p (0 < p <= 100). The rank p% of the samples falls into one
+ * slot; the value is interpolated linearly within that slot's bounds
+ * (uniform spread assumed), so it is exact to within the slot width, which
+ * low/high report. In the saturated last slot no interpolation is possible:
+ * value = low and saturated is set (read it as "at least"). Returns -1 and
+ * sets empty for a histogram without samples.
+ */
+struct devmem_percentile {
+	double value;
+	__u64 low, high;
+	bool saturated;
+	bool empty;
+};
+int devmem_hist_percentile(const struct devmem_hist *h, double p, struct devmem_percentile *out);
+/* mean from sum/count; 0 when empty */
+double devmem_hist_mean(const struct devmem_hist *h);
+/* print_log2_hist style table: "unit : count distribution" */
+void devmem_hist_print(FILE *out, const struct devmem_hist *h, const char *unit);
+const char *devmem_hist_kind_name(enum devmem_hist_kind kind);	/* e.g. fault_latency */
+const char *devmem_hist_kind_unit(enum devmem_hist_kind kind);	/* nsecs or pages */
+
+/* ---- snapshot model (snapshot.c) ----------------------------------------- */
+
+struct devmem_device {
+	__u64 owner;
+	struct devmem_counters c;
+	bool has_hist;
+	struct devmem_hist hist[DEVMEM_HIST_KINDS];
+};
+
+struct devmem_process {
+	__u32 tgid;
+	char comm[DEVMEM_COMM_LEN];
+	struct devmem_counters c;
+	bool has_hist;
+	struct devmem_hist hist[DEVMEM_HIST_KINDS];
+};
+
+#define DEVMEM_RANGE_TRACED	0x1	/* seen by the BPF programs */
+#define DEVMEM_RANGE_DISCOVERED	0x2	/* listed by the debugfs file at start */
+
+struct devmem_snap_range {
+	struct devmem_range r;		/* r.pgmap = 0 when only discovered */
+	__u64 id;			/* printed pgmap id: physical start */
+	__u64 in_use_at_start;		/* from discovery, else DEVMEM_UNKNOWN */
+	__u32 range_index;		/* index within its pagemap (discovery) */
+	__u32 sources;			/* DEVMEM_RANGE_* */
+	char name[64];			/* iomem resource name, "" if unknown */
+};
+
+struct devmem_snapshot {
+	__u64 ts_ns;			/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	__u64 interval_ns;		/* time a delta covers; 0 for a snapshot */
+	enum devmem_mode mode;
+	struct devmem_counters total;
+	struct devmem_hist hist[DEVMEM_HIST_KINDS];
+	struct devmem_device *devices;
+	size_t nr_devices;
+	struct devmem_process *procs;
+	size_t nr_procs;
+	struct devmem_snap_range *ranges;
+	size_t nr_ranges;
+	__u64 lost[DEVMEM_LOST_KINDS];	/* from the BPF side */
+	__u64 recursion_misses;		/* summed over the programs */
+	char note[256];			/* e.g. why earlier ranges are unknown */
+};
+
+extern const char *const devmem_counter_names[DEVMEM_NR_COUNTERS];
+extern const char *const devmem_lost_names[DEVMEM_LOST_KINDS];
+
+static inline __u64 *devmem_counters_u64(struct devmem_counters *c)
+{
+	return (__u64 *)c;
+}
+
+static inline const __u64 *devmem_counters_cu64(const struct devmem_counters *c)
+{
+	return (const __u64 *)c;
+}
+
+void devmem_snapshot_init(struct devmem_snapshot *s);
+void devmem_snapshot_free(struct devmem_snapshot *s);	/* and re-init */
+/* find or add; NULL only on allocation failure */
+struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, __u64 owner);
+struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid);
+/* find by pgmap pointer, else by physical start; add if missing */
+struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 pgmap,
+						__u64 start);
+int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
+
+/*
+ * Summing per-CPU map values: a per-CPU lookup returns ncpus values, each
+ * padded to a multiple of 8 bytes (the stride).
+ */
+size_t devmem_percpu_stride(size_t value_size);
+void devmem_sum_counters(struct devmem_counters *dst, const void *percpu, int ncpus);
+void devmem_sum_hist(struct devmem_hist *dst, const void *percpu, int ncpus);
+/* counters summed, comm taken from the first CPU that has one */
+void devmem_sum_proc(struct devmem_process *dst, const void *percpu, int ncpus);
+void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus);
+void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src);
+
+/*
+ * out = cur - prev (counters, histograms, losses), matched by device owner
+ * and tgid; ranges and notes are those of cur; interval_ns = time between
+ * them. A value that went down (a map entry was deleted and re-created) is
+ * taken as restarted: the delta is the current value.
+ */
+int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snapshot *cur,
+			  const struct devmem_snapshot *prev);
+/* losses (not the unmatched counters) + recursion misses */
+__u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s);
+/* sort devices by owner, processes by tgid, ranges by physical start */
+void devmem_snapshot_sort(struct devmem_snapshot *s);
+
+/* ---- ranges present before the tool started (pagemaps.c) ---------------- */
+
+#define DEVMEM_PAGEMAPS_PATH "/sys/kernel/debug/devmem/pagemaps"
+
+struct devmem_pagemap_line {
+	__u64 pgmap_id;
+	__u32 range;
+	__u64 start, end;
+	__u64 nr_pages;
+	__u32 nid;			/* ~0U if absent */
+	__u32 type;			/* DEVMEM_TYPE_* */
+	__u64 in_use;			/* DEVMEM_UNKNOWN if absent */
+	char name[64];			/* "" for "-" */
+};
+
+/* 0, or -EINVAL for a malformed line (out is then undefined) */
+int devmem_pagemaps_parse_line(const char *line, struct devmem_pagemap_line *out);
+/* add every good line to s; returns the number of bad lines skipped, or -errno */
+int devmem_pagemaps_parse(FILE *f, struct devmem_snapshot *s);
+/* name of the /proc/iomem resource exactly covering [start, end], or NULL */
+const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, size_t len);
+/*
+ * Read the debugfs file (path NULL: the default) into s. When the file is
+ * missing, s->note says why (debugfs not mounted, or a kernel without the
+ * series) and that earlier ranges are unknown. Returns 0 or -errno.
+ */
+int devmem_discover_ranges(const char *path, struct devmem_snapshot *s);
+/* fill empty range names from /proc/iomem (path NULL: /proc/iomem) */
+void devmem_name_ranges(const char *iomem_path, struct devmem_snapshot *s);
+
+/* ---- the BPF session (session.c) ------------------------------------------ */
+
+typedef int (*devmem_event_fn)(void *ctx, const struct devmem_event *e);
+
+struct devmem_opts {
+	__u32 tgid;			/* only this process (0: all) */
+	__u64 owner;			/* only this pgmap->owner (0: all) */
+	bool force_fentry;		/* --fentry */
+	enum devmem_mode force_mode;	/* NONE: probe; tests/benchmarks set one */
+	bool no_attach;			/* load only (host tests) */
+	bool hist_per_device;
+	bool hist_per_process;
+	bool verbose;			/* libbpf debug output on stderr */
+	__u32 stream_mask;		/* DEVMEM_EV_* bits to stream; 0: none */
+	devmem_event_fn on_event;
+	void *ctx;
+	size_t ringbuf_bytes;		/* 0: default (1 MiB) */
+};
+
+struct devmem_session;
+
+/* probe, check privileges, open, load, attach, discover earlier ranges */
+enum devmem_error devmem_session_open(const struct devmem_opts *opts,
+				      struct devmem_session **out);
+enum devmem_mode devmem_session_mode(const struct devmem_session *s);
+/* deliver streamed events (if any) or just wait; returns events or -errno */
+int devmem_session_poll(struct devmem_session *s, int timeout_ms);
+/* read every map into s (which is reset first); 0 or -errno */
+int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *snap);
+void devmem_session_close(struct devmem_session *s);
+/* for tests and benchmarks: the skeleton (struct devmem_bpf *) */
+void *devmem_session_skel(struct devmem_session *s);
+
+/* ---- renderings (report.c) ----------------------------------------------- */
+
+#define DEVMEM_REPORT_HISTS	0x1	/* print the histogram tables too */
+
+void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int flags);
+/* JSON document (jansson); 0 or -errno */
+int devmem_report_json(FILE *out, const struct devmem_snapshot *s);
+
+#endif /* DEVMEM_LIB_H */

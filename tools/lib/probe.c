@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* What the running kernel offers: probed, never guessed from its version. */
+#include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "devmem.h"
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+static const char *const fn_names[DEVMEM_FN_COUNT] = {
+	[DEVMEM_FN_MEMREMAP_PAGES] = "memremap_pages",
+	[DEVMEM_FN_MEMUNMAP_PAGES] = "memunmap_pages",
+	[DEVMEM_FN_FREE_FOLIO] = "free_zone_device_folio",
+	[DEVMEM_FN_FREE_PAGE] = "free_zone_device_page",
+	[DEVMEM_FN_PAGE_INIT] = "zone_device_page_init",
+	[DEVMEM_FN_MIGRATE_VMA_PAGES] = "migrate_vma_pages",
+	[DEVMEM_FN_MIGRATE_DEVICE_PAGES] = "migrate_device_pages",
+	[DEVMEM_FN_MIGRATE_VMA_SETUP] = "migrate_vma_setup",
+	[DEVMEM_FN_MIGRATE_VMA_FINALIZE] = "migrate_vma_finalize",
+};
+
+const char *devmem_fn_name(enum devmem_fn fn)
+{
+	return (unsigned int)fn < DEVMEM_FN_COUNT ? fn_names[fn] : "?";
+}
+
+const char *devmem_mode_name(enum devmem_mode mode)
+{
+	switch (mode) {
+	case DEVMEM_MODE_TP_BTF: return "tracepoints";
+	case DEVMEM_MODE_RAW_TP: return "raw_tracepoints";
+	case DEVMEM_MODE_FENTRY: return "fentry";
+	default: return "none";
+	}
+}
+
+/* Load (and, for fentry, attach) "return 0" against a BTF id: 0 or -errno. */
+static int tracing_prog_works(int btf_id, enum bpf_attach_type type, bool attach)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		.expected_attach_type = type,
+		.attach_btf_id = btf_id,
+	);
+	int fd, link, err = 0;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return fd;
+	if (attach) {
+		link = bpf_link_create(fd, 0, type, NULL);
+		if (link < 0)
+			err = link;
+		else
+			close(link);
+	}
+	close(fd);
+	return err;
+}
+
+static bool tracefs_has_devmem(void)
+{
+	return access("/sys/kernel/tracing/events/devmem", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events/devmem", F_OK) == 0;
+}
+
+void devmem_probe_features(struct devmem_features *f)
+{
+	struct btf *btf;
+	int id, i;
+
+	*f = (struct devmem_features){};
+	f->btf = access(VMLINUX_BTF, R_OK) == 0;
+	btf = f->btf ? btf__load_vmlinux_btf() : NULL;
+	if (!btf || libbpf_get_error(btf)) {
+		f->btf = false;
+		f->tracepoints = tracefs_has_devmem();
+		return;
+	}
+	id = btf__find_by_name_kind(btf, "btf_trace_devmem_fault", BTF_KIND_TYPEDEF);
+	f->tracepoints = id > 0 || tracefs_has_devmem();
+	if (id > 0)
+		f->tp_btf = !tracing_prog_works(id, BPF_TRACE_RAW_TP, false);
+	for (i = 0; i < DEVMEM_FN_COUNT; i++)
+		f->fn[i] = btf__find_by_name_kind(btf, fn_names[i], BTF_KIND_FUNC) > 0;
+	id = btf__find_by_name_kind(btf, "memremap_pages", BTF_KIND_FUNC);
+	if (id > 0) {
+		int err = tracing_prog_works(id, BPF_TRACE_FENTRY, true);
+
+		f->fentry = !err;
+		f->fentry_refused = err == -EPERM;
+	}
+	btf__free(btf);
+}
+
+enum devmem_error devmem_choose_mode(const struct devmem_features *f, bool force_fentry,
+				     enum devmem_mode *mode)
+{
+	*mode = DEVMEM_MODE_NONE;
+	if (!f->btf)
+		return DEVMEM_E_NO_BTF;	/* CO-RE needs it in every mode */
+	if (force_fentry) {
+		if (!f->fentry)
+			return f->fentry_refused ? DEVMEM_E_REFUSED : DEVMEM_E_NO_FENTRY;
+		*mode = DEVMEM_MODE_FENTRY;
+		return DEVMEM_OK;
+	}
+	if (f->tracepoints) {
+		*mode = f->tp_btf ? DEVMEM_MODE_TP_BTF : DEVMEM_MODE_RAW_TP;
+		return DEVMEM_OK;
+	}
+	if (f->fentry) {
+		*mode = DEVMEM_MODE_FENTRY;
+		return DEVMEM_OK;
+	}
+	/* the functions are there but the kernel refuses tracing programs */
+	if (f->fentry_refused)
+		return DEVMEM_E_REFUSED;
+	return DEVMEM_E_NO_HOOKS;
+}

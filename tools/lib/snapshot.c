@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* The snapshot model: plain C, no BPF; live and recorded data alike. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "devmem.h"
+
+_Static_assert(sizeof(struct devmem_counters) == DEVMEM_NR_COUNTERS * sizeof(__u64),
+	       "struct devmem_counters must be __u64 fields only");
+
+const char *const devmem_counter_names[DEVMEM_NR_COUNTERS] = {
+	"faults", "fault_errors", "faults_wasted", "pages_to_device", "pages_to_ram",
+	"migrate_calls_to_device", "migrate_calls_to_ram", "fault_migrations",
+	"fault_pages", "pages_collected", "allocs", "frees", "adds", "removes",
+	"refs_waited",
+};
+
+const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
+	[DEVMEM_LOST_RINGBUF] = "ringbuf_full",
+	[DEVMEM_LOST_RANGES_FULL] = "ranges_map_full",
+	[DEVMEM_LOST_DEVICES_FULL] = "devices_map_full",
+	[DEVMEM_LOST_PROCS_FULL] = "processes_map_full",
+	[DEVMEM_LOST_HISTS_FULL] = "histograms_map_full",
+	[DEVMEM_LOST_ALLOC_TS_FULL] = "page_alloc_map_full",
+	[DEVMEM_LOST_FAULT_TS_FULL] = "fault_start_map_full",
+	[DEVMEM_LOST_MIGRATE_TRUNC] = "migrate_window_truncated",
+	[DEVMEM_UNMATCHED_FREE] = "free_of_page_allocated_before_start",
+	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
+	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
+};
+
+void devmem_snapshot_init(struct devmem_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void devmem_snapshot_free(struct devmem_snapshot *s)
+{
+	free(s->devices);
+	free(s->procs);
+	free(s->ranges);
+	devmem_snapshot_init(s);
+}
+
+/*
+ * Make room for element n. Capacity is implicit: 0 for an empty array, else
+ * max(8, the smallest power of two >= n), so only a full array reallocates.
+ */
+static void *grow(void *arr, size_t n, size_t elem)
+{
+	if (n && (n < 8 || (n & (n - 1))))
+		return arr;
+	return realloc(arr, (n ? n * 2 : 8) * elem);
+}
+
+struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, __u64 owner)
+{
+	struct devmem_device *d;
+
+	for (size_t i = 0; i < s->nr_devices; i++)
+		if (s->devices[i].owner == owner)
+			return &s->devices[i];
+	d = grow(s->devices, s->nr_devices, sizeof(*d));
+	if (!d)
+		return NULL;
+	s->devices = d;
+	d = &s->devices[s->nr_devices++];
+	memset(d, 0, sizeof(*d));
+	d->owner = owner;
+	return d;
+}
+
+struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid)
+{
+	struct devmem_process *p;
+
+	for (size_t i = 0; i < s->nr_procs; i++)
+		if (s->procs[i].tgid == tgid)
+			return &s->procs[i];
+	p = grow(s->procs, s->nr_procs, sizeof(*p));
+	if (!p)
+		return NULL;
+	s->procs = p;
+	p = &s->procs[s->nr_procs++];
+	memset(p, 0, sizeof(*p));
+	p->tgid = tgid;
+	return p;
+}
+
+struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 pgmap,
+						__u64 start)
+{
+	struct devmem_snap_range *r;
+	size_t i;
+
+	if (pgmap)
+		for (i = 0; i < s->nr_ranges; i++)
+			if (s->ranges[i].r.pgmap == pgmap)
+				return &s->ranges[i];
+	for (i = 0; i < s->nr_ranges; i++) {
+		r = &s->ranges[i];
+		/* a discovered range (no pointer yet) matches a traced one by start */
+		if (r->r.start == start && (!r->r.pgmap || !pgmap)) {
+			if (pgmap)
+				r->r.pgmap = pgmap;
+			return r;
+		}
+	}
+	r = grow(s->ranges, s->nr_ranges, sizeof(*r));
+	if (!r)
+		return NULL;
+	s->ranges = r;
+	r = &s->ranges[s->nr_ranges++];
+	memset(r, 0, sizeof(*r));
+	r->r.pgmap = pgmap;
+	r->r.start = start;
+	r->r.nid = ~0U;
+	r->r.in_use_at_remove = DEVMEM_UNKNOWN;
+	r->id = start;
+	r->in_use_at_start = DEVMEM_UNKNOWN;
+	return r;
+}
+
+static int dup_array(void **dst, const void *src, size_t n, size_t elem)
+{
+	*dst = NULL;
+	if (!n)
+		return 0;
+	/* allocate the capacity grow() would have, so appending keeps working */
+	size_t cap = 8;
+
+	while (cap < n)
+		cap *= 2;
+	*dst = malloc(cap * elem);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * elem);
+	return 0;
+}
+
+int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
+{
+	struct devmem_snapshot t = *src;
+
+	if (dup_array((void **)&t.devices, src->devices, src->nr_devices, sizeof(*t.devices)) ||
+	    dup_array((void **)&t.procs, src->procs, src->nr_procs, sizeof(*t.procs)) ||
+	    dup_array((void **)&t.ranges, src->ranges, src->nr_ranges, sizeof(*t.ranges))) {
+		if (t.devices != src->devices)
+			free(t.devices);
+		if (t.procs != src->procs)
+			free(t.procs);
+		return -ENOMEM;
+	}
+	*dst = t;
+	return 0;
+}
+
+size_t devmem_percpu_stride(size_t value_size)
+{
+	return (value_size + 7) & ~(size_t)7;
+}
+
+static void sum_u64_array(__u64 *dst, size_t n, const void *percpu, size_t value_size,
+			  size_t offset, int ncpus)
+{
+	size_t stride = devmem_percpu_stride(value_size);
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		const __u64 *v = (const __u64 *)((const char *)percpu + cpu * stride + offset);
+
+		for (size_t i = 0; i < n; i++)
+			dst[i] += v[i];
+	}
+}
+
+void devmem_sum_counters(struct devmem_counters *dst, const void *percpu, int ncpus)
+{
+	memset(dst, 0, sizeof(*dst));
+	sum_u64_array(devmem_counters_u64(dst), DEVMEM_NR_COUNTERS, percpu,
+		      sizeof(struct devmem_counters), 0, ncpus);
+}
+
+void devmem_sum_hist(struct devmem_hist *dst, const void *percpu, int ncpus)
+{
+	memset(dst, 0, sizeof(*dst));
+	sum_u64_array((__u64 *)dst, sizeof(*dst) / sizeof(__u64), percpu,
+		      sizeof(struct devmem_hist), 0, ncpus);
+}
+
+void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus)
+{
+	*dst = 0;
+	sum_u64_array(dst, 1, percpu, sizeof(__u64), 0, ncpus);
+}
+
+void devmem_sum_proc(struct devmem_process *dst, const void *percpu, int ncpus)
+{
+	size_t stride = devmem_percpu_stride(sizeof(struct devmem_proc_value));
+
+	memset(&dst->c, 0, sizeof(dst->c));
+	memset(dst->comm, 0, sizeof(dst->comm));
+	sum_u64_array(devmem_counters_u64(&dst->c), DEVMEM_NR_COUNTERS, percpu,
+		      sizeof(struct devmem_proc_value),
+		      offsetof(struct devmem_proc_value, c), ncpus);
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		const struct devmem_proc_value *v =
+			(const void *)((const char *)percpu + cpu * stride);
+
+		if (v->comm[0]) {
+			memcpy(dst->comm, v->comm, sizeof(dst->comm) - 1);
+			break;
+		}
+	}
+}
+
+void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src)
+{
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		devmem_counters_u64(dst)[i] += devmem_counters_cu64(src)[i];
+}
+
+static __u64 sub(__u64 cur, __u64 prev)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+static void counters_delta(struct devmem_counters *out, const struct devmem_counters *cur,
+			   const struct devmem_counters *prev)
+{
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		devmem_counters_u64(out)[i] = prev ? sub(devmem_counters_cu64(cur)[i],
+							 devmem_counters_cu64(prev)[i])
+						   : devmem_counters_cu64(cur)[i];
+}
+
+static void hist_delta(struct devmem_hist *out, const struct devmem_hist *cur,
+		       const struct devmem_hist *prev)
+{
+	/* a histogram restarts as a whole, so decide once for all slots */
+	bool restarted = prev && (cur->count < prev->count);
+
+	for (unsigned int i = 0; i < DEVMEM_HIST_SLOTS; i++)
+		if (prev && cur->slots[i] < prev->slots[i])
+			restarted = true;
+	if (!prev || restarted) {
+		*out = *cur;
+		return;
+	}
+	for (unsigned int i = 0; i < DEVMEM_HIST_SLOTS; i++)
+		out->slots[i] = cur->slots[i] - prev->slots[i];
+	out->count = cur->count - prev->count;
+	out->sum = sub(cur->sum, prev->sum);
+}
+
+static void hists_delta(struct devmem_hist *out, const struct devmem_hist *cur,
+			const struct devmem_hist *prev)
+{
+	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
+		hist_delta(&out[k], &cur[k], prev ? &prev[k] : NULL);
+}
+
+int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snapshot *cur,
+			  const struct devmem_snapshot *prev)
+{
+	int err;
+	size_t i, j;
+
+	err = devmem_snapshot_copy(out, cur);
+	if (err)
+		return err;
+	out->interval_ns = cur->ts_ns > prev->ts_ns ? cur->ts_ns - prev->ts_ns : 0;
+	counters_delta(&out->total, &cur->total, &prev->total);
+	hists_delta(out->hist, cur->hist, prev->hist);
+	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
+		out->lost[i] = sub(cur->lost[i], prev->lost[i]);
+	out->recursion_misses = sub(cur->recursion_misses, prev->recursion_misses);
+
+	for (i = 0; i < out->nr_devices; i++) {
+		const struct devmem_device *p = NULL;
+
+		for (j = 0; j < prev->nr_devices; j++)
+			if (prev->devices[j].owner == cur->devices[i].owner)
+				p = &prev->devices[j];
+		counters_delta(&out->devices[i].c, &cur->devices[i].c, p ? &p->c : NULL);
+		hists_delta(out->devices[i].hist, cur->devices[i].hist,
+			    p && p->has_hist ? p->hist : NULL);
+	}
+	for (i = 0; i < out->nr_procs; i++) {
+		const struct devmem_process *p = NULL;
+
+		for (j = 0; j < prev->nr_procs; j++)
+			if (prev->procs[j].tgid == cur->procs[i].tgid)
+				p = &prev->procs[j];
+		counters_delta(&out->procs[i].c, &cur->procs[i].c, p ? &p->c : NULL);
+		hists_delta(out->procs[i].hist, cur->procs[i].hist,
+			    p && p->has_hist ? p->hist : NULL);
+	}
+	return 0;
+}
+
+__u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s)
+{
+	__u64 t = s->recursion_misses;
+
+	for (int i = 0; i < DEVMEM_LOST_NR_LOSSES; i++)
+		t += s->lost[i];
+	return t;
+}
+
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;	/* never a truncated difference */
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+	return cmp_u64(((const struct devmem_device *)a)->owner,
+		       ((const struct devmem_device *)b)->owner);
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	return cmp_u64(((const struct devmem_process *)a)->tgid,
+		       ((const struct devmem_process *)b)->tgid);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct devmem_snap_range *x = a, *y = b;
+
+	return cmp_u64(x->r.start, y->r.start) ?: cmp_u64(x->range_index, y->range_index);
+}
+
+void devmem_snapshot_sort(struct devmem_snapshot *s)
+{
+	if (s->nr_devices)
+		qsort(s->devices, s->nr_devices, sizeof(*s->devices), cmp_device);
+	if (s->nr_procs)
+		qsort(s->procs, s->nr_procs, sizeof(*s->procs), cmp_process);
+	if (s->nr_ranges)
+		qsort(s->ranges, s->nr_ranges, sizeof(*s->ranges), cmp_range);
+}
