@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Write a recording with known content for the devmemtop tests: FRAMES
+ * frames, INTERVAL_MS apart, each adding the same amounts per process:
+ *
+ *   pid   comm              device  faults todev toram allocs frees
+ *   1001  alpha             gpu0      10    100    10    100     5
+ *   1002  bravo             gpu0      30     20    30     20    50
+ *   1003  charlie           gpu1      20     50    20     50     1
+ *   1004  "evil\e[31m"      gpu1       1      1     1      1     1
+ *
+ * gpu0 (owner 0xffff888000001000) has one range discovered at the start with
+ * 7 pages in use; gpu1 (owner 0xffff888000002000) one range added while
+ * traced. One more range, of an unknown device, was discovered at the start.
+ *
+ *   make-recording FILE [FRAMES [INTERVAL_MS]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../../tools/lib/devmem.h"
+#include "../../tools/lib/record.h"
+
+#define GPU0 0xffff888000001000ULL
+#define GPU1 0xffff888000002000ULL
+
+struct proc_step {
+	__u32 pid;
+	const char *comm;
+	__u64 owner;
+	__u64 faults, todev, toram, allocs, frees;
+	__u64 latency_ns;	/* every fault of the frame takes this long */
+};
+
+static const struct proc_step steps[] = {
+	{ 1001, "alpha", GPU0, 10, 100, 10, 100, 5, 3000 },
+	{ 1002, "bravo", GPU0, 30, 20, 30, 20, 50, 70000 },
+	{ 1003, "charlie", GPU1, 20, 50, 20, 50, 1, 900000 },
+	{ 1004, "evil\x1b[31m", GPU1, 1, 1, 1, 1, 1, 1000 },
+};
+
+static void add(struct devmem_counters *c, const struct proc_step *p, __u64 k)
+{
+	c->faults += p->faults * k;
+	c->pages_to_device += p->todev * k;
+	c->pages_to_ram += p->toram * k;
+	c->fault_pages += p->toram * k;
+	c->fault_migrations += p->toram * k;
+	c->migrate_calls_to_ram += p->toram * k;
+	c->migrate_calls_to_device += k;
+	c->allocs += p->allocs * k;
+	c->frees += p->frees * k;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long frames = argc > 2 ? strtoul(argv[2], NULL, 10) : 5;
+	unsigned long interval_ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
+	struct devmem_record_opts ro = { .host = "testhost" };
+	struct devmem_recorder *rec;
+	struct timespec now;
+	char err[512];
+	__u64 t0;
+
+	if (argc < 2 || !frames) {
+		fprintf(stderr, "usage: make-recording FILE [FRAMES [INTERVAL_MS]]\n");
+		return 2;
+	}
+	if (devmem_recorder_open(argv[1], &ro, &rec, err, sizeof(err))) {
+		fprintf(stderr, "make-recording: %s\n", err);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t0 = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	for (unsigned long f = 1; f <= frames; f++) {
+		struct devmem_snapshot s;
+		struct devmem_snap_range *r;
+
+		devmem_snapshot_init(&s);
+		s.ts_ns = t0 + f * interval_ms * 1000000ULL;
+		s.mode = DEVMEM_MODE_TP_BTF;
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			const struct proc_step *p = &steps[i];
+			struct devmem_process *pr = devmem_snapshot_process(&s, p->pid);
+			struct devmem_device *d = devmem_snapshot_device(&s, p->owner);
+
+			if (!pr || !d)
+				return 1;
+			snprintf(pr->comm, sizeof(pr->comm), "%s", p->comm);
+			add(&pr->c, p, f);
+			add(&d->c, p, f);
+			add(&s.total, p, f);
+			pr->has_hist = true;
+			for (__u64 n = 0; n < p->faults * f; n++) {
+				devmem_hist_add(&pr->hist[DEVMEM_HIST_FAULT_LATENCY], p->latency_ns);
+				devmem_hist_add(&s.hist[DEVMEM_HIST_FAULT_LATENCY], p->latency_ns);
+			}
+		}
+		r = devmem_snapshot_range(&s, 0x1000, 0x100000000ULL);
+		r->r.end = 0x10fffffffULL;
+		r->r.nr_pages = 65536;
+		r->r.owner = GPU0;
+		r->r.type = DEVMEM_TYPE_PRIVATE;
+		r->in_use_at_start = 7;
+		r->sources = DEVMEM_RANGE_TRACED | DEVMEM_RANGE_DISCOVERED;
+		snprintf(r->name, sizeof(r->name), "gpu0 private");
+		r = devmem_snapshot_range(&s, 0x2000, 0x200000000ULL);
+		r->r.end = 0x21fffffffULL;
+		r->r.nr_pages = 131072;
+		r->r.owner = GPU1;
+		r->r.type = DEVMEM_TYPE_PRIVATE;
+		r->r.added_ns = t0 + 1;
+		r->sources = DEVMEM_RANGE_TRACED;
+		snprintf(r->name, sizeof(r->name), "gpu1-private");
+		r = devmem_snapshot_range(&s, 0, 0x300000000ULL);
+		r->r.end = 0x303ffffffULL;
+		r->r.nr_pages = 16384;
+		r->in_use_at_start = 3;
+		r->sources = DEVMEM_RANGE_DISCOVERED;
+		snprintf(r->name, sizeof(r->name), "older");
+		devmem_snapshot_sort(&s);
+		if (devmem_recorder_write(rec, &s, err, sizeof(err))) {
+			fprintf(stderr, "make-recording: %s\n", err);
+			return 1;
+		}
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	return 0;
+}

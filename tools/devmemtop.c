@@ -1,0 +1,879 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * devmemtop: who is faulting device memory back to RAM right now, how much
+ * migrates each way, which device is full. A full-screen view refreshed every
+ * interval, plain-text or JSON frames in batch mode, live from the BPF
+ * programs or replayed from a recording of devmemhist.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curses.h>
+
+#include "lib/devmem.h"
+#include "lib/record.h"
+#include "lib/top_view.h"
+
+static const char *prog = "devmemtop";
+
+static const char usage_text[] =
+"Usage: devmemtop [OPTIONS] [DELAY [COUNT]]\n"
+"\n"
+"Show device-private memory activity (HMM) per process or per device, like top.\n"
+"\n"
+"  -d, --delay SECS      refresh interval (default 1; replay: every recorded frame)\n"
+"  -n, --iterations N    stop after N frames\n"
+"  -p, --pid PID         only this process\n"
+"  -D, --device DEV      only this device: owner or range start (hex), or name\n"
+"  -r, --rows N          at most N rows per table\n"
+"  -s, --sort KEY        sort key: pid faults todev toram frees p50 p99 comm\n"
+"                        (processes); range size inuse faults migr frees name\n"
+"                        (devices); figures sort descending, names ascending\n"
+"  -b, --batch           plain-text frames (also when stdout is not a terminal)\n"
+"  -j, --json            JSON frames, one object per line (implies -b)\n"
+"  -R, --replay FILE     replay a recording of devmemhist record instead of live data\n"
+"  -F, --fast            replay as fast as possible, not at the recorded pace\n"
+"      --view VIEW       processes or devices (batch: only that table)\n"
+"      --fentry          use the fentry fallback even where tracepoints exist\n"
+"  -v, --verbose         libbpf messages, and start-up timing at exit, on stderr\n"
+"  -h, --help            this help\n"
+"\n"
+"Keys: v view  < > or s sort column  r reverse  p or space pause  q quit  h help\n"
+"\n"
+"Examples:\n"
+"  devmemtop                       live view, 1 s refresh\n"
+"  devmemtop -s toram              processes pulling most pages back to RAM first\n"
+"  devmemtop -b -d 5 -n 12 > log   one minute of plain-text frames\n"
+"  devmemtop -j -d 1 | jq .totals  JSON frames for scripts\n"
+"  devmemtop -R run.rec            replay a recording at its own pace\n"
+"  devmemtop -R run.rec -b -F      all of a recording as text, at once\n"
+"\n"
+"See docs/devmemtop.md for the columns and the overhead.\n";
+
+struct top_opts {
+	double delay;
+	bool delay_set;
+	unsigned long iterations;	/* 0: no limit */
+	__u32 pid;
+	const char *device;
+	int rows;			/* -1: all that fit */
+	bool batch, json, fast, verbose, fentry;
+	const char *replay;
+	bool view_set;
+	enum top_view view;
+	struct top_sort sort;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static __u64 real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see %s --help.\n", prog);
+	exit(DEVMEM_EXIT_USAGE);
+}
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void parse_delay(struct top_opts *o, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0.05) || v > 86400)
+		usage_error("the delay wants seconds from 0.05 to 86400, not '%s'", s);
+	o->delay = v;
+	o->delay_set = true;
+}
+
+static void parse_iterations(struct top_opts *o, const char *s)
+{
+	unsigned long v;
+
+	if (!parse_ulong(s, 1UL << 31, &v) || !v)
+		usage_error("the frame count wants a number from 1, not '%s'", s);
+	o->iterations = v;
+}
+
+static void parse_sort(struct top_opts *o, const char *s)
+{
+	int p = top_key_parse(TOP_VIEW_PROCESSES, s), d = top_key_parse(TOP_VIEW_DEVICES, s);
+
+	if (p < 0 && d < 0)
+		usage_error("unknown sort key '%s'; use one of pid faults todev toram frees p50 p99 comm range size inuse migr name",
+			    s);
+	if (p >= 0)
+		o->sort.key[TOP_VIEW_PROCESSES] = p;
+	if (d >= 0)
+		o->sort.key[TOP_VIEW_DEVICES] = d;
+	/* a key of one view only: start in that view */
+	if (!o->view_set && (p < 0 || d < 0))
+		o->view = p >= 0 ? TOP_VIEW_PROCESSES : TOP_VIEW_DEVICES;
+}
+
+static void parse_args(int argc, char **argv, struct top_opts *o)
+{
+	enum { OPT_VIEW = 256, OPT_FENTRY };
+	static const struct option longopts[] = {
+		{ "delay", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "rows", required_argument, NULL, 'r' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "replay", required_argument, NULL, 'R' },
+		{ "fast", no_argument, NULL, 'F' },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "fentry", no_argument, NULL, OPT_FENTRY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sort = NULL;
+	unsigned long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->delay = 1.0;
+	o->rows = -1;
+	top_sort_init(&o->sort);
+	while ((c = getopt_long(argc, argv, "d:n:p:D:r:s:bjR:Fvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			parse_delay(o, optarg);
+			break;
+		case 'n':
+			parse_iterations(o, optarg);
+			break;
+		case 'p':
+			if (!parse_ulong(optarg, 0x7fffffff, &v) || !v)
+				usage_error("-p wants a process ID, not '%s'", optarg);
+			o->pid = (__u32)v;
+			break;
+		case 'D':
+			if (!*optarg)
+				usage_error("-D wants a device owner, range start or name%s", "");
+			o->device = optarg;
+			break;
+		case 'r':
+			if (!parse_ulong(optarg, 100000, &v) || !v)
+				usage_error("-r wants a number of rows from 1 (to replay a recording, use -R FILE), not '%s'",
+					    optarg);
+			o->rows = (int)v;
+			break;
+		case 's':
+			sort = optarg;
+			break;
+		case 'b':
+			o->batch = true;
+			break;
+		case 'j':
+			o->json = o->batch = true;
+			break;
+		case 'R':
+			o->replay = optarg;
+			break;
+		case 'F':
+			o->fast = true;
+			break;
+		case OPT_VIEW:
+			if (!strcmp(optarg, "processes") || !strcmp(optarg, "procs"))
+				o->view = TOP_VIEW_PROCESSES;
+			else if (!strcmp(optarg, "devices"))
+				o->view = TOP_VIEW_DEVICES;
+			else
+				usage_error("--view wants processes or devices, not '%s'", optarg);
+			o->view_set = true;
+			break;
+		case OPT_FENTRY:
+			o->fentry = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(DEVMEM_EXIT_OK);
+		default:
+			fprintf(stderr, "%s: see %s --help for the options.\n", prog, prog);
+			exit(DEVMEM_EXIT_USAGE);
+		}
+	}
+	/* top-style positional [DELAY [COUNT]] */
+	if (optind < argc)
+		parse_delay(o, argv[optind++]);
+	if (optind < argc)
+		parse_iterations(o, argv[optind++]);
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (sort)
+		parse_sort(o, sort);
+	if (o->fast && !o->replay)
+		usage_error("-F replays a recording as fast as possible; give the recording with -R FILE%s", "");
+	if (o->replay && o->fentry)
+		usage_error("--fentry chooses how live data is traced; a replay (-R %s) needs none", o->replay);
+	if (!isatty(STDOUT_FILENO))
+		o->batch = true;
+}
+
+/* ---- data sources: the BPF session or a recording ---- */
+
+struct source {
+	struct devmem_session *sess;
+	struct devmem_recording *rec;
+	const char *path;
+	bool ended;
+	char err[512];
+};
+
+/* 1: next cumulative snapshot in cum; 0: no more (replay); <0: error in err */
+static int source_next(struct source *src, struct devmem_snapshot *cum)
+{
+	int ret;
+
+	if (src->sess) {
+		ret = devmem_session_snapshot(src->sess, cum);
+		if (ret) {
+			snprintf(src->err, sizeof(src->err),
+				 "reading the BPF maps failed (%s); run again with -v for libbpf's messages.",
+				 strerror(-ret));
+			return ret;
+		}
+		return 1;
+	}
+	if (src->ended)
+		return 0;
+	ret = devmem_recording_next(src->rec, cum, src->err, sizeof(src->err));
+	if (ret == 0)
+		src->ended = true;
+	return ret;
+}
+
+/* ---- the screen ---- */
+
+enum wait_result { W_TIMEOUT, W_REDRAW, W_QUIT, W_SIGNAL };
+
+struct ui {
+	bool curses;
+	bool help;
+	bool paused;
+	__u64 paused_at;		/* when the pause began */
+	__u64 shift_ns;			/* total time spent paused: deadlines move */
+	enum top_view view;
+	struct top_opts *o;
+	struct top_text_opts text;
+	unsigned int batch_views;
+};
+
+static void ui_start(struct ui *ui)
+{
+	SCREEN *scr;
+
+	/* our SIGINT/SIGTERM handlers are set first, so curses leaves them */
+	setlocale(LC_ALL, "");
+	setenv("ESCDELAY", "25", 0);
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fprintf(stderr, "%s: the terminal '%s' is unknown to curses; set TERM or use -b for plain text.\n",
+			prog, getenv("TERM") ? getenv("TERM") : "");
+		exit(DEVMEM_EXIT_FAILURE);
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	ui->curses = true;
+}
+
+static void ui_stop(struct ui *ui)
+{
+	if (!ui->curses)
+		return;
+	curs_set(1);
+	endwin();
+	ui->curses = false;
+}
+
+static const char *const help_lines[] = {
+	"devmemtop keys",
+	"",
+	"  v, Tab        switch between the process and the device view",
+	"  <, >          sort by the column left / right of the current one",
+	"  s             sort by the next column",
+	"  r             reverse the sort order",
+	"  p, space      pause / resume (figures keep accumulating)",
+	"  Ctrl-L        redraw the screen",
+	"  h, ?          this help (any key returns)",
+	"  q             quit",
+	"",
+	"Rates are per second over the last interval; INUSE is pages in use now",
+	"(+N/-N: the change since the start when the start count is unknown).",
+};
+
+static void draw_help(void)
+{
+	erase();
+	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]) && (int)i < LINES; i++)
+		mvaddnstr((int)i, 0, help_lines[i], COLS);
+	refresh();
+}
+
+static void draw(struct ui *ui, const struct top_frame *f)
+{
+	char *hdr = NULL, line[512];
+	size_t hdr_len = 0;
+	int y = 0, col, col_len, room;
+	size_t n, i;
+	FILE *m;
+
+	if (ui->help) {
+		draw_help();
+		return;
+	}
+	erase();
+	ui->text.paused = ui->paused;
+	ui->text.width = COLS;
+	m = open_memstream(&hdr, &hdr_len);
+	if (m) {
+		top_header_text(m, f, &ui->o->sort, ui->view, &ui->text);
+		fclose(m);
+		for (char *p = hdr, *nl; p && *p && y < LINES; p = nl + 1, y++) {
+			nl = strchr(p, '\n');
+			if (!nl)
+				break;
+			mvaddnstr(y, 0, p, (int)(nl - p) < COLS ? (int)(nl - p) : COLS);
+		}
+		free(hdr);
+	}
+	y++;
+	if (y < LINES) {
+		top_title_text(line, sizeof(line), f, ui->view, &ui->o->sort, &col, &col_len);
+		attron(A_REVERSE);
+		mvhline(y, 0, ' ', COLS);
+		mvaddnstr(y, 0, line, COLS);
+		attroff(A_REVERSE);
+		if (col >= 0 && col < COLS)
+			mvchgat(y, col, col_len, A_REVERSE | A_BOLD, 0, NULL);
+		y++;
+	}
+	n = top_row_count(f, ui->view);
+	room = LINES - y - 1;	/* the last line holds the key help */
+	if (ui->o->rows >= 0 && ui->o->rows < room)
+		room = ui->o->rows;
+	for (i = 0; i < n && (int)i < room; i++) {
+		top_row_text(line, sizeof(line), f, ui->view, i);
+		mvaddnstr(y++, 0, line, COLS);
+	}
+	if (!n && y < LINES - 1)
+		mvaddnstr(y, 0, ui->view == TOP_VIEW_PROCESSES ?
+			  "(no process used device memory in this interval)" :
+			  "(no device-private memory known)", COLS);
+	if (LINES > 1) {
+		attron(A_REVERSE);
+		mvhline(LINES - 1, 0, ' ', COLS);
+		mvaddnstr(LINES - 1, 0, ui->view == TOP_VIEW_PROCESSES ?
+			  " processes | v devices  < > s sort  r reverse  p pause  h help  q quit" :
+			  " devices | v processes  < > s sort  r reverse  p pause  h help  q quit",
+			  COLS);
+		attroff(A_REVERSE);
+	}
+	refresh();
+}
+
+static void show(struct ui *ui, struct top_frame *f)
+{
+	top_sort_rows(f, &ui->o->sort);
+	if (ui->curses) {
+		draw(ui, f);
+		return;
+	}
+	ui->text.paused = false;
+	ui->text.width = 0;
+	ui->text.rows = ui->o->rows;
+	if (ui->o->json)
+		top_frame_json(stdout, f, &ui->text);
+	else
+		top_frame_print(stdout, f, &ui->o->sort, ui->batch_views, &ui->text);
+	fflush(stdout);
+}
+
+static void cycle_sort(struct ui *ui, int step)
+{
+	int n = ui->view == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : TOP_DK_COUNT;
+	int *k = &ui->o->sort.key[ui->view];
+
+	*k = (*k + step + n) % n;
+	ui->o->sort.reverse[ui->view] = false;
+}
+
+/* one key; true if the screen needs a redraw */
+static enum wait_result handle_key(struct ui *ui, int ch)
+{
+	if (ui->help && ch != KEY_RESIZE) {
+		ui->help = false;
+		return W_REDRAW;
+	}
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		return W_QUIT;
+	case 'v':
+	case 'V':
+	case '\t':
+		ui->view = ui->view == TOP_VIEW_PROCESSES ? TOP_VIEW_DEVICES : TOP_VIEW_PROCESSES;
+		return W_REDRAW;
+	case '>':
+	case '.':
+	case 's':
+	case 'S':
+	case KEY_RIGHT:
+		cycle_sort(ui, 1);
+		return W_REDRAW;
+	case '<':
+	case ',':
+	case KEY_LEFT:
+		cycle_sort(ui, -1);
+		return W_REDRAW;
+	case 'r':
+	case 'R':
+		ui->o->sort.reverse[ui->view] = !ui->o->sort.reverse[ui->view];
+		return W_REDRAW;
+	case 'p':
+	case 'P':
+	case ' ':
+		ui->paused = !ui->paused;
+		if (ui->paused)
+			ui->paused_at = mono_ns();
+		else
+			ui->shift_ns += mono_ns() - ui->paused_at;
+		return W_REDRAW;
+	case 'h':
+	case 'H':
+	case '?':
+		ui->help = true;
+		return W_REDRAW;
+	case 12:	/* Ctrl-L */
+		clearok(curscr, TRUE);
+		return W_REDRAW;
+	case KEY_RESIZE:
+		return W_REDRAW;
+	}
+	return W_TIMEOUT;	/* ignored */
+}
+
+/*
+ * Wait until deadline (CLOCK_MONOTONIC, moved on by the time spent paused;
+ * UINT64_MAX: forever), reading keys meanwhile. A key that changes the
+ * screen returns W_REDRAW at once.
+ */
+static enum wait_result wait_until(struct ui *ui, __u64 deadline)
+{
+	for (;;) {
+		__u64 now = mono_ns(), due;
+		int timeout_ms, ch;
+		bool redraw = false;
+
+		if (stop_signal)
+			return W_SIGNAL;
+		if (ui->curses) {
+			while ((ch = getch()) != ERR) {
+				enum wait_result r = handle_key(ui, ch);
+
+				if (r == W_QUIT)
+					return W_QUIT;
+				if (r == W_REDRAW)
+					redraw = true;
+			}
+			if (redraw)
+				return W_REDRAW;
+		}
+		due = deadline == UINT64_MAX ? UINT64_MAX : deadline + ui->shift_ns;
+		if (!ui->paused && now >= due)
+			return W_TIMEOUT;
+		if (ui->paused || due == UINT64_MAX || due - now > 3600000000000ULL)
+			timeout_ms = 1000;
+		else
+			timeout_ms = (int)((due - now + 999999) / 1000000);
+		if (ui->curses) {
+			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+			/* a signal (SIGWINCH too) ends the poll early; getch then sees it */
+			if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+				return W_QUIT;	/* the terminal went away */
+		} else {
+			struct timespec ts = {
+				.tv_sec = timeout_ms / 1000,
+				.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
+			};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* ---- the main loop ---- */
+
+struct state {
+	struct devmem_snapshot cum;	/* latest cumulative snapshot */
+	struct devmem_snapshot base;	/* cumulative at the last frame shown */
+	struct devmem_snapshot delta;
+	struct devmem_snapshot start;	/* empty, at the start time */
+	struct top_frame frame;
+	struct top_filter filter;
+	unsigned long frames;		/* data frames shown */
+	__u64 start_ns;			/* CLOCK_MONOTONIC of the start of counting */
+	__u64 realtime_offset;		/* realtime - monotonic, for the clock */
+	bool have_cum;
+};
+
+static int make_frame(struct state *st, bool initial)
+{
+	int err;
+
+	devmem_snapshot_free(&st->delta);
+	if (initial) {
+		err = devmem_snapshot_copy(&st->delta, &st->cum);
+		if (!err)
+			st->delta.interval_ns = 0;
+	} else {
+		err = devmem_snapshot_delta(&st->delta, &st->cum, &st->base);
+	}
+	if (err)
+		return err;
+	st->frame.initial = initial;
+	st->frame.summary = false;
+	st->frame.number = initial ? 0 : st->frames + 1;
+	st->frame.realtime_ns = st->cum.ts_ns ? st->cum.ts_ns + st->realtime_offset : 0;
+	err = top_frame_build(&st->frame, &st->delta, &st->cum, &st->filter);
+	if (err)
+		return err;
+	if (!initial) {
+		st->frames++;
+		devmem_snapshot_free(&st->base);
+		err = devmem_snapshot_copy(&st->base, &st->cum);
+	}
+	return err;
+}
+
+static int make_summary(struct state *st)
+{
+	struct devmem_snapshot *s = &st->cum;
+	int err;
+
+	devmem_snapshot_free(&st->delta);
+	err = devmem_snapshot_copy(&st->delta, s);
+	if (err)
+		return err;
+	st->delta.interval_ns = s->ts_ns > st->start_ns ? s->ts_ns - st->start_ns : 0;
+	st->frame.summary = true;
+	st->frame.initial = false;
+	st->frame.number = st->frames;
+	st->frame.elapsed_ns = st->delta.interval_ns;
+	st->frame.realtime_ns = s->ts_ns ? s->ts_ns + st->realtime_offset : 0;
+	return top_frame_build(&st->frame, &st->delta, s, &st->filter);
+}
+
+static void nomem(struct ui *ui)
+{
+	ui_stop(ui);
+	fprintf(stderr, "%s: %s\n", prog, devmem_strerror(DEVMEM_E_NOMEM));
+	exit(devmem_exit_code(DEVMEM_E_NOMEM));
+}
+
+int main(int argc, char **argv)
+{
+	__u64 t_main = mono_ns(), t_open = 0, t_first = 0, deadline, next_due;
+	struct top_opts o;
+	struct source src = { 0 };
+	struct state st;
+	struct ui ui;
+	struct sigaction sa;
+	enum wait_result w;
+	char replay_name[600];
+	bool by_signal = false, quit = false, summary;
+	int ret, rc = DEVMEM_EXIT_OK;
+
+	parse_args(argc, argv, &o);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	memset(&st, 0, sizeof(st));
+	memset(&ui, 0, sizeof(ui));
+	st.filter.tgid = o.pid;
+	st.filter.device = o.device;
+	ui.o = &o;
+	ui.view = o.view;
+	ui.batch_views = o.view_set ? 1U << o.view : (1U << TOP_VIEW_COUNT) - 1;
+	ui.text.delay_s = o.delay;
+	ui.text.rows = o.rows;
+	ui.text.source = "live";
+
+	if (o.replay) {
+		const struct devmem_recording_info *info;
+
+		src.path = o.replay;
+		ret = devmem_recording_open(o.replay, &src.rec, src.err, sizeof(src.err));
+		if (ret) {
+			fprintf(stderr, "%s: %s\n", prog, src.err);
+			return ret == -EINVAL ? DEVMEM_EXIT_BAD_INPUT : DEVMEM_EXIT_FAILURE;
+		}
+		info = devmem_recording_info(src.rec);
+		st.start_ns = info->start_mono_ns;
+		st.realtime_offset = info->start_realtime_ns - info->start_mono_ns;
+		/* the file name only: the header line has no room for a path */
+		snprintf(replay_name, sizeof(replay_name), "replay %s",
+			 strrchr(o.replay, '/') ? strrchr(o.replay, '/') + 1 : o.replay);
+		for (char *p = replay_name; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		ui.text.source = replay_name;
+	} else {
+		struct devmem_opts dopts = {
+			.tgid = o.pid,
+			.force_fentry = o.fentry,
+			.hist_per_process = true,
+			.verbose = o.verbose,
+		};
+		enum devmem_error err = devmem_session_open(&dopts, &src.sess);
+
+		if (err != DEVMEM_OK) {
+			fprintf(stderr, "%s: %s\n", prog, devmem_strerror(err));
+			return devmem_exit_code(err);
+		}
+		t_open = mono_ns();
+		st.start_ns = t_open;
+		st.realtime_offset = real_ns() - mono_ns();
+	}
+	devmem_snapshot_init(&st.start);
+	st.start.ts_ns = st.start_ns;
+	if (devmem_snapshot_copy(&st.base, &st.start))
+		nomem(&ui);
+
+	if (!o.batch)
+		ui_start(&ui);
+
+	/* the first screen at once: live, what is known before the first interval */
+	if (src.sess) {
+		ret = source_next(&src, &st.cum);
+		if (ret < 0)
+			goto source_error;
+		st.have_cum = true;
+		if (make_frame(&st, true))
+			nomem(&ui);
+		show(&ui, &st.frame);
+		t_first = mono_ns();
+		deadline = t_open + (__u64)(o.delay * 1e9);
+	} else {
+		deadline = mono_ns();
+	}
+
+	/* replay: recorded time of the next frame maps to real time from here */
+	__u64 replay_t0 = mono_ns(), rec_t0 = 0;
+	bool rec_t0_set = false;
+
+	for (;;) {
+		w = wait_until(&ui, deadline);
+		if (w == W_REDRAW) {
+			if (st.frame.number || st.frame.initial || st.frame.summary)
+				show(&ui, &st.frame);
+			continue;
+		}
+		if (w == W_QUIT) {
+			quit = true;
+			break;
+		}
+		if (w == W_SIGNAL) {
+			by_signal = true;
+			break;
+		}
+		if (src.sess) {
+			ret = source_next(&src, &st.cum);
+			if (ret < 0)
+				goto source_error;
+			if (make_frame(&st, false))
+				nomem(&ui);
+			show(&ui, &st.frame);
+			if (!t_first)
+				t_first = mono_ns();
+			next_due = deadline + (__u64)(o.delay * 1e9);
+			/* fell behind (a stopped terminal): do not catch up in a burst */
+			deadline = next_due + ui.shift_ns < mono_ns() ? mono_ns() - ui.shift_ns : next_due;
+		} else {
+			/* replay: read the next recorded frame, show it when due */
+			struct devmem_snapshot next;
+
+			devmem_snapshot_init(&next);
+			ret = source_next(&src, &next);
+			if (ret < 0) {
+				devmem_snapshot_free(&next);
+				goto source_error;
+			}
+			if (ret == 0) {
+				devmem_snapshot_free(&next);
+				/* a delay that grouped frames: show what is left */
+				if (st.have_cum && st.cum.ts_ns != st.base.ts_ns) {
+					if (make_frame(&st, false))
+						nomem(&ui);
+					show(&ui, &st.frame);
+				}
+				break;
+			}
+			if (!rec_t0_set) {
+				rec_t0 = st.start_ns && st.start_ns <= next.ts_ns ? st.start_ns : next.ts_ns;
+				rec_t0_set = true;
+			}
+			if (!o.fast) {
+				/* wait for the frame's recorded time, keys still work */
+				__u64 due = replay_t0 + (next.ts_ns > rec_t0 ? next.ts_ns - rec_t0 : 0);
+
+				for (;;) {
+					w = wait_until(&ui, due);
+					if (w == W_REDRAW && (st.frame.number || st.frame.summary)) {
+						show(&ui, &st.frame);
+						continue;
+					}
+					if (w == W_REDRAW)
+						continue;
+					break;
+				}
+				/* stopped before its time: the frame was not reached */
+				if (w == W_QUIT || w == W_SIGNAL) {
+					devmem_snapshot_free(&next);
+					quit = w == W_QUIT;
+					by_signal = w == W_SIGNAL;
+					break;
+				}
+			}
+			devmem_snapshot_free(&st.cum);
+			st.cum = next;
+			st.have_cum = true;
+			/* with -d, one frame per DELAY of recorded time */
+			if (o.delay_set && st.cum.ts_ns - st.base.ts_ns < (__u64)(o.delay * 1e9))
+				continue;
+			if (make_frame(&st, false))
+				nomem(&ui);
+			show(&ui, &st.frame);
+			if (!t_first)
+				t_first = mono_ns();
+			deadline = mono_ns();
+		}
+		if (o.iterations && st.frames >= o.iterations)
+			break;
+	}
+
+	if (src.rec && !quit && !by_signal) {
+		if (src.ended && devmem_recording_truncated(src.rec))
+			snprintf(st.frame.note, sizeof(st.frame.note),
+				 "the recording ends in an incomplete frame (the recorder was stopped while writing); earlier frames are shown");
+		if (src.ended && ui.curses) {
+			/* hold the last frame until q: a postmortem wants to look */
+			ui.text.ended = true;
+			if (st.frame.number)
+				show(&ui, &st.frame);
+			for (;;) {
+				w = wait_until(&ui, UINT64_MAX);
+				if (w == W_REDRAW) {
+					if (st.frame.number)
+						show(&ui, &st.frame);
+					continue;
+				}
+				by_signal = w == W_SIGNAL;
+				break;
+			}
+		}
+	}
+
+	/* live batch stopped by a signal: the partial interval is a frame too */
+	if (by_signal && src.sess && o.batch) {
+		if (source_next(&src, &st.cum) >= 0 && !make_frame(&st, false))
+			show(&ui, &st.frame);
+	}
+	ui_stop(&ui);
+	summary = o.batch || by_signal;
+	if (summary && st.have_cum) {
+		if (make_summary(&st))
+			nomem(&ui);
+		ui.text.ended = false;
+		ui.o->batch = true;
+		show(&ui, &st.frame);
+	}
+	if (src.rec && src.ended && devmem_recording_truncated(src.rec))
+		fprintf(stderr, "%s: %s: the last frame is incomplete (the recorder was stopped while writing it); the frames before it were used.\n",
+			prog, o.replay);
+	if (o.verbose && t_first)
+		fprintf(stderr, "%s: first frame %.1f ms after start%s%.1f ms to open the BPF session)\n",
+			prog, (double)(t_first - t_main) / 1e6, t_open ? " (" : "",
+			t_open ? (double)(t_open - t_main) / 1e6 : 0.0);
+	goto out;
+
+source_error:
+	ui_stop(&ui);
+	fprintf(stderr, "%s: %s\n", prog, src.err);
+	rc = src.rec ? DEVMEM_EXIT_BAD_INPUT : DEVMEM_EXIT_FAILURE;
+out:
+	top_frame_free(&st.frame);
+	devmem_snapshot_free(&st.cum);
+	devmem_snapshot_free(&st.base);
+	devmem_snapshot_free(&st.delta);
+	devmem_snapshot_free(&st.start);
+	if (src.sess)
+		devmem_session_close(src.sess);
+	if (src.rec)
+		devmem_recording_close(src.rec);
+	return rc;
+}
