@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* devmemsnoop's event names, filters and lines (tools/lib/snoop_fmt.c). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../tools/lib/snoop_fmt.h"
+
+static const struct snoop_fmt fmt = { .start_ns = 1000000000ULL };
+
+static struct devmem_event ev(__u32 type)
+{
+	struct devmem_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.cpu = 1;
+	e.ts_ns = 3500000000ULL;	/* 2.5 s after start */
+	e.pid = 4243;
+	e.tgid = 4242;
+	strcpy(e.comm, "devmem-workload");
+	e.pgmap = 0xffff888003a4b000ULL;
+	e.owner = 0xffff888003a40000ULL;
+	return e;
+}
+
+/* split a text line into its whitespace separated columns */
+static int columns(const char *line, char cols[][32], int max)
+{
+	int n = 0;
+	const char *p = line;
+
+	while (*p && n < max) {
+		size_t len;
+
+		p += strspn(p, " \n");
+		len = strcspn(p, " \n");
+		if (!len)
+			break;
+		snprintf(cols[n++], 32, "%.*s", (int)len, p);
+		p += len;
+	}
+	return n;
+}
+
+static void test_parse_events(void **state)
+{
+	__u32 mask = 0;
+	char bad[32];
+
+	assert_int_equal(snoop_parse_events("fault,alloc", &mask, bad, sizeof(bad)), 0);
+	assert_int_equal(mask, (1U << DEVMEM_EV_FAULT) | (1U << DEVMEM_EV_PAGE_ALLOC));
+	assert_int_equal(snoop_parse_events("devmem_page_free,pagemap_remove_done", &mask,
+					    bad, sizeof(bad)), 0);
+	assert_int_equal(mask, (1U << DEVMEM_EV_PAGE_FREE) |
+			       (1U << DEVMEM_EV_PAGEMAP_REMOVE_DONE));
+	assert_int_equal(snoop_parse_events("all", &mask, bad, sizeof(bad)), 0);
+	assert_int_equal(mask, DEVMEM_STREAM_ALL);
+	assert_int_equal(snoop_parse_events("fault,nope", &mask, bad, sizeof(bad)), -EINVAL);
+	assert_string_equal(bad, "nope");
+	assert_int_equal(snoop_parse_events("fault,", &mask, bad, sizeof(bad)), -EINVAL);
+	assert_int_equal(snoop_parse_events("", &mask, bad, sizeof(bad)), -EINVAL);
+	assert_int_equal(snoop_parse_events("faults", &mask, bad, sizeof(bad)), -EINVAL);
+}
+
+static void test_names(void **state)
+{
+	assert_string_equal(snoop_event_name(DEVMEM_EV_PAGE_ALLOC), "alloc");
+	assert_string_equal(snoop_tracepoint_name(DEVMEM_EV_PAGEMAP_REMOVE_DONE),
+			    "devmem_pagemap_remove_done");
+	assert_null(snoop_event_name(0));
+	assert_null(snoop_event_name(DEVMEM_EV_MAX));
+}
+
+static void test_fault_result(void **state)
+{
+	char buf[64];
+
+	assert_string_equal(snoop_fault_result(0, buf, sizeof(buf)), "ok");
+	assert_string_equal(snoop_fault_result(0x2, buf, sizeof(buf)), "SIGBUS");
+	assert_string_equal(snoop_fault_result(0x404, buf, sizeof(buf)), "MAJOR|RETRY");
+	assert_string_equal(snoop_fault_result(0x100000, buf, sizeof(buf)), "0x100000");
+	/* truncation never overruns */
+	snoop_fault_result(0x7fff, buf, 8);
+	assert_true(strlen(buf) < 8);
+}
+
+static void test_line_fault_done(void **state)
+{
+	struct devmem_event e = ev(DEVMEM_EV_FAULT_DONE);
+	struct snoop_device dev = { .id = 0x43fff0000000ULL, .name = "hmm_dmirror" };
+	char line[256], c[12][32];
+
+	e.address = 0x7f0000001000ULL;
+	e.pfn = 0x43fff0012ULL;
+	e.migrated = 1;
+	e.latency_ns = 12345678;
+	snoop_format_line(line, sizeof(line), &fmt, &e, &dev);
+	assert_int_equal(columns(line, c, 12), 10);
+	assert_string_equal(c[0], "2.500000");
+	assert_string_equal(c[1], "1");
+	assert_string_equal(c[2], "4242");
+	assert_string_equal(c[3], "devmem-workload");
+	assert_string_equal(c[4], "0x43fff0000000");
+	assert_string_equal(c[5], "fault_done");
+	assert_string_equal(c[6], "0x7f0000001000");
+	assert_string_equal(c[7], "1");
+	assert_string_equal(c[8], "ok");
+	assert_string_equal(c[9], "12345.678");
+	assert_int_equal(line[strlen(line) - 1], '\n');
+}
+
+static void test_line_each_type(void **state)
+{
+	static const struct {
+		__u32 type;
+		const char *event, *addr, *pages, *result, *lat;
+	} want[] = {
+		{ DEVMEM_EV_PAGEMAP_ADD, "add", "0x100000000", "65536", "-", "-" },
+		{ DEVMEM_EV_PAGEMAP_REMOVE, "remove", "0x100000000", "65536", "in_use=3", "-" },
+		{ DEVMEM_EV_PAGEMAP_REMOVE_DONE, "remove_done", "0x100000000", "65536", "-", "2.000" },
+		{ DEVMEM_EV_FAULT, "fault", "0x7f00", "-", "write", "-" },
+		{ DEVMEM_EV_MIGRATE, "migrate", "0x7f00", "37", "to_ram,fault", "-" },
+		{ DEVMEM_EV_PAGE_ALLOC, "alloc", "0x100005", "1", "-", "-" },
+		{ DEVMEM_EV_PAGE_FREE, "free", "0x100005", "1", "-", "1.500" },
+	};
+	char line[256], c[12][32];
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct devmem_event e = ev(want[i].type);
+
+		if (want[i].type <= DEVMEM_EV_PAGEMAP_REMOVE_DONE) {
+			e.address = 0x100000000ULL;
+			e.pfn = 0x10fffffffULL;
+			e.npages = 65536;
+			e.result = 3;
+			e.latency_ns = 2000;
+		} else if (want[i].type == DEVMEM_EV_PAGE_ALLOC ||
+			   want[i].type == DEVMEM_EV_PAGE_FREE) {
+			e.pfn = 0x100005;
+			e.latency_ns = want[i].type == DEVMEM_EV_PAGE_FREE ? 1500 : 0;
+		} else {
+			e.address = 0x7f00;
+			e.fault = 1;
+			e.migrated = 37;
+			e.dir = DEVMEM_TO_RAM;
+		}
+		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+		assert_int_equal(columns(line, c, 12), 10);
+		assert_string_equal(c[4], "-");
+		assert_string_equal(c[5], want[i].event);
+		assert_string_equal(c[6], want[i].addr);
+		assert_string_equal(c[7], want[i].pages);
+		assert_string_equal(c[8], want[i].result);
+		assert_string_equal(c[9], want[i].lat);
+	}
+}
+
+static void test_hostile_comm(void **state)
+{
+	struct devmem_event e = ev(DEVMEM_EV_PAGE_ALLOC);
+	char line[256], c[12][32];
+
+	memcpy(e.comm, "a\033[2Jb c\x7f", 10);
+	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+	assert_null(strchr(line, '\033'));
+	assert_int_equal(columns(line, c, 12), 10);
+	assert_string_equal(c[3], "a?[2Jb_c?");
+	/* a comm filling all 16 bytes without a NUL stays bounded */
+	memset(e.comm, 'x', sizeof(e.comm));
+	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+	assert_int_equal(columns(line, c, 12), 10);
+	assert_int_equal(strlen(c[3]), DEVMEM_COMM_LEN - 1);
+}
+
+static void test_early_event_time(void **state)
+{
+	struct devmem_event e = ev(DEVMEM_EV_FAULT);
+	char line[256], c[12][32];
+
+	e.ts_ns = 10;	/* queued before the start stamp */
+	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+	columns(line, c, 12);
+	assert_string_equal(c[0], "0.000000");
+}
+
+static void test_json(void **state)
+{
+	struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
+	struct snoop_device dev = { .id = 0x43fff0000000ULL, .name = "hmm_dmirror" };
+	json_t *o;
+
+	e.address = 0x7f0000000000ULL;
+	e.npages = 64;
+	e.cpages = 37;
+	e.migrated = 37;
+	e.dir = DEVMEM_TO_DEVICE;
+	o = snoop_event_json(&fmt, &e, &dev);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "event")), "migrate");
+	assert_int_equal(json_integer_value(json_object_get(o, "pid")), 4242);
+	assert_int_equal(json_integer_value(json_object_get(o, "tid")), 4243);
+	assert_string_equal(json_string_value(json_object_get(o, "device")), "0x43fff0000000");
+	assert_string_equal(json_string_value(json_object_get(o, "device_name")), "hmm_dmirror");
+	assert_string_equal(json_string_value(json_object_get(o, "dir")), "to_device");
+	assert_int_equal(json_integer_value(json_object_get(o, "pages")), 37);
+	assert_int_equal(json_integer_value(json_object_get(o, "cpages")), 37);
+	assert_true(json_is_false(json_object_get(o, "fault")));
+	assert_true(json_real_value(json_object_get(o, "time_s")) > 2.49);
+	json_decref(o);
+
+	e = ev(DEVMEM_EV_PAGEMAP_REMOVE);
+	e.result = DEVMEM_UNKNOWN;
+	o = snoop_event_json(&fmt, &e, NULL);
+	assert_non_null(o);
+	assert_true(json_is_null(json_object_get(o, "device")));
+	assert_true(json_is_null(json_object_get(o, "in_use")));
+	json_decref(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_events),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_fault_result),
+		cmocka_unit_test(test_line_fault_done),
+		cmocka_unit_test(test_line_each_type),
+		cmocka_unit_test(test_hostile_comm),
+		cmocka_unit_test(test_early_event_time),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

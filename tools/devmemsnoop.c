@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * devmemsnoop: one line per HMM device-private memory event.
+ *
+ * Events come through the BPF ring buffer. When it is full the BPF side
+ * drops the record and counts it (the kernel never waits for this tool);
+ * the drops, and handlers the kernel skipped (recursion misses), are
+ * reported every --lost-interval seconds while they grow and in a final
+ * "lost N events" line on exit, also when N is 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <jansson.h>
+#include "lib/devmem.h"
+#include "lib/snoop_fmt.h"
+
+static const char usage_text[] =
+"Usage: devmemsnoop [-e EVENT[,EVENT...]] [-p PID] [-D DEVICE] [-j] [-T]\n"
+"                   [-d SECONDS] [-b KB] [-i SECONDS] [--fentry] [-v]\n"
+"                   [-- COMMAND [ARG...]]\n"
+"\n"
+"Print one line per HMM device-private memory event: range hotplug (add,\n"
+"remove, remove_done), CPU faults on device pages (fault, fault_done),\n"
+"migrations (migrate) and device pages handed out and freed (alloc, free).\n"
+"\n"
+"  -e, --events LIST     only these events, comma separated: add, remove,\n"
+"                        remove_done, fault, fault_done, migrate, alloc, free\n"
+"                        (tracepoint names such as devmem_page_alloc work too)\n"
+"  -p, --pid PID         only events of this process\n"
+"  -D, --device DEV      only this device: its owner (kernel address, as in\n"
+"                        -j output), the physical start of one of its ranges\n"
+"                        (the DEVICE column), or its /proc/iomem name\n"
+"  -j, --json            one JSON object per line instead of columns\n"
+"  -T, --timestamp       show the time of day instead of seconds since start\n"
+"  -d, --duration SECS   stop after SECS seconds\n"
+"  -b, --ringbuf-kb KB   ring buffer size (default 1024); a small one makes\n"
+"                        losses easy to provoke\n"
+"  -i, --lost-interval S report lost events every S seconds while they grow\n"
+"                        (default 1; 0: only the final count)\n"
+"      --fentry          use the fentry fallback even where tracepoints exist\n"
+"  -v, --verbose         libbpf debug output\n"
+"  -h, --help            this help\n"
+"  -- COMMAND            run COMMAND and trace until it exits (events of all\n"
+"                        processes are shown unless -p is given)\n"
+"\n"
+"Columns: TIME(s) since start (or TIME with -T), CPU, PID (process id), COMM,\n"
+"DEVICE (pgmap id: physical start of the device range, '-' if unknown),\n"
+"EVENT, ADDR/PFN (physical start for add/remove, virtual address for faults\n"
+"and migrations, pfn for alloc/free), PAGES (range size, pages migrated, or\n"
+"1), RESULT (in_use=N at remove, read/write, fault result, migration\n"
+"direction), LAT(us) (remove wait, fault latency, page lifetime).\n"
+"\n"
+"Examples:\n"
+"  devmemsnoop                         # every event, until Ctrl-C\n"
+"  devmemsnoop -e fault_done -p 1234   # fault completions of process 1234\n"
+"  devmemsnoop -D hmm_dmirror -j       # JSON lines for test_hmm's ranges\n"
+"  devmemsnoop -e alloc,free -- ./app  # page traffic while ./app runs\n";
+
+enum {
+	OPT_FENTRY = 256,
+};
+
+static const struct option long_opts[] = {
+	{ "events", required_argument, NULL, 'e' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "device", required_argument, NULL, 'D' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "timestamp", no_argument, NULL, 'T' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "ringbuf-kb", required_argument, NULL, 'b' },
+	{ "lost-interval", required_argument, NULL, 'i' },
+	{ "fentry", no_argument, NULL, OPT_FENTRY },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Kernel addresses (owner pointers) start here on x86-64 and arm64. */
+#define KERNEL_ADDR_MIN 0xffff000000000000ULL
+
+enum device_filter {
+	DEV_ANY = 0,
+	DEV_OWNER,	/* done in BPF */
+	DEV_START,	/* done here, by range */
+	DEV_NAME,	/* done here, by range name */
+};
+
+/* A device range this tool knows, to name the device of an event. */
+struct known_range {
+	__u64 id;		/* pgmap id: physical start of range 0 */
+	__u64 start, end;	/* physical, inclusive */
+	__u64 pgmap;		/* struct dev_pagemap pointer, 0 until seen */
+	char name[64];
+};
+
+struct snoop {
+	struct snoop_fmt fmt;
+	bool json;
+	__u32 pid;
+	enum device_filter dev_kind;
+	__u64 dev_value;
+	const char *dev_name;
+	unsigned int page_shift;
+	struct known_range *ranges;
+	size_t nr_ranges;
+	__u64 shown;
+	__u64 unresolved;	/* skipped by -D because the device was unknown */
+	bool out_error;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static __s64 wall_offset_ns(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static struct known_range *range_by_start(struct snoop *sn, __u64 start)
+{
+	for (size_t i = 0; i < sn->nr_ranges; i++)
+		if (sn->ranges[i].start == start)
+			return &sn->ranges[i];
+	return NULL;
+}
+
+static struct known_range *range_by_phys(struct snoop *sn, __u64 phys)
+{
+	for (size_t i = 0; i < sn->nr_ranges; i++)
+		if (phys >= sn->ranges[i].start && phys <= sn->ranges[i].end)
+			return &sn->ranges[i];
+	return NULL;
+}
+
+static struct known_range *range_by_pgmap(struct snoop *sn, __u64 pgmap)
+{
+	if (!pgmap)
+		return NULL;
+	for (size_t i = 0; i < sn->nr_ranges; i++)
+		if (sn->ranges[i].pgmap == pgmap)
+			return &sn->ranges[i];
+	return NULL;
+}
+
+static struct known_range *range_add(struct snoop *sn, __u64 start, __u64 end)
+{
+	struct known_range *r = range_by_start(sn, start);
+
+	if (r) {
+		r->end = end;
+		return r;
+	}
+	r = realloc(sn->ranges, (sn->nr_ranges + 1) * sizeof(*r));
+	if (!r)
+		return NULL;
+	sn->ranges = r;
+	r = &sn->ranges[sn->nr_ranges++];
+	memset(r, 0, sizeof(*r));
+	r->id = r->start = start;
+	r->end = end;
+	return r;
+}
+
+/* name a new range from /proc/iomem, as the library does for known ones */
+static void name_from_iomem(struct known_range *r)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (!f)
+		return;
+	if (!devmem_iomem_name(f, r->start, r->end, r->name, sizeof(r->name)))
+		r->name[0] = '\0';
+	fclose(f);
+}
+
+/* Which known range an event belongs to; learns pgmap pointers on the way. */
+static struct known_range *event_range(struct snoop *sn, const struct devmem_event *e)
+{
+	struct known_range *r = NULL;
+
+	switch (e->type) {
+	case DEVMEM_EV_PAGEMAP_ADD:
+		r = range_by_start(sn, e->address);
+		/* same start again (remove, then add): a new pagemap there */
+		if (!r || r->pgmap != e->pgmap) {
+			r = range_add(sn, e->address, e->pfn);
+			if (r)
+				name_from_iomem(r);
+		}
+		break;
+	case DEVMEM_EV_PAGEMAP_REMOVE:
+	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
+		r = range_by_start(sn, e->address);
+		if (!r)
+			r = range_add(sn, e->address, e->pfn);
+		break;
+	case DEVMEM_EV_FAULT:
+	case DEVMEM_EV_FAULT_DONE:
+	case DEVMEM_EV_PAGE_ALLOC:
+	case DEVMEM_EV_PAGE_FREE:
+		if (e->pfn)
+			r = range_by_phys(sn, e->pfn << sn->page_shift);
+		if (!r)
+			r = range_by_pgmap(sn, e->pgmap);
+		break;
+	default:
+		r = range_by_pgmap(sn, e->pgmap);
+		break;
+	}
+	if (r && e->pgmap)
+		r->pgmap = e->pgmap;
+	return r;
+}
+
+static bool is_pagemap_event(__u32 type)
+{
+	return type == DEVMEM_EV_PAGEMAP_ADD || type == DEVMEM_EV_PAGEMAP_REMOVE ||
+	       type == DEVMEM_EV_PAGEMAP_REMOVE_DONE;
+}
+
+static int handle_event(void *ctx, const struct devmem_event *e)
+{
+	struct snoop *sn = ctx;
+	struct known_range *r = event_range(sn, e);
+	struct snoop_device dev = { 0 };
+	char line[256];
+
+	/* range events are not per process in BPF; -p applies to them here */
+	if (sn->pid && is_pagemap_event(e->type) && e->tgid != sn->pid)
+		return 0;
+	if (sn->dev_kind == DEV_START || sn->dev_kind == DEV_NAME) {
+		if (!r) {
+			sn->unresolved++;
+			return 0;
+		}
+		if (sn->dev_kind == DEV_START &&
+		    r->id != sn->dev_value && r->start != sn->dev_value)
+			return 0;
+		if (sn->dev_kind == DEV_NAME && strcmp(r->name, sn->dev_name))
+			return 0;
+	}
+	if (r) {
+		dev.id = r->id;
+		dev.name = r->name;
+	}
+	sn->shown++;
+	if (sn->json) {
+		json_t *o = snoop_event_json(&sn->fmt, e, &dev);
+
+		if (!o || json_dumpf(o, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF)
+			sn->out_error = true;
+		json_decref(o);
+	} else {
+		snoop_format_line(line, sizeof(line), &sn->fmt, e, &dev);
+		if (fputs(line, stdout) == EOF)
+			sn->out_error = true;
+	}
+	return 0;
+}
+
+struct losses {
+	__u64 ringbuf;
+	__u64 recursion;
+};
+
+static int read_losses(struct devmem_session *s, struct losses *l)
+{
+	struct devmem_snapshot snap;
+	int err;
+
+	devmem_snapshot_init(&snap);
+	err = devmem_session_snapshot(s, &snap);
+	if (!err) {
+		l->ringbuf = snap.lost[DEVMEM_LOST_RINGBUF];
+		l->recursion = snap.recursion_misses;
+	}
+	devmem_snapshot_free(&snap);
+	return err;
+}
+
+static void report_losses(struct snoop *sn, const struct losses *now, const struct losses *prev,
+			  bool final)
+{
+	__u64 total = now->ringbuf + now->recursion;
+	__u64 delta = total - (prev->ringbuf + prev->recursion);
+
+	if (sn->json) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "event", "lost",
+				      "lost", (json_int_t)(final ? total : delta),
+				      "total", (json_int_t)total,
+				      "ringbuf_full", (json_int_t)now->ringbuf,
+				      "handler_skipped", (json_int_t)now->recursion,
+				      "final", final);
+
+		if (o) {
+			json_dumpf(o, stdout, JSON_COMPACT);
+			fputc('\n', stdout);
+			json_decref(o);
+		}
+	}
+	fflush(stdout);
+	if (final)
+		fprintf(stderr, "lost %" PRIu64 " events (ring buffer full: %" PRIu64
+			", handler skipped by the kernel: %" PRIu64 ")\n",
+			(uint64_t)total, (uint64_t)now->ringbuf, (uint64_t)now->recursion);
+	else
+		fprintf(stderr, "devmemsnoop: lost %" PRIu64 " events in the last interval "
+			"(%" PRIu64 " since start); use a larger -b or fewer -e events\n",
+			(uint64_t)delta, (uint64_t)total);
+}
+
+/* Fork COMMAND held back until go() so its first event is already traced. */
+struct child {
+	pid_t pid;
+	int go_fd;	/* write end: closing it lets the child exec */
+	int err_fd;	/* read end: the child's errno if exec failed */
+};
+
+static int child_start(char **argv, struct child *c)
+{
+	int go[2], err[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		char b;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		while (read(go[0], &b, 1) < 0 && errno == EINTR)
+			;
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	c->go_fd = go[1];
+	c->err_fd = err[0];
+	return 0;
+}
+
+/* let the child exec; 0, or the errno of its failed exec */
+static int child_go(struct child *c)
+{
+	int e = 0;
+	ssize_t n;
+
+	close(c->go_fd);
+	c->go_fd = -1;
+	do {
+		n = read(c->err_fd, &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	close(c->err_fd);
+	c->err_fd = -1;
+	return n == sizeof(e) ? e : 0;
+}
+
+static void child_kill(struct child *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "devmemsnoop: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s\n", devmem_strerror(DEVMEM_E_USAGE));
+	exit(devmem_exit_code(DEVMEM_E_USAGE));
+}
+
+int main(int argc, char **argv)
+{
+	struct devmem_opts opts = { .stream_mask = DEVMEM_STREAM_ALL };
+	struct snoop sn = { 0 };
+	struct devmem_session *s = NULL;
+	struct devmem_snapshot snap;
+	struct losses lost = { 0 }, reported = { 0 };
+	struct child child = { .pid = 0, .go_fd = -1, .err_fd = -1 };
+	unsigned long long v, duration_s = 0, lost_interval_s = 1, ringbuf_kb = 0;
+	__u64 deadline = 0, next_report;
+	enum devmem_error err;
+	char bad[64];
+	long page;
+	int opt, rc = 0, status;
+
+	while ((opt = getopt_long(argc, argv, "+e:p:D:jTd:b:i:vh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			if (snoop_parse_events(optarg, &opts.stream_mask, bad, sizeof(bad)))
+				usage_error("unknown event '%s' in -e; the events are add, remove, "
+					    "remove_done, fault, fault_done, migrate, alloc and free.",
+					    bad[0] ? bad : optarg);
+			break;
+		case 'p':
+			if (parse_ull(optarg, INT_MAX, &v) || !v)
+				usage_error("-p wants a process id, not '%s'.", optarg);
+			opts.tgid = sn.pid = (__u32)v;
+			break;
+		case 'D':
+			if (!parse_ull(optarg, ~0ULL, &v)) {
+				if (v >= KERNEL_ADDR_MIN) {
+					sn.dev_kind = DEV_OWNER;
+					opts.owner = v;
+				} else {
+					sn.dev_kind = DEV_START;
+				}
+				sn.dev_value = v;
+			} else if (*optarg) {
+				sn.dev_kind = DEV_NAME;
+				sn.dev_name = optarg;
+			} else {
+				usage_error("-D wants an owner, a range start or a name%s.", "");
+			}
+			break;
+		case 'j':
+			sn.json = true;
+			break;
+		case 'T':
+			sn.fmt.wall_clock = true;
+			break;
+		case 'd':
+			if (parse_ull(optarg, 1ULL << 31, &duration_s) || !duration_s)
+				usage_error("-d wants a number of seconds, not '%s'.", optarg);
+			break;
+		case 'b':
+			if (parse_ull(optarg, 1ULL << 20, &ringbuf_kb) || !ringbuf_kb)
+				usage_error("-b wants a size in KiB from 1 to 1048576, not '%s'.",
+					    optarg);
+			opts.ringbuf_bytes = ringbuf_kb * 1024;
+			break;
+		case 'i':
+			if (parse_ull(optarg, 1ULL << 31, &lost_interval_s))
+				usage_error("-i wants a number of seconds, not '%s'.", optarg);
+			break;
+		case OPT_FENTRY:
+			opts.force_fentry = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return devmem_exit_code(DEVMEM_E_USAGE);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--"))
+		usage_error("unexpected argument '%s'; put a command to trace after --.",
+			    argv[optind]);
+
+	page = sysconf(_SC_PAGESIZE);
+	for (sn.page_shift = 0; (1L << sn.page_shift) < page; sn.page_shift++)
+		;
+	opts.on_event = handle_event;
+	opts.ctx = &sn;
+
+	if (optind < argc && child_start(argv + optind, &child)) {
+		fprintf(stderr, "devmemsnoop: %s\n", devmem_strerror(DEVMEM_E_CHILD));
+		return devmem_exit_code(DEVMEM_E_CHILD);
+	}
+
+	err = devmem_session_open(&opts, &s);
+	if (err) {
+		child_kill(&child);
+		fprintf(stderr, "devmemsnoop: %s\n", devmem_strerror(err));
+		return devmem_exit_code(err);
+	}
+
+	/* the ranges known at start, to name the device of each event */
+	devmem_snapshot_init(&snap);
+	if (!devmem_session_snapshot(s, &snap)) {
+		for (size_t i = 0; i < snap.nr_ranges; i++) {
+			const struct devmem_snap_range *d = &snap.ranges[i];
+			struct known_range *r = range_add(&sn, d->r.start, d->r.end);
+
+			if (!r)
+				break;
+			r->id = d->id ? d->id : d->r.start;
+			r->pgmap = d->r.pgmap;
+			memcpy(r->name, d->name, sizeof(r->name));
+			r->name[sizeof(r->name) - 1] = '\0';
+		}
+		lost.ringbuf = snap.lost[DEVMEM_LOST_RINGBUF];
+		lost.recursion = snap.recursion_misses;
+		reported = lost;
+	}
+	devmem_snapshot_free(&snap);
+	if (sn.dev_kind == DEV_NAME) {
+		bool found = false;
+
+		for (size_t i = 0; i < sn.nr_ranges; i++)
+			found |= !strcmp(sn.ranges[i].name, sn.dev_name);
+		if (!found)
+			fprintf(stderr, "devmemsnoop: no device range is named '%s' yet; events "
+				"of ranges added under that name from now on are shown.\n",
+				sn.dev_name);
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	sn.fmt.wall_offset_ns = wall_offset_ns();
+	sn.fmt.start_ns = mono_ns();
+	if (!sn.json) {
+		snoop_header(stdout, &sn.fmt);
+		fflush(stdout);
+	}
+	if (isatty(STDERR_FILENO) && child.pid <= 0)
+		fprintf(stderr, "Tracing device-private memory events (%s)... Hit Ctrl-C to end.\n",
+			devmem_mode_name(devmem_session_mode(s)));
+	if (duration_s)
+		deadline = sn.fmt.start_ns + duration_s * 1000000000ULL;
+	next_report = sn.fmt.start_ns + lost_interval_s * 1000000000ULL;
+
+	if (child.pid > 0) {
+		int e = child_go(&child);
+
+		if (e) {
+			waitpid(child.pid, NULL, 0);
+			child.pid = 0;
+			fprintf(stderr, "devmemsnoop: %s: %s. %s\n", argv[optind], strerror(e),
+				devmem_strerror(DEVMEM_E_CHILD));
+			devmem_session_close(s);
+			return devmem_exit_code(DEVMEM_E_CHILD);
+		}
+	}
+
+	while (!exiting && !sn.out_error) {
+		int n = devmem_session_poll(s, 100);
+		__u64 now;
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "devmemsnoop: reading the ring buffer failed: %s.\n",
+				strerror(-n));
+			rc = DEVMEM_EXIT_FAILURE;
+			break;
+		}
+		if (child.pid > 0 && waitpid(child.pid, &status, WNOHANG) == child.pid) {
+			child.pid = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status))
+				fprintf(stderr, "devmemsnoop: %s exited with status %d\n",
+					argv[optind], WEXITSTATUS(status));
+			else if (WIFSIGNALED(status))
+				fprintf(stderr, "devmemsnoop: %s was killed by signal %d\n",
+					argv[optind], WTERMSIG(status));
+			break;
+		}
+		now = mono_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (lost_interval_s && now >= next_report) {
+			next_report = now + lost_interval_s * 1000000000ULL;
+			if (!read_losses(s, &lost) &&
+			    lost.ringbuf + lost.recursion != reported.ringbuf + reported.recursion) {
+				report_losses(&sn, &lost, &reported, false);
+				reported = lost;
+			}
+			fflush(stdout);
+		}
+	}
+	/* what is already in the ring buffer is still shown */
+	for (int i = 0; i < 64 && !sn.out_error; i++)
+		if (devmem_session_poll(s, 0) <= 0)
+			break;
+	if (read_losses(s, &lost))
+		fprintf(stderr, "devmemsnoop: reading the lost-event counters failed; the count "
+			"below is the last one read.\n");
+	report_losses(&sn, &lost, &reported, true);
+	if (sn.unresolved)
+		fprintf(stderr, "devmemsnoop: %" PRIu64 " events of ranges not known yet were not "
+			"shown by -D; give the device as its owner to filter in the kernel.\n",
+			(uint64_t)sn.unresolved);
+	if (sn.out_error) {
+		fprintf(stderr, "devmemsnoop: writing the output failed: %s.\n", strerror(errno));
+		rc = DEVMEM_EXIT_FAILURE;
+	}
+	if (child.pid > 0) {
+		/* stopped by a signal or -d: the command goes too */
+		kill(child.pid, SIGTERM);
+		waitpid(child.pid, NULL, 0);
+	}
+	devmem_session_close(s);
+	free(sn.ranges);
+	return rc;
+}
