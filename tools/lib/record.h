@@ -2,7 +2,7 @@
 /*
  * Recording files: periodic snapshots of the in-kernel aggregates, written by
  * `devmemhist record` and read back by every view (devmemhist report,
- * devmemtop -r) on any machine, without BPF. The format is documented in
+ * devmemtop -R) on any machine, without BPF. The format is documented in
  * docs/recording-format.md.
  *
  * Each frame holds a whole snapshot whose counters and histograms are
@@ -156,7 +156,7 @@ void devmem_rec_report_free(struct devmem_rec_report *rep);
 #define DEVMEM_REC_JSON_PROCESSES	0x2
 /* JSON document (jansson) of a report; values in nsecs/pages; 0 or -errno */
 int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags);
-/* the jansson-free core: histogram summary used by text and JSON views */
-extern const double devmem_rec_percentiles[3];	/* 50, 90, 99 */
+/* percentiles the text and JSON reports show: 50, 90, 99 */
+extern const double devmem_rec_percentiles[3];
 
 #endif /* DEVMEM_RECORD_H */

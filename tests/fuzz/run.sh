@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The recording parser under the sanitizers, for `make test`:
+#   1. the record and svg unit tests built with clang -fsanitize=address,undefined
+#   2. the libFuzzer target over devmem_recording_open_mem/next, for a bounded
+#      time, from a seed corpus written by the recorder API
+# Builds into build/fuzz/ and prints TAP lines; exits non-zero on a failure.
+#
+#   tests/fuzz/run.sh [-t SECONDS]     (default 30; DEVMEM_FUZZ_SECONDS too)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+. tests/lib.sh
+
+seconds=${DEVMEM_FUZZ_SECONDS:-30}
+if [ "${1:-}" = -t ]; then
+	seconds=${2:?-t wants seconds}
+fi
+case $seconds in
+''|*[!0-9]*|0) echo "run.sh: -t wants a positive number of seconds, not '$seconds'." >&2; exit 2 ;;
+esac
+out=${OUT:-build}/fuzz
+case $out in /*) ;; *) out=$top/$out ;; esac
+mkdir -p "$out"
+CLANG=${CLANG:-clang}
+LIBSRC="tools/lib/record.c tools/lib/snapshot.c tools/lib/hist.c tools/lib/svg.c"
+CFLAGS="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
+	-Iinclude -Itools/lib -Wall -Wno-unused-parameter"
+LIBS="-ljansson -lz -lm"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# --- 1. unit tests with ASan+UBSan ---------------------------------------------
+for t in test_record test_svg; do
+	# shellcheck disable=SC2086
+	if ! $CLANG $CFLAGS -fsanitize=address,undefined -Itests/unit tests/unit/$t.c $LIBSRC \
+		-o "$out/$t-asan" $LIBS -lcmocka >"$out/$t-asan.build.log" 2>&1; then
+		sed 's/^/# /' "$out/$t-asan.build.log"
+		not_ok "$t built with ASan+UBSan (build failed)"
+		continue
+	fi
+	if CMOCKA_MESSAGE_OUTPUT=stdout "$out/$t-asan" >"$out/$t-asan.log" 2>&1; then
+		ok "$t under ASan+UBSan ($(grep -c '^\[       OK' "$out/$t-asan.log") tests)"
+	else
+		tail -n 30 "$out/$t-asan.log" | sed 's/^/# /'
+		not_ok "$t under ASan+UBSan (see $out/$t-asan.log)"
+	fi
+done
+
+# --- 2. fuzzing ------------------------------------------------------------------
+# shellcheck disable=SC2086
+if ! $CLANG $CFLAGS -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_recording.c $LIBSRC \
+	-o "$out/fuzz_recording" $LIBS >"$out/fuzz.build.log" 2>&1; then
+	sed 's/^/# /' "$out/fuzz.build.log"
+	not_ok "fuzz recording parser (build failed; needs clang and libclang-rt-dev)"
+	tap_done
+	exit
+fi
+# shellcheck disable=SC2086
+if ! $CLANG $CFLAGS tests/fuzz/make_seeds.c $LIBSRC -o "$out/make_seeds" $LIBS \
+	>"$out/seeds.build.log" 2>&1; then
+	sed 's/^/# /' "$out/seeds.build.log"
+	not_ok "fuzz recording parser (seed generator failed to build)"
+	tap_done
+	exit
+fi
+seeds=$out/seeds
+corpus=$out/corpus
+rm -rf "$seeds"
+mkdir -p "$seeds" "$corpus"
+"$out/make_seeds" "$seeds" || { not_ok "fuzz recording parser (seeds not written)"; tap_done; exit; }
+# fixtures of known-bad files are good seeds too
+[ -d tests/unit/data ] && cp tests/unit/data/*.rec "$seeds/" 2>/dev/null
+log=$out/fuzz.log
+(cd "$out" && ./fuzz_recording -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+	-timeout=10 -print_final_stats=1 -artifact_prefix="$out/" corpus seeds) >"$log" 2>&1
+rc=$?
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+if [ $rc = 0 ]; then
+	ok "fuzz recording parser (${runs:-?} runs in ${seconds} s, corpus $(find "$corpus" -type f | wc -l) inputs)"
+else
+	grep -E 'ERROR|SUMMARY|artifact|==[0-9]+==' "$log" | head -n 20 | sed 's/^/# /'
+	not_ok "fuzz recording parser (status $rc after ${runs:-?} runs; crash input in $out/, log $log)"
+fi
+tap_done

@@ -1,0 +1,905 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * devmemhist: log2 histograms of device-private memory activity (fault
+ * latency, pages per migration, device-page lifetime, remove wait), live
+ * in the spirit of biolatency, recorded to a file always on, and reported
+ * later from recordings on any machine without BPF.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/devmem.h"
+#include "lib/record.h"
+#include "lib/svg.h"
+
+#define ERRLEN 512
+
+enum mode { MODE_LIVE, MODE_RECORD, MODE_REPORT };
+
+static struct env {
+	enum mode mode;
+	bool per_device, per_process;
+	bool timestamp;
+	double unit_div;		/* ns per printed unit */
+	const char *unit;
+	__u32 pid;
+	bool fentry, verbose;
+	double interval;		/* seconds */
+	long count;			/* intervals; 0: until stopped */
+	int positional;
+	/* record */
+	const char *output;
+	__u64 max_bytes;
+	unsigned int keep;
+	bool force;
+	const char *host;
+	/* report */
+	const char **files;
+	size_t nr_files;
+	struct devmem_window window;
+	bool json;
+	const char *svg;
+	const char *svg_hist;
+	const char *svg_rate;
+} env = {
+	.unit_div = 1000, .unit = "usecs", .interval = 1,
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+const char *argp_program_version = "devmemhist 1.0";
+
+static const char live_doc[] =
+"Summarize device-private memory activity as log2 histograms.\n"
+"\n"
+"USAGE: devmemhist [-D|-P] [-m|-N] [-T] [-p PID] [interval] [count]\n"
+"       devmemhist record -o FILE [-s SIZE [-k KEEP]] [-D|-P] [int] [count]\n"
+"       devmemhist report [-w START,END] [-D|-P] [-j] [--svg FILE] FILE...\n"
+"\n"
+"Histograms: fault latency, pages per migration, device-page lifetime and\n"
+"the time a pagemap remove waited for page references. Live mode needs root\n"
+"(or CAP_BPF and CAP_PERFMON); report mode needs nothing but the files.\n"
+"\n"
+"EXAMPLES:\n"
+"    devmemhist                 # histograms until Ctrl-C\n"
+"    devmemhist -m 1 10         # milliseconds, every second, 10 times\n"
+"    devmemhist -D -T 5         # per device, every 5 s, with timestamps\n"
+"    devmemhist -P -p 185       # per process, only PID 185\n"
+"    devmemhist record -o /var/log/devmem.rec -s 64M -k 4 10\n"
+"                     # always on: every 10 s, at most 5 files of 64 MiB\n"
+"    devmemhist report /var/log/devmem.rec* -w 3600,7200\n"
+"                     # the second hour of a recording\n"
+"    devmemhist report -j a.rec b.rec    # two hosts, summed, as JSON\n"
+"    devmemhist report --svg lat.svg rec # fault latency as a picture\n"
+"    devmemhist report --svg rate.svg --svg-rate pages_to_ram rec\n";
+
+static const char record_doc[] =
+"Record snapshots of the in-kernel aggregates to a file, for later reports.\n"
+"\n"
+"USAGE: devmemhist record -o FILE [-s SIZE [-k KEEP]] [-f] [-D|-P] [-p PID]\n"
+"                         [interval] [count]\n"
+"\n"
+"A snapshot is appended and flushed to disk every interval (default 1 s), so\n"
+"a crash or kill -9 loses at most the last interval. With -s the file stops\n"
+"growing at SIZE bytes: with -k KEEP it is rotated (FILE.1 .. FILE.KEEP),\n"
+"without it recording stops. SIGINT/SIGTERM write a last snapshot and close.\n"
+"\n"
+"EXAMPLES:\n"
+"    devmemhist record -o run.rec              # every second until Ctrl-C\n"
+"    devmemhist record -o run.rec -P 0.5 120   # per process, 2 per second, 1 minute\n"
+"    devmemhist record -o /var/log/devmem.rec -s 100M -k 9 10\n";
+
+static const char report_doc[] =
+"Report histograms and counters from recordings, on any machine, without BPF.\n"
+"\n"
+"USAGE: devmemhist report [-w START,END] [-D|-P] [-m|-N] [-j] [--svg FILE\n"
+"       [--svg-hist KIND | --svg-rate COUNTER]] FILE...\n"
+"\n"
+"Several files are merged: the parts of one rotated recording are joined, and\n"
+"the changes of different recordings (hosts) within the window are summed.\n"
+"Window bounds are seconds since each recording started, or absolute times\n"
+"(@EPOCH or YYYY-MM-DDTHH:MM:SS, local time, Z for UTC); either may be empty.\n"
+"\n"
+"EXAMPLES:\n"
+"    devmemhist report run.rec                 # the whole recording\n"
+"    devmemhist report -w 60, run.rec          # from the first minute on\n"
+"    devmemhist report -w 2026-11-25T10:00:00,2026-11-25T10:05:00 host*.rec\n"
+"    devmemhist report -P -j run.rec           # JSON, per process\n"
+"    devmemhist report --svg h.svg --svg-hist page_lifetime run.rec\n";
+
+enum {
+	OPT_SVG = 0x100,
+	OPT_SVG_HIST,
+	OPT_SVG_RATE,
+	OPT_FENTRY,
+	OPT_HOST,
+};
+
+static const struct argp_option live_options[] = {
+	{ "per-device", 'D', NULL, 0, "Histograms per device (pagemap owner)", 0 },
+	{ "per-process", 'P', NULL, 0, "Histograms per process", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Times in milliseconds (default microseconds)", 0 },
+	{ "nanoseconds", 'N', NULL, 0, "Times in nanoseconds", 0 },
+	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each interval", 0 },
+	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
+	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry fallback, not the tracepoints", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
+	{},
+};
+
+static const struct argp_option record_options[] = {
+	{ "output", 'o', "FILE", 0, "Recording file (required)", 0 },
+	{ "max-size", 's', "SIZE", 0, "Cap of one file, e.g. 64M (default: no cap)", 0 },
+	{ "keep", 'k', "KEEP", 0, "Rotate at the cap, keeping KEEP older files (default 0: stop)", 0 },
+	{ "force", 'f', NULL, 0, "Overwrite FILE if it exists", 0 },
+	{ "host", OPT_HOST, "NAME", 0, "Host name stored in the file (default: uname)", 0 },
+	{ "per-device", 'D', NULL, 0, "Record histograms per device", 0 },
+	{ "per-process", 'P', NULL, 0, "Record histograms per process", 0 },
+	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
+	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry fallback, not the tracepoints", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
+	{},
+};
+
+static const struct argp_option report_options[] = {
+	{ "window", 'w', "START,END", 0, "Only this time window (see below)", 0 },
+	{ "per-device", 'D', NULL, 0, "Histograms per device", 0 },
+	{ "per-process", 'P', NULL, 0, "Histograms per process", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Times in milliseconds (default microseconds)", 0 },
+	{ "nanoseconds", 'N', NULL, 0, "Times in nanoseconds", 0 },
+	{ "json", 'j', NULL, 0, "JSON output (values in nsecs and pages)", 0 },
+	{ "svg", OPT_SVG, "FILE", 0, "Also draw an SVG picture into FILE", 0 },
+	{ "svg-hist", OPT_SVG_HIST, "KIND", 0,
+	  "Histogram to draw: fault_latency (default), migrate_pages, page_lifetime, remove_wait", 0 },
+	{ "svg-rate", OPT_SVG_RATE, "COUNTER", 0,
+	  "Draw COUNTER per second over time instead (e.g. faults, pages_to_ram)", 0 },
+	{},
+};
+
+/* one sentence with the remedy, and the usage exit code */
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", state->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(DEVMEM_EXIT_USAGE);
+}
+
+static __u64 parse_size(struct argp_state *state, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || errno || !(v > 0))
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': v *= 1024; end++; break;
+	case 'm': case 'M': v *= 1024 * 1024; end++; break;
+	case 'g': case 'G': v *= 1024.0 * 1024 * 1024; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > 1e18)
+		goto bad;
+	return (__u64)v;
+bad:
+	usage_error(state, "Bad size '%s': give bytes with an optional K, M or G suffix, e.g. -s 64M.",
+		    arg);
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'D':
+		env.per_device = true;
+		break;
+	case 'P':
+		env.per_process = true;
+		break;
+	case 'm':
+		env.unit_div = 1e6;
+		env.unit = "msecs";
+		break;
+	case 'N':
+		env.unit_div = 1;
+		env.unit = "nsecs";
+		break;
+	case 'T':
+		env.timestamp = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case OPT_FENTRY:
+		env.fentry = true;
+		break;
+	case 'p':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (end == arg || *end || errno || v <= 0 || v > INT_MAX)
+			usage_error(state, "Bad PID '%s': give a positive process id, e.g. -p 1234.",
+				    arg);
+		env.pid = (__u32)v;
+		break;
+	case 'o':
+		env.output = arg;
+		break;
+	case 's':
+		env.max_bytes = parse_size(state, arg);
+		break;
+	case 'k':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (end == arg || *end || errno || v < 0 || v > 1000)
+			usage_error(state, "Bad KEEP '%s': give how many rotated files to keep "
+				    "(0..1000), e.g. -k 4.", arg);
+		env.keep = (unsigned int)v;
+		break;
+	case 'f':
+		env.force = true;
+		break;
+	case OPT_HOST:
+		env.host = arg;
+		break;
+	case 'w': {
+		char err[ERRLEN];
+
+		if (devmem_window_parse(arg, &env.window, err, sizeof(err)))
+			usage_error(state, "%s", err);
+		break;
+	}
+	case 'j':
+		env.json = true;
+		break;
+	case OPT_SVG:
+		env.svg = arg;
+		break;
+	case OPT_SVG_HIST:
+		env.svg_hist = arg;
+		break;
+	case OPT_SVG_RATE:
+		env.svg_rate = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.mode == MODE_REPORT) {
+			env.files[env.nr_files++] = arg;
+			break;
+		}
+		if (env.positional == 0) {
+			double d;
+
+			errno = 0;
+			d = strtod(arg, &end);
+			if (end == arg || *end || errno || !(d >= 0.01) || d > 86400)
+				usage_error(state, "Bad interval '%s': give seconds between 0.01 and "
+					    "86400, e.g. 1 or 0.5.", arg);
+			env.interval = d;
+		} else if (env.positional == 1) {
+			errno = 0;
+			v = strtol(arg, &end, 10);
+			if (end == arg || *end || errno || v <= 0)
+				usage_error(state, "Bad count '%s': give a positive number of "
+					    "intervals, e.g. 10.", arg);
+			env.count = v;
+		} else {
+			usage_error(state, "Unexpected argument '%s': give at most an interval and "
+				    "a count.", arg);
+		}
+		env.positional++;
+		break;
+	case ARGP_KEY_END:
+		if (env.per_device && env.per_process)
+			usage_error(state, "-D and -P exclude each other: choose per device or "
+				    "per process.");
+		if (env.mode == MODE_RECORD && !env.output)
+			usage_error(state, "No output file: give one with -o FILE.");
+		if (env.mode == MODE_RECORD && env.keep && !env.max_bytes)
+			usage_error(state, "-k rotates at the size cap: give the cap with -s SIZE "
+				    "too.");
+		if (env.mode == MODE_REPORT && !env.nr_files)
+			usage_error(state, "No recording given: name one or more files written "
+				    "by 'devmemhist record'.");
+		if (env.mode == MODE_REPORT && env.svg_hist && env.svg_rate)
+			usage_error(state, "--svg-hist and --svg-rate exclude each other: draw "
+				    "one picture at a time.");
+		if (env.mode == MODE_REPORT && (env.svg_hist || env.svg_rate) && !env.svg)
+			usage_error(state, "--svg-hist/--svg-rate choose what --svg FILE draws: "
+				    "give --svg FILE too.");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ---- text rendering ----------------------------------------------------- */
+
+static bool kind_is_time(unsigned int k)
+{
+	return k != DEVMEM_HIST_MIGRATE_PAGES;
+}
+
+static void fmt_val(char *buf, size_t len, double v)
+{
+	if (v == floor(v) && v < 1e15)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.3f", v);
+}
+
+/* print_log2_hist with the bounds shown in the chosen unit */
+static void print_hist(FILE *out, const struct devmem_hist *h, unsigned int kind,
+		       const char *indent)
+{
+	double div = kind_is_time(kind) ? env.unit_div : 1;
+	const char *unit = kind_is_time(kind) ? env.unit : "pages";
+	unsigned int i, first = DEVMEM_HIST_SLOTS, last = 0;
+	bool any = false;
+	__u64 max = 0, total = devmem_hist_total(h);
+	char lo[32], hi[32], bound[72];
+
+	for (i = 0; i < DEVMEM_HIST_SLOTS; i++)
+		if (h->slots[i]) {
+			any = true;
+			if (first == DEVMEM_HIST_SLOTS)
+				first = i;
+			last = i;
+			if (h->slots[i] > max)
+				max = h->slots[i];
+		}
+	fprintf(out, "%s%s (%s): %llu samples", indent, devmem_hist_kind_name(kind), unit,
+		(unsigned long long)total);
+	if (!any) {
+		fprintf(out, "\n");
+		return;
+	}
+	fprintf(out, ", mean %.3f", devmem_hist_mean(h) / div);
+	for (i = 0; i < 3; i++) {
+		struct devmem_percentile p;
+
+		if (devmem_hist_percentile(h, devmem_rec_percentiles[i], &p))
+			continue;
+		fmt_val(lo, sizeof(lo), p.value / div);
+		fprintf(out, ", p%g %s%s", devmem_rec_percentiles[i], p.saturated ? ">= " : "", lo);
+	}
+	fprintf(out, "\n%s%28s : count    distribution\n", indent, unit);
+	/* raw units start at slot 0 like print_log2_hist; scaled ones at the data */
+	for (i = div == 1 ? 0 : first; i <= last; i++) {
+		int stars = (int)((double)h->slots[i] * 40 / (double)max);
+
+		fmt_val(lo, sizeof(lo), (double)devmem_hist_slot_low(i) / div);
+		if (i == DEVMEM_HIST_SLOTS - 1) {
+			snprintf(bound, sizeof(bound), "%s -> ...", lo);
+		} else {
+			fmt_val(hi, sizeof(hi), (double)devmem_hist_slot_high(i) / div);
+			snprintf(bound, sizeof(bound), "%s -> %s", lo, hi);
+		}
+		fprintf(out, "%s%28s : %-8llu |%-40.*s|\n", indent, bound,
+			(unsigned long long)h->slots[i], stars,
+			"****************************************");
+	}
+}
+
+static void print_hists(FILE *out, const struct devmem_hist *h, const char *indent)
+{
+	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++) {
+		print_hist(out, &h[k], k, indent);
+		fputc('\n', out);
+	}
+}
+
+static void print_counters(FILE *out, const struct devmem_counters *c, const char *indent)
+{
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		fprintf(out, "%s%-24s %llu\n", indent, devmem_counter_names[i],
+			(unsigned long long)devmem_counters_cu64(c)[i]);
+}
+
+/* the non-zero counters on one line */
+static void print_counters_short(FILE *out, const struct devmem_counters *c, const char *indent)
+{
+	bool any = false;
+
+	fputs(indent, out);
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		if (devmem_counters_cu64(c)[i]) {
+			fprintf(out, "%s%s %llu", any ? ", " : "", devmem_counter_names[i],
+				(unsigned long long)devmem_counters_cu64(c)[i]);
+			any = true;
+		}
+	fprintf(out, "%s\n", any ? "" : "no activity");
+}
+
+static void print_losses(FILE *out, const struct devmem_snapshot *s)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < DEVMEM_LOST_KINDS; i++)
+		if (s->lost[i]) {
+			fprintf(out, "%s%s %llu", any ? ", " : "Lost or unmatched events: ",
+				devmem_lost_names[i], (unsigned long long)s->lost[i]);
+			any = true;
+		}
+	if (s->recursion_misses) {
+		fprintf(out, "%srecursion_misses %llu", any ? ", " : "Lost events: ",
+			(unsigned long long)s->recursion_misses);
+		any = true;
+	}
+	fprintf(out, "%s\n", any ? "" : "Lost events: none");
+}
+
+static void print_snapshot(FILE *out, const struct devmem_snapshot *s, bool counters)
+{
+	if (counters) {
+		fprintf(out, "Counters:\n");
+		print_counters(out, &s->total, "  ");
+	}
+	print_losses(out, s);
+	fputc('\n', out);
+	/* reports and summaries always show the totals; live -D/-P only the parts */
+	if (counters || (!env.per_device && !env.per_process))
+		print_hists(out, s->hist, "");
+	if (env.per_device) {
+		if (!s->nr_devices)
+			fprintf(out, "No device had activity.\n");
+		for (size_t i = 0; i < s->nr_devices; i++) {
+			const struct devmem_device *d = &s->devices[i];
+
+			fprintf(out, "device 0x%llx:\n", (unsigned long long)d->owner);
+			if (counters)
+				print_counters_short(out, &d->c, "  ");
+			if (d->has_hist)
+				print_hists(out, d->hist, "  ");
+		}
+	} else if (env.per_process) {
+		if (!s->nr_procs)
+			fprintf(out, "No process had activity.\n");
+		for (size_t i = 0; i < s->nr_procs; i++) {
+			const struct devmem_process *p = &s->procs[i];
+
+			fprintf(out, "process %u (%s):\n", p->tgid, p->comm);
+			if (counters)
+				print_counters_short(out, &p->c, "  ");
+			if (p->has_hist)
+				print_hists(out, p->hist, "  ");
+		}
+	}
+}
+
+/* ---- live and record ------------------------------------------------------ */
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* sleep until the deadline (CLOCK_MONOTONIC) or a signal */
+static void wait_until(const struct timespec *deadline)
+{
+	while (!exiting &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
+		;
+}
+
+static void advance(struct timespec *t, double seconds)
+{
+	long long ns = (long long)(seconds * 1e9);
+
+	t->tv_sec += ns / 1000000000LL;
+	t->tv_nsec += ns % 1000000000LL;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static int open_session(struct devmem_session **sess)
+{
+	struct devmem_opts o = {
+		.tgid = env.pid,
+		.force_fentry = env.fentry,
+		.hist_per_device = env.per_device,
+		.hist_per_process = env.per_process,
+		.verbose = env.verbose,
+	};
+	enum devmem_error e = devmem_session_open(&o, sess);
+
+	if (e != DEVMEM_OK) {
+		fprintf(stderr, "devmemhist: %s\n", devmem_strerror(e));
+		return devmem_exit_code(e);
+	}
+	return 0;
+}
+
+static int snap_error(int err)
+{
+	fprintf(stderr, "devmemhist: reading the BPF maps failed: %s; run again with -v and "
+		"report it.\n", strerror(-err));
+	return DEVMEM_EXIT_FAILURE;
+}
+
+static void print_time(FILE *out)
+{
+	char buf[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
+	fprintf(out, "%-8s\n", buf);
+}
+
+static int run_live(void)
+{
+	struct devmem_session *sess;
+	struct devmem_snapshot first, prev, cur, delta;
+	struct timespec next;
+	long n = 0;
+	int ret;
+
+	ret = open_session(&sess);
+	if (ret)
+		return ret;
+	devmem_snapshot_init(&first);
+	devmem_snapshot_init(&prev);
+	devmem_snapshot_init(&cur);
+	devmem_snapshot_init(&delta);
+	install_signals();
+	ret = devmem_session_snapshot(sess, &prev);
+	if (ret) {
+		ret = snap_error(ret);
+		goto out;
+	}
+	devmem_snapshot_copy(&first, &prev);
+	printf("Tracing device-private memory (%s)... Hit Ctrl-C to end.\n",
+	       devmem_mode_name(devmem_session_mode(sess)));
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!exiting) {
+		advance(&next, env.interval);
+		wait_until(&next);
+		ret = devmem_session_snapshot(sess, &cur);
+		if (ret) {
+			ret = snap_error(ret);
+			goto out;
+		}
+		devmem_snapshot_free(&delta);
+		if (devmem_snapshot_delta(&delta, &cur, &prev)) {
+			ret = DEVMEM_EXIT_NOMEM;
+			goto out;
+		}
+		devmem_snapshot_sort(&delta);
+		printf("\n");
+		if (env.timestamp)
+			print_time(stdout);
+		print_snapshot(stdout, &delta, false);
+		fflush(stdout);
+		devmem_snapshot_free(&prev);
+		prev = cur;
+		devmem_snapshot_init(&cur);
+		if (env.count && ++n >= env.count)
+			break;
+	}
+	/* the final summary: everything since the start */
+	devmem_snapshot_free(&delta);
+	if (!devmem_snapshot_delta(&delta, &prev, &first)) {
+		devmem_snapshot_sort(&delta);
+		printf("\nSummary since the start (%.1f s):\n", (double)delta.interval_ns / 1e9);
+		print_snapshot(stdout, &delta, true);
+	}
+	ret = 0;
+out:
+	devmem_snapshot_free(&first);
+	devmem_snapshot_free(&prev);
+	devmem_snapshot_free(&cur);
+	devmem_snapshot_free(&delta);
+	devmem_session_close(sess);
+	return ret;
+}
+
+static int run_record(void)
+{
+	struct devmem_record_opts ro = {
+		.max_bytes = env.max_bytes, .keep = env.keep, .host = env.host,
+	};
+	struct devmem_recorder *rec = NULL;
+	struct devmem_session *sess;
+	struct devmem_snapshot s;
+	struct timespec next;
+	char err[ERRLEN];
+	long frames = 0;
+	int ret;
+
+	if (!env.force && !env.keep && access(env.output, F_OK) == 0) {
+		fprintf(stderr, "devmemhist: %s exists: remove it, give -f to overwrite it, or "
+			"rotate with -s SIZE -k KEEP to keep it as %s.1.\n", env.output, env.output);
+		return DEVMEM_EXIT_USAGE;
+	}
+	ret = open_session(&sess);
+	if (ret)
+		return ret;
+	devmem_snapshot_init(&s);
+	install_signals();
+	if (devmem_recorder_open(env.output, &ro, &rec, err, sizeof(err))) {
+		fprintf(stderr, "devmemhist: %s\n", err);
+		ret = DEVMEM_EXIT_FAILURE;
+		goto out;
+	}
+	fprintf(stderr, "Recording to %s every %g s (%s)... Hit Ctrl-C to end.\n", env.output,
+		env.interval, devmem_mode_name(devmem_session_mode(sess)));
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		bool last = exiting || (env.count && frames >= env.count);
+
+		ret = devmem_session_snapshot(sess, &s);
+		if (ret) {
+			ret = snap_error(ret);
+			goto out;
+		}
+		s.interval_ns = (__u64)(env.interval * 1e9);
+		ret = devmem_recorder_write(rec, &s, err, sizeof(err));
+		if (ret == DEVMEM_REC_CAP_REACHED) {
+			fprintf(stderr, "devmemhist: %s\n", err);
+			ret = 0;
+			break;
+		}
+		if (ret) {
+			fprintf(stderr, "devmemhist: %s\n", err);
+			ret = DEVMEM_EXIT_FAILURE;
+			goto out;
+		}
+		if (last)
+			break;
+		frames++;
+		advance(&next, env.interval);
+		wait_until(&next);
+	}
+	fprintf(stderr, "Recorded %ld intervals to %s (%llu bytes in the current file, %u "
+		"rotations).\n", frames, env.output,
+		(unsigned long long)devmem_recorder_bytes(rec), devmem_recorder_rotations(rec));
+	ret = 0;
+out:
+	devmem_recorder_close(rec);
+	devmem_snapshot_free(&s);
+	devmem_session_close(sess);
+	return ret;
+}
+
+/* ---- report ----------------------------------------------------------------- */
+
+static int hist_kind_by_name(const char *name)
+{
+	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
+		if (!strcmp(name, devmem_hist_kind_name(k)))
+			return (int)k;
+	return -1;
+}
+
+static int counter_by_name(const char *name)
+{
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		if (!strcmp(name, devmem_counter_names[i]))
+			return (int)i;
+	return -1;
+}
+
+static int write_svg(const struct devmem_rec_report *rep)
+{
+	FILE *f;
+	int ret;
+
+	f = fopen(env.svg, "w");
+	if (!f) {
+		fprintf(stderr, "devmemhist: cannot create %s: %s; check the directory is "
+			"writable.\n", env.svg, strerror(errno));
+		return DEVMEM_EXIT_FAILURE;
+	}
+	if (env.svg_rate) {
+		int c = counter_by_name(env.svg_rate);
+		struct devmem_svg_series *series = calloc(rep->nr_streams + 1, sizeof(*series));
+		double **tv = calloc(2 * rep->nr_streams + 1, sizeof(*tv));
+		char (*labels)[384] = calloc(rep->nr_streams + 1, sizeof(*labels));
+		char title[128];
+
+		ret = -ENOMEM;
+		if (series && tv && labels) {
+			ret = 0;
+			for (size_t i = 0; i < rep->nr_streams && !ret; i++) {
+				const struct devmem_rec_stream *st = &rep->streams[i];
+				double *t = calloc(st->nr_points + 1, sizeof(double));
+				double *v = calloc(st->nr_points + 1, sizeof(double));
+
+				tv[2 * i] = t;
+				tv[2 * i + 1] = v;
+				if (!t || !v) {
+					ret = -ENOMEM;
+					break;
+				}
+				for (size_t j = 0; j < st->nr_points; j++) {
+					const struct devmem_rec_point *p = &st->points[j];
+
+					t[j] = p->t;
+					v[j] = p->dt > 0 ? (double)devmem_counters_cu64(&p->c)[c] / p->dt
+							 : NAN;
+				}
+				snprintf(labels[i], sizeof(labels[i]), "%s (%s)", st->host,
+					 st->first_path);
+				series[i] = (struct devmem_svg_series){ labels[i], t, v, st->nr_points };
+			}
+			snprintf(title, sizeof(title), "%s per second", env.svg_rate);
+			if (!ret)
+				ret = devmem_svg_rate(f, title, "per second", series, rep->nr_streams);
+		}
+		for (size_t i = 0; tv && i < 2 * rep->nr_streams; i++)
+			free(tv[i]);
+		free(tv);
+		free(series);
+		free(labels);
+	} else {
+		int k = env.svg_hist ? hist_kind_by_name(env.svg_hist) : DEVMEM_HIST_FAULT_LATENCY;
+		char title[128];
+
+		snprintf(title, sizeof(title), "%s over %zu recording%s",
+			 devmem_hist_kind_name(k), rep->nr_streams, rep->nr_streams == 1 ? "" : "s");
+		ret = devmem_svg_hist(f, &rep->total.hist[k], title,
+				      kind_is_time(k) ? env.unit : "pages",
+				      kind_is_time(k) ? env.unit_div : 1);
+	}
+	if (fclose(f) || ret) {
+		fprintf(stderr, "devmemhist: writing %s failed: %s; check the disk has space.\n",
+			env.svg, strerror(ret ? -ret : errno));
+		return DEVMEM_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static void print_report_header(FILE *out, const struct devmem_rec_report *rep)
+{
+	fprintf(out, "%zu recording%s:\n", rep->nr_streams, rep->nr_streams == 1 ? "" : "s");
+	for (size_t i = 0; i < rep->nr_streams; i++) {
+		const struct devmem_rec_stream *st = &rep->streams[i];
+		time_t t0 = (time_t)(st->start_realtime_ns / 1000000000ULL);
+		struct tm tm;
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t0, &tm));
+		fprintf(out, "  %s%s: host %s, started %s, %zu snapshots (%zu in the window), "
+			"%.1f s .. %.1f s%s\n", st->first_path, st->nr_files > 1 ? " (rotated)" : "",
+			st->host, when, st->frames, st->frames_in_window, st->from, st->to,
+			st->from_zero ? " (from the recorder's start)" : "");
+	}
+	fputc('\n', out);
+}
+
+static int run_report(void)
+{
+	struct devmem_rec_report rep;
+	char err[ERRLEN];
+	int ret;
+
+	if (env.svg_hist && hist_kind_by_name(env.svg_hist) < 0) {
+		fprintf(stderr, "devmemhist: unknown histogram '%s': give fault_latency, "
+			"migrate_pages, page_lifetime or remove_wait.\n", env.svg_hist);
+		return DEVMEM_EXIT_USAGE;
+	}
+	if (env.svg_rate && counter_by_name(env.svg_rate) < 0) {
+		fprintf(stderr, "devmemhist: unknown counter '%s': give one of faults, "
+			"pages_to_device, pages_to_ram, allocs, frees (see the JSON output for "
+			"all).\n", env.svg_rate);
+		return DEVMEM_EXIT_USAGE;
+	}
+	ret = devmem_rec_report_load(&rep, env.files, env.nr_files, &env.window, err,
+				     sizeof(err));
+	if (ret) {
+		fprintf(stderr, "devmemhist: %s\n", err);
+		devmem_rec_report_free(&rep);
+		return ret == -ENOMEM ? DEVMEM_EXIT_NOMEM :
+		       ret == -EINVAL ? DEVMEM_EXIT_BAD_INPUT : DEVMEM_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < rep.nr_streams; i++) {
+		const struct devmem_rec_stream *st = &rep.streams[i];
+
+		if (st->truncated)
+			fprintf(stderr, "devmemhist: note: a file of the recording %s ends in an "
+				"incomplete snapshot (the recorder was stopped while writing it); "
+				"the %zu complete snapshots before it are used.\n", st->first_path,
+				st->frames);
+		if ((env.window.has_start || env.window.has_end) && !st->frames_in_window)
+			fprintf(stderr, "devmemhist: note: the recording %s has no snapshot in the "
+				"window; it adds nothing.\n", st->first_path);
+	}
+	if (env.json) {
+		ret = devmem_rec_report_json(stdout, &rep,
+					     (env.per_device ? DEVMEM_REC_JSON_DEVICES : 0) |
+					     (env.per_process ? DEVMEM_REC_JSON_PROCESSES : 0));
+		if (ret) {
+			fprintf(stderr, "devmemhist: writing the JSON output failed.\n");
+			ret = DEVMEM_EXIT_FAILURE;
+		}
+	} else {
+		print_report_header(stdout, &rep);
+		print_snapshot(stdout, &rep.total, true);
+	}
+	if (!ret && env.svg)
+		ret = write_svg(&rep);
+	devmem_rec_report_free(&rep);
+	if (fflush(stdout) && !ret) {
+		fprintf(stderr, "devmemhist: writing the output failed: %s.\n", strerror(errno));
+		ret = DEVMEM_EXIT_FAILURE;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct argp live = { live_options, parse_arg, "[interval] [count]", live_doc, 0, 0, 0 };
+	struct argp record = { record_options, parse_arg, "[interval] [count]", record_doc,
+			       0, 0, 0 };
+	struct argp report = { report_options, parse_arg, "FILE...", report_doc, 0, 0, 0 };
+	struct argp *a = &live;
+	int first = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		env.mode = MODE_RECORD;
+		a = &record;
+		first = 1;
+	} else if (argc > 1 && !strcmp(argv[1], "report")) {
+		env.mode = MODE_REPORT;
+		a = &report;
+		first = 1;
+		env.files = calloc((size_t)argc, sizeof(*env.files));
+		if (!env.files)
+			return DEVMEM_EXIT_NOMEM;
+	}
+	/* argp sees "devmemhist record ..." as a program "devmemhist record" */
+	if (first) {
+		static char name[64];
+
+		snprintf(name, sizeof(name), "devmemhist %s", argv[1]);
+		argv[1] = name;
+	}
+	argp_err_exit_status = DEVMEM_EXIT_USAGE;
+	if (argp_parse(a, argc - first, argv + first, 0, NULL, NULL))
+		return DEVMEM_EXIT_USAGE;
+	switch (env.mode) {
+	case MODE_RECORD:
+		return run_record();
+	case MODE_REPORT: {
+		int ret = run_report();
+
+		free(env.files);
+		return ret;
+	}
+	default:
+		return run_live();
+	}
+}
