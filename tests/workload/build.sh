@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Build the devmem workload against a kernel from scripts/kernel.sh.
+#
+#   tests/workload/build.sh KERNEL_DIR OUTDIR
+#
+# KERNEL_DIR holds 'source' (the path of the kernel tree, for
+# lib/test_hmm_uapi.h) and headers/ (headers_install). The binary is linked
+# statically when the toolchain can, so it runs from the guest's read-only
+# 9p root without depending on the host's libraries; otherwise dynamically.
+set -eu
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 KERNEL_DIR OUTDIR" >&2
+	exit 2
+fi
+kdir=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ ! -r "$kdir/source" ]; then
+	echo "build.sh: $kdir/source is missing; pass a kernel directory printed by scripts/kernel.sh." >&2
+	exit 1
+fi
+src=$(cat "$kdir/source")
+if [ ! -r "$src/lib/test_hmm_uapi.h" ]; then
+	echo "build.sh: $src/lib/test_hmm_uapi.h is missing; the kernel source tree named in $kdir/source is gone, rebuild it with scripts/kernel.sh." >&2
+	exit 1
+fi
+inc=
+[ -d "$kdir/headers/include" ] && inc="-isystem $kdir/headers/include"
+
+mkdir -p "$out"
+cc=${CC:-gcc}
+cflags="-O2 -g -Wall -Wextra -Werror $inc -I$src"
+# shellcheck disable=SC2086
+if $cc $cflags -static -o "$out/devmem-workload.tmp" "$here/devmem-workload.c" 2>"$out/devmem-workload.static.log"; then
+	link=static
+else
+	# shellcheck disable=SC2086
+	$cc $cflags -o "$out/devmem-workload.tmp" "$here/devmem-workload.c"
+	link=dynamic
+fi
+rm -f "$out/devmem-workload.static.log"
+mv "$out/devmem-workload.tmp" "$out/devmem-workload"
+echo "build.sh: built $out/devmem-workload ($link)" >&2
