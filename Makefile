@@ -96,7 +96,7 @@ vmlinux-h: $(OUT)/.deps
 	$(Q)scripts/gen-vmlinux-h.sh "$$(scripts/kernel.sh patched)"
 
 unit: all $(UNITS)
-	$(Q)tests/run-unit.sh $(UNITS)
+	$(Q)DEVMEM_GUEST=0 tests/run-all.sh $(UNITS)
 
 guest-test: all
 	$(Q)tests/run-guest-tests.sh

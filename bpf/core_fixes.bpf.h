@@ -70,9 +70,21 @@ static __always_inline __u64 vmemmap_start(void)
 	return base;
 }
 
+/*
+ * The verifier refuses arithmetic on a BTF-typed pointer (tp_btf and fentry
+ * arguments), so its value is first read back as a plain number.
+ */
+static __always_inline __u64 ptr_value(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 static __always_inline __u64 page_to_pfn(const void *page)
 {
-	return ((__u64)page - vmemmap_start()) / bpf_core_type_size(struct page);
+	return (ptr_value(page) - vmemmap_start()) / bpf_core_type_size(struct page);
 }
 
 static __always_inline const void *pfn_to_page(__u64 pfn)

@@ -45,7 +45,7 @@ const volatile bool hist_per_process = false;	/* fill proc_hists (-P views) */
 
 /* Loop bound of the fallback's migrate window walk (pages). */
 #define MIGRATE_CHUNK	64
-#define MIGRATE_CHUNKS	64
+#define MIGRATE_CHUNKS	1024	/* windows up to 65536 pages (256 MiB) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -186,9 +186,16 @@ static __always_inline void get_ctrs(struct ctrs *c, __u64 owner, __u32 tgid)
 
 static __always_inline void hist_put(struct devmem_hist *h, __u32 slot, __u64 v)
 {
-	if (slot >= DEVMEM_HIST_SLOTS)
+	__u64 i = slot;
+
+	/*
+	 * Keep the bound check and the index in one register: older verifiers
+	 * (v6.1) lose a 32-bit bound the compiler checked on a copy.
+	 */
+	asm volatile("" : "+r"(i));
+	if (i >= DEVMEM_HIST_SLOTS)
 		return;
-	h->slots[slot]++;
+	h->slots[i]++;
 	h->count++;
 	h->sum += v;
 }
@@ -736,49 +743,71 @@ struct {
 	__type(value, struct mpfn_chunk);
 } mpfn_scratch SEC(".maps");
 
+struct count_ctx {
+	const unsigned long *src;
+	__u64 npages;
+	__u64 migrated;
+	__u64 first_idx;
+	unsigned long first_valid;
+};
+
+/* bpf_loop() callback: one chunk of MIGRATE_CHUNK entries */
+static long count_chunk(__u32 i, void *data)
+{
+	struct count_ctx *c = data;
+	struct mpfn_chunk *buf;
+	__u64 off = (__u64)i * MIGRATE_CHUNK, n;
+	__u32 zero = 0, j;
+	unsigned long v;
+
+	if (off >= c->npages)
+		return 1;
+	buf = bpf_map_lookup_elem(&mpfn_scratch, &zero);
+	if (!buf)
+		return 1;
+	n = c->npages - off;
+	/* bound check and use in one register, for older verifiers */
+	asm volatile("" : "+r"(n));
+	if (n > MIGRATE_CHUNK)
+		n = MIGRATE_CHUNK;
+	if (bpf_probe_read_kernel(buf->v, n * sizeof(unsigned long), c->src + off))
+		return 1;
+	for (j = 0; j < MIGRATE_CHUNK; j++) {
+		if (j >= n)
+			break;
+		v = buf->v[j];
+		if (!c->first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
+			c->first_valid = v;
+		if (v & DEVMEM_MIGRATE_PFN_MIGRATE) {
+			if (c->first_idx == ~0ULL)
+				c->first_idx = off + j;
+			c->migrated++;
+		}
+	}
+	return 0;
+}
+
 /*
  * Count the src entries that still have MIGRATE_PFN_MIGRATE after the
  * migration (those really moved) and remember the first valid and the
- * first migrated entry (to find the device pagemap).
+ * first migrated entry (to find the device pagemap). bpf_loop() keeps the
+ * verifier's work independent of the window size.
  */
 static __always_inline __u64 count_migrated(const unsigned long *src, __u64 npages,
 					    unsigned long *first_valid, __u64 *first_idx)
 {
-	struct mpfn_chunk *buf;
-	__u32 zero = 0, i, j, n;
-	__u64 migrated = 0, off;
-	unsigned long v;
+	struct count_ctx c = { .src = src, .npages = npages, .first_idx = ~0ULL };
 
-	*first_valid = 0;
-	*first_idx = ~0ULL;
-	buf = bpf_map_lookup_elem(&mpfn_scratch, &zero);
-	if (!buf || !src)
-		return 0;
-	if (npages > MIGRATE_CHUNK * MIGRATE_CHUNKS) {
-		count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
-		npages = MIGRATE_CHUNK * MIGRATE_CHUNKS;
-	}
-	for (i = 0; i < MIGRATE_CHUNKS; i++) {
-		off = (__u64)i * MIGRATE_CHUNK;
-		if (off >= npages)
-			break;
-		n = npages - off > MIGRATE_CHUNK ? MIGRATE_CHUNK : npages - off;
-		if (bpf_probe_read_kernel(buf->v, n * sizeof(unsigned long), src + off))
-			break;
-		for (j = 0; j < MIGRATE_CHUNK; j++) {
-			if (j >= n)
-				break;
-			v = buf->v[j];
-			if (!*first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
-				*first_valid = v;
-			if (v & DEVMEM_MIGRATE_PFN_MIGRATE) {
-				if (*first_idx == ~0ULL)
-					*first_idx = off + j;
-				migrated++;
-			}
+	if (src && npages) {
+		if (npages > MIGRATE_CHUNK * MIGRATE_CHUNKS) {
+			count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
+			c.npages = MIGRATE_CHUNK * MIGRATE_CHUNKS;
 		}
+		bpf_loop((c.npages + MIGRATE_CHUNK - 1) / MIGRATE_CHUNK, count_chunk, &c, 0);
 	}
-	return migrated;
+	*first_valid = c.first_valid;
+	*first_idx = c.first_idx;
+	return c.migrated;
 }
 
 static __always_inline const struct dev_pagemap *mpfn_pgmap(unsigned long mpfn)

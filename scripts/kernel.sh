@@ -10,9 +10,10 @@
 # The output directory $DEVMEM_CACHE/kernels/<variant>-<key> holds bzImage,
 # vmlinux.btf, test_hmm.ko, headers/, hmm-tests, config and build.log; <key> is
 # a hash of the source version, the patches, the Kconfig fragment and this
-# script, so a warm cache rebuilds nothing. Each variant keeps one object tree
-# that is updated in place (only changed files are rewritten), so a changed
-# patch rebuilds only what depends on it.
+# script, so a warm cache rebuilds nothing. All variants share one source and
+# object tree that is updated in place (only files whose content changed are
+# rewritten), so switching variants or changing a patch rebuilds only what
+# depends on the changed files.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,7 +87,7 @@ kver=$(make -s -C "$pristine" kernelversion 2>/dev/null)
 
 # Stage the patched source next to the pristine one (hard links; patch(1)
 # replaces the files it changes, so the pristine tree is never written).
-work=$cache/work/$variant
+work=$cache/work/tree
 stage=$work/stage
 rm -rf "$stage"
 mkdir -p "$work"

@@ -3,8 +3,8 @@
 #
 # A small busybox initramfs that lets Debian's stock kernel (linux-image-amd64)
 # boot the test guest: it loads the virtio and 9p modules of that kernel, mounts
-# the host's root over 9p and switch_roots into the guest init named by
-# "devmem_init=PATH" on the kernel command line.
+# the host's root over 9p and switch_roots into the init named by "init=PATH"
+# on the kernel command line, with the arguments the kernel gave /init.
 #   scripts/stock-initramfs.sh [KERNEL_RELEASE]   prints the initramfs path
 set -euo pipefail
 cache=${DEVMEM_CACHE:-/var/cache/devmem-kit}
@@ -41,9 +41,9 @@ mount -t devtmpfs dev /dev
 for m in $mods; do insmod /modules/\$m.ko || echo "initramfs: insmod \$m failed"; done
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000 /dev/root /newroot ||
 	{ echo "initramfs: cannot mount the 9p root"; poweroff -f; }
-init=\$(sed -n 's/.*devmem_init=\([^ ]*\).*/\1/p' /proc/cmdline)
+init=\$(sed -n 's/.* init=\([^ ]*\).*/\1/p' /proc/cmdline)
 umount /proc /dev
-exec switch_root /newroot "\${init:-/sbin/init}"
+exec switch_root /newroot "\${init:-/sbin/init}" "\$@"
 INIT
 chmod +x "$tmp/init"
 mkdir -p "$out"

@@ -37,19 +37,28 @@ for u in "$@"; do
 	count "$log/$name.tap"
 	[ $rc -eq 0 ] || grep -q '^not ok' "$log/$name.tap" || failed "$name exited with status $rc"
 done
-if [ -x tests/host/run.sh ]; then
-	section "host BPF checks"
-	tests/host/run.sh >"$log/host.tap" 2>&1
-	cat "$log/host.tap"
-	count "$log/host.tap"
-fi
+# host_tap NAME COMMAND...: a host-side TAP script, counted like the rest.
+host_tap() {
+	local name=$1
+	shift
+	section "$name"
+	"$@" >"$log/$name.tap" 2>&1
+	local rc=$?
+	cat "$log/$name.tap"
+	count "$log/$name.tap"
+	[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name.tap" || failed "$name exited with status $rc"
+}
+host_tap sanitizers-and-fuzzing tests/fuzz/run.sh
+host_tap terminal-ui tests/tui/run.sh
 
 section "guest kernel"
-if kdir=$(scripts/kernel.sh patched); then
+if [ "${DEVMEM_GUEST:-1}" = 0 ]; then
+	echo "guest suite skipped (DEVMEM_GUEST=0)"
+elif kdir=$(scripts/kernel.sh patched); then
 	echo "kernel: $kdir ($(grep -E 'kernel_version|patches' "$kdir/info" | tr '\n' ' '))"
 	section "guest suite (patched kernel)"
 	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
-		tests/guest/run.sh -k "$kdir" -o "$log/guest" -- tests/guest/suite.sh
+		tests/guest/run.sh -k "$kdir" -t 2400 -o "$log/guest" -- tests/guest/suite.sh
 		rc=$?
 		count "$log/guest/output"
 		[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/guest/output" ||

@@ -48,7 +48,7 @@ expect() { sed -n "s/^expect $2=\\([0-9]*\\)\$/\\1/p" "$1" | head -1; }
 workload_pids() { awk '$1 == "expect" && $2 ~ /^pid=/ { sub(/^pid=/, "", $2); print $2 }' "$1" | sort -n | tr '\n' ' '; }
 hex() { printf '0x%x' "$((16#${1#0x}))"; }
 iomem_ranges() {
-	awk -F' : ' '$2 == "hmm_dmirror" { gsub(/ /, "", $1); print $1 }' /proc/iomem |
+	awk -F' : ' '$2 ~ /^hmm_dmirror[0-9]*$/ { gsub(/ /, "", $1); print $1 }' /proc/iomem |
 		while IFS=- read -r a b; do echo "$(hex "$a")-$(hex "$b")"; done | sort | tr '\n' ' '
 }
 atleast() {

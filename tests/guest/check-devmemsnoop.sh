@@ -50,7 +50,7 @@ ringbuf_lost() { sed -n 's/^lost [0-9]* events (ring buffer full: \([0-9]*\),.*/
 skipped_lost() { sed -n 's/^lost [0-9]* events (.*handler skipped by the kernel: \([0-9]*\)).*/\1/p' "$1" | tail -1; }
 hex() { printf '0x%x' "$((16#${1#0x}))"; }
 dmirror_starts() {
-	awk -F' : ' '$2 == "hmm_dmirror" { gsub(/ /, "", $1); split($1, r, "-"); print r[1] }' /proc/iomem |
+	awk -F' : ' '$2 ~ /^hmm_dmirror[0-9]*$/ { gsub(/ /, "", $1); split($1, r, "-"); print r[1] }' /proc/iomem |
 		while read -r s; do hex "$s"; echo; done | sort
 }
 
@@ -149,8 +149,9 @@ else
 fi
 check "-D $first: every line on that range" 0 "$(awk -v d="$first" 'NR > 1 && $5 != d' "$dout" | wc -l)"
 nout=$work/name.txt
-"$snoop" -D hmm_dmirror -e alloc -i 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
-check "-D hmm_dmirror: allocs of both devices" "$((d0 + d1))" "$(nev "$nout" alloc)"
+# test_hmm names each device's range after the device (hmm_dmirror1 for /dev/hmm_dmirror1).
+"$snoop" -D hmm_dmirror1 -e alloc -i 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
+check "-D hmm_dmirror1: allocs of device 1 only" "$d1" "$(nev "$nout" alloc)"
 
 # -p: trace one process of a running workload, found through /proc
 "$wl" -p 2 -r 100000 -n 4 >/dev/null 2>&1 &

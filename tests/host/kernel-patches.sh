@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Host checks of the kernel series: checkpatch.pl --strict on every patch,
+# and no warning in the files the series touches when they are compiled with
+# W=1, except the ones the unpatched tree already has
+# (tests/host/kernel-warnings.allow).
+#   tests/host/kernel-patches.sh KERNEL_DIR
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/tests/lib.sh"
+kdir=${1:?usage: tests/host/kernel-patches.sh KERNEL_DIR}
+src=$(cat "$kdir/source")
+obj=$(dirname "$src")/obj
+allow=$here/kernel-warnings.allow
+
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/kernel-patch/series")
+for p in "${patches[@]}"; do
+	if out=$(cd "$src" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet "$top/kernel-patch/$p" 2>&1) && [ -z "$out" ]; then
+		ok "checkpatch --strict: $p"
+	else
+		not_ok "checkpatch --strict: $p"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+done
+
+# The C files the series changes, compiled again with W=1.
+objs=$(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "${patches[@]/#/$top/kernel-patch/}" | sort -u)
+make -s -C "$src" O="$obj" W=1 $objs >"$kdir/../w1.log" 2>&1
+rc=$?
+check "W=1 build of $(echo $objs | tr '\n' ' ')" 0 "$rc"
+new=$(grep -E ': warning:' "$kdir/../w1.log" | sed -e "s|^$src/||" -e 's/:[0-9]*:[0-9]*:/:/' |
+	grep -vxF -f <(grep -v '^#' "$allow") || true)
+if [ -z "$new" ]; then
+	ok "no new W=1 warnings in the files the series touches"
+else
+	not_ok "new W=1 warnings in the files the series touches"
+	printf '%s\n' "$new" | sed 's/^/#   /'
+fi
+tap_done
