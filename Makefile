@@ -48,6 +48,7 @@ UNITS     := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
 
 all: $(OUT)/.deps $(BPF_SKELS) $(TOOLS)
 

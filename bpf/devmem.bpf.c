@@ -44,8 +44,7 @@ const volatile bool hist_per_device = false;	/* fill dev_hists (-D views) */
 const volatile bool hist_per_process = false;	/* fill proc_hists (-P views) */
 
 /* Loop bound of the fallback's migrate window walk (pages). */
-#define MIGRATE_CHUNK	64
-#define MIGRATE_CHUNKS	1024	/* windows up to 65536 pages (256 MiB) */
+#define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -731,58 +730,44 @@ int BPF_PROG(fe_zone_device_page_init, struct page *page)
 	return on_page_alloc(page);
 }
 
-/* scratch for reading a migrate window in chunks, too big for the stack */
-struct mpfn_chunk {
-	unsigned long v[MIGRATE_CHUNK];
+/*
+ * State of one migrate-window count. It lives in a per-CPU map rather than
+ * on the stack: values read from a map are unknown to the verifier, so the
+ * bpf_loop() callback below verifies once instead of once per constant the
+ * counter could hold (v6.7+ verifiers walk callbacks like loops).
+ */
+struct count_state {
+	__u64 src;
+	__u64 migrated;
+	__u64 first_idx;
+	__u64 first_valid;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct mpfn_chunk);
-} mpfn_scratch SEC(".maps");
+	__type(value, struct count_state);
+} count_scratch SEC(".maps");
 
-struct count_ctx {
-	const unsigned long *src;
-	__u64 npages;
-	__u64 migrated;
-	__u64 first_idx;
-	unsigned long first_valid;
-};
-
-/* bpf_loop() callback: one chunk of MIGRATE_CHUNK entries */
-static long count_chunk(__u32 i, void *data)
+/* bpf_loop() callback: one src entry of a migrate window */
+static long count_entry(__u32 i, void *data)
 {
-	struct count_ctx *c = data;
-	struct mpfn_chunk *buf;
-	__u64 off = (__u64)i * MIGRATE_CHUNK, n;
-	__u32 zero = 0, j;
+	struct count_state *c;
+	__u32 zero = 0;
 	unsigned long v;
 
-	if (off >= c->npages)
+	c = bpf_map_lookup_elem(&count_scratch, &zero);
+	if (!c)
 		return 1;
-	buf = bpf_map_lookup_elem(&mpfn_scratch, &zero);
-	if (!buf)
+	if (bpf_probe_read_kernel(&v, sizeof(v), (const unsigned long *)c->src + i))
 		return 1;
-	n = c->npages - off;
-	/* bound check and use in one register, for older verifiers */
-	asm volatile("" : "+r"(n));
-	if (n > MIGRATE_CHUNK)
-		n = MIGRATE_CHUNK;
-	if (bpf_probe_read_kernel(buf->v, n * sizeof(unsigned long), c->src + off))
-		return 1;
-	for (j = 0; j < MIGRATE_CHUNK; j++) {
-		if (j >= n)
-			break;
-		v = buf->v[j];
-		if (!c->first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
-			c->first_valid = v;
-		if (v & DEVMEM_MIGRATE_PFN_MIGRATE) {
-			if (c->first_idx == ~0ULL)
-				c->first_idx = off + j;
-			c->migrated++;
-		}
+	if (!c->first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
+		c->first_valid = v;
+	if (v & DEVMEM_MIGRATE_PFN_MIGRATE) {
+		if (c->first_idx == ~0ULL)
+			c->first_idx = i;
+		c->migrated++;
 	}
 	return 0;
 }
@@ -791,23 +776,32 @@ static long count_chunk(__u32 i, void *data)
  * Count the src entries that still have MIGRATE_PFN_MIGRATE after the
  * migration (those really moved) and remember the first valid and the
  * first migrated entry (to find the device pagemap). bpf_loop() keeps the
- * verifier's work independent of the window size.
+ * verifier's work independent of the window size; this is the fallback
+ * only (the devmem_migrate tracepoint carries the counts).
  */
 static __always_inline __u64 count_migrated(const unsigned long *src, __u64 npages,
 					    unsigned long *first_valid, __u64 *first_idx)
 {
-	struct count_ctx c = { .src = src, .npages = npages, .first_idx = ~0ULL };
+	struct count_state *c;
+	__u32 zero = 0;
 
-	if (src && npages) {
-		if (npages > MIGRATE_CHUNK * MIGRATE_CHUNKS) {
-			count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
-			c.npages = MIGRATE_CHUNK * MIGRATE_CHUNKS;
-		}
-		bpf_loop((c.npages + MIGRATE_CHUNK - 1) / MIGRATE_CHUNK, count_chunk, &c, 0);
+	*first_valid = 0;
+	*first_idx = ~0ULL;
+	c = bpf_map_lookup_elem(&count_scratch, &zero);
+	if (!c || !src || !npages)
+		return 0;
+	c->src = ptr_value(src);
+	c->migrated = 0;
+	c->first_idx = ~0ULL;
+	c->first_valid = 0;
+	if (npages > MIGRATE_WINDOW_MAX) {
+		count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
+		npages = MIGRATE_WINDOW_MAX;
 	}
-	*first_valid = c.first_valid;
-	*first_idx = c.first_idx;
-	return c.migrated;
+	bpf_loop(npages, count_entry, NULL, 0);
+	*first_valid = c->first_valid;
+	*first_idx = c->first_idx;
+	return c->migrated;
 }
 
 static __always_inline const struct dev_pagemap *mpfn_pgmap(unsigned long mpfn)

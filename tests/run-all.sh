@@ -51,18 +51,35 @@ host_tap() {
 host_tap sanitizers-and-fuzzing tests/fuzz/run.sh
 host_tap terminal-ui tests/tui/run.sh
 
+# guest_run TITLE NAME RUN.SH-ARGS...: one guest boot, its TAP lines counted;
+# a guest that fails without a failing test line (panic, timeout) is a failure.
+guest_run() {
+	local title=$1 name=$2
+	shift 2
+	section "$title"
+	tests/guest/run.sh -o "$log/$name" "$@"
+	local rc=$?
+	count "$log/$name/output"
+	[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name/output" ||
+		failed "the guest run failed (status $rc); its console log is $log/$name/console.log"
+}
+
 section "guest kernel"
 if [ "${DEVMEM_GUEST:-1}" = 0 ]; then
 	echo "guest suite skipped (DEVMEM_GUEST=0)"
 elif kdir=$(scripts/kernel.sh patched); then
 	echo "kernel: $kdir ($(grep -E 'kernel_version|patches' "$kdir/info" | tr '\n' ' '))"
-	section "guest suite (patched kernel)"
+	host_tap kernel-series tests/host/kernel-patches.sh "$kdir"
 	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
-		tests/guest/run.sh -k "$kdir" -t 2400 -o "$log/guest" -- tests/guest/suite.sh
-		rc=$?
-		count "$log/guest/output"
-		[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/guest/output" ||
-			failed "the guest run failed (status $rc); its console log is $log/guest/console.log"
+		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
+		# Debian's stock kernel: BTF, no devmem tracepoints, no DEVICE_PRIVATE.
+		stock=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1)
+		if [ -n "$stock" ] && initrd=$(scripts/stock-initramfs.sh "${stock#/boot/vmlinuz-}"); then
+			guest_run "guest: Debian stock kernel $(basename "$stock")" stock \
+				--kernel-image "$stock" --initrd "$initrd" --no-hmm -k "$kdir" -t 900 -- tests/guest/check-stock.sh
+		else
+			failed "Debian's 6.1 kernel is not installed; run 'make deps' (linux-image-amd64)"
+		fi
 	else
 		cat "$log/guest-build.log"
 		failed "building the guest test programs failed"

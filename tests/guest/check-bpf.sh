@@ -94,7 +94,7 @@ sys.exit(1 if failed else 0)
 EOF
 }
 
-modes=(tp_btf fentry)
+modes=(tracepoints fentry)
 margs=("" "--fentry")
 for i in 0 1; do
 	m=${modes[$i]}
@@ -118,7 +118,7 @@ done
 
 # Both attachment modes must give the same figures for the same workload.
 for w in default alt; do
-	same=$(python3 - "$res/tp_btf-$w.json" "$res/fentry-$w.json" <<'EOF'
+	same=$(python3 - "$res/tracepoints-$w.json" "$res/fentry-$w.json" <<'EOF'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 keys = ("allocs", "frees", "pages_to_device", "pages_to_ram", "migrate_calls_to_device", "fault_pages")
