@@ -65,14 +65,13 @@ start_recorder() {
 	return 1
 }
 
-# stop_recorder SIGNAL: signal it and wait; prints its exit status
+# stop_recorder SIGNAL: signal it and wait; its exit status is in $stop_rc
+# (not printed: a command substitution's subshell cannot wait for it)
 stop_recorder() {
-	local rc
 	kill -"$1" "$rec_pid" 2>/dev/null
 	wait "$rec_pid"
-	rc=$?
+	stop_rc=$?
 	rec_pid=
-	echo "$rc"
 }
 
 # wait_frames FILE N: until FILE holds N more frames than now (by its size growth)
@@ -160,7 +159,8 @@ ok "recorder started and wrote its first snapshot"
 "$workload" >"$work/a.workload" 2>"$work/a.workload.err" ||
 	bail "devmem-workload failed: $(tail -n 1 "$work/a.workload.err")"
 wait_frames "$work/a.rec" 1
-check "recorder exits cleanly on SIGINT" 0 "$(stop_recorder INT)"
+stop_recorder INT
+check "recorder exits cleanly on SIGINT" 0 "$stop_rc"
 if "$hist" report -P "$work/a.rec" >"$work/a.report" 2>"$work/a.report.err"; then
 	ok "report of the recording"
 else
@@ -193,7 +193,8 @@ fi
 if start_recorder "$work/b.rec"; then
 	"$workload" -p 2 -r 2 -n 10 >"$work/b.workload" 2>"$work/b.workload.err" ||
 		bail "devmem-workload (second run) failed: $(tail -n 1 "$work/b.workload.err")"
-	check "second recorder exits cleanly on SIGTERM" 0 "$(stop_recorder TERM)"
+	stop_recorder TERM
+	check "second recorder exits cleanly on SIGTERM" 0 "$stop_rc"
 	"$hist" report "$work/a.rec" "$work/b.rec" >"$work/ab.report" 2>"$work/ab.report.err" ||
 		not_ok "merged report failed: $(cat "$work/ab.report.err")"
 	compare_totals "merged" "$work/ab.report" "$work/a.workload" "$work/b.workload"
@@ -207,7 +208,7 @@ if start_recorder "$work/c.rec"; then
 	"$workload" >"$work/c.workload" 2>"$work/c.workload.err" ||
 		bail "devmem-workload (third run) failed: $(tail -n 1 "$work/c.workload.err")"
 	wait_frames "$work/c.rec" 3
-	stop_recorder KILL >/dev/null
+	stop_recorder KILL
 	if "$hist" report "$work/c.rec" >"$work/c.report" 2>"$work/c.report.err"; then
 		ok "report of a recording killed with SIGKILL"
 		compare_totals "killed after" "$work/c.report" "$work/c.workload"
@@ -234,7 +235,7 @@ if start_recorder "$work/d.rec"; then
 	"$workload" -r 8 >"$work/d.workload" 2>"$work/d.workload.err" &
 	wl=$!
 	wait_frames "$work/d.rec" 3
-	stop_recorder KILL >/dev/null
+	stop_recorder KILL
 	wait $wl || not_ok "devmem-workload (fourth run) failed: $(tail -n 1 "$work/d.workload.err")"
 	if "$hist" report "$work/d.rec" >"$work/d.report" 2>"$work/d.report.err"; then
 		ok "report of a recording killed in the middle of the workload"

@@ -74,7 +74,10 @@ check "pages to RAM" "$(expect "$work/all.wl" pages_to_ram)" "$(pages "$out" to_
 faults=$(nev "$out" fault)
 check "fault_done lines match fault lines" "$faults" "$(nev "$out" fault_done)"
 check "fault-driven migrations match fault lines" "$faults" "$(migrations "$out" to_ram,fault)"
-check "migrations to RAM not driven by a fault" 0 "$(migrations "$out" to_ram)"
+# Closing a device file evicts its pages (migrate_device_range()): such
+# to_ram migrations are not fault-driven, and here they find nothing to move.
+check "pages moved to RAM other than by a fault" 0 \
+	"$(awk 'NR > 1 && $6 == "migrate" && $9 == "to_ram" { s += $8 } END { print s + 0 }' "$out")"
 if [ "$faults" -ge "$(expect "$work/all.wl" pages_to_ram)" ]; then
 	ok "faults cover every page brought back ($faults >= $(expect "$work/all.wl" pages_to_ram))"
 else
@@ -90,12 +93,13 @@ for p in $(workload_pids "$work/all.wl"); do
 	exp="$(expect_pid "$work/all.wl" "$p" allocs) $(expect_pid "$work/all.wl" "$p" frees) $(expect_pid "$work/all.wl" "$p" migrate_to_device_calls) $(expect_pid "$work/all.wl" "$p" pages_to_device) $(expect_pid "$work/all.wl" "$p" pages_to_ram)"
 	check "pid $p: allocs frees migrations-to-device pages-to-device pages-to-RAM" "$exp" "$got"
 done
+# An eviction that moved nothing has no device page to name its device by.
 check "every event names a test_hmm range as its device" 0 \
-	"$(awk 'NR > 1 { print $5 }' "$out" | sort -u | grep -cvxF "$starts")"
+	"$(awk 'NR > 1 && !($6 == "migrate" && $8 == 0) { print $5 }' "$out" | sort -u | grep -cvxF "$starts")"
 
 # --- 2. JSON lines ------------------------------------------------------------
 jout=$work/json.txt
-"$snoop" -j -i 0 -- "$wl" -p 1 -r 1 -n 5 >"$jout" 2>"$work/json.err"
+"$snoop" -j -i 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/json.wl'" >"$jout" 2>"$work/json.err"
 check "devmemsnoop -j: exit status" 0 "$?"
 if command -v python3 >/dev/null; then
 	summary=$(python3 - "$jout" <<'PY'
@@ -131,7 +135,7 @@ fi
 
 # --- 3. filters -----------------------------------------------------------------
 fout=$work/events.txt
-"$snoop" -e migrate,fault_done -i 0 -- "$wl" -p 1 -r 1 -n 5 >"$fout" 2>"$work/events.err"
+"$snoop" -e migrate,fault_done -i 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/events.wl'" >"$fout" 2>"$work/events.err"
 check "-e migrate,fault_done: only those events" "fault_done migrate" \
 	"$(awk 'NR > 1 && $6 != "" && $1 != "expect" && $1 != "workload" { print $6 }' "$fout" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 check "-e migrate,fault_done: pages to RAM" 5 "$(pages "$fout" to_ram)"

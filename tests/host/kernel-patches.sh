@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib.sh"
 kdir=${1:?usage: tests/host/kernel-patches.sh KERNEL_DIR}
-src=$(cat "$kdir/source")
+src=$(readlink -f "$(cat "$kdir/source")")
 obj=$(dirname "$src")/obj
 allow=$here/kernel-warnings.allow
 
