@@ -125,7 +125,8 @@ run_batch() {
 	for i in "${!pids[@]}"; do kill -INT "${pids[$i]}" 2>/dev/null; done
 	for i in "${!pids[@]}"; do
 		n=${names[$i]}
-		for t in $(seq 240); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.5; done
+		# bpftrace under TCG can take minutes to detach and print its maps
+		for t in $(seq 600); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.5; done
 		kill -KILL "${pids[$i]}" 2>/dev/null
 		wait "${pids[$i]}"
 		echo $? >"$work/$n.status"
@@ -165,7 +166,8 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 		check "$label: @pages_by_comm[$W, to_device]" "$(expect "$w" pages_to_device)" "$(mapval "$o" "@pages_by_comm[$W, to_device]")"
 		check "$label: @pages_per_call[to_device] histogram total" "$(expect "$w" migrate_to_device_calls)" "$(histtotal "$o" "@pages_per_call[to_device]")"
 		check "$label: @pages_per_call[to_ram] total = @calls[to_ram]" "$(mapval "$o" "@calls[to_ram]")" "$(histtotal "$o" "@pages_per_call[to_ram]")"
-		check "$label: fault calls = to_ram calls" "$(mapval "$o" "@calls[to_ram]")" "$(mapval "$o" "@fault_calls[$W]")"
+		# to_ram calls also count evictions when a device file closes
+		atleast "$label: fault calls cover the pages brought back" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@fault_calls[$W]")"
 		;;
 	pagelife)
 		check "$label: @allocs" "$(expect "$w" allocs)" "$(mapval "$o" "@allocs")"
