@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <jansson.h>
 #include "lib/devmem.h"
+#include "lib/child.h"
 
 /* ---- the inventory ------------------------------------------------------- */
 
@@ -487,56 +488,6 @@ static int on_event(void *ctx, const struct devmem_event *e)
 	return 0;
 }
 
-struct child {
-	pid_t pid;
-	int go_fd;
-	int err_fd;
-};
-
-static int child_start(char **argv, struct child *c)
-{
-	int go[2], err[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		while (read(go[0], &b, 1) < 0 && errno == EINTR)
-			;
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(err[1]);
-	c->go_fd = go[1];
-	c->err_fd = err[0];
-	return 0;
-}
-
-static int child_go(struct child *c)
-{
-	int e = 0;
-	ssize_t n;
-
-	close(c->go_fd);
-	do {
-		n = read(c->err_fd, &e, sizeof(e));
-	} while (n < 0 && errno == EINTR);
-	close(c->err_fd);
-	return n == sizeof(e) ? e : 0;
-}
-
 static int listing_error(const char *note, int err)
 {
 	enum devmem_error e = err == -EACCES || err == -EPERM ? DEVMEM_E_PERM : DEVMEM_E_NO_HOOKS;
@@ -555,7 +506,7 @@ int main(int argc, char **argv)
 			       (1U << DEVMEM_EV_PAGEMAP_REMOVE_DONE),
 		.ringbuf_bytes = 64 * 1024,
 	};
-	struct child child = { .pid = 0, .go_fd = -1, .err_fd = -1 };
+	struct devmem_child child = DEVMEM_CHILD_INIT;
 	struct devmem_session *s = NULL;
 	struct devmem_snapshot snap;
 	struct watch w = { 0 };
@@ -626,7 +577,7 @@ int main(int argc, char **argv)
 		goto print;
 	}
 
-	if (optind < argc && child_start(argv + optind, &child)) {
+	if (optind < argc && devmem_child_start(argv + optind, &child)) {
 		fprintf(stderr, "devmemranges: %s\n", devmem_strerror(DEVMEM_E_CHILD));
 		return devmem_exit_code(DEVMEM_E_CHILD);
 	}
@@ -634,10 +585,7 @@ int main(int argc, char **argv)
 	opts.ctx = &w;
 	err = devmem_session_open(&opts, &s);
 	if (err) {
-		if (child.pid > 0) {
-			kill(child.pid, SIGKILL);
-			waitpid(child.pid, NULL, 0);
-		}
+		devmem_child_abandon(&child);
 		fprintf(stderr, "devmemranges: %s\n", devmem_strerror(err));
 		return devmem_exit_code(err);
 	}
@@ -657,10 +605,9 @@ int main(int argc, char **argv)
 	if (duration_s)
 		deadline = mono_ns() + duration_s * 1000000000ULL;
 	if (child.pid > 0) {
-		e = child_go(&child);
+		e = devmem_child_go(&child);
 		if (e) {
-			waitpid(child.pid, NULL, 0);
-			fprintf(stderr, "devmemranges: %s: %s. %s\n", argv[optind], strerror(e),
+			fprintf(stderr, "devmemranges: %s: %s. %s\n", argv[optind], strerror(-e),
 				devmem_strerror(DEVMEM_E_CHILD));
 			devmem_session_close(s);
 			return devmem_exit_code(DEVMEM_E_CHILD);

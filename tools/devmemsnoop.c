@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <jansson.h>
 #include "lib/devmem.h"
+#include "lib/child.h"
 #include "lib/snoop_fmt.h"
 
 static const char usage_text[] =
@@ -350,68 +351,6 @@ static void report_losses(struct snoop *sn, const struct losses *now, const stru
 }
 
 /* Fork COMMAND held back until go() so its first event is already traced. */
-struct child {
-	pid_t pid;
-	int go_fd;	/* write end: closing it lets the child exec */
-	int err_fd;	/* read end: the child's errno if exec failed */
-};
-
-static int child_start(char **argv, struct child *c)
-{
-	int go[2], err[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		while (read(go[0], &b, 1) < 0 && errno == EINTR)
-			;
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(err[1]);
-	c->go_fd = go[1];
-	c->err_fd = err[0];
-	return 0;
-}
-
-/* let the child exec; 0, or the errno of its failed exec */
-static int child_go(struct child *c)
-{
-	int e = 0;
-	ssize_t n;
-
-	close(c->go_fd);
-	c->go_fd = -1;
-	do {
-		n = read(c->err_fd, &e, sizeof(e));
-	} while (n < 0 && errno == EINTR);
-	close(c->err_fd);
-	c->err_fd = -1;
-	return n == sizeof(e) ? e : 0;
-}
-
-static void child_kill(struct child *c)
-{
-	if (c->pid <= 0)
-		return;
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, NULL, 0);
-	c->pid = 0;
-}
-
 static void usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "devmemsnoop: ");
@@ -427,7 +366,7 @@ int main(int argc, char **argv)
 	struct devmem_session *s = NULL;
 	struct devmem_snapshot snap;
 	struct losses lost = { 0 }, reported = { 0 };
-	struct child child = { .pid = 0, .go_fd = -1, .err_fd = -1 };
+	struct devmem_child child = DEVMEM_CHILD_INIT;
 	unsigned long long v, duration_s = 0, lost_interval_s = 1, ringbuf_kb = 0;
 	__u64 deadline = 0, next_report;
 	enum devmem_error err;
@@ -508,14 +447,14 @@ int main(int argc, char **argv)
 	opts.on_event = handle_event;
 	opts.ctx = &sn;
 
-	if (optind < argc && child_start(argv + optind, &child)) {
+	if (optind < argc && devmem_child_start(argv + optind, &child)) {
 		fprintf(stderr, "devmemsnoop: %s\n", devmem_strerror(DEVMEM_E_CHILD));
 		return devmem_exit_code(DEVMEM_E_CHILD);
 	}
 
 	err = devmem_session_open(&opts, &s);
 	if (err) {
-		child_kill(&child);
+		devmem_child_abandon(&child);
 		fprintf(stderr, "devmemsnoop: %s\n", devmem_strerror(err));
 		return devmem_exit_code(err);
 	}
@@ -567,12 +506,10 @@ int main(int argc, char **argv)
 	next_report = sn.fmt.start_ns + lost_interval_s * 1000000000ULL;
 
 	if (child.pid > 0) {
-		int e = child_go(&child);
+		int e = devmem_child_go(&child);
 
 		if (e) {
-			waitpid(child.pid, NULL, 0);
-			child.pid = 0;
-			fprintf(stderr, "devmemsnoop: %s: %s. %s\n", argv[optind], strerror(e),
+			fprintf(stderr, "devmemsnoop: %s: %s. %s\n", argv[optind], strerror(-e),
 				devmem_strerror(DEVMEM_E_CHILD));
 			devmem_session_close(s);
 			return devmem_exit_code(DEVMEM_E_CHILD);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "lib/devmem.h"
+#include "lib/child.h"
 
 static struct env {
 	__u32 pid;
@@ -149,73 +150,8 @@ static void install_signals(void)
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
-/*
- * Fork the command now, but let it exec only once the programs are
- * attached (so its first event is seen and its pid can be the filter).
- * The child waits for one byte on go[0]; a failed exec reports errno on
- * the close-on-exec pipe err[1].
- */
-static pid_t child_pid;
-static int child_go = -1, child_err = -1;
-
-static int start_child(char **cmd)
-{
-	int go[2], err[2];
-
-	if (pipe(go) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	child_pid = fork();
-	if (child_pid < 0)
-		return -errno;
-	if (child_pid == 0) {
-		char c;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);	/* the tracer gave up */
-		close(go[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(err[1]);
-	child_go = go[1];
-	child_err = err[0];
-	return 0;
-}
-
-/* 0 once exec succeeded, else -errno */
-static int release_child(void)
-{
-	int e = 0;
-	ssize_t n;
-
-	if (write(child_go, "g", 1) != 1)
-		return -EPIPE;
-	close(child_go);
-	child_go = -1;
-	n = read(child_err, &e, sizeof(e));
-	close(child_err);
-	child_err = -1;
-	return n == sizeof(e) ? -e : 0;
-}
-
-static void abandon_child(void)
-{
-	int status;
-
-	if (child_go >= 0)
-		close(child_go);	/* the child reads EOF and exits */
-	if (child_pid > 0)
-		waitpid(child_pid, &status, 0);
-}
+/* the command, forked before attaching so that its pid can be the filter */
+static struct devmem_child child = DEVMEM_CHILD_INIT;
 
 static void print(const struct devmem_snapshot *s)
 {
@@ -270,13 +206,13 @@ int main(int argc, char **argv)
 	devmem_snapshot_init(&delta);
 
 	if (env.cmd) {
-		err = start_child(env.cmd);
+		err = devmem_child_start(env.cmd, &child);
 		if (err) {
 			fail(DEVMEM_E_CHILD);
 			return devmem_exit_code(DEVMEM_E_CHILD);
 		}
 	}
-	o.tgid = env.child_only ? (__u32)child_pid : env.pid;
+	o.tgid = env.child_only ? (__u32)child.pid : env.pid;
 	o.owner = env.owner;
 	o.force_fentry = env.fentry;
 	o.verbose = env.verbose;
@@ -284,7 +220,7 @@ int main(int argc, char **argv)
 	o.hist_per_process = env.per_process;
 	e = devmem_session_open(&o, &s);
 	if (e) {
-		abandon_child();
+		devmem_child_abandon(&child);
 		fail(e);
 		return devmem_exit_code(e);
 	}
@@ -292,8 +228,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Tracing device-private memory (%s)... %s\n",
 			devmem_mode_name(devmem_session_mode(s)),
 			env.cmd ? "Stops when the command exits." : "Hit Ctrl-C to end.");
-	if (env.cmd && release_child()) {
-		abandon_child();
+	if (env.cmd && devmem_child_go(&child)) {
 		fail(DEVMEM_E_CHILD);
 		ret = devmem_exit_code(DEVMEM_E_CHILD);
 		goto cleanup;
@@ -307,8 +242,8 @@ int main(int argc, char **argv)
 		slice_ms = 200;	/* notice a child's end soon */
 	while (!exiting) {
 		devmem_session_poll(s, (int)slice_ms);
-		if (child_exited && child_pid > 0 && waitpid(child_pid, &status, WNOHANG) == child_pid) {
-			child_pid = 0;
+		if (child_exited && child.pid > 0 && waitpid(child.pid, &status, WNOHANG) == child.pid) {
+			child.pid = 0;
 			break;
 		}
 		if (!env.interval)
@@ -340,9 +275,9 @@ read_error:
 		"report it with 'uname -r'.\n", strerror(errno));
 	ret = DEVMEM_EXIT_FAILURE;
 cleanup:
-	if (child_pid > 0) {
-		kill(child_pid, SIGTERM);
-		waitpid(child_pid, &status, 0);
+	if (child.pid > 0) {
+		kill(child.pid, SIGTERM);
+		waitpid(child.pid, &status, 0);
 	}
 	devmem_session_close(s);
 	devmem_snapshot_free(&cur);
