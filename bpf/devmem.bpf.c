@@ -560,20 +560,25 @@ static __always_inline int on_page_free(const void *page, bool check_type)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	pfn = page_to_pfn(page);
+	if (tgid_filtered(tgid)) {
+		/*
+		 * Events belong to the process they happen in, frees too; a
+		 * page of the filtered process freed elsewhere is forgotten.
+		 */
+		bpf_map_delete_elem(&page_alloc_ts, &pfn);
+		return 0;
+	}
 	alloc = bpf_map_lookup_elem(&page_alloc_ts, &pfn);
 	if (alloc) {
 		life = ts - *alloc;
 		bpf_map_delete_elem(&page_alloc_ts, &pfn);
 	} else {
-		/* with a pid filter, a page we did not see allocated is not ours */
-		if (filter_tgid)
-			return 0;
 		count_lost(DEVMEM_UNMATCHED_FREE);
 	}
-	get_ctrs(&c, owner, filter_tgid ? filter_tgid : tgid);
+	get_ctrs(&c, owner, tgid);
 	CTR_ADD(&c, frees, 1);
 	if (alloc)
-		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, owner, filter_tgid ? filter_tgid : tgid);
+		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, owner, tgid);
 	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, (__u64)pgmap, owner);
 	if (e) {
 		e->pfn = pfn;
