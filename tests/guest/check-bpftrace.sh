@@ -37,7 +37,7 @@ echo "# $(bpftrace --version)"
 
 # ---- output readers ---------------------------------------------------------------
 # mapval FILE '@name[key]': the value of a printed map entry (last one), 0 if absent
-mapval() { awk -v k="$2:" '$1 == k { v = $2 } END { print v + 0 }' "$1"; }
+mapval() { awk -v k="$2:" 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$1"; }
 # histtotal FILE '@name[key]': the sum of the histogram's rows
 histtotal() {
 	awk -v name="$2" '{ l = $0; sub(/[ \t]+$/, "", l) } l == name ":" { on = 1; next }
