@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# devmem-kit benchmarks (`make bench`): one guest run on the patched kernel,
+# one on the unpatched kernel, the native handler cost on the host; prints
+# one table and writes it to build/bench.txt (raw figures next to it in
+# build/bench/).
+#
+#   tests/bench/run.sh [--quick]
+#
+# Environment:
+#   DEVMEM_BENCH_PATCHED DIR  patched kernel dir (default: scripts/kernel.sh patched)
+#   DEVMEM_BENCH_VANILLA DIR  unpatched kernel dir (default: the cached
+#                             vanilla build of `scripts/kernel.sh --key vanilla`,
+#                             else the newest cached vanilla build; never built here)
+#   DEVMEM_BENCH_CYCLES, _SAMPLES, _ROUNDS, _PAGES, _STARTS: sizes (guest.sh)
+#
+# The guests run under qemu TCG on most machines: absolute times are
+# inflated several times, so the table gives ratios against "nothing
+# attached" measured in the same guest, interleaved with the others.
+
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+out=$top/build/bench
+table=$top/build/bench.txt
+mkdir -p "$out"
+
+if [ "${1:-}" = --quick ]; then
+	export DEVMEM_BENCH_CYCLES=${DEVMEM_BENCH_CYCLES:-2} DEVMEM_BENCH_SAMPLES=${DEVMEM_BENCH_SAMPLES:-1}
+	export DEVMEM_BENCH_ROUNDS=${DEVMEM_BENCH_ROUNDS:-20} DEVMEM_BENCH_STARTS=${DEVMEM_BENCH_STARTS:-1}
+fi
+export DEVMEM_BENCH_CYCLES=${DEVMEM_BENCH_CYCLES:-3} DEVMEM_BENCH_SAMPLES=${DEVMEM_BENCH_SAMPLES:-2}
+export DEVMEM_BENCH_ROUNDS=${DEVMEM_BENCH_ROUNDS:-40} DEVMEM_BENCH_PAGES=${DEVMEM_BENCH_PAGES:-64}
+export DEVMEM_BENCH_STARTS=${DEVMEM_BENCH_STARTS:-2}
+
+t_start=$(date +%s)
+say() { echo "bench: $*" >&2; }
+
+# ---- kernels -----------------------------------------------------------------
+kp=${DEVMEM_BENCH_PATCHED:-}
+if [ -z "$kp" ]; then
+	kp=$(scripts/kernel.sh patched) || { say "the patched kernel is not available"; exit 1; }
+fi
+kv=${DEVMEM_BENCH_VANILLA:-}
+kv_note=
+if [ -z "$kv" ]; then
+	cache=${DEVMEM_CACHE:-/var/cache/devmem-kit}
+	key=$(scripts/kernel.sh --key vanilla 2>/dev/null)
+	if [ -n "$key" ] && [ -e "$cache/kernels/vanilla-$key/.done" ]; then
+		kv=$cache/kernels/vanilla-$key
+	else
+		kv=$(ls -td "$cache"/kernels/vanilla-*/.done 2>/dev/null | head -n 1)
+		kv=${kv%/.done}
+		[ -n "$kv" ] && kv_note=" (not the current config's build)"
+	fi
+fi
+
+# ---- host: native handler cost -------------------------------------------------
+say "host: building and running tests/bench/handler-cost"
+host_raw=$out/host.raw
+: >"$host_raw"
+if ${CC:-gcc} -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	-Iinclude -Itools/lib -Ibuild/bpf tests/bench/handler-cost.c -o "$out/handler-cost" \
+	build/lib/libdevmem.a -lbpf -lelf -lz -lncursesw -ljansson -lm 2>"$out/handler-cost.log"; then
+	"$out/handler-cost" 200000 >"$host_raw" 2>>"$out/handler-cost.log"
+	echo "host_rc $?" >>"$host_raw"
+else
+	echo "host_rc build" >>"$host_raw"
+fi
+
+# ---- guests --------------------------------------------------------------------
+run_guest() {	# KIND KDIR TIMEOUT
+	local kind=$1 kdir=$2 rc
+	say "guest ($kind): $kdir"
+	rm -rf "$out/guest-$kind"
+	mkdir -p "$out/guest-$kind"
+	tests/guest/run.sh -k "$kdir" -t "$3" -o "$out/guest-$kind" -- \
+		bash tests/bench/guest.sh "$kind" >"$out/guest-$kind.log" 2>&1
+	rc=$?
+	echo "$rc" >"$out/guest-$kind.rc"
+	[ $rc = 0 ] || say "guest ($kind) ended with status $rc; see $out/guest-$kind.log"
+}
+run_guest patched "$kp" 1200
+if [ -n "$kv" ]; then
+	run_guest vanilla "$kv" 400
+fi
+t_end=$(date +%s)
+
+# ---- table -----------------------------------------------------------------------
+P=$out/guest-patched/bench.raw
+V=$out/guest-vanilla/bench.raw
+[ -r "$P" ] || P=/dev/null
+[ -n "$kv" ] && [ -r "$V" ] || V=/dev/null
+
+awk -v P="$P" -v V="$V" -v H="$host_raw" -v kp="$kp" -v kv="${kv:-none}" -v kvnote="$kv_note" \
+    -v secs=$((t_end - t_start)) -v prc="$(cat "$out/guest-patched.rc" 2>/dev/null)" \
+    -v vrc="$(cat "$out/guest-vanilla.rc" 2>/dev/null)" '
+function sortv(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+# stats over list "k": sets M (median), LO, HI, N
+function stats(k,   n, i, a, s) {
+	n = split(L[k], a, " "); N = n
+	if (n == 0) { M = LO = HI = ""; return 0 }
+	for (i = 1; i <= n; i++) a[i] += 0
+	sortv(a, n); LO = a[1]; HI = a[n]
+	M = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	return n
+}
+function add(k, v) { L[k] = (k in L) ? L[k] " " v : v }
+function pct(x, b) { return sprintf("%+.1f%%", (x / b - 1) * 100) }
+BEGIN {
+	while ((getline l < P) > 0) {
+		split(l, f, " ")
+		if (f[1] == "ovh") add("p:" f[2], f[3])
+		else if (f[1] == "attach") add("attach:" f[2], f[3])
+		else if (f[1] == "rss") add("rss:" f[2], f[3])
+		else if (f[1] == "maps") { mapn[f[2]] = f[3]; mapb[f[2]] = f[4] }
+		else if (f[1] == "hmmtests") { add("hp", f[2]); hok_p = f[3] }
+		else if (f[1] == "stats") { cnt[f[2] SUBSEP f[3]] += f[4]; tns[f[2] SUBSEP f[3]] += f[5]; miss[f[2] SUBSEP f[3]] += f[6]; if (!((f[2], f[3]) in seen)) { seen[f[2], f[3]] = 1; progs[f[2]] = progs[f[2]] " " f[3] } }
+		else if (f[1] == "snoop") { ns++; sn[ns] = l }
+		else if (f[1] == "snoopmsg") { if (!smsg) { sub(/^snoopmsg [0-9]+ /, "", l); smsg = l } }
+		else if (f[1] == "snoopfinal") { k = f[2]; sub(/^snoopfinal [0-9]+ /, "", l); sfinal[k] = l }
+		else if (f[1] == "startup") add("start:" f[2], f[3])
+		else if (f[1] == "scale") add("scale:" f[2] ":" f[3], f[4])
+		else if (f[1] == "fail") fails = fails "\n  failed: " substr(l, 6)
+		else if (f[1] == "workload") { wlp = substr(l, 10) }
+	}
+	while ((getline l < V) > 0) {
+		split(l, f, " ")
+		if (f[1] == "ovh") add("v:none", f[2] == "none" ? f[3] : f[3])
+		else if (f[1] == "hmmtests") { add("hv", f[2]); hok_v = f[3] }
+	}
+	while ((getline l < H) > 0) {
+		split(l, f, " ")
+		if (f[1] == "cost") { nh++; hn[nh] = f[2]; hraw[nh] = f[3]; hnet[nh] = f[4]; hruns = f[5] }
+		else if (f[1] == "host_rc") hrc = f[2]
+	}
+	rounds = 0; if (match(wlp, /-r [0-9]+/)) rounds = substr(wlp, RSTART + 3, RLENGTH - 3) + 0
+	printf "devmem-kit benchmarks (%s s wall; TCG guests: absolute times inflated, read the ratios)\n", secs
+	printf "patched kernel:   %s%s\n", kp, prc == "0" ? "" : "  [guest status " prc "]"
+	printf "unpatched kernel: %s%s%s\n", kv, kvnote, (vrc == "0" || kv == "none") ? "" : "  [guest status " vrc "]"
+	printf "workload: devmem-workload %s (ms/round = run time / rounds; median min max over all runs)\n\n", wlp
+
+	print "1. Overhead on the fault-heavy workload, configurations interleaved (A B C ... A B C ...)"
+	printf "   %-34s %6s %9s %9s %9s %9s\n", "configuration", "runs", "median", "min", "max", "vs none"
+	name["none"] = "nothing attached"; name["hist"] = "devmemhist record (tracepoints)"
+	name["hist_fentry"] = "devmemhist record --fentry"; name["top"] = "devmemtop -b"
+	name["snoop"] = "devmemsnoop > /dev/null"; name["bpftrace"] = "bpftrace devmemhist-equiv.bt"
+	nc = split("none hist hist_fentry top snoop bpftrace", cfgs, " ")
+	base = 0
+	if (stats("p:none")) base = M
+	for (i = 1; i <= nc; i++) {
+		c = cfgs[i]
+		if (!stats("p:" c) || !rounds) { printf "   %-34s not measured (the tool did not start or the guest failed; see build/bench/guest-patched.log)\n", name[c]; continue }
+		med[c] = M
+		printf "   %-34s %6d %9.3f %9.3f %9.3f %9s\n", name[c], N, M / rounds, LO / rounds, HI / rounds, base ? pct(M, base) : "-"
+	}
+	if (base && ("hist" in med) && ("bpftrace" in med)) {
+		oh = med["hist"] / base - 1; ob = med["bpftrace"] / base - 1
+		printf "   target: recorder <= 1%%: %s (%+.1f%%); recorder <= 1/3 of bpftrace: %s (%+.1f%% vs %+.1f%%)\n",
+			oh <= 0.01 ? "met" : "missed", oh * 100, (ob > 0 && oh <= ob / 3) ? "met" : "missed", oh * 100, ob * 100
+		stats("p:none"); printf "   noise: nothing-attached runs spread %.1f%% (max/min) in this guest\n", (HI / LO - 1) * 100
+	}
+
+	print "\n2. Patch with tracepoints disabled vs unpatched kernel (nothing attached)"
+	printf "   %-34s %12s %12s %9s\n", "measure", "unpatched", "patched", "patched vs"
+	if (stats("v:none") && base && rounds) { vb = M; printf "   %-34s %12.3f %12.3f %9s\n", "workload ms/round (median)", vb / rounds, base / rounds, pct(base, vb) }
+	else printf "   %-34s not measured (%s)\n", "workload ms/round", kv == "none" ? "no unpatched kernel in the cache: scripts/kernel.sh vanilla" : "the unpatched guest failed"
+	hv = stats("hv") ? M : 0; hp = stats("hp") ? M : 0
+	if (hv && hp) printf "   %-34s %12.0f %12.0f %9s   (ok lines: %s / %s)\n", "hmm-tests run ms (median of 2)", hv, hp, pct(hp, hv), hok_v, hok_p
+	else printf "   %-34s not measured (a guest failed)\n", "hmm-tests run"
+
+	print "\n3. Per-event handler cost"
+	print "   in the guest (TCG), kernel.bpf_stats_enabled=1, one workload run, run_time_ns / run_cnt:"
+	printf "   %-12s %-28s %9s %10s %9s\n", "tool", "program", "run_cnt", "ns/event", "rec.miss"
+	nt = split("hist hist_fentry bpftrace", tl, " ")
+	for (t = 1; t <= nt; t++) {
+		np = split(progs[tl[t]], pl, " ")
+		if (!np) { printf "   %-12s not measured (no program ran)\n", tl[t]; continue }
+		for (q = 1; q <= np; q++) { k = tl[t] SUBSEP pl[q]; printf "   %-12s %-28s %9d %10.0f %9d\n", tl[t], pl[q], cnt[k], tns[k] / cnt[k], miss[k] }
+	}
+	print "   natively on the host, BPF_PROG_TEST_RUN of the raw_tp variants (default maps, fake pointers):"
+	if (nh) {
+		printf "   %-41s %10s %10s   (%d runs each; target ~50 ns)\n", "program", "ns/event", "net", hruns
+		for (q = 1; q <= nh; q++) printf "   %-41s %10.1f %10.1f\n", hn[q], hraw[q], hnet[q]
+		print "   net = minus the empty program (the run-time statistics cost itself)"
+	} else printf "   not measured (handler-cost exit %s: no BPF on this host, see build/bench/handler-cost.log)\n", hrc
+
+	print "\n4. Per-event streaming (devmemsnoop, output to a tmpfs file, workload -r 10)"
+	printf "   %-5s %-6s %6s %9s %9s %12s %9s\n", "procs", "pages", "-b KB", "run ms", "events", "offered/s", "lost"
+	for (q = 1; q <= ns; q++) {
+		split(sn[q], f, " ")
+		offered = 0
+		if (f[5] + 0 > 0) offered = (f[6] + (f[7] ~ /^[0-9]+$/ ? f[7] : 0)) / f[5] * 1000
+		printf "   %-5s %-6s %6s %9.0f %9d %12.0f %9s\n", f[2], f[3], f[4], f[5], f[6], offered, f[7]
+		if (f[7] == 0 && f[4] + 0 > 0) { r = (f[6] / f[5] * 1000); if (r > keep) keep = r }
+	}
+	if (!ns) print "   not measured (the guest failed before this step)"
+	else {
+		printf "   highest rate kept up with (no loss): %.0f events/s; the workload cannot drive more in this guest\n", keep
+		if (smsg) printf "   while losing it says: %s\n", smsg
+		for (k in sfinal) if (sfinal[k] ~ /lost [1-9]/) { printf "   at exit (-b %s): %s\n", k, sfinal[k]; break }
+	}
+
+	print "\n5. Start-up: launch to attached (ms; median min max)"
+	nt = split("hist hist_fentry top snoop stat bpftrace", tl, " ")
+	sname["hist"] = "devmemhist record"; sname["hist_fentry"] = "devmemhist record --fentry"; sname["top"] = "devmemtop (its -v timing)"
+	sname["snoop"] = "devmemsnoop (header printed)"; sname["stat"] = "devmemstat"; sname["bpftrace"] = "bpftrace devmemhist-equiv.bt"
+	for (t = 1; t <= nt; t++) {
+		if (stats("start:" tl[t])) { s[tl[t]] = M; printf "   %-34s %8.0f %8.0f %8.0f\n", sname[tl[t]], M, LO, HI }
+		else printf "   %-34s not measured\n", sname[tl[t]]
+	}
+	if (("hist" in s) && ("bpftrace" in s) && s["hist"] > 0) printf "   bpftrace / devmemhist record: %.1fx\n", s["bpftrace"] / s["hist"]
+
+	print "\n6. Scale: faulting processes (each: 4 rounds x 16 pages; >64 = several workloads)"
+	printf "   %-6s %14s %14s %9s\n", "procs", "none ms", "hist ms", "vs none"
+	nsc = split("1 8 64 256", scl, " ")
+	for (q = 1; q <= nsc; q++) {
+		a = stats("scale:" scl[q] ":none") ? M : 0; b = stats("scale:" scl[q] ":hist") ? M : 0
+		if (a && b) printf "   %-6s %14.0f %14.0f %9s\n", scl[q], a, b, pct(b, a)
+		else printf "   %-6s not measured (the guest did not get there)\n", scl[q]
+	}
+
+	print "\n7. Memory while attached (after the workload)"
+	printf "   %-34s %10s %6s %14s\n", "tool", "VmRSS KiB", "maps", "map memlock KiB"
+	for (i = 2; i <= nc; i++) {
+		c = cfgs[i]
+		if (stats("rss:" c)) printf "   %-34s %10.0f %6s %14s\n", name[c], M, (c in mapn) ? mapn[c] : "?", (c in mapb) ? sprintf("%.0f", mapb[c] / 1024) : "?"
+		else printf "   %-34s not measured\n", name[c]
+	}
+	if (fails) printf "\nproblems:%s\n", fails
+}' | tee "$table"
+say "table written to $table"
