@@ -49,6 +49,10 @@ die() {
 $bb mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mounted /dev || mount -t devtmpfs devtmpfs /dev
+# The host's / stays visible at /mnt: a repo or kernel dir under the host's
+# /tmp or /run is bound back in place once the tmpfs hides it (below).
+hostroot=
+mount -o bind / /mnt 2>/dev/null && hostroot=/mnt
 for d in /tmp /run; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d" || die "cannot mount tmpfs on $d"
 done
@@ -75,6 +79,14 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results "$r
 # shellcheck disable=SC1091
 . "$res/env"
 export HOME=/tmp
+for p in "$DEVMEM_REPO" "$DEVMEM_KERNEL_DIR" "${DEVMEM_HMM_MODULE%/*}"; do
+	case $p in
+	/tmp/*|/run/*)
+		[ -n "$hostroot" ] || die "$p is under /tmp or /run, and the host's root could not be bound at /mnt."
+		mountpoint -q "$p" 2>/dev/null && continue
+		mkdir -p "$p" && mount -o bind "$hostroot$p" "$p" || die "cannot bind $p from the host" ;;
+	esac
+done
 ulimit -l unlimited 2>/dev/null
 ulimit -c 0
 
