@@ -125,8 +125,16 @@ run_batch() {
 	for i in "${!pids[@]}"; do kill -INT "${pids[$i]}" 2>/dev/null; done
 	for i in "${!pids[@]}"; do
 		n=${names[$i]}
-		# bpftrace under TCG can take minutes to detach and print its maps
-		for t in $(seq 600); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.5; done
+		# bpftrace under TCG can take a while to detach and print its maps;
+		# a SIGINT that a busy bpftrace 0.17 missed is sent once more.
+		for t in $(seq 360); do
+			kill -0 "${pids[$i]}" 2>/dev/null || break
+			if [ "$t" = 120 ]; then
+				echo "# $n still running 60 s after SIGINT; sending it again"
+				kill -INT "${pids[$i]}" 2>/dev/null
+			fi
+			sleep 0.5
+		done
 		kill -KILL "${pids[$i]}" 2>/dev/null
 		wait "${pids[$i]}"
 		echo $? >"$work/$n.status"
