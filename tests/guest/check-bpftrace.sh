@@ -97,7 +97,8 @@ run_batch() {
 		if [ "${kind[$n]}" = script ]; then
 			bpftrace "${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
 		else
-			bpftrace -e "${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
+			# BEGIN runs once every probe is attached: it marks readiness
+			bpftrace -e "BEGIN { printf(\"Tracing\\n\"); } ${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
 		fi
 		pids+=($!)
 	done
@@ -105,7 +106,9 @@ run_batch() {
 		n=${names[$i]}
 		started=0
 		for t in $(seq 600); do
-			if grep -qs '^Attaching' "$work/$n.out" "$work/$n.err"; then started=1; break; fi
+			# "Attaching" comes before the probes are attached, BEGIN's
+			# "Tracing" line after
+			if grep -qs '^Tracing' "$work/$n.out"; then started=1; break; fi
 			kill -0 "${pids[$i]}" 2>/dev/null || break
 			sleep 0.5
 		done
