@@ -128,14 +128,16 @@ run_batch() {
 	for i in "${!pids[@]}"; do kill -INT "${pids[$i]}" 2>/dev/null; done
 	for i in "${!pids[@]}"; do
 		n=${names[$i]}
-		# bpftrace under TCG can take a while to detach and print its maps;
-		# a SIGINT that a busy bpftrace 0.17 missed is sent once more.
+		# bpftrace under TCG can take a while to detach and print its maps,
+		# and bpftrace 0.17 now and then misses a SIGINT: it is sent again
+		# every 30 s.
 		for t in $(seq 360); do
 			kill -0 "${pids[$i]}" 2>/dev/null || break
-			if [ "$t" = 120 ]; then
-				echo "# $n still running 60 s after SIGINT; sending it again"
-				kill -INT "${pids[$i]}" 2>/dev/null
-			fi
+			case $t in
+			60|120|180|240)
+				echo "# $n still running $((t / 2)) s after SIGINT; sending it again"
+				kill -INT "${pids[$i]}" 2>/dev/null ;;
+			esac
 			sleep 0.5
 		done
 		kill -KILL "${pids[$i]}" 2>/dev/null
