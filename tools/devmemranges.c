@@ -435,23 +435,6 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
-static __s64 wall_offset_ns(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
 /* Read the debugfs listing with iomem names; 0 or -errno (note set). */
 static int read_listing(struct devmem_snapshot *snap)
 {
@@ -515,7 +498,7 @@ int main(int argc, char **argv)
 	bool json = false, watch = false;
 	enum devmem_error err;
 	__u64 deadline = 0;
-	__s64 wall_offset = wall_offset_ns();
+	__s64 wall_offset = devmem_wall_offset_ns();
 	char note[256] = "", *end;
 	int opt, rc = 0, status, e;
 
@@ -590,7 +573,7 @@ int main(int argc, char **argv)
 		return devmem_exit_code(err);
 	}
 	/* the session read the start listing after attaching */
-	w.inv.discovered_ns = mono_ns();
+	w.inv.discovered_ns = devmem_mono_ns();
 	if (!devmem_session_snapshot(s, &snap)) {
 		memcpy(note, snap.note, sizeof(note));
 		for (size_t i = 0; i < snap.nr_ranges; i++)
@@ -603,7 +586,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (duration_s)
-		deadline = mono_ns() + duration_s * 1000000000ULL;
+		deadline = devmem_mono_ns() + duration_s * 1000000000ULL;
 	if (child.pid > 0) {
 		e = devmem_child_go(&child);
 		if (e) {
@@ -634,7 +617,7 @@ int main(int argc, char **argv)
 					argv[optind], WTERMSIG(status));
 			break;
 		}
-		if (deadline && mono_ns() >= deadline)
+		if (deadline && devmem_mono_ns() >= deadline)
 			break;
 	}
 	for (int i = 0; i < 16; i++)

@@ -125,23 +125,6 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
-static __s64 wall_offset_ns(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
 static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v;
@@ -492,8 +475,8 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	sn.fmt.wall_offset_ns = wall_offset_ns();
-	sn.fmt.start_ns = mono_ns();
+	sn.fmt.wall_offset_ns = devmem_wall_offset_ns();
+	sn.fmt.start_ns = devmem_mono_ns();
 	if (!sn.json) {
 		snoop_header(stdout, &sn.fmt);
 		fflush(stdout);
@@ -536,7 +519,7 @@ int main(int argc, char **argv)
 					argv[optind], WTERMSIG(status));
 			break;
 		}
-		now = mono_ns();
+		now = devmem_mono_ns();
 		if (deadline && now >= deadline)
 			break;
 		if (lost_interval_s && now >= next_report) {

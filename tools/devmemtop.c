@@ -79,14 +79,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 static __u64 real_ns(void)
 {
 	struct timespec ts;
@@ -493,9 +485,9 @@ static enum wait_result handle_key(struct ui *ui, int ch)
 	case ' ':
 		ui->paused = !ui->paused;
 		if (ui->paused)
-			ui->paused_at = mono_ns();
+			ui->paused_at = devmem_mono_ns();
 		else
-			ui->shift_ns += mono_ns() - ui->paused_at;
+			ui->shift_ns += devmem_mono_ns() - ui->paused_at;
 		return W_REDRAW;
 	case 'h':
 	case 'H':
@@ -519,7 +511,7 @@ static enum wait_result handle_key(struct ui *ui, int ch)
 static enum wait_result wait_until(struct ui *ui, __u64 deadline)
 {
 	for (;;) {
-		__u64 now = mono_ns(), due;
+		__u64 now = devmem_mono_ns(), due;
 		int timeout_ms, ch;
 		bool redraw = false;
 
@@ -632,7 +624,7 @@ static void nomem(struct ui *ui)
 
 int main(int argc, char **argv)
 {
-	__u64 t_main = mono_ns(), t_open = 0, t_first = 0, deadline, next_due;
+	__u64 t_main = devmem_mono_ns(), t_open = 0, t_first = 0, deadline, next_due;
 	struct top_opts o;
 	struct source src = { 0 };
 	struct state st;
@@ -695,9 +687,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", prog, devmem_strerror(err));
 			return devmem_exit_code(err);
 		}
-		t_open = mono_ns();
+		t_open = devmem_mono_ns();
 		st.start_ns = t_open;
-		st.realtime_offset = real_ns() - mono_ns();
+		st.realtime_offset = real_ns() - devmem_mono_ns();
 	}
 	devmem_snapshot_init(&st.start);
 	st.start.ts_ns = st.start_ns;
@@ -716,14 +708,14 @@ int main(int argc, char **argv)
 		if (make_frame(&st, true))
 			nomem(&ui);
 		show(&ui, &st.frame);
-		t_first = mono_ns();
+		t_first = devmem_mono_ns();
 		deadline = t_open + (__u64)(o.delay * 1e9);
 	} else {
-		deadline = mono_ns();
+		deadline = devmem_mono_ns();
 	}
 
 	/* replay: recorded time of the next frame maps to real time from here */
-	__u64 replay_t0 = mono_ns(), rec_t0 = 0;
+	__u64 replay_t0 = devmem_mono_ns(), rec_t0 = 0;
 	bool rec_t0_set = false;
 
 	for (;;) {
@@ -749,10 +741,10 @@ int main(int argc, char **argv)
 				nomem(&ui);
 			show(&ui, &st.frame);
 			if (!t_first)
-				t_first = mono_ns();
+				t_first = devmem_mono_ns();
 			next_due = deadline + (__u64)(o.delay * 1e9);
 			/* fell behind (a stopped terminal): do not catch up in a burst */
-			deadline = next_due + ui.shift_ns < mono_ns() ? mono_ns() - ui.shift_ns : next_due;
+			deadline = next_due + ui.shift_ns < devmem_mono_ns() ? devmem_mono_ns() - ui.shift_ns : next_due;
 		} else {
 			/* replay: read the next recorded frame, show it when due */
 			struct devmem_snapshot next;
@@ -809,8 +801,8 @@ int main(int argc, char **argv)
 				nomem(&ui);
 			show(&ui, &st.frame);
 			if (!t_first)
-				t_first = mono_ns();
-			deadline = mono_ns();
+				t_first = devmem_mono_ns();
+			deadline = devmem_mono_ns();
 		}
 		if (o.iterations && st.frames >= o.iterations)
 			break;

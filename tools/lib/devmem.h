@@ -25,6 +25,13 @@
 #include <linux/types.h>
 #include "../../include/devmem.h"
 
+/* ---- clocks (snapshot.c) -------------------------------------------------- */
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of snapshots */
+__u64 devmem_mono_ns(void);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns, to print monotonic stamps as times */
+__s64 devmem_wall_offset_ns(void);
+
 /* ---- errors and exit codes (errors.c) ---------------------------------- */
 
 enum devmem_error {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "devmem.h"
 
 _Static_assert(sizeof(struct devmem_counters) == DEVMEM_NR_COUNTERS * sizeof(__u64),
@@ -28,6 +29,23 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
 };
+
+__u64 devmem_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+__s64 devmem_wall_offset_ns(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
 
 void devmem_snapshot_init(struct devmem_snapshot *s)
 {
