@@ -500,7 +500,7 @@ int main(int argc, char **argv)
 	__u64 deadline = 0;
 	__s64 wall_offset = devmem_wall_offset_ns();
 	char note[256] = "", *end;
-	int opt, rc = 0, status, e;
+	int opt, rc = 0, e;
 
 	while ((opt = getopt_long(argc, argv, "+jwd:vh", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -607,16 +607,8 @@ int main(int argc, char **argv)
 			rc = DEVMEM_EXIT_FAILURE;
 			break;
 		}
-		if (child.pid > 0 && waitpid(child.pid, &status, WNOHANG) == child.pid) {
-			child.pid = 0;
-			if (WIFEXITED(status) && WEXITSTATUS(status))
-				fprintf(stderr, "devmemranges: %s exited with status %d\n",
-					argv[optind], WEXITSTATUS(status));
-			else if (WIFSIGNALED(status))
-				fprintf(stderr, "devmemranges: %s was killed by signal %d\n",
-					argv[optind], WTERMSIG(status));
+		if (devmem_child_reap(&child, "devmemranges", argv[optind]))
 			break;
-		}
 		if (deadline && devmem_mono_ns() >= deadline)
 			break;
 	}

@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	enum devmem_error err;
 	char bad[64];
 	long page;
-	int opt, rc = 0, status;
+	int opt, rc = 0;
 
 	while ((opt = getopt_long(argc, argv, "+e:p:D:jTd:b:i:vh", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -509,16 +509,8 @@ int main(int argc, char **argv)
 			rc = DEVMEM_EXIT_FAILURE;
 			break;
 		}
-		if (child.pid > 0 && waitpid(child.pid, &status, WNOHANG) == child.pid) {
-			child.pid = 0;
-			if (WIFEXITED(status) && WEXITSTATUS(status))
-				fprintf(stderr, "devmemsnoop: %s exited with status %d\n",
-					argv[optind], WEXITSTATUS(status));
-			else if (WIFSIGNALED(status))
-				fprintf(stderr, "devmemsnoop: %s was killed by signal %d\n",
-					argv[optind], WTERMSIG(status));
+		if (devmem_child_reap(&child, "devmemsnoop", argv[optind]))
 			break;
-		}
 		now = devmem_mono_ns();
 		if (deadline && now >= deadline)
 			break;

@@ -85,6 +85,22 @@ int devmem_child_go(struct devmem_child *c)
 	return 0;
 }
 
+int devmem_child_reap(struct devmem_child *c, const char *tool, const char *cmd)
+{
+	int status;
+
+	if (c->pid <= 0)
+		return 0;
+	if (waitpid(c->pid, &status, WNOHANG) != c->pid)
+		return 0;
+	c->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		fprintf(stderr, "%s: %s exited with status %d\n", tool, cmd, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(stderr, "%s: %s was killed by signal %d\n", tool, cmd, WTERMSIG(status));
+	return 1;
+}
+
 void devmem_child_abandon(struct devmem_child *c)
 {
 	if (c->go_fd >= 0)

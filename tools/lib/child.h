@@ -21,6 +21,11 @@ struct devmem_child {
 int devmem_child_start(char **argv, struct devmem_child *c);
 /* let it exec; 0 once exec succeeded, else -errno (the child has been reaped) */
 int devmem_child_go(struct devmem_child *c);
+/*
+ * Without blocking: 1 if the child has ended (reaped; a failure or a signal
+ * is reported on stderr as "TOOL: COMMAND exited with status N"), else 0.
+ */
+int devmem_child_reap(struct devmem_child *c, const char *tool, const char *cmd);
 /* a child never let go exits without running COMMAND; reaped */
 void devmem_child_abandon(struct devmem_child *c);
 

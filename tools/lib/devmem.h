@@ -136,6 +136,9 @@ __u64 devmem_hist_slot_high(unsigned int slot);	/* UINT64_MAX for the last */
 void devmem_hist_add(struct devmem_hist *h, __u64 v);
 void devmem_hist_merge(struct devmem_hist *dst, const struct devmem_hist *src);
 __u64 devmem_hist_total(const struct devmem_hist *h);	/* sum of the slots */
+/* first and last non-empty slot and the largest count; false when empty */
+bool devmem_hist_extent(const struct devmem_hist *h, unsigned int *first, unsigned int *last,
+			__u64 *max);
 
 /*
  * Percentile p (0 < p <= 100). The rank p% of the samples falls into one

@@ -105,22 +105,33 @@ static void print_stars(FILE *out, __u64 val, __u64 max, int width)
 		fputc(' ', out);
 }
 
-void devmem_hist_print(FILE *out, const struct devmem_hist *h, const char *unit)
+bool devmem_hist_extent(const struct devmem_hist *h, unsigned int *first, unsigned int *last,
+			__u64 *max)
 {
-	unsigned int i, last = 0, first = DEVMEM_HIST_SLOTS;
-	__u64 max = 0;
-	char bound[48];
+	unsigned int i;
 
+	*first = DEVMEM_HIST_SLOTS;
+	*last = 0;
+	*max = 0;
 	for (i = 0; i < DEVMEM_HIST_SLOTS; i++) {
 		if (!h->slots[i])
 			continue;
-		if (first == DEVMEM_HIST_SLOTS)
-			first = i;
-		last = i;
-		if (h->slots[i] > max)
-			max = h->slots[i];
+		if (*first == DEVMEM_HIST_SLOTS)
+			*first = i;
+		*last = i;
+		if (h->slots[i] > *max)
+			*max = h->slots[i];
 	}
-	if (first == DEVMEM_HIST_SLOTS) {
+	return *first != DEVMEM_HIST_SLOTS;
+}
+
+void devmem_hist_print(FILE *out, const struct devmem_hist *h, const char *unit)
+{
+	unsigned int i, last, first;
+	__u64 max;
+	char bound[48];
+
+	if (!devmem_hist_extent(h, &first, &last, &max)) {
 		fprintf(out, "     (no samples)\n");
 		return;
 	}

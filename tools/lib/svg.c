@@ -73,22 +73,14 @@ static void fmt_bound(char *buf, size_t len, double v)
 int devmem_svg_hist(FILE *out, const struct devmem_hist *h, const char *title,
 		    const char *unit, double unit_div)
 {
-	unsigned int first = DEVMEM_HIST_SLOTS, last = 0, i, n;
-	__u64 max = 0;
+	unsigned int first, last, i, n;
+	__u64 max;
 	double slot_w, plot_w = W - LEFT - RIGHT, plot_h = H - TOP - BOTTOM;
 	char lo[32], hi[32];
 
 	if (!(unit_div > 0))
 		unit_div = 1;
-	for (i = 0; i < DEVMEM_HIST_SLOTS; i++) {
-		if (!h->slots[i])
-			continue;
-		if (first == DEVMEM_HIST_SLOTS)
-			first = i;
-		last = i;
-		if (h->slots[i] > max)
-			max = h->slots[i];
-	}
+	devmem_hist_extent(h, &first, &last, &max);
 	header(out, title);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", LEFT + (int)plot_w / 2,
 		H - 12);
