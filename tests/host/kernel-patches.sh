@@ -27,10 +27,15 @@ done
 
 # The C files the series changes, compiled again with W=1.
 objs=$(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "${patches[@]/#/$top/kernel-patch/}" | sort -u)
-make -s -C "$src" O="$obj" W=1 $objs >"$kdir/../w1.log" 2>&1
+# Remove them first: an object already built with W=1 would not be rebuilt,
+# and its warnings would not show.
+for o in $objs; do rm -f "$obj/$o"; done
+w1log=$(mktemp)
+trap 'rm -f "$w1log"' EXIT
+make -s -C "$src" O="$obj" W=1 $objs >"$w1log" 2>&1
 rc=$?
 check "W=1 build of $(echo $objs | tr '\n' ' ')" 0 "$rc"
-new=$(grep -E ': warning:' "$kdir/../w1.log" | sed -e "s|^$src/||" -e 's/:[0-9]*:[0-9]*:/:/' |
+new=$(grep -E ': warning:' "$w1log" | sed -e "s|^$src/||" -e 's/:[0-9]*:[0-9]*:/:/' |
 	grep -vxF -f <(grep -v '^#' "$allow") || true)
 if [ -z "$new" ]; then
 	ok "no new W=1 warnings in the files the series touches"
