@@ -25,3 +25,23 @@ tap_done() {
 	echo "$tap_pass passed, $tap_fail failed, $tap_skip skipped"
 	[ "$tap_fail" -eq 0 ]
 }
+
+# workload_expectations FILE: devmem-workload's "expect" lines as "key value"
+# lines: totals as <key>, per process as pid.<pid>.<key>, per device as
+# dev.<d>.<key>.
+workload_expectations() {
+	awk '
+		$1 != "expect" { next }
+		{
+			prefix = ""
+			for (i = 2; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] == "pid") prefix = "pid." kv[2] "."
+				else if (kv[1] == "dev" && prefix == "") prefix = "dev." kv[2] "."
+			}
+			for (i = 2; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] != "pid" && kv[1] != "dev") print prefix kv[1], kv[2]
+			}
+		}' "$1" | sort -u
+}

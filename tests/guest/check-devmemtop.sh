@@ -77,24 +77,6 @@ stop_top() { # PID: SIGINT, then its exit status
 	wait "$1"
 }
 
-# expected figures as "key value": pid.<pid>.<key>, dev.<d>.<key>, <key>
-expectations() {
-	awk '
-		$1 != "expect" { next }
-		{
-			prefix = ""
-			for (i = 2; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "pid") prefix = "pid." kv[2] "."
-				else if (kv[1] == "dev" && prefix == "") prefix = "dev." kv[2] "."
-			}
-			for (i = 2; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] != "pid" && kv[1] != "dev") print prefix kv[1], kv[2]
-			}
-		}' "$1" | sort -u
-}
-
 # The summary of a text run as "key value" lines in the same keys:
 #   process rows  PID FAULTS WASTED TODEV TORAM ALLOCS FREES P50 P99 COMMAND
 #   device rows   RANGE SIZE INUSE FAULTS WASTED TODEV TORAM ALLOCS FREES DEVICE
@@ -163,7 +145,7 @@ run_case() {
 	fi
 	grep -q 'first frame' "$dir/top.txt.err" && echo "# $name: devmemtop's own measure: $(grep -o 'first frame.*' "$dir/top.txt.err")"
 
-	expectations "$dir/wl.out" >"$dir/expect"
+	workload_expectations "$dir/wl.out" >"$dir/expect"
 	measured "$dir/top.txt" >"$dir/measured"
 
 	# per process and in total

@@ -20,7 +20,7 @@
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-workload.sh
 #
-# Prints "ok N - ..." / "not ok N - ..." lines and "N passed, N failed";
+# Prints "ok N - ..." / "not ok N - ..." lines (tests/lib.sh) and their count;
 # exits non-zero on any failure.
 
 set -u
@@ -28,20 +28,16 @@ set -u
 T=/sys/kernel/tracing
 workload=${DEVMEM_WORKLOAD:-$(command -v devmem-workload)}
 work=$(mktemp -d /tmp/check-workload.XXXXXX)
-passed=0
-failed=0
-n=0
-
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 note() { echo "# $*"; }
 finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
+	tap_done
 	exit
 }
 bail() {
-	notok "$*"
+	not_ok "$*"
 	finish
 }
 
@@ -119,7 +115,7 @@ run_case() {
 	note "case $name: devmem-workload $*"
 	sed 's/^/#   /' "$dir/out"
 	if [ $rc != 0 ]; then
-		notok "$name: devmem-workload exited with status $rc: $(tail -n 1 "$dir/err")"
+		not_ok "$name: devmem-workload exited with status $rc: $(tail -n 1 "$dir/err")"
 		return
 	fi
 	ok "$name: devmem-workload ran"
@@ -132,30 +128,14 @@ run_case() {
 	if [ "$overrun" = 0 ] && [ "$missed" = 0 ]; then
 		ok "$name: no trace events lost (ring buffer overrun 0, kprobe misses 0)"
 	else
-		notok "$name: trace events were lost (ring buffer overrun $overrun, kprobe misses $missed); counts below are unreliable"
+		not_ok "$name: trace events were lost (ring buffer overrun $overrun, kprobe misses $missed); counts below are unreliable"
 	fi
 
-	# Expected figures as "key value": totals, pid.<pid>.<key>, dev.<d>.<key>.
-	awk '
-		$1 != "expect" { next }
-		{
-			prefix = ""
-			for (i = 2; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "pid") prefix = "pid." kv[2] "."
-				else if (kv[1] == "dev" && prefix == "") prefix = "dev." kv[2] "."
-			}
-			for (i = 2; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == "pid" || kv[1] == "dev") continue
-				print prefix kv[1], kv[2]
-			}
-		}
-		$1 == "expect" && $2 ~ /^pid=/ {
-			split($2, p, "="); split($3, d, "=")
-			print "map." p[2], d[2]
-		}
-	' "$dir/out" | sort -u >"$dir/expect"
+	# Expected figures as "key value", and map.<pid> <device> for each process.
+	{
+		workload_expectations "$dir/out"
+		awk '$1 == "expect" && $2 ~ /^pid=/ { split($2, p, "="); split($3, d, "="); print "map." p[2], d[2] }' "$dir/out"
+	} | sort -u >"$dir/expect"
 
 	# What the kernel saw, in the same keys.
 	awk -v mapfile="$dir/expect" '
@@ -220,14 +200,14 @@ run_case() {
 			if [ "$got" -ge "$exp" ]; then
 				ok "$name: $key: $got fault calls >= $exp pages touched"
 			else
-				notok "$name: $key: $got fault calls < $exp pages touched"
+				not_ok "$name: $key: $got fault calls < $exp pages touched"
 			fi
 			continue ;;
 		esac
 		if [ "$got" = "$exp" ]; then
 			ok "$name: $key = $exp"
 		else
-			notok "$name: $key: kernel saw $got, workload expects $exp"
+			not_ok "$name: $key: kernel saw $got, workload expects $exp"
 		fi
 	done
 
@@ -239,7 +219,7 @@ run_case() {
 		if [ "$moving" = "$toram" ]; then
 			ok "$name: ${prefix}each fault migration that moved something moved one page ($moving)"
 		else
-			notok "$name: ${prefix}fault migrations moving pages $moving, pages moved $toram (a fault moved more than one page)"
+			not_ok "$name: ${prefix}fault migrations moving pages $moving, pages moved $toram (a fault moved more than one page)"
 		fi
 	done
 	local other
@@ -247,7 +227,7 @@ run_case() {
 	if [ "$other" = 0 ]; then
 		ok "$name: every device-private event ran in a workload process"
 	else
-		notok "$name: $other device-private events ran outside the workload's processes"
+		not_ok "$name: $other device-private events ran outside the workload's processes"
 	fi
 	note "$name: fault calls $(get faults "$dir/measured"), migrations to RAM $(get migrate_to_ram_calls "$dir/measured") of which moved nothing $(get migrate_to_ram_calls_empty "$dir/measured"), pages to RAM $(get pages_to_ram "$dir/measured")"
 }
