@@ -82,9 +82,15 @@ static __always_inline __u64 ptr_value(const void *p)
 	return v;
 }
 
+/* pfn of the struct page at address v */
+static __always_inline __u64 page_value_to_pfn(__u64 v)
+{
+	return (v - vmemmap_start()) / bpf_core_type_size(struct page);
+}
+
 static __always_inline __u64 page_to_pfn(const void *page)
 {
-	return (ptr_value(page) - vmemmap_start()) / bpf_core_type_size(struct page);
+	return page_value_to_pfn(ptr_value(page));
 }
 
 static __always_inline const void *pfn_to_page(__u64 pfn)

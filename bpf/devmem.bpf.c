@@ -95,17 +95,35 @@ struct {
 	__type(value, struct devmem_hist);
 } proc_hists SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);		/* 1 GiB of 4 KiB device pages */
-	__type(key, __u64);			/* pfn */
-	__type(value, __u64);			/* alloc time, ns */
-} page_alloc_ts SEC(".maps");
+/*
+ * Alloc times of live device pages for the page-lifetime histogram: a
+ * direct-mapped table indexed by the low bits of the pfn, each slot tagged
+ * with its pfn. An array lookup is inlined by the verifier, so this costs a
+ * few loads where a hash update and delete cost a lock and a hash each.
+ * Two live pages 2^18 pfns (1 GiB) apart share a slot: the later one takes
+ * it and the earlier one's lifetime is counted as lost.
+ */
+#define LIFE_SLOTS	262144
+struct life_slot {
+	__u64 pfn;
+	__u64 ts;				/* alloc time, ns; 0: free slot */
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);			/* thread id */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LIFE_SLOTS);
+	__type(key, __u32);			/* pfn & (LIFE_SLOTS - 1) */
+	__type(value, struct life_slot);
+} page_alloc_ts SEC(".maps");
+
+/*
+ * Start of the fault a thread is in: task-local storage, found from the
+ * task pointer without hashing or locking; it lives as long as the task.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct devmem_fault_start);
 } fault_start SEC(".maps");
 
@@ -394,26 +412,33 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 
 static __always_inline int on_fault(const void *page, __u64 address, __u32 write)
 {
-	struct devmem_fault_start st = {};
+	struct devmem_fault_start *st;
 	struct devmem_event *e;
 	const struct dev_pagemap *pgmap;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, tgid = id >> 32;
+	__u64 id = bpf_get_current_pid_tgid(), owner, ts;
+	__u32 tgid = id >> 32;
 
 	if (tgid_filtered(tgid))
 		return 0;
 	pgmap = page_pgmap(page);
-	st.owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
-	if (owner_filtered(st.owner))
+	owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
+	if (owner_filtered(owner))
 		return 0;
-	st.ts_ns = bpf_ktime_get_ns();
-	st.pgmap = (__u64)pgmap;
-	if (bpf_map_update_elem(&fault_start, &tid, &st, BPF_ANY))
+	ts = bpf_ktime_get_ns();
+	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st) {
+		st->ts_ns = ts;
+		st->pgmap = (__u64)pgmap;
+		st->owner = owner;
+		st->migrated = 0;
+	} else {
 		count_lost(DEVMEM_LOST_FAULT_TS_FULL);
-	get_ctrs(&c, st.owner, tgid);
+	}
+	get_ctrs(&c, owner, tgid);
 	CTR_ADD(&c, faults, 1);
-	e = stream_reserve(DEVMEM_EV_FAULT, st.ts_ns, st.pgmap, st.owner);
+	e = stream_reserve(DEVMEM_EV_FAULT, ts, (__u64)pgmap, owner);
 	if (e) {
 		e->address = address;
 		e->pfn = page ? page_to_pfn(page) : 0;
@@ -429,13 +454,13 @@ static __always_inline int on_fault_done(const void *page, __u64 address, __u64 
 	struct devmem_event *e;
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), ts, lat;
-	__u32 tid = (__u32)id, tgid = id >> 32;
+	__u32 tgid = id >> 32;
 	__u64 owner, pgmap, migrated;
 
 	if (tgid_filtered(tgid))
 		return 0;
-	st = bpf_map_lookup_elem(&fault_start, &tid);
-	if (!st) {
+	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
+	if (!st || !st->ts_ns) {
 		if (!filter_owner)
 			count_lost(DEVMEM_UNMATCHED_FAULT_DONE);
 		return 0;
@@ -445,7 +470,7 @@ static __always_inline int on_fault_done(const void *page, __u64 address, __u64 
 	owner = st->owner;
 	pgmap = st->pgmap;
 	migrated = st->migrated;
-	bpf_map_delete_elem(&fault_start, &tid);
+	st->ts_ns = 0;			/* the thread is out of its fault */
 
 	get_ctrs(&c, owner, tgid);
 	if (failed)
@@ -474,7 +499,7 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 	struct devmem_event *e;
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), owner;
-	__u32 tid = (__u32)id, tgid = id >> 32;
+	__u32 tgid = id >> 32;
 	bool fault;
 
 	if (tgid_filtered(tgid))
@@ -495,8 +520,8 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 	if (fault) {
 		CTR_ADD(&c, fault_migrations, 1);
 		CTR_ADD(&c, fault_pages, migrated);
-		st = bpf_map_lookup_elem(&fault_start, &tid);
-		if (st)
+		st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
+		if (st && st->ts_ns)
 			st->migrated += migrated;
 	}
 	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, owner, tgid);
@@ -515,12 +540,24 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 
 /* ---- device pages -------------------------------------------------------- */
 
-static __always_inline int on_page_alloc(const void *page)
+static __always_inline struct life_slot *life_slot_of(__u64 pfn)
+{
+	__u32 idx = pfn & (LIFE_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&page_alloc_ts, &idx);
+}
+
+/*
+ * pfn: the page's pfn, computed by the entry point (a raw_tp argument is a
+ * number already; a BTF pointer has to be read back first).
+ */
+static __always_inline int on_page_alloc(const void *page, __u64 pfn)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
+	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner, pfn, ts;
+	__u64 id = bpf_get_current_pid_tgid(), owner, ts;
 	__u32 tgid = id >> 32;
 
 	if (tgid_filtered(tgid))
@@ -530,9 +567,14 @@ static __always_inline int on_page_alloc(const void *page)
 	if (owner_filtered(owner))
 		return 0;
 	ts = bpf_ktime_get_ns();
-	pfn = page_to_pfn(page);
-	if (bpf_map_update_elem(&page_alloc_ts, &pfn, &ts, BPF_ANY))
-		count_lost(DEVMEM_LOST_ALLOC_TS_FULL);
+	ls = life_slot_of(pfn);
+	if (ls) {
+		/* a live page 1 GiB away holds the slot: its lifetime is lost */
+		if (ls->ts && ls->pfn != pfn)
+			count_lost(DEVMEM_LOST_ALLOC_TS_FULL);
+		ls->pfn = pfn;
+		ls->ts = ts;
+	}
 	get_ctrs(&c, owner, tgid);
 	CTR_ADD(&c, allocs, 1);
 	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, (__u64)pgmap, owner);
@@ -543,13 +585,15 @@ static __always_inline int on_page_alloc(const void *page)
 	return 0;
 }
 
-static __always_inline int on_page_free(const void *page, bool check_type)
+static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_type)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
+	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner, pfn, ts, *alloc, life = 0;
+	__u64 id = bpf_get_current_pid_tgid(), owner, ts, life = 0;
 	__u32 tgid = id >> 32;
+	bool timed = false;
 
 	pgmap = page_pgmap(page);
 	/* the fallback also sees fsdax/p2pdma/generic pages */
@@ -559,25 +603,24 @@ static __always_inline int on_page_free(const void *page, bool check_type)
 	if (owner_filtered(owner))
 		return 0;
 	ts = bpf_ktime_get_ns();
-	pfn = page_to_pfn(page);
-	if (tgid_filtered(tgid)) {
-		/*
-		 * Events belong to the process they happen in, frees too; a
-		 * page of the filtered process freed elsewhere is forgotten.
-		 */
-		bpf_map_delete_elem(&page_alloc_ts, &pfn);
+	ls = life_slot_of(pfn);
+	if (ls && ls->ts && ls->pfn == pfn) {
+		life = ts - ls->ts;
+		ls->ts = 0;
+		timed = true;
+	}
+	/*
+	 * Events belong to the process they happen in, frees too; a page of
+	 * the filtered process freed elsewhere is forgotten.
+	 */
+	if (tgid_filtered(tgid))
 		return 0;
-	}
-	alloc = bpf_map_lookup_elem(&page_alloc_ts, &pfn);
-	if (alloc) {
-		life = ts - *alloc;
-		bpf_map_delete_elem(&page_alloc_ts, &pfn);
-	} else {
+	/* a slot taken over by another page was counted as lost already */
+	if (!timed && !(ls && ls->ts))
 		count_lost(DEVMEM_UNMATCHED_FREE);
-	}
 	get_ctrs(&c, owner, tgid);
 	CTR_ADD(&c, frees, 1);
-	if (alloc)
+	if (timed)
 		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, owner, tgid);
 	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, (__u64)pgmap, owner);
 	if (e) {
@@ -633,13 +676,13 @@ int BPF_PROG(tp_migrate, const struct migrate_vma *migrate, const struct dev_pag
 SEC("tp_btf/devmem_page_alloc")
 int BPF_PROG(tp_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page);
+	return on_page_alloc(page, page_to_pfn(page));
 }
 
 SEC("tp_btf/devmem_page_free")
 int BPF_PROG(tp_page_free, const struct page *page)
 {
-	return on_page_free(page, false);
+	return on_page_free(page, page_to_pfn(page), false);
 }
 
 /* ==== raw_tp: the same tracepoints, untyped arguments ===================== */
@@ -686,13 +729,13 @@ int BPF_PROG(raw_migrate, const struct migrate_vma *migrate, const struct dev_pa
 SEC("raw_tp/devmem_page_alloc")
 int BPF_PROG(raw_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page);
+	return on_page_alloc(page, page_value_to_pfn((__u64)page));
 }
 
 SEC("raw_tp/devmem_page_free")
 int BPF_PROG(raw_page_free, const struct page *page)
 {
-	return on_page_free(page, false);
+	return on_page_free(page, page_value_to_pfn((__u64)page), false);
 }
 
 /* ==== fentry/fexit: kernels without the tracepoints ====================== */
@@ -720,19 +763,19 @@ int BPF_PROG(fx_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fe_free_zone_device_folio, struct folio *folio)
 {
-	return on_page_free(folio, true);
+	return on_page_free(folio, page_to_pfn(folio), true);
 }
 
 SEC("fentry/free_zone_device_page")
 int BPF_PROG(fe_free_zone_device_page, struct page *page)
 {
-	return on_page_free(page, true);
+	return on_page_free(page, page_to_pfn(page), true);
 }
 
 SEC("fentry/zone_device_page_init")
 int BPF_PROG(fe_zone_device_page_init, struct page *page)
 {
-	return on_page_alloc(page);
+	return on_page_alloc(page, page_to_pfn(page));
 }
 
 /*

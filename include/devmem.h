@@ -157,8 +157,8 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_DEVICES_FULL,
 	DEVMEM_LOST_PROCS_FULL,
 	DEVMEM_LOST_HISTS_FULL,
-	DEVMEM_LOST_ALLOC_TS_FULL,	/* page alloc not timed: lifetime lost */
-	DEVMEM_LOST_FAULT_TS_FULL,	/* fault start not recorded */
+	DEVMEM_LOST_ALLOC_TS_FULL,	/* alloc-time slot held by another live page: lifetime lost */
+	DEVMEM_LOST_FAULT_TS_FULL,	/* no task storage for the fault start: latency lost */
 	DEVMEM_LOST_MIGRATE_TRUNC,	/* migrate window longer than the loop bound */
 	DEVMEM_LOST_NR_LOSSES,
 	/* not losses: events whose start happened before tracing started */

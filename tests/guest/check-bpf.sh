@@ -130,4 +130,59 @@ EOF
 )
 	check "$w workload: tracepoints and fentry fallback agree" same "$same"
 done
+
+# A full per-process table: DEVMEM_MAX_PROCS=2 against the 3 processes of
+# the default workload. The totals stay exact, every process that got a row
+# has exact counts, the rest are missing, and the loss is counted and shown.
+DEVMEM_MAX_PROCS=2 devmemstat -j -P -- sh -c "devmem-workload >$res/full.wl 2>&1" \
+	>"$res/full.json" 2>"$res/full.err"
+rc=$?
+check "DEVMEM_MAX_PROCS=2: devmemstat exit status" 0 "$rc"
+full=$(python3 - "$res/full.json" "$res/full.wl" <<'EOF'
+import json, sys
+try:
+    snap = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(0)
+exp, per_pid = {}, {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    if f and f[0] == "expect":
+        kv = dict(x.split("=", 1) for x in f[1:])
+        if "pid" in kv:
+            per_pid[int(kv["pid"])] = kv
+        elif "dev" not in kv:
+            exp.update(kv)
+t = snap["totals"]
+# with -P a process also gets a row from its histograms alone (all counters
+# zero); only rows with counters are rows of the counter table
+procs = {p["tgid"]: p["counters"] if "counters" in p else p for p in snap["processes"]}
+procs = {k: v for k, v in procs.items() if v["allocs"] or v["frees"] or v["faults"]}
+listed = [pid for pid in per_pid if pid in procs]
+bad = [pid for pid in listed if procs[pid]["allocs"] != int(per_pid[pid]["allocs"])]
+print("totals", "exact" if (t["allocs"], t["frees"], t["pages_to_ram"]) ==
+      (int(exp["allocs"]), int(exp["frees"]), int(exp["pages_to_ram"])) else "wrong")
+print("rows", len(procs))
+print("missing", len(per_pid) - len(listed))
+print("listed_exact", "yes" if not bad else "no:" + ",".join(map(str, bad)))
+print("lost", snap["lost"].get("processes_map_full", 0))
+EOF
+)
+field() { echo "$full" | awk -v k="$1" '$1 == k { print $2 }'; }
+atleast() { [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null && echo yes || echo "no (${1:-none})"; }
+check "full table: totals still exact" exact "$(field totals)"
+rows=$(field rows)
+check "full table: at most 2 process rows" yes \
+	"$([ -n "$rows" ] && [ "$rows" -le 2 ] && echo yes || echo "no (${rows:-none})")"
+check "full table: some workload process has no row" yes "$(atleast "$(field missing)" 1)"
+check "full table: listed processes have exact allocs" yes "$(field listed_exact)"
+check "full table: the loss is counted (processes_map_full > 0)" yes "$(atleast "$(field lost)" 1)"
+DEVMEM_MAX_PROCS=2 devmemstat -- devmem-workload -p 3 -r 1 -n 4 >"$res/full.txt" 2>&1
+check "full table: the text report names the loss" yes \
+	"$(grep -q 'processes_map_full' "$res/full.txt" && echo yes || echo no)"
+DEVMEM_MAX_PROCS=abc devmemstat >"$res/badenv.out" 2>&1
+rc=$?
+check "DEVMEM_MAX_PROCS=abc: exit status 14" 14 "$rc"
+check "DEVMEM_MAX_PROCS=abc: one sentence naming the variable" 1 \
+	"$(grep -c 'DEVMEM_MAX_PROCS .*fix or unset it' "$res/badenv.out")"
 tap_done

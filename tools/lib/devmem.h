@@ -48,6 +48,7 @@ enum devmem_error {
 	DEVMEM_E_CHILD,		/* the -- COMMAND could not be started */
 	DEVMEM_E_BAD_INPUT,	/* malformed or hostile input file */
 	DEVMEM_E_REFUSED,	/* EPERM although privileged: lockdown, LSM, container */
+	DEVMEM_E_BAD_ENV,	/* DEVMEM_MAX_PROCS not a valid number */
 	DEVMEM_E_COUNT,
 };
 
@@ -66,6 +67,7 @@ enum devmem_error {
 #define DEVMEM_EXIT_CHILD	11
 #define DEVMEM_EXIT_BAD_INPUT	12
 #define DEVMEM_EXIT_REFUSED	13
+#define DEVMEM_EXIT_BAD_ENV	14
 
 /* One sentence: what is missing and what to do. Never NULL. */
 const char *devmem_strerror(enum devmem_error err);

@@ -68,6 +68,10 @@ static const struct {
 		"(kernel lockdown, a security module or a container forbids BPF tracing): "
 		"run it on the host outside the container, or with lockdown off.",
 		DEVMEM_EXIT_REFUSED },
+	[DEVMEM_E_BAD_ENV] = {
+		"DEVMEM_MAX_PROCS (the per-process table size) is not a number from 1 to "
+		"1048576: fix or unset it.",
+		DEVMEM_EXIT_BAD_ENV },
 };
 
 const char *devmem_strerror(enum devmem_error err)

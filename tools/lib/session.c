@@ -93,6 +93,26 @@ static int ringbuf_cb(void *ctx, void *data, size_t size)
 	return s->opts.on_event(s->opts.ctx, data);
 }
 
+/*
+ * DEVMEM_MAX_PROCS: entries of the per-process counter table (default
+ * 4096). Processes beyond it are counted as lost (processes_map_full);
+ * the benchmarks use a small table to show that. 0: unset; -1: invalid.
+ */
+static long max_procs_from_env(void)
+{
+	const char *v = getenv("DEVMEM_MAX_PROCS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 1048576)
+		return -1;
+	return n;
+}
+
 static size_t round_pow2_pages(size_t bytes)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), v = page;
@@ -111,6 +131,7 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	struct devmem_session *s;
 	enum devmem_error e;
 	bool probed = false;
+	long max_procs;
 	int err;
 
 	*out = NULL;
@@ -143,6 +164,11 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 			goto fail;
 	}
 
+	max_procs = max_procs_from_env();
+	if (max_procs < 0) {
+		e = DEVMEM_E_BAD_ENV;
+		goto fail;
+	}
 	s->skel = devmem_bpf__open();
 	if (!s->skel) {
 		e = errno == ENOMEM ? DEVMEM_E_NOMEM : DEVMEM_E_LOAD;
@@ -163,6 +189,8 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	else if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events,
 					 round_pow2_pages(opts->ringbuf_bytes));
+	if (max_procs)
+		bpf_map__set_max_entries(s->skel->maps.proc_counters, max_procs);
 	select_programs(s->skel, s->mode, &f, probed);
 
 	map_create_failed = false;
