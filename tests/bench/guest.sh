@@ -199,7 +199,7 @@ for cfg in hist hist_fentry bpftrace; do
 	sysctl -qw kernel.bpf_stats_enabled=1
 	start_tool "$cfg" "$out" || { emit "fail $cfg stats start"; stop_tool; sysctl -qw kernel.bpf_stats_enabled=0; continue; }
 	sleep 0.5
-	run_workload "${wl[@]}" >/dev/null
+	emit "statswl $cfg $(run_workload "${wl[@]}")"
 	bpftool prog show --json 2>/dev/null |
 		jq -r --arg cfg "$cfg" '.[] | select((.run_cnt // 0) > 0) |
 			"stats \($cfg) \(.name // "?") \(.run_cnt) \(.run_time_ns) \(.recursion_misses // 0)"' \
@@ -277,5 +277,19 @@ for procs in 1 8 64 256; do
 		done
 	done
 done
+# ---- 7. a full map: 256 processes against a 64-entry process table --------
+say "map full: 256 processes, DEVMEM_MAX_PROCS=64"
+DEVMEM_MAX_PROCS=64 devmemstat -j -P -- sh -c "for k in 1 2 3 4; do
+	devmem-workload -p 64 -r 2 -n 8 --no-last >$work/mf.\$k 2>&1 & done; wait" \
+	>"$work/mf.json" 2>"$work/mf.err"
+mfrc=$?
+want=$(cat "$work"/mf.[1-4] 2>/dev/null | awk '$1 == "expect" && $2 ~ /^allocs=/ { sub(/allocs=/, "", $2); s += $2 } END { print s + 0 }')
+if [ $mfrc = 0 ]; then
+	emit "mapfull 256 64 $(jq -r --arg want "$want" '[([.processes[] | select(.allocs > 0 or .faults > 0)] | length),
+		.lost.processes_map_full, .lost.total, ($want | tonumber), .totals.allocs] | map(tostring) | join(" ")' "$work/mf.json")"
+else
+	emit "fail map-full run: devmemstat exit $mfrc: $(head -c 200 "$work/mf.err" | tr '\n' ' ')"
+fi
+
 say done
 exit 0

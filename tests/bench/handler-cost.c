@@ -4,19 +4,32 @@
  * running kernel, for tests/bench/run.sh.
  *
  * Loads the raw_tp variants of the handlers (the only tracing programs a
- * host without the devmem series and with fentry refused can run), with the
- * tools' default map set-up, and runs each one RUNS times through
- * BPF_PROG_TEST_RUN. raw_tp test runs take no repeat count, so the time
- * comes from the kernel's run-time statistics (run_time_ns / run_cnt), which
- * time the program alone, not the syscall. An empty raw_tp program is
- * measured the same way: its figure is what the statistics themselves cost
- * and is reported, and subtracted in the "net" column.
+ * host without the devmem series and with fentry refused can run) with the
+ * tools' default map set-up and runs them through BPF_PROG_TEST_RUN. raw_tp
+ * test runs take no repeat count, so the time comes from the kernel's
+ * run-time statistics (run_time_ns / run_cnt), which time the program alone,
+ * not the syscall. An empty program measured the same way is what the
+ * statistics themselves cost; "net" figures have it subtracted.
  *
- * The arguments are fake kernel pointers in the first page, so every CO-RE
- * read of them returns zeros: the handlers take their full path up to the
- * map updates, but a device lookup finds no owner.
+ * The handlers take their real path: their arguments point into kernel
+ * memory laid out like the structures they read. That memory is an
+ * mmap-able BPF array; a three-instruction program stores the kernel
+ * address of its first element into it (pointer leaks are allowed to a
+ * privileged loader), and user space writes fake struct vm_fault, page,
+ * dev_pagemap and migrate_vma objects there at the field offsets the
+ * running kernel's BTF gives. So every CO-RE read succeeds, owners are
+ * non-zero (device counters are updated), alloc/free pairs time a lifetime
+ * and each fault finds its start.
  *
- * Output, one line per program:  cost NAME RAW_NS NET_NS RUNS
+ * One round runs, per pagemap: fault, migrate (fault-driven, to RAM),
+ * fault_done, page_alloc, page_free. With D pagemaps (each of its own
+ * device) the rounds cycle through them, which shows whether the cost
+ * depends on the number of pagemaps and devices.
+ *
+ * Output lines:
+ *   cost NAME RAW_NS NET_NS RUNS        one pagemap
+ *   floor NAME RAW_NS NET_NS RUNS       single helpers, for what limits it
+ *   pagemaps D NAME NET_NS              D pagemaps
  * Exit status 0, or 77 (with one line on stderr) when BPF is not usable.
  */
 #include <errno.h>
@@ -24,58 +37,282 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../../tools/lib/devmem.h"
 #include "devmem.skel.h"
 
-#define FAKE_VMF	0x1000ULL
-#define FAKE_PGMAP	0x2000ULL
-#define FAKE_PAGE	0x3000ULL
+#define SLOT		4096		/* bytes per pagemap in the arena */
+#define MAX_PAGEMAPS	256
+#define OFF_PAGE	0
+#define OFF_PGMAP	1024
+#define OFF_VMF		2048
+#define OFF_MIGRATE	3072
+
+enum { P_FAULT, P_MIGRATE, P_FAULT_DONE, P_ALLOC, P_FREE, NR_PROGS };
+static const char *const prog_names[NR_PROGS] = {
+	"raw_fault", "raw_migrate", "raw_fault_done", "raw_page_alloc", "raw_page_free",
+};
 
 static long runs = 100000;
+static unsigned char *arena;	/* user mapping */
+static __u64 karena;		/* its kernel address */
 
-static int cost_of(int fd, __u64 *a, int nr, double *ns)
+struct offs {
+	long vmf_page, vmf_address, vmf_flags;
+	long page_pgmap;	/* -1: the pgmap is in struct folio */
+	long page_head, folio_pgmap;
+	long pgmap_owner, pgmap_type;
+	long mig_fault_page, mig_start;
+};
+
+static void die(const char *what)
 {
-	struct bpf_prog_info before = {}, after = {};
-	__u32 len = sizeof(before);
-	LIBBPF_OPTS(bpf_test_run_opts, topts,
-		.ctx_in = a,
-		.ctx_size_in = nr * sizeof(__u64),
-	);
+	fprintf(stderr, "handler-cost: %s: %s\n", what, strerror(errno));
+	exit(77);
+}
 
-	if (bpf_obj_get_info_by_fd(fd, &before, &len))
+/* byte offset of member NAME in struct/union ID, looking into anonymous members */
+static long member_off(const struct btf *btf, __u32 id, const char *name)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (!t || !btf_is_composite(t))
+		return -1;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long off = btf_member_bit_offset(t, i) / 8, sub;
+
+		if (n && *n && !strcmp(n, name))
+			return off;
+		if (!n || !*n) {
+			sub = member_off(btf, m->type, name);
+			if (sub >= 0)
+				return off + sub;
+		}
+	}
+	return -1;
+}
+
+static long off_of(const struct btf *btf, const char *type, const char *name)
+{
+	__s32 id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+
+	return id < 0 ? -1 : member_off(btf, id, name);
+}
+
+static void find_offsets(struct offs *o)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf)
+		die("the kernel BTF cannot be read");
+	o->vmf_page = off_of(btf, "vm_fault", "page");
+	o->vmf_address = off_of(btf, "vm_fault", "address");
+	o->vmf_flags = off_of(btf, "vm_fault", "flags");
+	o->page_pgmap = off_of(btf, "page", "pgmap");
+	o->page_head = off_of(btf, "page", "compound_head");
+	o->folio_pgmap = off_of(btf, "folio", "pgmap");
+	o->pgmap_owner = off_of(btf, "dev_pagemap", "owner");
+	o->pgmap_type = off_of(btf, "dev_pagemap", "type");
+	o->mig_fault_page = off_of(btf, "migrate_vma", "fault_page");
+	o->mig_start = off_of(btf, "migrate_vma", "start");
+	btf__free(btf);
+	if (o->vmf_page < 0 || o->vmf_address < 0 || o->vmf_flags < 0 || o->page_head < 0 ||
+	    (o->page_pgmap < 0 && o->folio_pgmap < 0) || o->pgmap_owner < 0 ||
+	    o->pgmap_type < 0 || o->mig_start < 0) {
+		errno = ENOENT;
+		die("a structure field the handlers read is not in the kernel BTF");
+	}
+}
+
+static void put64(long off, __u64 v)
+{
+	memcpy(arena + off, &v, sizeof(v));
+}
+
+static void put32(long off, __u32 v)
+{
+	memcpy(arena + off, &v, sizeof(v));
+}
+
+/* fake objects of pagemap i at arena slot i */
+static void lay_out(const struct offs *o, int i)
+{
+	long b = (long)i * SLOT;
+	__u64 k = karena + b;
+
+	put64(b + OFF_PAGE + o->page_head, 0);		/* a head page */
+	if (o->page_pgmap >= 0)
+		put64(b + OFF_PAGE + o->page_pgmap, k + OFF_PGMAP);
+	else
+		put64(b + OFF_PAGE + o->folio_pgmap, k + OFF_PGMAP);
+	put64(b + OFF_PGMAP + o->pgmap_owner, 0x4000 + i);	/* device i */
+	put32(b + OFF_PGMAP + o->pgmap_type, DEVMEM_TYPE_PRIVATE);
+	put64(b + OFF_VMF + o->vmf_page, k + OFF_PAGE);
+	put64(b + OFF_VMF + o->vmf_address, 0x7f0000000000ULL + b);
+	put32(b + OFF_VMF + o->vmf_flags, 1);
+	if (o->mig_fault_page >= 0)
+		put64(b + OFF_MIGRATE + o->mig_fault_page, k + OFF_PAGE);
+	put64(b + OFF_MIGRATE + o->mig_start, 0x7f0000000000ULL + b);
+}
+
+/* the arena: an mmap-able array; returns its fd, sets arena and karena */
+static int make_arena(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int fd, pfd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "hc_arena", 4, SLOT, MAX_PAGEMAPS + 1, &mo);
+	if (fd < 0)
+		die("the arena map cannot be created");
+	arena = mmap(NULL, (size_t)SLOT * (MAX_PAGEMAPS + 1), PROT_READ | PROT_WRITE,
+		     MAP_SHARED, fd, 0);
+	if (arena == MAP_FAILED)
+		die("the arena map cannot be mapped");
+	{
+		/* v = lookup(arena, 0); if (v) *(u64 *)v = v; return 0 */
+		const struct bpf_insn insns[] = {
+			{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+			  .src_reg = BPF_PSEUDO_MAP_FD, .imm = fd },
+			{ 0 },
+			{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2,
+			  .src_reg = BPF_REG_10 },
+			{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
+			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+			{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 1 },
+			{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_0,
+			  .src_reg = BPF_REG_0 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		__u64 ctx[1] = { 0 };
+
+		topts.ctx_in = ctx;
+		topts.ctx_size_in = sizeof(ctx);
+		pfd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "hc_addr", "GPL", insns,
+				    sizeof(insns) / sizeof(insns[0]), NULL);
+		if (pfd < 0 || bpf_prog_test_run_opts(pfd, &topts))
+			die("the arena's kernel address cannot be found");
+		close(pfd);
+	}
+	memcpy(&karena, arena, sizeof(karena));
+	if (!karena) {
+		errno = EINVAL;
+		die("the arena's kernel address came back 0");
+	}
+	memset(arena, 0, sizeof(karena));
+	return fd;
+}
+
+/* a raw_tp program calling one helper; ARG: r1 = ctx[0] first */
+static int helper_prog(int func, bool probe_read)
+{
+	struct bpf_insn insns[8] = {};
+	int n = 0;
+
+	if (probe_read) {
+		/* r3 = ctx[0]; r1 = fp - 8; r2 = 8; probe_read_kernel(r1, r2, r3) */
+		insns[n++] = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_DW,
+			.dst_reg = BPF_REG_3, .src_reg = BPF_REG_1 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+			.dst_reg = BPF_REG_1, .src_reg = BPF_REG_10 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K,
+			.dst_reg = BPF_REG_1, .imm = -8 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+			.dst_reg = BPF_REG_2, .imm = 8 };
+	}
+	if (func)
+		insns[n++] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = func };
+	insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+	insns[n++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "hc_helper", "GPL", insns, n, NULL);
+}
+
+static int stats_of(int fd, __u64 *cnt, __u64 *ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	for (long r = 0; r < runs; r++)
-		if (bpf_prog_test_run_opts(fd, &topts))
-			return -errno;
-	len = sizeof(after);
-	if (bpf_obj_get_info_by_fd(fd, &after, &len))
-		return -errno;
-	if (after.run_cnt - before.run_cnt != (__u64)runs)
-		return -EIO;
-	*ns = (double)(after.run_time_ns - before.run_time_ns) / runs;
+	*cnt = info.run_cnt;
+	*ns = info.run_time_ns;
 	return 0;
 }
 
-static int empty_prog(void)
+static int run1(int fd, __u64 *a, int nr)
 {
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .ctx_in = a, .ctx_size_in = nr * sizeof(__u64));
 
-	return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "empty", "GPL", insns, 2, NULL);
+	return bpf_prog_test_run_opts(fd, &topts) ? -errno : 0;
+}
+
+/* ns per run of a single program run RUNS times with args a */
+static double cost_single(int fd, __u64 *a, int nr)
+{
+	__u64 c0 = 0, t0 = 0, c1 = 0, t1 = 0;
+
+	if (stats_of(fd, &c0, &t0))
+		die("program statistics cannot be read");
+	for (long r = 0; r < runs; r++)
+		if (run1(fd, a, nr))
+			die("a test run failed");
+	if (stats_of(fd, &c1, &t1))
+		die("program statistics cannot be read");
+	return (double)(t1 - t0) / (double)(c1 - c0);
+}
+
+/* rounds over D pagemaps; ns[p] per run of each handler */
+static void cost_rounds(const int *fds, int d, double *ns)
+{
+	__u64 c0[NR_PROGS], t0[NR_PROGS], c1 = 0, t1 = 0, a[6];
+
+	for (int p = 0; p < NR_PROGS; p++)
+		if (stats_of(fds[p], &c0[p], &t0[p]))
+			die("program statistics cannot be read");
+	for (long r = 0; r < runs; r++) {
+		__u64 k = karena + (__u64)(r % d + 1) * SLOT;
+
+		a[0] = k + OFF_VMF;
+		if (run1(fds[P_FAULT], a, 1))
+			die("a test run failed");
+		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_PGMAP; a[2] = 16; a[3] = 16; a[4] = 16;
+		a[5] = DEVMEM_TO_RAM;
+		if (run1(fds[P_MIGRATE], a, 6))
+			die("a test run failed");
+		a[0] = k + OFF_VMF; a[1] = 0x400;	/* VM_FAULT_NOPAGE-like success */
+		if (run1(fds[P_FAULT_DONE], a, 2))
+			die("a test run failed");
+		a[0] = k + OFF_PAGE;
+		if (run1(fds[P_ALLOC], a, 1) || run1(fds[P_FREE], a, 1))
+			die("a test run failed");
+	}
+	for (int p = 0; p < NR_PROGS; p++) {
+		if (stats_of(fds[p], &c1, &t1))
+			die("program statistics cannot be read");
+		ns[p] = (double)(t1 - t0[p]) / (double)(c1 - c0[p]);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	static const struct { const char *name; int nr; __u64 a[6]; } cases[] = {
-		{ "raw_fault", 1, { FAKE_VMF } },
-		{ "raw_fault_done", 2, { FAKE_VMF, 0 } },
-		{ "raw_migrate", 6, { 0, FAKE_PGMAP, 16, 16, 16, DEVMEM_TO_DEVICE } },
-		{ "raw_page_alloc", 1, { FAKE_PAGE } },
-		{ "raw_page_free", 1, { FAKE_PAGE } },
+	static const int depths[] = { 1, 16, 256 };
+	static const struct { const char *name; int func; bool probe; } floors[] = {
+		{ "bpf_ktime_get_ns", BPF_FUNC_ktime_get_ns, false },
+		{ "bpf_get_current_pid_tgid", BPF_FUNC_get_current_pid_tgid, false },
+		{ "bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel, true },
 	};
 	struct devmem_opts o = {
 		.force_mode = DEVMEM_MODE_RAW_TP,
@@ -84,9 +321,10 @@ int main(int argc, char **argv)
 	struct devmem_session *sess;
 	struct devmem_bpf *skel;
 	enum devmem_error err;
-	double base, ns;
+	int fds[NR_PROGS], stats_fd, fd;
+	double base, ns[NR_PROGS];
+	struct offs off;
 	__u64 a[6] = { 0 };
-	int stats_fd, fd, ret;
 
 	if (argc > 1)
 		runs = strtol(argv[1], NULL, 10);
@@ -98,33 +336,65 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0) {
-		fprintf(stderr, "handler-cost: BPF run-time statistics cannot be enabled: %s\n",
-			strerror(errno));
-		devmem_session_close(sess);
-		return 77;
-	}
-	fd = empty_prog();
-	if (fd < 0 || cost_of(fd, a, 1, &base)) {
-		fprintf(stderr, "handler-cost: the empty program could not be run: %s\n",
-			strerror(errno));
-		return 77;
-	}
-	close(fd);
-	printf("cost empty %.1f 0.0 %ld\n", base, runs);
-	skel = devmem_session_skel(sess);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, cases[i].name);
+	if (stats_fd < 0)
+		die("BPF run-time statistics cannot be enabled");
+	find_offsets(&off);
+	make_arena();
+	for (int i = 1; i <= MAX_PAGEMAPS; i++)
+		lay_out(&off, i);
 
-		if (!p)
-			continue;
-		memcpy(a, cases[i].a, sizeof(a));
-		ret = cost_of(bpf_program__fd(p), a, cases[i].nr, &ns);
-		if (ret) {
-			fprintf(stderr, "handler-cost: %s: %s\n", cases[i].name, strerror(-ret));
-			continue;
+	fd = helper_prog(0, false);
+	if (fd < 0)
+		die("the empty program cannot be loaded");
+	base = cost_single(fd, a, 1);
+	close(fd);
+	printf("floor empty %.1f 0.0 %ld\n", base, runs);
+	a[0] = karena + SLOT;
+	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
+		double v;
+
+		fd = helper_prog(floors[i].func, floors[i].probe);
+		if (fd < 0)
+			die("a helper program cannot be loaded");
+		v = cost_single(fd, a, 1);
+		close(fd);
+		printf("floor %s %.1f %.1f %ld\n", floors[i].name, v, v - base, runs);
+	}
+
+	skel = devmem_session_skel(sess);
+	for (int p = 0; p < NR_PROGS; p++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj,
+									    prog_names[p]);
+
+		if (!prog) {
+			errno = ENOENT;
+			die(prog_names[p]);
 		}
-		printf("cost %s %.1f %.1f %ld\n", cases[i].name, ns, ns - base, runs);
+		fds[p] = bpf_program__fd(prog);
+	}
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		cost_rounds(fds, depths[i], ns);
+		for (int p = 0; p < NR_PROGS; p++) {
+			if (depths[i] == 1)
+				printf("cost %s %.1f %.1f %ld\n", prog_names[p], ns[p], ns[p] - base,
+				       runs);
+			printf("pagemaps %d %s %.1f\n", depths[i], prog_names[p], ns[p] - base);
+		}
+	}
+	/* the handlers saw what they should have: every fault found its start */
+	{
+		struct devmem_snapshot snap;
+
+		devmem_snapshot_init(&snap);
+		if (!devmem_session_snapshot(sess, &snap)) {
+			printf("check faults %llu lifetimes %llu unmatched %llu devices %u\n",
+			       (unsigned long long)snap.total.faults,
+			       (unsigned long long)devmem_hist_total(&snap.hist[DEVMEM_HIST_FAULT_LATENCY]),
+			       (unsigned long long)(snap.lost[DEVMEM_UNMATCHED_FAULT_DONE] +
+						    snap.lost[DEVMEM_UNMATCHED_FREE]),
+			       (unsigned)snap.nr_devices);
+		}
+		devmem_snapshot_free(&snap);
 	}
 	close(stats_fd);
 	devmem_session_close(sess);

@@ -175,6 +175,44 @@ static void test_handlers_count(void **state)
 }
 
 /*
+ * Alloc times live in a table indexed by the low 18 bits of the pfn. Two
+ * live pages 2^18 pfns apart share a slot: the second alloc takes it and
+ * counts one lost lifetime; the first page's free then times nothing and is
+ * not called unmatched; the second's is timed; a free with an empty slot is
+ * unmatched.
+ */
+static void test_lifetime_slots(void **state)
+{
+	struct devmem_snapshot a0, a1;
+	struct devmem_bpf *skel;
+	__u64 p1 = FAKE_PAGE + 4096 * 64, p2 = p1 + 262144ULL * 64, a[1];
+
+	skip_unless_loaded();
+	skel = devmem_session_skel(sess);
+	devmem_snapshot_init(&a0);
+	devmem_snapshot_init(&a1);
+	assert_int_equal(devmem_session_snapshot(sess, &a0), 0);
+	a[0] = p1;
+	run(skel->progs.raw_page_alloc, a, 1);
+	a[0] = p2;
+	run(skel->progs.raw_page_alloc, a, 1);
+	a[0] = p1;
+	run(skel->progs.raw_page_free, a, 1);
+	a[0] = p2;
+	run(skel->progs.raw_page_free, a, 1);
+	run(skel->progs.raw_page_free, a, 1);
+	assert_int_equal(devmem_session_snapshot(sess, &a1), 0);
+	assert_int_equal(a1.total.allocs - a0.total.allocs, 2);
+	assert_int_equal(a1.total.frees - a0.total.frees, 3);
+	assert_int_equal(a1.lost[DEVMEM_LOST_ALLOC_TS_FULL] - a0.lost[DEVMEM_LOST_ALLOC_TS_FULL], 1);
+	assert_int_equal(a1.lost[DEVMEM_UNMATCHED_FREE] - a0.lost[DEVMEM_UNMATCHED_FREE], 1);
+	assert_int_equal(devmem_hist_total(&a1.hist[DEVMEM_HIST_PAGE_LIFETIME]) -
+			 devmem_hist_total(&a0.hist[DEVMEM_HIST_PAGE_LIFETIME]), 1);
+	devmem_snapshot_free(&a0);
+	devmem_snapshot_free(&a1);
+}
+
+/*
  * Native handler cost. raw_tp test runs take no repeat count, so the cost
  * comes from the kernel's own BPF run-time statistics (bpf_enable_stats):
  * run_time_ns / run_cnt of the program over many single runs.
@@ -264,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_raw_tp_loaded),
 		cmocka_unit_test(test_handlers_count),
+		cmocka_unit_test(test_lifetime_slots),
 		cmocka_unit_test(test_handler_cost),
 	};
 
