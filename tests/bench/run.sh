@@ -251,7 +251,7 @@ BEGIN {
 	}
 	if (("hist" in s) && ("bpftrace" in s) && s["hist"] > 0) printf "   bpftrace / devmemhist record: %.1fx\n", s["bpftrace"] / s["hist"]
 
-	print "\n6. Scale: faulting processes (each: 4 rounds x 16 pages; >64 = several workloads)"
+	print "\n6. Scale: faulting processes of one workload (each: 4 rounds x 16 pages)"
 	printf "   %-6s %14s %14s %9s\n", "procs", "none ms", "hist ms", "vs none"
 	nsc = split("1 8 64 256", scl, " ")
 	for (q = 1; q <= nsc; q++) {

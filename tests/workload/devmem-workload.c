@@ -31,7 +31,7 @@
 
 #include <lib/test_hmm_uapi.h>
 
-#define MAX_PROCS	64
+#define MAX_PROCS	1024
 #define MAX_PAGES	(1UL << 20)
 /* test_hmm migrates a range to the device in batches of this many pages. */
 #define HMM_BATCH_PAGES	64
