@@ -11,6 +11,28 @@
 #include <bpf/bpf_core_read.h>
 
 /*
+ * Reads on the hot paths. The tracepoint programs (tp_btf, and raw_tp, which
+ * is also what BPF_PROG_TEST_RUN runs) read kernel memory with plain loads
+ * through bpf_rdonly_cast() (v6.2+; the verifier inlines it to nothing and
+ * turns the loads into exception-handled PROBE_MEM loads) instead of one
+ * bpf_probe_read_kernel() call per field. Every read casts its pointer
+ * afresh, so it does not matter which union member the verifier's BTF walk
+ * took for the pointer read before. The fentry fallback keeps
+ * BPF_CORE_READ: it must load on v6.1, which has no such kfunc. The extern
+ * is weak: libbpf leaves it unresolved there, which is harmless as long as
+ * no program using it is loaded (the tracepoints only exist on newer
+ * kernels).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define DEVMEM_CAST(type, p)						\
+	((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
+/* FIELD of the TYPE object at P: a plain load if FAST, else a probe read */
+#define DEVMEM_READ(fast, type, p, field)				\
+	((fast) ? DEVMEM_CAST(type, p)->field : BPF_CORE_READ((type *)(p), field))
+
+/*
  * page->pgmap. Up to v6.14 a ZONE_DEVICE page carries its pagemap itself;
  * v6.15 ("mm: allow compound zone device pages", Alistair Popple's fs/dax
  * refcount series) moved the pointer to struct folio and added
@@ -24,20 +46,24 @@ struct folio___new {
 	struct dev_pagemap *pgmap;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct dev_pagemap *page_pgmap(const void *page)
+static __always_inline struct dev_pagemap *page_pgmap(const void *page, bool fast)
 {
 	unsigned long head;
 
 	if (!page)
 		return NULL;
 	if (bpf_core_field_exists(struct page___old, pgmap))
-		return BPF_CORE_READ((struct page___old *)page, pgmap);
+		return DEVMEM_READ(fast, struct page___old, page, pgmap);
 	if (bpf_core_field_exists(struct folio___new, pgmap)) {
-		/* page_folio(): a tail page has bit 0 set in compound_head */
+		/*
+		 * page_folio(): a tail page has bit 0 set in compound_head.
+		 * A probe read: a plain load of this union slot may be typed
+		 * as a pointer (lru.next), and the bit test would be refused.
+		 */
 		head = BPF_CORE_READ((struct page *)page, compound_head);
 		if (head & 1)
 			page = (const void *)(head - 1);
-		return BPF_CORE_READ((struct folio___new *)page, pgmap);
+		return DEVMEM_READ(fast, struct folio___new, page, pgmap);
 	}
 	return NULL;
 }
@@ -107,11 +133,11 @@ struct migrate_vma___fault {
 	struct page *fault_page;
 } __attribute__((preserve_access_index));
 
-static __always_inline const void *migrate_fault_page(const void *migrate)
+static __always_inline const void *migrate_fault_page(const void *migrate, bool fast)
 {
 	if (!migrate || !bpf_core_field_exists(struct migrate_vma___fault, fault_page))
 		return NULL;
-	return BPF_CORE_READ((struct migrate_vma___fault *)migrate, fault_page);
+	return DEVMEM_READ(fast, struct migrate_vma___fault, migrate, fault_page);
 }
 
 /*

@@ -410,7 +410,21 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 
 /* ---- faults -------------------------------------------------------------- */
 
-static __always_inline int on_fault(const void *page, __u64 address, __u32 write)
+/*
+ * A fault is described by the tracepoint's struct vm_fault (vmf) or, on the
+ * fallback, by the driver's struct migrate_vma (margs); fields only a
+ * streamed record needs are read only when it is streamed. fast: see
+ * DEVMEM_READ.
+ */
+static __always_inline __u64 fault_address(const void *vmf, const void *margs, bool fast)
+{
+	if (vmf)
+		return DEVMEM_READ(fast, struct vm_fault, vmf, address);
+	return margs ? DEVMEM_READ(fast, struct migrate_vma, margs, start) : 0;
+}
+
+static __always_inline int on_fault(const void *page, const void *vmf, const void *margs,
+				    bool fast)
 {
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
@@ -421,8 +435,8 @@ static __always_inline int on_fault(const void *page, __u64 address, __u32 write
 
 	if (tgid_filtered(tgid))
 		return 0;
-	pgmap = page_pgmap(page);
-	owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
+	pgmap = page_pgmap(page, fast);
+	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
 	if (owner_filtered(owner))
 		return 0;
 	ts = bpf_ktime_get_ns();
@@ -440,16 +454,19 @@ static __always_inline int on_fault(const void *page, __u64 address, __u32 write
 	CTR_ADD(&c, faults, 1);
 	e = stream_reserve(DEVMEM_EV_FAULT, ts, (__u64)pgmap, owner);
 	if (e) {
-		e->address = address;
+		e->address = fault_address(vmf, margs, fast);
 		e->pfn = page ? page_to_pfn(page) : 0;
-		e->fault = write;
+		e->fault = vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
+				 DEVMEM_FAULT_FLAG_WRITE : 0;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
 }
 
-static __always_inline int on_fault_done(const void *page, __u64 address, __u64 ret, bool failed)
+static __always_inline int on_fault_done(const void *vmf, const void *margs, __u64 ret,
+					 bool failed, bool fast)
 {
+	const void *page;
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
 	struct ctrs c;
@@ -480,7 +497,9 @@ static __always_inline int on_fault_done(const void *page, __u64 address, __u64 
 	hist_add(DEVMEM_HIST_FAULT_LATENCY, lat, owner, tgid);
 	e = stream_reserve(DEVMEM_EV_FAULT_DONE, ts, pgmap, owner);
 	if (e) {
-		e->address = address;
+		page = vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, page) :
+			     migrate_fault_page(margs, fast);
+		e->address = fault_address(vmf, margs, fast);
 		e->pfn = page ? page_to_pfn(page) : 0;
 		e->result = ret;
 		e->migrated = migrated;
@@ -493,7 +512,8 @@ static __always_inline int on_fault_done(const void *page, __u64 address, __u64 
 /* ---- migrations ---------------------------------------------------------- */
 
 static __always_inline int on_migrate(const void *migrate, const struct dev_pagemap *pgmap,
-				      __u64 npages, __u64 cpages, __u64 migrated, __u32 dir)
+				      __u64 npages, __u64 cpages, __u64 migrated, __u32 dir,
+				      bool fast)
 {
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
@@ -504,10 +524,10 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 
 	if (tgid_filtered(tgid))
 		return 0;
-	owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
+	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
 	if (owner_filtered(owner))
 		return 0;
-	fault = migrate_fault_page(migrate) != NULL;
+	fault = migrate_fault_page(migrate, fast) != NULL;
 	get_ctrs(&c, owner, tgid);
 	if (dir == DEVMEM_TO_DEVICE) {
 		CTR_ADD(&c, migrate_calls_to_device, 1);
@@ -527,7 +547,7 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, owner, tgid);
 	e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), (__u64)pgmap, owner);
 	if (e) {
-		e->address = migrate ? BPF_CORE_READ((struct migrate_vma *)migrate, start) : 0;
+		e->address = migrate ? DEVMEM_READ(fast, struct migrate_vma, migrate, start) : 0;
 		e->npages = npages;
 		e->cpages = cpages;
 		e->migrated = migrated;
@@ -551,7 +571,7 @@ static __always_inline struct life_slot *life_slot_of(__u64 pfn)
  * pfn: the page's pfn, computed by the entry point (a raw_tp argument is a
  * number already; a BTF pointer has to be read back first).
  */
-static __always_inline int on_page_alloc(const void *page, __u64 pfn)
+static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
@@ -562,8 +582,8 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn)
 
 	if (tgid_filtered(tgid))
 		return 0;
-	pgmap = page_pgmap(page);
-	owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
+	pgmap = page_pgmap(page, fast);
+	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
 	if (owner_filtered(owner))
 		return 0;
 	ts = bpf_ktime_get_ns();
@@ -585,7 +605,7 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn)
 	return 0;
 }
 
-static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_type)
+static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_type, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
@@ -595,11 +615,12 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_
 	__u32 tgid = id >> 32;
 	bool timed = false;
 
-	pgmap = page_pgmap(page);
+	pgmap = page_pgmap(page, fast);
 	/* the fallback also sees fsdax/p2pdma/generic pages */
-	if (check_type && (!pgmap || !followed_type(BPF_CORE_READ(pgmap, type))))
+	if (check_type &&
+	    (!pgmap || !followed_type(DEVMEM_READ(fast, struct dev_pagemap, pgmap, type))))
 		return 0;
-	owner = pgmap ? (__u64)BPF_CORE_READ(pgmap, owner) : 0;
+	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
 	if (owner_filtered(owner))
 		return 0;
 	ts = bpf_ktime_get_ns();
@@ -654,15 +675,13 @@ int BPF_PROG(tp_pagemap_remove_done, const struct dev_pagemap *pgmap, unsigned l
 SEC("tp_btf/devmem_fault")
 int BPF_PROG(tp_fault, const struct vm_fault *vmf)
 {
-	return on_fault(BPF_CORE_READ(vmf, page), BPF_CORE_READ(vmf, address),
-			BPF_CORE_READ(vmf, flags) & DEVMEM_FAULT_FLAG_WRITE);
+	return on_fault(DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("tp_btf/devmem_fault_done")
 int BPF_PROG(tp_fault_done, const struct vm_fault *vmf, unsigned int ret)
 {
-	return on_fault_done(BPF_CORE_READ(vmf, page), BPF_CORE_READ(vmf, address), ret,
-			     ret & DEVMEM_VM_FAULT_ERROR);
+	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true);
 }
 
 /* dir is enum devmem_migrate_dir, read as an int (see core_fixes.bpf.h) */
@@ -670,19 +689,19 @@ SEC("tp_btf/devmem_migrate")
 int BPF_PROG(tp_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *pgmap,
 	     unsigned long npages, unsigned long cpages, unsigned long migrated, int dir)
 {
-	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir);
+	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir, true);
 }
 
 SEC("tp_btf/devmem_page_alloc")
 int BPF_PROG(tp_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page, page_to_pfn(page));
+	return on_page_alloc(page, page_to_pfn(page), true);
 }
 
 SEC("tp_btf/devmem_page_free")
 int BPF_PROG(tp_page_free, const struct page *page)
 {
-	return on_page_free(page, page_to_pfn(page), false);
+	return on_page_free(page, page_to_pfn(page), false, true);
 }
 
 /* ==== raw_tp: the same tracepoints, untyped arguments ===================== */
@@ -708,34 +727,32 @@ int BPF_PROG(raw_pagemap_remove_done, const struct dev_pagemap *pgmap, unsigned 
 SEC("raw_tp/devmem_fault")
 int BPF_PROG(raw_fault, const struct vm_fault *vmf)
 {
-	return on_fault(BPF_CORE_READ(vmf, page), BPF_CORE_READ(vmf, address),
-			BPF_CORE_READ(vmf, flags) & DEVMEM_FAULT_FLAG_WRITE);
+	return on_fault(DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("raw_tp/devmem_fault_done")
 int BPF_PROG(raw_fault_done, const struct vm_fault *vmf, unsigned int ret)
 {
-	return on_fault_done(BPF_CORE_READ(vmf, page), BPF_CORE_READ(vmf, address), ret,
-			     ret & DEVMEM_VM_FAULT_ERROR);
+	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true);
 }
 
 SEC("raw_tp/devmem_migrate")
 int BPF_PROG(raw_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *pgmap,
 	     unsigned long npages, unsigned long cpages, unsigned long migrated, int dir)
 {
-	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir);
+	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir, true);
 }
 
 SEC("raw_tp/devmem_page_alloc")
 int BPF_PROG(raw_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page, page_value_to_pfn((__u64)page));
+	return on_page_alloc(page, page_value_to_pfn((__u64)page), true);
 }
 
 SEC("raw_tp/devmem_page_free")
 int BPF_PROG(raw_page_free, const struct page *page)
 {
-	return on_page_free(page, page_value_to_pfn((__u64)page), false);
+	return on_page_free(page, page_value_to_pfn((__u64)page), false, true);
 }
 
 /* ==== fentry/fexit: kernels without the tracepoints ====================== */
@@ -763,19 +780,19 @@ int BPF_PROG(fx_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fe_free_zone_device_folio, struct folio *folio)
 {
-	return on_page_free(folio, page_to_pfn(folio), true);
+	return on_page_free(folio, page_to_pfn(folio), true, false);
 }
 
 SEC("fentry/free_zone_device_page")
 int BPF_PROG(fe_free_zone_device_page, struct page *page)
 {
-	return on_page_free(page, page_to_pfn(page), true);
+	return on_page_free(page, page_to_pfn(page), true, false);
 }
 
 SEC("fentry/zone_device_page_init")
 int BPF_PROG(fe_zone_device_page_init, struct page *page)
 {
-	return on_page_alloc(page, page_to_pfn(page));
+	return on_page_alloc(page, page_to_pfn(page), false);
 }
 
 /*
@@ -856,7 +873,7 @@ static __always_inline const struct dev_pagemap *mpfn_pgmap(unsigned long mpfn)
 {
 	if (!(mpfn & DEVMEM_MIGRATE_PFN_VALID))
 		return NULL;
-	return page_pgmap(pfn_to_page(mpfn >> DEVMEM_MIGRATE_PFN_SHIFT));
+	return page_pgmap(pfn_to_page(mpfn >> DEVMEM_MIGRATE_PFN_SHIFT), false);
 }
 
 SEC("fexit/migrate_vma_pages")
@@ -880,9 +897,10 @@ int BPF_PROG(fx_migrate_vma_pages, struct migrate_vma *migrate)
 		dir = DEVMEM_TO_RAM;
 		pgmap = mpfn_pgmap(first_src);
 		if (!pgmap)
-			pgmap = page_pgmap(migrate_fault_page(migrate));
+			pgmap = page_pgmap(migrate_fault_page(migrate, false), false);
 	}
-	return on_migrate(migrate, pgmap, npages, BPF_CORE_READ(migrate, cpages), migrated, dir);
+	return on_migrate(migrate, pgmap, npages, BPF_CORE_READ(migrate, cpages), migrated, dir,
+			  false);
 }
 
 SEC("fexit/migrate_device_pages")
@@ -895,17 +913,17 @@ int BPF_PROG(fx_migrate_device_pages, unsigned long *src_pfns, unsigned long *ds
 	/* migrate_device_range()/pfns() collect device pages: they go to RAM */
 	migrated = count_migrated(src_pfns, npages, &first_src, &idx);
 	return on_migrate(NULL, mpfn_pgmap(first_src), npages, migrated, migrated,
-			  DEVMEM_TO_RAM);
+			  DEVMEM_TO_RAM, false);
 }
 
 SEC("fentry/migrate_vma_setup")
 int BPF_PROG(fe_migrate_vma_setup, struct migrate_vma *args)
 {
-	const void *page = migrate_fault_page(args);
+	const void *page = migrate_fault_page(args, false);
 
 	if (!page)
 		return 0;
-	return on_fault(page, BPF_CORE_READ(args, start), 0);
+	return on_fault(page, NULL, args, false);
 }
 
 SEC("fexit/migrate_vma_setup")
@@ -915,21 +933,21 @@ int BPF_PROG(fx_migrate_vma_setup, struct migrate_vma *args, int ret)
 
 	if (!ret)
 		return 0;
-	page = migrate_fault_page(args);
+	page = migrate_fault_page(args, false);
 	if (!page)
 		return 0;
 	/* a failed setup makes the driver return VM_FAULT_SIGBUS */
-	return on_fault_done(page, BPF_CORE_READ(args, start), (__u64)(__s64)ret, true);
+	return on_fault_done(NULL, args, (__u64)(__s64)ret, true, false);
 }
 
 SEC("fexit/migrate_vma_finalize")
 int BPF_PROG(fx_migrate_vma_finalize, struct migrate_vma *migrate)
 {
-	const void *page = migrate_fault_page(migrate);
+	const void *page = migrate_fault_page(migrate, false);
 
 	if (!page)
 		return 0;
-	return on_fault_done(page, BPF_CORE_READ(migrate, start), 0, false);
+	return on_fault_done(NULL, migrate, 0, false, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -129,6 +129,45 @@ PY
 	# -p 1 -r 1 -n 5 with the last range: 10 allocs and frees, 10 pages in, 5 back
 	check "JSON: bad lines, final lost record, allocs, frees, pages to device, pages to RAM" \
 		"0 1 10 10 10 5" "$summary"
+	fields=$(python3 - "$jout" <<'PY'
+import json, sys
+evs = []
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(o, dict) and o.get("event") not in (None, "lost"):
+        evs.append(o)
+h = lambda v: int(v, 16)
+allocs = {h(o["pfn"]) for o in evs if o["event"] == "alloc"}
+ranges = [(h(o["address"]), h(o["address"]) + 4096 * o["npages"]) for o in evs
+          if o["event"] == "migrate" and o["dir"] == "to_device"]
+faults = [o for o in evs if o["event"] == "fault"]
+dones = [o for o in evs if o["event"] == "fault_done"]
+why = []
+if len(faults) != 5 or len(dones) != 5:
+    why.append(f"{len(faults)} faults, {len(dones)} fault_done")
+for f in faults:
+    a = h(f["address"])
+    if not a or a % 4096:
+        why.append(f"fault address {f['address']} not a page")
+    if not any(lo <= a < hi for lo, hi in ranges):
+        why.append(f"fault address {f['address']} outside the migrated ranges")
+    if h(f["pfn"]) not in allocs:
+        why.append(f"fault pfn {f['pfn']} was never allocated")
+    if f["write"] is not False:
+        why.append("a read fault says write")
+if len({f["address"] for f in faults}) != len(faults):
+    why.append("fault addresses repeat")
+for f, d in zip(faults, dones):
+    if (f["tid"], f["address"]) != (d["tid"], d["address"]):
+        why.append(f"fault_done at {d['address']} does not match fault at {f['address']}")
+print("; ".join(why[:3]) or "consistent")
+PY
+)
+	check "JSON: fault addresses, pfns and write flags match the migrated pages, fault_done the fault" \
+		consistent "$fields"
 else
 	skip "JSON lines parse" "python3 is not installed"
 fi
