@@ -15,6 +15,7 @@
 #   DEVMEM_BENCH_ROUNDS    rounds per workload run
 #   DEVMEM_BENCH_PAGES     pages per round
 #   DEVMEM_BENCH_STARTS    launches per tool for the start-up times
+#   DEVMEM_BENCH_STATS_CYCLES  interleaved cycles of the bpf_stats runs
 
 set -u
 kind=${1:-patched}
@@ -26,6 +27,7 @@ samples=${DEVMEM_BENCH_SAMPLES:-2}
 rounds=${DEVMEM_BENCH_ROUNDS:-40}
 pages=${DEVMEM_BENCH_PAGES:-64}
 starts=${DEVMEM_BENCH_STARTS:-2}
+stats_cycles=${DEVMEM_BENCH_STATS_CYCLES:-3}
 bt=$here/devmemhist-equiv.bt
 work=/tmp/bench
 mkdir -p "$work"
@@ -192,20 +194,23 @@ for i in 1 2; do
 done
 
 # ---- 3. per-event handler cost from the kernel's run-time statistics ------
-for cfg in hist hist_fentry bpftrace; do
-	say "handler cost: $cfg"
-	out=/dev/null
-	[ "$cfg" = bpftrace ] && out=$work/bt.out
-	sysctl -qw kernel.bpf_stats_enabled=1
-	start_tool "$cfg" "$out" || { emit "fail $cfg stats start"; stop_tool; sysctl -qw kernel.bpf_stats_enabled=0; continue; }
-	sleep 0.5
-	emit "statswl $cfg $(run_workload "${wl[@]}")"
-	bpftool prog show --json 2>/dev/null |
-		jq -r --arg cfg "$cfg" '.[] | select((.run_cnt // 0) > 0) |
-			"stats \($cfg) \(.name // "?") \(.run_cnt) \(.run_time_ns) \(.recursion_misses // 0)"' \
-			>>"$raw"
-	stop_tool
-	sysctl -qw kernel.bpf_stats_enabled=0
+# interleaved cycles, summed: one run alone varies by half under TCG
+for ((c = 1; c <= stats_cycles; c++)); do
+	for cfg in hist hist_fentry bpftrace; do
+		say "handler cost: $cfg, cycle $c/$stats_cycles"
+		out=/dev/null
+		[ "$cfg" = bpftrace ] && out=$work/bt.out
+		sysctl -qw kernel.bpf_stats_enabled=1
+		start_tool "$cfg" "$out" || { emit "fail $cfg stats start"; stop_tool; sysctl -qw kernel.bpf_stats_enabled=0; continue; }
+		sleep 0.5
+		emit "statswl $cfg $(run_workload "${wl[@]}")"
+		bpftool prog show --json 2>/dev/null |
+			jq -r --arg cfg "$cfg" '.[] | select((.run_cnt // 0) > 0) |
+				"stats \($cfg) \(.name // "?") \(.run_cnt) \(.run_time_ns) \(.recursion_misses // 0)"' \
+				>>"$raw"
+		stop_tool
+		sysctl -qw kernel.bpf_stats_enabled=0
+	done
 done
 
 # ---- 4. streaming: devmemsnoop against event rate and ring buffer size ----

@@ -124,7 +124,7 @@ BEGIN {
 		else if (f[1] == "scale") add("scale:" f[2] ":" f[3], f[4])
 		else if (f[1] == "fail") fails = fails "\n  failed: " substr(l, 6)
 		else if (f[1] == "workload") { wlp = substr(l, 10) }
-		else if (f[1] == "statswl") swl[f[2]] = f[3]
+		else if (f[1] == "statswl") { swl[f[2]] += f[3]; swn[f[2]]++ }
 		else if (f[1] == "mapfull") { mf = 1; mfp = f[2]; mft = f[3]; mfrows = f[4]; mflost = f[5]; mftot = f[6]; mfwant = f[7]; mfgot = f[8] }
 	}
 	while ((getline l < V) > 0) {
@@ -171,12 +171,12 @@ BEGIN {
 	}
 	# the same question without the wall-clock noise: time spent inside the
 	# handlers (kernel BPF statistics, section 3) over the workload run time
-	print "   time inside the handlers during one workload run (bpf_stats run_time_ns / workload wall time):"
+	print "   time inside the handlers (bpf_stats run_time_ns over the workload wall time, summed over interleaved runs):"
 	nt = split("hist hist_fentry bpftrace", tl, " ")
 	for (t = 1; t <= nt; t++) {
 		c = tl[t]; tot = 0; np = split(progs[c], pl, " ")
 		for (q = 1; q <= np; q++) tot += tns[c SUBSEP pl[q]]
-		if (np && swl[c] > 0) { share[c] = tot / (swl[c] * 1e6); printf "   %-34s %9.2f ms of %9.1f ms  %6.2f%%\n", name[c], tot / 1e6, swl[c], share[c] * 100 }
+		if (np && swl[c] > 0) { share[c] = tot / (swl[c] * 1e6); printf "   %-34s %9.2f ms of %9.1f ms  %6.2f%%  (%d runs)\n", name[c], tot / 1e6, swl[c], share[c] * 100, swn[c] }
 		else printf "   %-34s not measured\n", name[c]
 	}
 	if (("hist" in share) && ("bpftrace" in share) && share["bpftrace"] > 0)
@@ -201,7 +201,7 @@ BEGIN {
 	else printf "   %-34s not measured (a guest failed)\n", "hmm-tests run"
 
 	print "\n3. Per-event handler cost"
-	print "   in the guest (TCG), kernel.bpf_stats_enabled=1, one workload run, run_time_ns / run_cnt:"
+	print "   in the guest (TCG), kernel.bpf_stats_enabled=1, interleaved workload runs summed, run_time_ns / run_cnt:"
 	printf "   %-12s %-28s %9s %10s %9s\n", "tool", "program", "run_cnt", "ns/event", "rec.miss"
 	nt = split("hist hist_fentry bpftrace", tl, " ")
 	for (t = 1; t <= nt; t++) {
