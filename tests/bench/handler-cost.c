@@ -220,12 +220,27 @@ static int make_arena(void)
 	return fd;
 }
 
-/* a raw_tp program calling one helper; ARG: r1 = ctx[0] first */
-static int helper_prog(int func, bool probe_read)
+/*
+ * A raw_tp program calling one helper. probe_read: read 8 bytes at ctx[0];
+ * map_fd >= 0: look key 0 up in that map.
+ */
+static int helper_prog(int func, bool probe_read, int map_fd)
 {
-	struct bpf_insn insns[8] = {};
+	struct bpf_insn insns[12] = {};
 	int n = 0;
 
+	if (map_fd >= 0) {
+		/* r1 = map; *(u32 *)(fp - 4) = 0; r2 = fp - 4 */
+		insns[n++] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM,
+			.dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd };
+		insns[n++] = (struct bpf_insn){ 0 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ST | BPF_MEM | BPF_W,
+			.dst_reg = BPF_REG_10, .off = -4 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+			.dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 };
+		insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K,
+			.dst_reg = BPF_REG_2, .imm = -4 };
+	}
 	if (probe_read) {
 		/* r3 = ctx[0]; r1 = fp - 8; r2 = 8; probe_read_kernel(r1, r2, r3) */
 		insns[n++] = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_DW,
@@ -313,10 +328,11 @@ static void cost_rounds(const int *fds, int d, long n, double *ns)
 int main(int argc, char **argv)
 {
 	static const int depths[NR_DEPTHS] = { 1, 16, 256 };
-	static const struct { const char *name; int func; bool probe; } floors[] = {
-		{ "bpf_ktime_get_ns", BPF_FUNC_ktime_get_ns, false },
-		{ "bpf_get_current_pid_tgid", BPF_FUNC_get_current_pid_tgid, false },
-		{ "bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel, true },
+	static const struct { const char *name; int func; bool probe, map; } floors[] = {
+		{ "bpf_ktime_get_ns", BPF_FUNC_ktime_get_ns, false, false },
+		{ "bpf_get_current_pid_tgid", BPF_FUNC_get_current_pid_tgid, false, false },
+		{ "bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel, true, false },
+		{ "percpu_hash_lookup", BPF_FUNC_map_lookup_elem, false, true },
 	};
 	struct devmem_opts o = {
 		.force_mode = DEVMEM_MODE_RAW_TP,
@@ -325,7 +341,7 @@ int main(int argc, char **argv)
 	struct devmem_session *sess;
 	struct devmem_bpf *skel;
 	enum devmem_error err;
-	int fds[NR_PROGS], stats_fd, fd;
+	int fds[NR_PROGS], stats_fd, fd, hash_fd;
 	double base, ns[NR_PROGS], best[NR_DEPTHS][NR_PROGS];
 	struct offs off;
 	__u64 a[6] = { 0 };
@@ -347,7 +363,18 @@ int main(int argc, char **argv)
 	for (int i = 1; i <= MAX_PAGEMAPS; i++)
 		lay_out(&off, i);
 
-	fd = helper_prog(0, false);
+	{
+		/* what the per-device and per-process counters are kept in */
+		__u32 k = 0;
+		__u64 v[256] = { 0 };
+
+		hash_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "hc_hash", sizeof(k),
+					 sizeof(__u64), 4096, NULL);
+		if (hash_fd < 0 || libbpf_num_possible_cpus() > 256 ||
+		    bpf_map_update_elem(hash_fd, &k, v, BPF_ANY))
+			die("the per-CPU hash for the floor cannot be set up");
+	}
+	fd = helper_prog(0, false, -1);
 	if (fd < 0)
 		die("the empty program cannot be loaded");
 	base = cost_single(fd, a, 1);
@@ -357,7 +384,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
 		double v;
 
-		fd = helper_prog(floors[i].func, floors[i].probe);
+		fd = helper_prog(floors[i].func, floors[i].probe, floors[i].map ? hash_fd : -1);
 		if (fd < 0)
 			die("a helper program cannot be loaded");
 		v = cost_single(fd, a, 1);
