@@ -87,6 +87,13 @@ for p in "$DEVMEM_REPO" "$DEVMEM_KERNEL_DIR" "${DEVMEM_HMM_MODULE%/*}"; do
 		mkdir -p "$p" && mount -o bind "$hostroot$p" "$p" || die "cannot bind $p from the host" ;;
 	esac
 done
+# A results directory inside the repo just bound (a clone under /tmp) is
+# hidden by that read-only bind: mount the share on top again.
+if ! touch "$res/.writable" 2>/dev/null; then
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results "$res" ||
+		die "cannot mount the results share on $res again"
+fi
+rm -f "$res/.writable"
 ulimit -l unlimited 2>/dev/null
 ulimit -c 0
 

@@ -94,9 +94,12 @@ static int ringbuf_cb(void *ctx, void *data, size_t size)
 }
 
 /*
- * DEVMEM_MAX_PROCS: entries of the per-process counter table (default
- * 4096). Processes beyond it are counted as lost (processes_map_full);
- * the benchmarks use a small table to show that. 0: unset; -1: invalid.
+ * DEVMEM_MAX_PROCS: processes the per-process counter table holds
+ * (default 4096); a value small enough also shrinks the -P histogram table
+ * to one entry per process and kind.
+ * Processes beyond it are counted as lost (processes_map_full,
+ * histograms_map_full); the benchmarks use a small table to show that.
+ * 0: unset; -1: invalid.
  */
 static long max_procs_from_env(void)
 {
@@ -189,8 +192,14 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	else if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events,
 					 round_pow2_pages(opts->ringbuf_bytes));
-	if (max_procs)
+	if (max_procs) {
 		bpf_map__set_max_entries(s->skel->maps.proc_counters, max_procs);
+		/* a smaller table shrinks the -P histograms with it, never grows them */
+		if (opts->hist_per_process &&
+		    (__u32)max_procs * DEVMEM_HIST_KINDS < bpf_map__max_entries(s->skel->maps.proc_hists))
+			bpf_map__set_max_entries(s->skel->maps.proc_hists,
+						 max_procs * DEVMEM_HIST_KINDS);
+	}
 	select_programs(s->skel, s->mode, &f, probed);
 
 	map_create_failed = false;
