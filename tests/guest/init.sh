@@ -20,6 +20,7 @@
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 res=$1
+share=/run/devmem-results	# where the results share is mounted first
 bb=/bin/busybox
 
 say() { echo "devmem-guest: $*" >/dev/console; }
@@ -41,7 +42,11 @@ power_off() {
 # Set-up failure: leave a reason for run.sh and stop.
 die() {
 	say "$*"
-	[ -d "$res" ] && echo "$*" >"$res/guest-error"
+	if mounted "$share"; then
+		echo "$*" >"$share/guest-error"
+	elif [ -d "$res" ]; then
+		echo "$*" >"$res/guest-error"
+	fi
 	power_off
 }
 
@@ -70,14 +75,17 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 echo devmem-guest >/proc/sys/kernel/hostname
 
 [ -n "$res" ] || die "no results directory was passed to init; start the guest with tests/guest/run.sh."
-# Under /tmp or /run the directory is only in the tmpfs just mounted.
-mkdir -p "$res" 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results "$res" ||
-	die "cannot mount the results share on $res"
+# The share is mounted aside first and bound at its host path once the
+# repo is in place: a results directory inside a repo under /tmp (a clone's
+# build/test-logs) would otherwise be hidden by the repo's read-only bind,
+# and a 9p share can be mounted only once.
+mkdir -p "$share"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results "$share" ||
+	die "cannot mount the results share"
 
-[ -r "$res/env" ] || die "$res/env is missing; start the guest with tests/guest/run.sh."
+[ -r "$share/env" ] || die "the results share has no env file; start the guest with tests/guest/run.sh."
 # shellcheck disable=SC1091
-. "$res/env"
+. "$share/env"
 export HOME=/tmp
 for p in "$DEVMEM_REPO" "$DEVMEM_KERNEL_DIR" "${DEVMEM_HMM_MODULE%/*}"; do
 	case $p in
@@ -87,13 +95,9 @@ for p in "$DEVMEM_REPO" "$DEVMEM_KERNEL_DIR" "${DEVMEM_HMM_MODULE%/*}"; do
 		mkdir -p "$p" && mount -o bind "$hostroot$p" "$p" || die "cannot bind $p from the host" ;;
 	esac
 done
-# A results directory inside the repo just bound (a clone under /tmp) is
-# hidden by that read-only bind: mount the share on top again.
-if ! touch "$res/.writable" 2>/dev/null; then
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none results "$res" ||
-		die "cannot mount the results share on $res again"
-fi
-rm -f "$res/.writable"
+# Under /tmp or /run the directory may only exist in the tmpfs.
+mkdir -p "$res" 2>/dev/null
+mount -o bind "$share" "$res" || die "cannot bind the results share on $res"
 ulimit -l unlimited 2>/dev/null
 ulimit -c 0
 
