@@ -26,6 +26,13 @@ tap_done() {
 	[ "$tap_fail" -eq 0 ]
 }
 
+# bail MESSAGE: a failing check that stops the test here.
+bail() {
+	not_ok "$*"
+	tap_done
+	exit 1
+}
+
 # workload_expectations FILE: devmem-workload's "expect" lines as "key value"
 # lines: totals as <key>, per process as pid.<pid>.<key>, per device as
 # dev.<d>.<key>.

@@ -38,16 +38,26 @@ export BPFTRACE_MAP_KEYS_MAX=16384
 emit() { echo "$*" >>"$raw"; }
 say() { echo "bench: $*"; }
 now_ns() { date +%s%N; }
+# ms_since T0 [DECIMALS]: milliseconds from now_ns value T0 to now
+ms_since() { awk -v a="$1" -v b="$(now_ns)" -v d="${2:-1}" 'BEGIN { printf "%." d "f", (b - a) / 1e6 }'; }
+
+# hmm_runs: the upstream selftest twice, nothing attached
+hmm_runs() {
+	local i t0
+	for i in 1 2; do
+		t0=$(now_ns); hmm-tests >"$work/hmm.out" 2>&1
+		emit "hmmtests $(ms_since "$t0") $(grep -c '^ok' "$work/hmm.out")"
+	done
+}
 
 sysctl -qw kernel.bpf_stats_enabled=0 2>/dev/null
 
 # run_workload ARGS...: run the workload, print its wall time in ms (float)
 run_workload() {
-	local t0 t1
+	local t0
 	t0=$(now_ns)
 	devmem-workload "$@" >"$work/workload.out" 2>&1 || { echo fail; return 1; }
-	t1=$(now_ns)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }'
+	ms_since "$t0" 3
 }
 
 # count the bpf_link file descriptors of PID
@@ -88,7 +98,7 @@ TOOL_PID=
 # start_tool CONFIG STDOUT: start it in the background, wait until it is
 # attached; sets TOOL_PID and START_MS (ms it took); status 1 if it failed
 start_tool() {
-	local cfg=$1 out=$2 t0 t1 i=0
+	local cfg=$1 out=$2 t0 i=0
 	rm -f "$work/rec"* "$work/tool.err"
 	t0=$(now_ns)
 	# shellcheck disable=SC2046
@@ -116,8 +126,7 @@ start_tool() {
 		[ $i -gt 3000 ] && return 1
 		sleep 0.01
 	done
-	t1=$(now_ns)
-	START_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
+	START_MS=$(ms_since "$t0")
 }
 
 stop_tool() {
@@ -152,10 +161,7 @@ if [ "$kind" = vanilla ]; then
 		emit "ovh none $ms"
 	done
 	say "vanilla: hmm-tests"
-	for i in 1 2; do
-		t0=$(now_ns); hmm-tests >"$work/hmm.out" 2>&1; t1=$(now_ns)
-		emit "hmmtests $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') $(grep -c '^ok' "$work/hmm.out")"
-	done
+	hmm_runs
 	exit 0
 fi
 
@@ -188,10 +194,7 @@ done
 
 # ---- 2. hmm-tests on the patched kernel, nothing attached -----------------
 say "hmm-tests"
-for i in 1 2; do
-	t0=$(now_ns); hmm-tests >"$work/hmm.out" 2>&1; t1=$(now_ns)
-	emit "hmmtests $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') $(grep -c '^ok' "$work/hmm.out")"
-done
+hmm_runs
 
 # ---- 3. per-event handler cost from the kernel's run-time statistics ------
 # interleaved cycles, summed: one run alone varies by half under TCG
@@ -256,11 +259,10 @@ done
 # one workload: separate ones would evict each other's pages (test_hmm
 # evicts the whole device when any process closes its mirror file)
 scale_run() {
-	local t0 t1
+	local t0
 	t0=$(now_ns)
 	devmem-workload -p "$1" -r 4 -n 16 --no-last >/dev/null 2>&1
-	t1=$(now_ns)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'
+	ms_since "$t0"
 }
 devmem-workload -p 8 -r 1 -n 16 --no-last >/dev/null 2>&1	# warm-up
 for procs in 1 8 64 256; do

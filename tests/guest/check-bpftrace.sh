@@ -29,7 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bail() { not_ok "$*"; tap_done; exit 1; }
 command -v bpftrace >/dev/null || bail "bpftrace is not installed (apt-get install bpftrace)"
 wl=$(command -v devmem-workload) || bail "devmem-workload is not in PATH; build it with tests/workload/build.sh"
 [ -d /sys/kernel/tracing/events/devmem ] || bail "the kernel has no devmem tracepoints; boot the patched kernel"

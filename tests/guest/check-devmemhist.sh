@@ -28,11 +28,6 @@ interval=0.2
 rec_pid=
 
 note() { echo "# $*"; }
-bail() {
-	not_ok "$*"
-	tap_done
-	exit
-}
 cleanup() {
 	[ -n "$rec_pid" ] && kill -KILL "$rec_pid" 2>/dev/null
 	if [ -n "$keep" ]; then

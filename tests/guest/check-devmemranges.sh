@@ -19,7 +19,6 @@ reload_hmm() {
 }
 trap 'reload_hmm; cp -r "$work"/. "$keep"/ 2>/dev/null; rm -rf "$work"' EXIT
 
-bail() { not_ok "$*"; tap_done; exit 1; }
 ranges=$(command -v devmemranges) || bail "devmemranges is not in PATH; build it with make"
 command -v python3 >/dev/null || bail "python3 is needed to read the JSON output"
 reload_hmm

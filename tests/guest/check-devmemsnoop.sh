@@ -21,7 +21,6 @@ keep=${DEVMEM_RESULTS:-$work}/devmemsnoop
 mkdir -p "$keep"
 trap 'cp -r "$work"/. "$keep"/ 2>/dev/null; rm -rf "$work"' EXIT
 
-bail() { not_ok "$*"; tap_done; exit 1; }
 snoop=$(command -v devmemsnoop) || bail "devmemsnoop is not in PATH; build it with make"
 wl=$(command -v devmem-workload) || bail "devmem-workload is not in PATH; build it with tests/workload/build.sh"
 [ -c /dev/hmm_dmirror0 ] || bail "/dev/hmm_dmirror0 is missing; load test_hmm first"

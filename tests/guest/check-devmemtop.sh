@@ -36,11 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
 
 [ -n "$workload" ] && [ -x "$workload" ] ||
 	bail "devmem-workload not found in PATH; build it with tests/workload/build.sh KERNEL_DIR build/tests"

@@ -31,11 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
 
 [ -x "$tool" ] || bail "$out/devmemtop is missing; run make first"
 [ -r "$out/lib/libdevmem.a" ] || bail "$out/lib/libdevmem.a is missing; run make first"
