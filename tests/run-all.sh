@@ -71,6 +71,7 @@ if [ "${DEVMEM_GUEST:-1}" = 0 ]; then
 elif kdir=$(scripts/kernel.sh patched); then
 	echo "kernel: $kdir ($(grep -E 'kernel_version|patches' "$kdir/info" | tr '\n' ' '))"
 	host_tap kernel-series tests/host/kernel-patches.sh "$kdir"
+	host_tap guest-runner-paths tests/guest/test-runner-paths.sh "$kdir"
 	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
 		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
 		# Debian's stock kernel: BTF, no devmem tracepoints, no DEVICE_PRIVATE.

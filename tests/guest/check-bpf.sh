@@ -166,6 +166,7 @@ print("rows", len(procs))
 print("missing", len(per_pid) - len(listed))
 print("listed_exact", "yes" if not bad else "no:" + ",".join(map(str, bad)))
 print("lost", snap["lost"].get("processes_map_full", 0))
+print("hlost", snap["lost"].get("histograms_map_full", 0))
 EOF
 )
 field() { echo "$full" | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -177,6 +178,9 @@ check "full table: at most 2 process rows" yes \
 check "full table: some workload process has no row" yes "$(atleast "$(field missing)" 1)"
 check "full table: listed processes have exact allocs" yes "$(field listed_exact)"
 check "full table: the loss is counted (processes_map_full > 0)" yes "$(atleast "$(field lost)" 1)"
+# 2 processes x 4 kinds: the third process's -P histograms do not fit either
+check "full table: the -P histograms shrank with it (histograms_map_full > 0)" yes \
+	"$(atleast "$(field hlost)" 1)"
 DEVMEM_MAX_PROCS=2 devmemstat -- devmem-workload -p 3 -r 1 -n 4 >"$res/full.txt" 2>&1
 check "full table: the text report names the loss" yes \
 	"$(grep -q 'processes_map_full' "$res/full.txt" && echo yes || echo no)"
