@@ -40,32 +40,100 @@
 const volatile __u32 filter_tgid = 0;
 const volatile __u64 filter_owner = 0;
 const volatile __u32 stream_mask = 0;		/* bit (1 << DEVMEM_EV_x): stream it */
-const volatile bool hist_per_device = false;	/* fill dev_hists (-D views) */
+const volatile bool hist_per_range = false;	/* fill range_hists (-D views) */
 const volatile bool hist_per_process = false;	/* fill proc_hists (-P views) */
+const volatile __u32 page_shift = 12;		/* of the running kernel, from user space */
 
 /* Loop bound of the fallback's migrate window walk (pages). */
 #define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
 
+/*
+ * What the kernel keeps is what is live or not yet read; the session in
+ * user space owns the history (tools/lib/history.c).
+ *
+ * Ranges (pagemaps): `ranges` describes each live pagemap, keyed by the
+ * physical start of its first range (unique among live pagemaps, and a
+ * plain load away from a struct dev_pagemap). Each entry holds a slot of
+ * the per-range tables, taken from the free_slots queue; user space reads a
+ * removed range's figures after remove_done, then clears the slot and gives
+ * it back. range_cache maps a start to its slot without hashing or locking.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);			/* struct dev_pagemap pointer */
+	__uint(max_entries, DEVMEM_RANGE_SLOTS);
+	__type(key, __u64);			/* physical start of ranges[0] */
 	__type(value, struct devmem_range);
 } ranges SEC(".maps");
 
+/* removed ranges whose entry a new pagemap at the same start needed */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);			/* pgmap->owner */
-	__type(value, struct devmem_counters);
-} dev_counters SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);			/* gen */
+	__type(value, struct devmem_range);
+} ranges_retired SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, DEVMEM_RANGE_SLOTS);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+/* entry: (start >> page_shift) << 9 | slot; 0 is empty */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEVMEM_RANGE_CACHE);
+	__type(key, __u32);
+	__type(value, __u64);
+} range_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DEVMEM_RANGE_SLOTS);
+	__type(key, __u32);			/* slot */
+	__type(value, struct devmem_counters);
+} range_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEVMEM_RANGE_SLOTS * DEVMEM_HIST_KINDS); /* 1 without -D */
+	__type(key, __u32);			/* slot * DEVMEM_HIST_KINDS + kind */
+	__type(value, struct devmem_hist);
+} range_hists SEC(".maps");
+
+/*
+ * Processes: one shared entry per live process, allocated when it is first
+ * seen (no preallocation, so memory follows the processes alive), updated
+ * with atomic adds, and taken out at exit as a record of the exits ring.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);		/* DEVMEM_MAX_PROCS */
 	__type(key, __u32);			/* tgid */
 	__type(value, struct devmem_proc_value);
-} proc_counters SEC(".maps");
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);		/* 1 without -P */
+	__type(key, __u32);			/* tgid */
+	__type(value, struct devmem_proc_hists);
+} proc_hists SEC(".maps");
+
+/* processes that found procs full: named, with their missing events */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct devmem_proc_overflow);
+} proc_overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} exits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -80,20 +148,6 @@ struct {
 	__type(key, __u32);			/* enum devmem_hist_kind */
 	__type(value, struct devmem_hist);
 } hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);		/* user space shrinks it when unused */
-	__type(key, struct devmem_hist_key);	/* id = owner */
-	__type(value, struct devmem_hist);
-} dev_hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);		/* user space shrinks it when unused */
-	__type(key, struct devmem_hist_key);	/* id = tgid */
-	__type(value, struct devmem_hist);
-} proc_hists SEC(".maps");
 
 /*
  * Alloc times of live device pages for the page-lifetime histogram: a
@@ -139,9 +193,13 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* init values for lookup_or_init(), in .bss so they cost no stack */
-static struct devmem_counters zero_counters;
-static struct devmem_hist zero_hist;
+/* per-CPU sequence numbers: (n << 12) | cpu is unique without atomics */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seqs SEC(".maps");
 
 static __always_inline void count_lost(__u32 kind)
 {
@@ -151,137 +209,171 @@ static __always_inline void count_lost(__u32 kind)
 		(*v)++;
 }
 
-/* the three counter sets one event updates */
-struct ctrs {
-	struct devmem_counters *total;
-	struct devmem_counters *dev;
-	struct devmem_counters *proc;
-};
-
-static __always_inline struct devmem_counters *proc_ctrs(__u32 tgid)
+/* an insert that failed: a full table, or something else (busy, no memory) */
+static __always_inline void count_insert_failure(long err, __u32 full_kind)
 {
-	struct devmem_proc_value *v, init = {};
-
-	v = bpf_map_lookup_elem(&proc_counters, &tgid);
-	if (!v) {
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		v = lookup_or_init(&proc_counters, &tgid, &init);
-		if (!v) {
-			count_lost(DEVMEM_LOST_PROCS_FULL);
-			return NULL;
-		}
-	}
-	/* a per-CPU value created on another CPU has no comm on this one */
-	if (!v->comm[0])
-		bpf_get_current_comm(v->comm, sizeof(v->comm));
-	return &v->c;
+	count_lost(err == -E2BIG ? full_kind : DEVMEM_LOST_MAP_BUSY);
 }
 
-static __always_inline void get_ctrs(struct ctrs *c, __u64 owner, __u32 tgid)
+static __always_inline __u64 next_seq(void)
 {
 	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&seqs, &zero);
 
-	c->total = bpf_map_lookup_elem(&total_counters, &zero);
-	c->dev = NULL;
-	if (owner) {
-		c->dev = lookup_or_init(&dev_counters, &owner, &zero_counters);
-		if (!c->dev)
-			count_lost(DEVMEM_LOST_DEVICES_FULL);
-	}
-	c->proc = tgid ? proc_ctrs(tgid) : NULL;
+	if (!n)
+		return 0;
+	return (++*n << 12) | (bpf_get_smp_processor_id() & 0xfff);
 }
+
+#define ADD(p, n)	__sync_fetch_and_add((p), (n))
+
+/* the three counter sets one event updates */
+struct ctrs {
+	struct devmem_counters *total;	/* per CPU */
+	struct devmem_counters *range;	/* per CPU */
+	struct devmem_counters *proc;	/* shared: atomic adds */
+};
 
 #define CTR_ADD(c, field, n)						\
 	do {								\
 		if ((c)->total)						\
 			(c)->total->field += (n);			\
-		if ((c)->dev)						\
-			(c)->dev->field += (n);				\
+		if ((c)->range)						\
+			(c)->range->field += (n);			\
 		if ((c)->proc)						\
-			(c)->proc->field += (n);			\
+			ADD(&(c)->proc->field, (n));			\
 	} while (0)
 
-static __always_inline void hist_put(struct devmem_hist *h, __u32 slot, __u64 v)
-{
-	__u64 i = slot;
+/* ---- processes ------------------------------------------------------------ */
 
-	/*
-	 * Keep the bound check and the index in one register: older verifiers
-	 * (v6.1) lose a 32-bit bound the compiler checked on a copy.
-	 */
-	asm volatile("" : "+r"(i));
-	if (i >= DEVMEM_HIST_SLOTS)
+/* an event of a process without a table entry: count it under its name */
+static __always_inline void proc_overflowed(__u32 tgid, const struct devmem_proc_value *v)
+{
+	struct devmem_proc_overflow *o = bpf_map_lookup_elem(&proc_overflow, &tgid), n = {};
+
+	if (o && o->start_ns == v->start_ns) {
+		ADD(&o->events, 1);
 		return;
-	h->slots[i]++;
-	h->count++;
-	h->sum += v;
+	}
+	__builtin_memcpy(n.comm, v->comm, sizeof(n.comm));
+	n.start_ns = v->start_ns;
+	n.events = 1;
+	bpf_map_update_elem(&proc_overflow, &tgid, &n, BPF_ANY);
 }
 
-static __always_inline void hist_add(__u32 kind, __u64 v, __u64 owner, __u32 tgid)
+/* First event of a process: its entry, named after its group leader. */
+static __noinline struct devmem_proc_value *proc_insert(__u32 tgid)
 {
-	struct devmem_hist_key key = { .kind = kind };
-	struct devmem_hist *h;
-	__u32 slot = hist_slot(v);
+	struct task_struct *leader;
+	struct devmem_proc_value init = {};
+	long err;
 
-	h = bpf_map_lookup_elem(&hists, &kind);
-	if (h)
-		hist_put(h, slot, v);
-	if (hist_per_device && owner) {
-		key.id = owner;
-		h = lookup_or_init(&dev_hists, &key, &zero_hist);
-		if (h)
-			hist_put(h, slot, v);
-		else
-			count_lost(DEVMEM_LOST_HISTS_FULL);
-	}
-	if (hist_per_process && tgid) {
-		key.id = tgid;
-		h = lookup_or_init(&proc_hists, &key, &zero_hist);
-		if (h)
-			hist_put(h, slot, v);
-		else
-			count_lost(DEVMEM_LOST_HISTS_FULL);
-	}
-}
-
-/* Reserve a zeroed ring buffer record if this type is streamed. */
-static __always_inline struct devmem_event *
-stream_reserve(__u32 type, __u64 ts, __u64 pgmap, __u64 owner)
-{
-	struct devmem_event *e;
-	__u64 id;
-
-	if (!(stream_mask & (1U << type)))
-		return NULL;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(DEVMEM_LOST_RINGBUF);
+	leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader);
+	init.start_ns = BPF_CORE_READ(leader, start_time);
+	init.start_boot_ns = BPF_CORE_READ(leader, start_boottime);
+	BPF_CORE_READ_STR_INTO(&init.comm, leader, comm);
+	init.seq = next_seq();
+	err = bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_insert_failure(err, DEVMEM_LOST_PROCS_FULL);
+		if (err == -E2BIG)
+			proc_overflowed(tgid, &init);
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	id = bpf_get_current_pid_tgid();
-	e->type = type;
-	e->cpu = bpf_get_smp_processor_id();
-	e->ts_ns = ts;
-	e->pid = (__u32)id;
-	e->tgid = id >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->pgmap = pgmap;
-	e->owner = owner;
-	return e;
+	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
-static __always_inline bool tgid_filtered(__u32 tgid)
+static __always_inline struct devmem_counters *proc_ctrs(__u32 tgid)
 {
-	return filter_tgid && tgid != filter_tgid;
+	struct devmem_proc_value *v = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (!v)
+		v = proc_insert(tgid);
+	return v ? &v->c : NULL;
 }
 
-static __always_inline bool owner_filtered(__u64 owner)
+static __noinline struct devmem_proc_hists *proc_hists_insert(__u32 tgid)
 {
-	return filter_owner && owner != filter_owner;
+	static const struct devmem_proc_hists zero;
+	long err;
+
+	err = bpf_map_update_elem(&proc_hists, &tgid, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_insert_failure(err, DEVMEM_LOST_HISTS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&proc_hists, &tgid);
 }
 
-/* ---- pagemaps ---------------------------------------------------------- */
+/*
+ * A process is gone: move its entry out of the table into a record of the
+ * exits ring, deleting before submitting, so that user space never sees
+ * the record and the entry at once. With the ring full the entry stays,
+ * marked exited, and user space takes it at its next read.
+ */
+static __noinline int proc_flush(__u32 tgid, __u64 start_ns)
+{
+	struct devmem_proc_value *v = bpf_map_lookup_elem(&procs, &tgid);
+	struct devmem_proc_hists *h = NULL;
+	struct devmem_proc_exit *rec;
+	__u64 now;
+
+	if (!v || (start_ns && v->start_ns != start_ns) || v->exit_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (hist_per_process) {
+		h = bpf_map_lookup_elem(&proc_hists, &tgid);
+		rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+	} else {
+		rec = bpf_ringbuf_reserve(&exits, offsetof(struct devmem_proc_exit, hists), 0);
+	}
+	if (!rec) {
+		v->exit_ns = now;
+		count_lost(DEVMEM_EXITS_DEFERRED);
+		return 0;
+	}
+	rec->type = DEVMEM_EXIT_PROCESS;
+	rec->tgid = tgid;
+	rec->flags = 0;
+	rec->pad = 0;
+	rec->exit_ns = now;
+	rec->v = *v;
+	rec->v.exit_ns = now;
+	if (hist_per_process) {
+		/* too big for an inlined copy */
+		if (h && !bpf_probe_read_kernel(&rec->hists, sizeof(rec->hists), h))
+			rec->flags = DEVMEM_EXIT_F_HISTS;
+		bpf_map_delete_elem(&proc_hists, &tgid);
+	}
+	bpf_map_delete_elem(&procs, &tgid);
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/*
+ * sched_process_exit: the task is past exit_mm(), so its own unmaps are
+ * counted. Once the last thread has decremented signal->live the process
+ * is dead; every thread exiting after that flushes what it added.
+ */
+static __always_inline int on_task_exit(const struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	return proc_flush(BPF_CORE_READ(task, tgid),
+			  BPF_CORE_READ(task, group_leader, start_time));
+}
+
+/* sched_process_free of a group leader: nothing of the process can run any more */
+static __always_inline int on_task_free(const struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	return proc_flush(tgid, BPF_CORE_READ(task, start_time));
+}
+
+/* ---- ranges --------------------------------------------------------------- */
 
 static __always_inline bool followed_type(__u32 type)
 {
@@ -306,34 +398,265 @@ static __always_inline void fill_range(struct devmem_range *r, const struct dev_
 		start = BPF_CORE_READ(&rg[i], start);
 		end = BPF_CORE_READ(&rg[i], end);
 		if (end >= start)
-			pages += (end - start + 1) >> 12;
+			pages += (end - start + 1) >> page_shift;
 	}
 	r->nr_pages = pages;
+	r->nid = ~0U;
+	r->in_use_at_remove = DEVMEM_UNKNOWN;
 }
+
+static __always_inline __u32 cache_index(__u64 start)
+{
+	return ((__u32)(start >> 21) * 2654435761U) >> (32 - 12);
+}
+
+_Static_assert(DEVMEM_RANGE_CACHE == 1 << 12, "cache_index() takes 12 bits");
+_Static_assert(DEVMEM_RANGE_SLOTS <= 1 << 9, "a cache entry holds 9 bits of slot");
+
+static __always_inline void cache_put(__u64 start, __u32 slot)
+{
+	__u32 idx = cache_index(start);
+	__u64 *e = bpf_map_lookup_elem(&range_cache, &idx);
+
+	if (e)
+		*e = (start >> page_shift) << 9 | slot;
+}
+
+/*
+ * Learn the pagemap of an event (or of an add, or of the probe at start):
+ * a new entry with a free slot. Returns the slot, DEVMEM_RANGE_IGNORED for
+ * a type that is not followed, or -1 when no slot is left.
+ */
+static __noinline int range_learn(const struct dev_pagemap *pgmap, __u32 flags, __u32 nid,
+				  __u64 ts)
+{
+	struct devmem_range r = {}, *old;
+	__u32 slot;
+	long err;
+
+	fill_range(&r, pgmap);
+	if (!followed_type(r.type)) {
+		cache_put(r.start, DEVMEM_RANGE_IGNORED);
+		return DEVMEM_RANGE_IGNORED;
+	}
+	old = bpf_map_lookup_elem(&ranges, &r.start);
+	if (old) {
+		if (!old->removed_ns) {
+			/* the probe at start and an add raced: one range */
+			old->flags |= flags;
+			if (flags & DEVMEM_RANGE_F_ADDED) {
+				old->added_ns = ts;
+				old->nid = nid;
+			}
+			cache_put(r.start, old->slot);
+			return old->slot;
+		}
+		/* a removed range not read yet: keep it aside for user space */
+		err = bpf_map_update_elem(&ranges_retired, &old->gen, old, BPF_NOEXIST);
+		if (err)
+			count_insert_failure(err, DEVMEM_LOST_RANGES_FULL);
+		bpf_map_delete_elem(&ranges, &r.start);
+	}
+	if (bpf_map_pop_elem(&free_slots, &slot)) {
+		count_lost(DEVMEM_LOST_RANGES_FULL);
+		return -1;
+	}
+	slot &= DEVMEM_RANGE_SLOTS - 1;
+	r.slot = slot;
+	r.gen = next_seq();
+	r.flags = flags;
+	if (flags & DEVMEM_RANGE_F_ADDED) {
+		r.added_ns = ts;
+		r.nid = nid;
+	}
+	err = bpf_map_update_elem(&ranges, &r.start, &r, BPF_NOEXIST);
+	if (err) {
+		bpf_map_push_elem(&free_slots, &slot, 0);
+		old = bpf_map_lookup_elem(&ranges, &r.start);
+		if (old)
+			return old->slot;	/* learnt on another CPU meanwhile */
+		count_insert_failure(err, DEVMEM_LOST_RANGES_FULL);
+		return -1;
+	}
+	cache_put(r.start, slot);
+	return slot;
+}
+
+/*
+ * remove_done: no page of the range is left, so no event can name it again.
+ * Its entry moves aside (keyed by gen, so a new pagemap at the same start
+ * cannot meet it) for user space to take its last figures and free its
+ * slot. With the aside table full the entry stays where it is, done, and
+ * user space takes it from there.
+ */
+static __noinline int range_retire(struct devmem_range *rp)
+{
+	struct devmem_range r = *rp;
+	__u32 idx = cache_index(r.start);
+	__u64 *e;
+	long err;
+
+	err = bpf_map_update_elem(&ranges_retired, &r.gen, &r, BPF_NOEXIST);
+	if (err) {
+		count_insert_failure(err, DEVMEM_LOST_RANGES_FULL);
+		return 0;
+	}
+	bpf_map_delete_elem(&ranges, &r.start);
+	e = bpf_map_lookup_elem(&range_cache, &idx);
+	if (e && (*e >> 9) == r.start >> page_shift)
+		*e = 0;
+	return 0;
+}
+
+/* slot of a pagemap: one array load when cached; -1 if none */
+static __always_inline int range_slot(const struct dev_pagemap *pgmap, bool fast)
+{
+	__u64 start, *e;
+	__u32 idx;
+
+	if (!pgmap)
+		return -1;
+	start = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
+	idx = cache_index(start);
+	e = bpf_map_lookup_elem(&range_cache, &idx);
+	if (e && *e && (*e >> 9) == start >> page_shift)
+		return *e & 0x1ff;
+	return range_learn(pgmap, DEVMEM_RANGE_F_LEARNT, ~0U, 0);
+}
+
+/* the counter sets of an event; range_slot() result, tgid 0 for none */
+static __always_inline void get_ctrs(struct ctrs *c, int slot, __u32 tgid)
+{
+	__u32 zero = 0, s = slot;
+
+	c->total = bpf_map_lookup_elem(&total_counters, &zero);
+	c->range = NULL;
+	if (slot >= 0 && slot < DEVMEM_RANGE_IGNORED)
+		c->range = bpf_map_lookup_elem(&range_counters, &s);
+	c->proc = tgid ? proc_ctrs(tgid) : NULL;
+}
+
+/* ---- histograms ----------------------------------------------------------- */
+
+static __always_inline void hist_put(struct devmem_hist *h, __u32 slot, __u64 v, bool atomic)
+{
+	__u64 i = slot;
+
+	/*
+	 * Keep the bound check and the index in one register: older verifiers
+	 * (v6.1) lose a 32-bit bound the compiler checked on a copy.
+	 */
+	asm volatile("" : "+r"(i));
+	if (i >= DEVMEM_HIST_SLOTS)
+		return;
+	if (atomic) {
+		ADD(&h->slots[i], 1);
+		ADD(&h->count, 1);
+		ADD(&h->sum, v);
+	} else {
+		h->slots[i]++;
+		h->count++;
+		h->sum += v;
+	}
+}
+
+static __always_inline void hist_add(__u32 kind, __u64 v, int range, __u32 tgid)
+{
+	struct devmem_proc_hists *ph;
+	struct devmem_hist *h;
+	__u32 slot = hist_slot(v), idx;
+
+	h = bpf_map_lookup_elem(&hists, &kind);
+	if (h)
+		hist_put(h, slot, v, false);
+	if (hist_per_range && range >= 0 && range < DEVMEM_RANGE_IGNORED) {
+		idx = range * DEVMEM_HIST_KINDS + kind;
+		h = bpf_map_lookup_elem(&range_hists, &idx);
+		if (h)
+			hist_put(h, slot, v, true);
+	}
+	if (hist_per_process && tgid) {
+		__u64 k = kind;
+
+		asm volatile("" : "+r"(k));	/* see hist_put() */
+		if (k >= DEVMEM_HIST_KINDS)
+			return;
+		ph = bpf_map_lookup_elem(&proc_hists, &tgid);
+		if (!ph)
+			ph = proc_hists_insert(tgid);
+		if (ph)
+			hist_put(&ph->h[k], slot, v, true);
+	}
+}
+
+/* Reserve a zeroed ring buffer record if this type is streamed. */
+static __always_inline struct devmem_event *
+stream_reserve(__u32 type, __u64 ts, const struct dev_pagemap *pgmap, bool fast)
+{
+	struct devmem_event *e;
+	__u64 id;
+
+	if (!(stream_mask & (1U << type)))
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(DEVMEM_LOST_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	id = bpf_get_current_pid_tgid();
+	e->type = type;
+	e->cpu = bpf_get_smp_processor_id();
+	e->ts_ns = ts;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (pgmap) {
+		e->pgmap = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
+		e->owner = (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner);
+	}
+	return e;
+}
+
+static __always_inline bool tgid_filtered(__u32 tgid)
+{
+	return filter_tgid && tgid != filter_tgid;
+}
+
+/* with -o OWNER: true if the pagemap is another device's (or unknown) */
+static __always_inline bool pgmap_filtered(const struct dev_pagemap *pgmap, bool fast)
+{
+	if (!filter_owner)
+		return false;
+	return !pgmap || (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) != filter_owner;
+}
+
+/* ---- pagemaps ---------------------------------------------------------- */
 
 static __always_inline int on_pagemap_add(const struct dev_pagemap *pgmap, __u32 nid)
 {
-	struct devmem_range r = {};
+	struct devmem_range *rp;
 	struct devmem_event *e;
 	struct ctrs c;
-	__u64 ts = bpf_ktime_get_ns();
+	__u64 key, ts = bpf_ktime_get_ns();
+	int slot;
 
-	if (!pgmap)
+	if (!pgmap || pgmap_filtered(pgmap, false))
 		return 0;
-	fill_range(&r, pgmap);
-	if (!followed_type(r.type) || owner_filtered(r.owner))
+	slot = range_learn(pgmap, DEVMEM_RANGE_F_ADDED, nid, ts);
+	if (slot == DEVMEM_RANGE_IGNORED)
 		return 0;
-	r.added_ns = ts;
-	r.nid = nid;
-	if (bpf_map_update_elem(&ranges, &r.pgmap, &r, BPF_ANY))
-		count_lost(DEVMEM_LOST_RANGES_FULL);
-	get_ctrs(&c, r.owner, 0);
+	get_ctrs(&c, slot, 0);
 	CTR_ADD(&c, adds, 1);
-	e = stream_reserve(DEVMEM_EV_PAGEMAP_ADD, ts, r.pgmap, r.owner);
+	e = stream_reserve(DEVMEM_EV_PAGEMAP_ADD, ts, pgmap, false);
 	if (e) {
-		e->address = r.start;
-		e->pfn = r.end;
-		e->npages = r.nr_pages;
+		key = BPF_CORE_READ(pgmap, range.start);
+		rp = bpf_map_lookup_elem(&ranges, &key);
+		if (rp) {
+			e->address = rp->start;
+			e->pfn = rp->end;
+			e->npages = rp->nr_pages;
+		}
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -341,39 +664,35 @@ static __always_inline int on_pagemap_add(const struct dev_pagemap *pgmap, __u32
 
 static __always_inline int on_pagemap_remove(const struct dev_pagemap *pgmap, __u64 in_use)
 {
-	struct devmem_range *rp, r = {};
+	struct devmem_range *rp;
 	struct devmem_event *e;
 	struct ctrs c;
-	__u64 key = (__u64)pgmap, ts = bpf_ktime_get_ns();
+	__u64 key, ts = bpf_ktime_get_ns();
+	int slot;
 
-	if (!pgmap)
+	if (!pgmap || pgmap_filtered(pgmap, false))
 		return 0;
+	/* added before tracing started and never touched: learn it now */
+	slot = range_slot(pgmap, false);
+	if (slot == DEVMEM_RANGE_IGNORED)
+		return 0;
+	key = BPF_CORE_READ(pgmap, range.start);
 	rp = bpf_map_lookup_elem(&ranges, &key);
-	if (!rp) {
-		/* added before tracing started: learn it now (added_ns = 0) */
-		fill_range(&r, pgmap);
-		if (!followed_type(r.type) || owner_filtered(r.owner))
-			return 0;
-		r.nid = ~0U;
-		if (bpf_map_update_elem(&ranges, &key, &r, BPF_NOEXIST))
-			count_lost(DEVMEM_LOST_RANGES_FULL);
-		rp = bpf_map_lookup_elem(&ranges, &key);
-		if (!rp)
-			return 0;
+	if (rp) {
+		rp->removed_ns = ts;
+		rp->in_use_at_remove = in_use;
 	}
-	if (owner_filtered(rp->owner))
-		return 0;
-	rp->removed_ns = ts;
-	rp->in_use_at_remove = in_use;
-	get_ctrs(&c, rp->owner, 0);
+	get_ctrs(&c, slot, 0);
 	CTR_ADD(&c, removes, 1);
 	if (in_use != DEVMEM_UNKNOWN)
 		CTR_ADD(&c, refs_waited, in_use);
-	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE, ts, key, rp->owner);
+	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE, ts, pgmap, false);
 	if (e) {
-		e->address = rp->start;
-		e->pfn = rp->end;
-		e->npages = rp->nr_pages;
+		if (rp) {
+			e->address = rp->start;
+			e->pfn = rp->end;
+			e->npages = rp->nr_pages;
+		}
 		e->result = in_use;
 		bpf_ringbuf_submit(e, 0);
 	}
@@ -384,20 +703,21 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 {
 	struct devmem_range *rp;
 	struct devmem_event *e;
-	__u64 key = (__u64)pgmap, ts = bpf_ktime_get_ns(), wait;
+	__u64 key, ts = bpf_ktime_get_ns(), wait;
 
+	if (!pgmap || pgmap_filtered(pgmap, false))
+		return 0;
+	key = BPF_CORE_READ(pgmap, range.start);
 	rp = bpf_map_lookup_elem(&ranges, &key);
 	if (!rp || !rp->removed_ns) {
 		if (!filter_owner)
 			count_lost(DEVMEM_UNMATCHED_REMOVE_DONE);
 		return 0;
 	}
-	if (owner_filtered(rp->owner))
-		return 0;
 	rp->remove_done_ns = ts;
 	wait = ts - rp->removed_ns;
-	hist_add(DEVMEM_HIST_REMOVE_WAIT, wait, rp->owner, 0);
-	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE_DONE, ts, key, rp->owner);
+	hist_add(DEVMEM_HIST_REMOVE_WAIT, wait, rp->slot, 0);
+	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE_DONE, ts, pgmap, false);
 	if (e) {
 		e->address = rp->start;
 		e->pfn = rp->end;
@@ -405,6 +725,7 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 		e->latency_ns = wait;
 		bpf_ringbuf_submit(e, 0);
 	}
+	range_retire(rp);
 	return 0;
 }
 
@@ -430,29 +751,29 @@ static __always_inline int on_fault(const void *page, const void *vmf, const voi
 	struct devmem_event *e;
 	const struct dev_pagemap *pgmap;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner, ts;
+	__u64 id = bpf_get_current_pid_tgid(), ts;
 	__u32 tgid = id >> 32;
+	int slot;
 
 	if (tgid_filtered(tgid))
 		return 0;
 	pgmap = page_pgmap(page, fast);
-	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
-	if (owner_filtered(owner))
+	if (pgmap_filtered(pgmap, fast))
 		return 0;
+	slot = range_slot(pgmap, fast);
 	ts = bpf_ktime_get_ns();
 	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (st) {
 		st->ts_ns = ts;
-		st->pgmap = (__u64)pgmap;
-		st->owner = owner;
+		st->slot = slot;
 		st->migrated = 0;
 	} else {
 		count_lost(DEVMEM_LOST_FAULT_TS_FULL);
 	}
-	get_ctrs(&c, owner, tgid);
+	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, faults, 1);
-	e = stream_reserve(DEVMEM_EV_FAULT, ts, (__u64)pgmap, owner);
+	e = stream_reserve(DEVMEM_EV_FAULT, ts, pgmap, fast);
 	if (e) {
 		e->address = fault_address(vmf, margs, fast);
 		e->pfn = page ? page_to_pfn(page) : 0;
@@ -472,7 +793,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), ts, lat;
 	__u32 tgid = id >> 32;
-	__u64 owner, pgmap, migrated;
+	__u64 migrated;
+	const struct dev_pagemap *pgmap;
+	int slot;
 
 	if (tgid_filtered(tgid))
 		return 0;
@@ -484,27 +807,33 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	}
 	ts = bpf_ktime_get_ns();
 	lat = ts - st->ts_ns;
-	owner = st->owner;
-	pgmap = st->pgmap;
+	slot = st->slot;
 	migrated = st->migrated;
 	st->ts_ns = 0;			/* the thread is out of its fault */
 
-	get_ctrs(&c, owner, tgid);
+	get_ctrs(&c, slot, tgid);
 	if (failed)
 		CTR_ADD(&c, fault_errors, 1);
 	if (!migrated)
 		CTR_ADD(&c, faults_wasted, 1);
-	hist_add(DEVMEM_HIST_FAULT_LATENCY, lat, owner, tgid);
-	e = stream_reserve(DEVMEM_EV_FAULT_DONE, ts, pgmap, owner);
-	if (e) {
-		page = vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, page) :
-			     migrate_fault_page(margs, fast);
-		e->address = fault_address(vmf, margs, fast);
-		e->pfn = page ? page_to_pfn(page) : 0;
-		e->result = ret;
-		e->migrated = migrated;
-		e->latency_ns = lat;
-		bpf_ringbuf_submit(e, 0);
+	hist_add(DEVMEM_HIST_FAULT_LATENCY, lat, slot, tgid);
+	if (stream_mask & (1U << DEVMEM_EV_FAULT_DONE)) {
+		e = stream_reserve(DEVMEM_EV_FAULT_DONE, ts, NULL, fast);
+		if (e) {
+			page = vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, page) :
+				     migrate_fault_page(margs, fast);
+			pgmap = page_pgmap(page, fast);
+			if (pgmap) {
+				e->pgmap = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
+				e->owner = (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner);
+			}
+			e->address = fault_address(vmf, margs, fast);
+			e->pfn = page ? page_to_pfn(page) : 0;
+			e->result = ret;
+			e->migrated = migrated;
+			e->latency_ns = lat;
+			bpf_ringbuf_submit(e, 0);
+		}
 	}
 	return 0;
 }
@@ -518,17 +847,18 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner;
+	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	bool fault;
+	int slot;
 
 	if (tgid_filtered(tgid))
 		return 0;
-	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
-	if (owner_filtered(owner))
+	if (pgmap_filtered(pgmap, fast))
 		return 0;
+	slot = range_slot(pgmap, fast);
 	fault = migrate_fault_page(migrate, fast) != NULL;
-	get_ctrs(&c, owner, tgid);
+	get_ctrs(&c, slot, tgid);
 	if (dir == DEVMEM_TO_DEVICE) {
 		CTR_ADD(&c, migrate_calls_to_device, 1);
 		CTR_ADD(&c, pages_to_device, migrated);
@@ -544,8 +874,8 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 		if (st && st->ts_ns)
 			st->migrated += migrated;
 	}
-	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, owner, tgid);
-	e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), (__u64)pgmap, owner);
+	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, slot, tgid);
+	e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), pgmap, fast);
 	if (e) {
 		e->address = migrate ? DEVMEM_READ(fast, struct migrate_vma, migrate, start) : 0;
 		e->npages = npages;
@@ -577,15 +907,16 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
 	struct devmem_event *e;
 	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner, ts;
+	__u64 id = bpf_get_current_pid_tgid(), ts;
 	__u32 tgid = id >> 32;
+	int slot;
 
 	if (tgid_filtered(tgid))
 		return 0;
 	pgmap = page_pgmap(page, fast);
-	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
-	if (owner_filtered(owner))
+	if (pgmap_filtered(pgmap, fast))
 		return 0;
+	slot = range_slot(pgmap, fast);
 	ts = bpf_ktime_get_ns();
 	ls = life_slot_of(pfn);
 	if (ls) {
@@ -595,9 +926,9 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
 		ls->pfn = pfn;
 		ls->ts = ts;
 	}
-	get_ctrs(&c, owner, tgid);
+	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, allocs, 1);
-	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, (__u64)pgmap, owner);
+	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
 		bpf_ringbuf_submit(e, 0);
@@ -611,17 +942,19 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_
 	struct devmem_event *e;
 	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), owner, ts, life = 0;
+	__u64 id = bpf_get_current_pid_tgid(), ts, life = 0;
 	__u32 tgid = id >> 32;
 	bool timed = false;
+	int slot;
 
 	pgmap = page_pgmap(page, fast);
-	/* the fallback also sees fsdax/p2pdma/generic pages */
-	if (check_type &&
-	    (!pgmap || !followed_type(DEVMEM_READ(fast, struct dev_pagemap, pgmap, type))))
+	if (!pgmap && check_type)
 		return 0;
-	owner = pgmap ? (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner) : 0;
-	if (owner_filtered(owner))
+	/* the fallback also sees fsdax/p2pdma/generic pages: their slot says ignored */
+	slot = range_slot(pgmap, fast);
+	if (slot == DEVMEM_RANGE_IGNORED)
+		return 0;
+	if (pgmap_filtered(pgmap, fast))
 		return 0;
 	ts = bpf_ktime_get_ns();
 	ls = life_slot_of(pfn);
@@ -639,17 +972,66 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_
 	/* a slot taken over by another page was counted as lost already */
 	if (!timed && !(ls && ls->ts))
 		count_lost(DEVMEM_UNMATCHED_FREE);
-	get_ctrs(&c, owner, tgid);
+	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, frees, 1);
 	if (timed)
-		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, owner, tgid);
-	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, (__u64)pgmap, owner);
+		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, slot, tgid);
+	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
 		e->latency_ns = life;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
+}
+
+/* ---- processes, ranges at start -------------------------------------------- */
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
+{
+	return on_task_exit(task);
+}
+
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(tp_sched_process_free, struct task_struct *task)
+{
+	return on_task_free(task);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_sched_process_exit, struct task_struct *task)
+{
+	return on_task_exit(task);
+}
+
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(raw_sched_process_free, struct task_struct *task)
+{
+	return on_task_free(task);
+}
+
+/*
+ * Run by user space through BPF_PROG_TEST_RUN (never attached) for each
+ * candidate range at start: ctx[0] is a physical address. If the struct
+ * page of that address belongs to a device private or coherent pagemap
+ * whose first range starts there, the pagemap is learnt into `ranges`, so
+ * ranges hotplugged before the tool started are known, with their owner,
+ * on every kernel. Returns the slot, or a negative value.
+ */
+SEC("raw_tp")
+int probe_range(__u64 *ctx)
+{
+	__u64 start = ctx[0];
+	const struct dev_pagemap *pgmap;
+	const void *page;
+
+	page = pfn_to_page(start >> page_shift);
+	pgmap = page_pgmap(page, false);
+	if (!pgmap || BPF_CORE_READ(pgmap, range.start) != start ||
+	    !followed_type(BPF_CORE_READ(pgmap, type)))
+		return -1;
+	return range_learn(pgmap, DEVMEM_RANGE_F_PROBED, ~0U, 0);
 }
 
 /* ==== tp_btf: the devmem tracepoints (primary) =========================== */

@@ -69,7 +69,12 @@ struct devmem_event {
 	__u64 latency_ns;
 };
 
-/* ranges map: key = struct dev_pagemap pointer value */
+/*
+ * ranges map: key = struct dev_pagemap pointer value. An entry lives while
+ * its pagemap does and until user space has read it after remove_done;
+ * slot indexes the per-range counter and histogram arrays, gen tells two
+ * pagemaps at the same address apart within a session.
+ */
 struct devmem_range {
 	__u64 pgmap;
 	__u64 start;		/* physical, of ranges[0] */
@@ -83,12 +88,26 @@ struct devmem_range {
 	__u32 nr_range;
 	__u32 type;		/* DEVMEM_TYPE_* */
 	__u32 nid;		/* ~0U: unknown */
+	__u32 slot;		/* index into range_counters / range_hists */
+	__u64 gen;		/* order in which the BPF side learnt the range, from 1 */
+	__u32 flags;		/* DEVMEM_RANGE_F_* */
 	__u32 pad;
 };
 
+#define DEVMEM_RANGE_F_ADDED	0x1	/* seen at its add event */
+#define DEVMEM_RANGE_F_PROBED	0x2	/* found at start by the probe program */
+#define DEVMEM_RANGE_F_LEARNT	0x4	/* first seen at an event of one of its pages */
+
+/* Per-range tables: counters per CPU, histograms shared (atomic adds). */
+#define DEVMEM_RANGE_SLOTS	256
+/* slot value of the range cache for a pagemap of a type that is not followed */
+#define DEVMEM_RANGE_IGNORED	255
+/* direct-mapped pgmap -> slot cache in front of the ranges hash */
+#define DEVMEM_RANGE_CACHE	4096
+
 /*
- * Counters, per device (key: owner), per process (key: tgid) and global.
- * All __u64 so that user space can sum them as an array.
+ * Counters: global, per range (slot) and per process (tgid). All __u64 so
+ * that user space can sum them as an array.
  */
 struct devmem_counters {
 	__u64 faults;			/* migrate_to_ram() calls */
@@ -110,9 +129,17 @@ struct devmem_counters {
 
 #define DEVMEM_NR_COUNTERS (sizeof(struct devmem_counters) / sizeof(__u64))
 
-/* per-process counters value: comm of the process + counters */
+/*
+ * procs map value (key: tgid). Shared by all CPUs: the BPF side adds with
+ * atomic instructions. An entry exists while its process is alive; at exit
+ * its figures leave the table as a struct devmem_proc_exit record.
+ */
 struct devmem_proc_value {
 	char comm[DEVMEM_COMM_LEN];
+	__u64 seq;		/* incarnation: order of insertion, from 1 */
+	__u64 start_ns;		/* group leader's start_time (CLOCK_MONOTONIC) */
+	__u64 start_boot_ns;	/* ... start_boottime, as in /proc/PID/stat */
+	__u64 exit_ns;		/* set when the exit record could not be sent */
 	struct devmem_counters c;
 };
 
@@ -135,36 +162,72 @@ struct devmem_hist {
 	__u64 sum;
 };
 
-/* per-device (id = owner) and per-process (id = tgid) histogram key */
-struct devmem_hist_key {
-	__u64 id;
-	__u32 kind;
-	__u32 pad;
+/*
+ * proc_overflow map value (key: tgid, LRU): a process that found the procs
+ * table full, and how many of its events are missing from its figures.
+ */
+struct devmem_proc_overflow {
+	char comm[DEVMEM_COMM_LEN];
+	__u64 start_ns;
+	__u64 events;
 };
 
-/* fault-start map value, keyed by thread id */
+/* per-process histograms (map proc_hists, key: tgid), atomic adds */
+struct devmem_proc_hists {
+	struct devmem_hist h[DEVMEM_HIST_KINDS];
+};
+
+/* Records of the exits ring buffer. */
+enum devmem_exit_type {
+	DEVMEM_EXIT_PROCESS = 1,	/* a process left the procs table */
+	DEVMEM_EXIT_RANGE,		/* a removed range's entry was taken by a new pagemap */
+};
+
+#define DEVMEM_EXIT_F_HISTS	0x1	/* hists are valid */
+
+struct devmem_proc_exit {
+	__u32 type;		/* DEVMEM_EXIT_PROCESS */
+	__u32 tgid;
+	__u32 flags;		/* DEVMEM_EXIT_F_* */
+	__u32 pad;
+	__u64 exit_ns;
+	struct devmem_proc_value v;
+	struct devmem_proc_hists hists;	/* only in records with DEVMEM_EXIT_F_HISTS */
+};
+
+struct devmem_range_exit {
+	__u32 type;		/* DEVMEM_EXIT_RANGE */
+	__u32 pad;
+	struct devmem_range r;
+};
+
+/* task-local storage of a thread in a fault */
 struct devmem_fault_start {
 	__u64 ts_ns;
-	__u64 pgmap;
-	__u64 owner;
+	__s64 slot;		/* range slot of the faulting page, -1: none */
 	__u64 migrated;		/* pages migrated by the fault so far */
 };
 
-/* Internal counters of the BPF side; the first DEVMEM_LOST_NR_LOSSES are losses. */
+/*
+ * Internal counters of the BPF side; the first DEVMEM_LOST_NR_LOSSES are
+ * losses: an event, or a part of what it is counted in, that is missing.
+ */
 enum devmem_lost_kind {
 	DEVMEM_LOST_RINGBUF = 0,	/* ring buffer full: record dropped */
-	DEVMEM_LOST_RANGES_FULL,
-	DEVMEM_LOST_DEVICES_FULL,
-	DEVMEM_LOST_PROCS_FULL,
-	DEVMEM_LOST_HISTS_FULL,
+	DEVMEM_LOST_RANGES_FULL,	/* no range slot left: per-range counts lost */
+	DEVMEM_LOST_PROCS_FULL,		/* procs table full: per-process counts lost */
+	DEVMEM_LOST_HISTS_FULL,		/* proc_hists table full */
 	DEVMEM_LOST_ALLOC_TS_FULL,	/* alloc-time slot held by another live page: lifetime lost */
 	DEVMEM_LOST_FAULT_TS_FULL,	/* no task storage for the fault start: latency lost */
 	DEVMEM_LOST_MIGRATE_TRUNC,	/* migrate window longer than the loop bound */
+	DEVMEM_LOST_MAP_BUSY,		/* an insert failed although the table had room */
 	DEVMEM_LOST_NR_LOSSES,
 	/* not losses: events whose start happened before tracing started */
 	DEVMEM_UNMATCHED_FREE = DEVMEM_LOST_NR_LOSSES,
 	DEVMEM_UNMATCHED_FAULT_DONE,
 	DEVMEM_UNMATCHED_REMOVE_DONE,
+	/* not a loss: exit records that waited for user space (exits ring full) */
+	DEVMEM_EXITS_DEFERRED,
 	DEVMEM_LOST_KINDS,
 };
 

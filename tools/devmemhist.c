@@ -504,11 +504,11 @@ static void install_signals(void)
 }
 
 /* sleep until the deadline (CLOCK_MONOTONIC) or a signal */
-static void wait_until(const struct timespec *deadline)
+/* wait for the deadline while taking in what the kernel sends (process exits) */
+static void wait_until(struct devmem_session *sess, const struct timespec *deadline)
 {
-	while (!exiting &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
-		;
+	devmem_session_wait(sess, (__u64)deadline->tv_sec * 1000000000ULL +
+			    (__u64)deadline->tv_nsec, &exiting);
 }
 
 static void advance(struct timespec *t, double seconds)
@@ -586,7 +586,7 @@ static int run_live(void)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!exiting) {
 		advance(&next, env.interval);
-		wait_until(&next);
+		wait_until(sess, &next);
 		ret = devmem_session_snapshot(sess, &cur);
 		if (ret) {
 			ret = snap_error(ret);
@@ -681,7 +681,7 @@ static int run_record(void)
 			break;
 		frames++;
 		advance(&next, env.interval);
-		wait_until(&next);
+		wait_until(sess, &next);
 	}
 	fprintf(stderr, "Recorded %ld intervals to %s (%llu bytes in the current file, %u "
 		"rotations).\n", frames, env.output,

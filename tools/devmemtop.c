@@ -302,6 +302,7 @@ struct ui {
 	struct top_opts *o;
 	struct top_text_opts text;
 	unsigned int batch_views;
+	struct devmem_session *sess;	/* live: polled while waiting; NULL replaying */
 };
 
 static void ui_start(struct ui *ui)
@@ -536,12 +537,19 @@ static enum wait_result wait_until(struct ui *ui, __u64 deadline)
 			timeout_ms = 1000;
 		else
 			timeout_ms = (int)((due - now + 999999) / 1000000);
-		if (ui->curses) {
-			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		if (ui->curses || ui->sess) {
+			struct pollfd pfd[2] = {
+				{ .fd = ui->curses ? STDIN_FILENO : -1, .events = POLLIN },
+				{ .fd = ui->sess ? devmem_session_fd(ui->sess) : -1, .events = POLLIN },
+			};
 
 			/* a signal (SIGWINCH too) ends the poll early; getch then sees it */
-			if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+			if (poll(pfd, 2, timeout_ms) > 0 && ui->curses &&
+			    (pfd[0].revents & (POLLHUP | POLLERR)))
 				return W_QUIT;	/* the terminal went away */
+			/* process exits go into the session's history as they come */
+			if (ui->sess && (pfd[1].revents & POLLIN))
+				devmem_session_poll(ui->sess, 0);
 		} else {
 			struct timespec ts = {
 				.tv_sec = timeout_ms / 1000,
@@ -687,6 +695,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", prog, devmem_strerror(err));
 			return devmem_exit_code(err);
 		}
+		ui.sess = src.sess;
 		t_open = devmem_mono_ns();
 		st.start_ns = t_open;
 		st.realtime_offset = real_ns() - devmem_mono_ns();

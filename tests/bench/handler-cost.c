@@ -48,7 +48,7 @@
 #include "devmem.skel.h"
 
 #define SLOT		4096		/* bytes per pagemap in the arena */
-#define MAX_PAGEMAPS	256
+#define MAX_PAGEMAPS	255	/* range slots of the BPF side */
 #define OFF_PAGE	0
 #define OFF_PGMAP	1024
 #define OFF_VMF		2048
@@ -69,7 +69,7 @@ struct offs {
 	long vmf_page, vmf_address, vmf_flags;
 	long page_pgmap;	/* -1: the pgmap is in struct folio */
 	long page_head, folio_pgmap;
-	long pgmap_owner, pgmap_type;
+	long pgmap_owner, pgmap_type, pgmap_range, pgmap_nr_range;
 	long mig_fault_page, mig_start;
 };
 
@@ -128,12 +128,15 @@ static void find_offsets(struct offs *o)
 	o->folio_pgmap = off_of(btf, "folio", "pgmap");
 	o->pgmap_owner = off_of(btf, "dev_pagemap", "owner");
 	o->pgmap_type = off_of(btf, "dev_pagemap", "type");
+	o->pgmap_range = off_of(btf, "dev_pagemap", "range");
+	o->pgmap_nr_range = off_of(btf, "dev_pagemap", "nr_range");
 	o->mig_fault_page = off_of(btf, "migrate_vma", "fault_page");
 	o->mig_start = off_of(btf, "migrate_vma", "start");
 	btf__free(btf);
 	if (o->vmf_page < 0 || o->vmf_address < 0 || o->vmf_flags < 0 || o->page_head < 0 ||
 	    (o->page_pgmap < 0 && o->folio_pgmap < 0) || o->pgmap_owner < 0 ||
-	    o->pgmap_type < 0 || o->mig_start < 0) {
+	    o->pgmap_type < 0 || o->mig_start < 0 || o->pgmap_range < 0 ||
+	    o->pgmap_nr_range < 0) {
 		errno = ENOENT;
 		die("a structure field the handlers read is not in the kernel BTF");
 	}
@@ -162,6 +165,10 @@ static void lay_out(const struct offs *o, int i)
 		put64(b + OFF_PAGE + o->folio_pgmap, k + OFF_PGMAP);
 	put64(b + OFF_PGMAP + o->pgmap_owner, 0x4000 + i);	/* device i */
 	put32(b + OFF_PGMAP + o->pgmap_type, DEVMEM_TYPE_PRIVATE);
+	/* one 256 MiB range of its own: struct range { u64 start, end; } */
+	put64(b + OFF_PGMAP + o->pgmap_range, (__u64)i << 28);
+	put64(b + OFF_PGMAP + o->pgmap_range + 8, ((__u64)i << 28) + (256ULL << 20) - 1);
+	put32(b + OFF_PGMAP + o->pgmap_nr_range, 1);
 	put64(b + OFF_VMF + o->vmf_page, k + OFF_PAGE);
 	put64(b + OFF_VMF + o->vmf_address, 0x7f0000000000ULL + b);
 	put32(b + OFF_VMF + o->vmf_flags, 1);
@@ -327,7 +334,7 @@ static void cost_rounds(const int *fds, int d, long n, double *ns)
 
 int main(int argc, char **argv)
 {
-	static const int depths[NR_DEPTHS] = { 1, 16, 256 };
+	static const int depths[NR_DEPTHS] = { 1, 16, MAX_PAGEMAPS };
 	static const struct { const char *name; int func; bool probe, map; } floors[] = {
 		{ "bpf_ktime_get_ns", BPF_FUNC_ktime_get_ns, false, false },
 		{ "bpf_get_current_pid_tgid", BPF_FUNC_get_current_pid_tgid, false, false },

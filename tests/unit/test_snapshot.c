@@ -45,24 +45,6 @@ static void test_percpu_sums(void **state)
 	assert_int_equal(l, 10);
 }
 
-static void test_proc_sum_takes_comm(void **state)
-{
-	struct devmem_proc_value v[3] = {};
-	struct devmem_process p = {};
-
-	/* comm set only on CPU 1, as the BPF side leaves it */
-	strcpy(v[1].comm, "hmm-tests");
-	v[0].c.allocs = 3;
-	v[2].c.allocs = 4;
-	devmem_sum_proc(&p, v, 3);
-	assert_string_equal(p.comm, "hmm-tests");
-	assert_int_equal(p.c.allocs, 7);
-	/* a full 16-byte comm without NUL stays terminated */
-	memset(v[0].comm, 'x', sizeof(v[0].comm));
-	devmem_sum_proc(&p, v, 3);
-	assert_int_equal(strlen(p.comm), DEVMEM_COMM_LEN - 1);
-}
-
 static void test_find_or_add(void **state)
 {
 	struct devmem_snapshot s;
@@ -72,27 +54,35 @@ static void test_find_or_add(void **state)
 	devmem_snapshot_init(&s);
 	/* many entries: growth keeps earlier ones intact */
 	for (__u64 i = 1; i <= 100; i++) {
-		d = devmem_snapshot_device(&s, i * 16);
+		char name[16];
+
+		snprintf(name, sizeof(name), "gpu%llu", (unsigned long long)i);
+		d = devmem_snapshot_device(&s, name);
 		assert_non_null(d);
 		d->c.faults = i;
-		assert_non_null(devmem_snapshot_process(&s, (__u32)i));
+		assert_non_null(devmem_snapshot_process(&s, (__u32)i, 1000 + i));
 	}
 	assert_int_equal(s.nr_devices, 100);
 	assert_int_equal(s.nr_procs, 100);
-	d = devmem_snapshot_device(&s, 50 * 16);
+	d = devmem_snapshot_device(&s, "gpu50");
 	assert_int_equal(d->c.faults, 50);
 	assert_int_equal(s.nr_devices, 100);
+	/* a process is its tgid and its start: a reused pid is another process */
+	assert_ptr_equal(devmem_snapshot_process(&s, 7, 1007), &s.procs[6]);
+	assert_non_null(devmem_snapshot_process(&s, 7, 99999));
+	assert_int_equal(s.nr_procs, 101);
 
-	/* a discovered range (no pointer) merges with the traced one by start */
+	/* a listed range (no gen yet) merges with the traced one by start */
 	r = devmem_snapshot_range(&s, 0, 0x100000000ULL);
 	assert_non_null(r);
 	r->sources = DEVMEM_RANGE_DISCOVERED;
 	assert_int_equal(r->in_use_at_start, DEVMEM_UNKNOWN);
-	r2 = devmem_snapshot_range(&s, 0xffff888012345678ULL, 0x100000000ULL);
+	r2 = devmem_snapshot_range(&s, 12, 0x100000000ULL);
 	assert_ptr_equal(r, r2);
-	assert_true(r2->r.pgmap == 0xffff888012345678ULL);
-	/* another pagemap reusing the physical range after a remove is new */
-	r2 = devmem_snapshot_range(&s, 0xffff888087654321ULL, 0x100000000ULL);
+	assert_true(r2->r.gen == 12);
+	/* another pagemap at the same physical range after a remove is new */
+	r2->r.removed_ns = r2->r.remove_done_ns = 5;
+	r2 = devmem_snapshot_range(&s, 13, 0x100000000ULL);
 	assert_ptr_not_equal(r, r2);
 	assert_int_equal(s.nr_ranges, 2);
 	devmem_snapshot_free(&s);
@@ -110,7 +100,7 @@ static void fill(struct devmem_snapshot *s, __u64 ts, __u64 faults, __u64 dev_fa
 	s->hist[DEVMEM_HIST_FAULT_LATENCY].slots[5] = hist_slot5;
 	s->hist[DEVMEM_HIST_FAULT_LATENCY].count = hist_slot5;
 	s->hist[DEVMEM_HIST_FAULT_LATENCY].sum = hist_slot5 * 40;
-	devmem_snapshot_device(s, 0xabc)->c.faults = dev_faults;
+	devmem_snapshot_device(s, "gpu-a")->c.faults = dev_faults;
 	s->lost[DEVMEM_LOST_RINGBUF] = faults / 10;
 	s->recursion_misses = 1;
 }
@@ -121,7 +111,7 @@ static void test_delta(void **state)
 
 	fill(&a, 1000000000, 100, 60, 10);
 	fill(&b, 3000000000, 150, 90, 25);
-	devmem_snapshot_device(&b, 0xdef)->c.faults = 4;	/* new since a */
+	devmem_snapshot_device(&b, "gpu-b")->c.faults = 4;	/* new since a */
 	assert_int_equal(devmem_snapshot_delta(&d, &b, &a), 0);
 	assert_int_equal(d.interval_ns, 2000000000ULL);
 	assert_int_equal(d.total.faults, 50);
@@ -132,19 +122,19 @@ static void test_delta(void **state)
 	assert_int_equal(d.lost[DEVMEM_LOST_RINGBUF], 5);
 	assert_int_equal(d.recursion_misses, 0);
 	assert_int_equal(d.nr_devices, 2);
-	assert_int_equal(devmem_snapshot_device(&d, 0xabc)->c.faults, 30);
-	assert_int_equal(devmem_snapshot_device(&d, 0xdef)->c.faults, 4);
+	assert_int_equal(devmem_snapshot_device(&d, "gpu-a")->c.faults, 30);
+	assert_int_equal(devmem_snapshot_device(&d, "gpu-b")->c.faults, 4);
 	/* the inputs are untouched */
 	assert_int_equal(b.total.faults, 150);
-	assert_int_equal(devmem_snapshot_device(&b, 0xabc)->c.faults, 90);
+	assert_int_equal(devmem_snapshot_device(&b, "gpu-a")->c.faults, 90);
 	devmem_snapshot_free(&d);
 
 	/* a counter that went down restarted: the delta is its value */
-	devmem_snapshot_device(&b, 0xabc)->c.faults = 7;
+	devmem_snapshot_device(&b, "gpu-a")->c.faults = 7;
 	b.hist[DEVMEM_HIST_FAULT_LATENCY].slots[5] = 3;
 	b.hist[DEVMEM_HIST_FAULT_LATENCY].count = 3;
 	assert_int_equal(devmem_snapshot_delta(&d, &b, &a), 0);
-	assert_int_equal(devmem_snapshot_device(&d, 0xabc)->c.faults, 7);
+	assert_int_equal(devmem_snapshot_device(&d, "gpu-a")->c.faults, 7);
 	assert_int_equal(d.hist[DEVMEM_HIST_FAULT_LATENCY].slots[5], 3);
 	devmem_snapshot_free(&d);
 	devmem_snapshot_free(&a);
@@ -162,14 +152,20 @@ static void test_lost_total_and_sort(void **state)
 	s.recursion_misses = 2;
 	assert_int_equal(devmem_snapshot_lost_total(&s), 9);
 
-	/* owners far apart: a 64-bit difference squeezed into int would misorder */
-	devmem_snapshot_device(&s, 0xffff888100000000ULL);
-	devmem_snapshot_device(&s, 0x1);
-	devmem_snapshot_device(&s, 0x7fff000000000000ULL);
+	devmem_snapshot_device(&s, "nv1");
+	devmem_snapshot_device(&s, "amd0");
+	devmem_snapshot_device(&s, "hmm_dmirror0");
+	/* start times far apart: a 64-bit difference squeezed into int would misorder */
+	devmem_snapshot_process(&s, 5, 0xffff888100000000ULL);
+	devmem_snapshot_process(&s, 5, 0x1);
+	devmem_snapshot_process(&s, 4, 0x7fff000000000000ULL);
 	devmem_snapshot_sort(&s);
-	assert_true(s.devices[0].owner == 0x1);
-	assert_true(s.devices[1].owner == 0x7fff000000000000ULL);
-	assert_true(s.devices[2].owner == 0xffff888100000000ULL);
+	assert_string_equal(s.devices[0].name, "amd0");
+	assert_string_equal(s.devices[1].name, "hmm_dmirror0");
+	assert_string_equal(s.devices[2].name, "nv1");
+	assert_int_equal(s.procs[0].tgid, 4);
+	assert_true(s.procs[1].start_ns == 0x1);
+	assert_true(s.procs[2].start_ns == 0xffff888100000000ULL);
 	devmem_snapshot_free(&s);
 }
 
@@ -185,10 +181,46 @@ static void test_copy(void **state)
 	assert_int_equal(c.ranges[0].r.nr_pages, 16);
 	/* the copy can grow on its own */
 	for (__u64 i = 0; i < 20; i++)
-		assert_non_null(devmem_snapshot_device(&c, 0x1000 + i));
-	assert_int_equal(a.nr_devices, 1);
+		assert_non_null(devmem_snapshot_process(&c, 0x1000 + (__u32)i, i));
+	assert_int_equal(a.nr_procs, 0);
 	devmem_snapshot_free(&c);
 	devmem_snapshot_free(&a);
+}
+
+/* devices are their ranges summed, named by the ranges' device field */
+static void test_group_devices(void **state)
+{
+	struct devmem_snapshot s;
+	struct devmem_snap_range *r;
+
+	devmem_snapshot_init(&s);
+	r = devmem_snapshot_range(&s, 1, 0x100000000ULL);
+	strcpy(r->name, "hmm_dmirror0");
+	r->r.nr_pages = 10;
+	r->c.faults = 3;
+	r = devmem_snapshot_range(&s, 2, 0x200000000ULL);
+	strcpy(r->name, "other");
+	strcpy(r->device, "hmm_dmirror0");	/* assigned to the device of range 1 */
+	r->r.nr_pages = 5;
+	r->c.faults = 4;
+	r = devmem_snapshot_range(&s, 3, 0x300000000ULL);	/* no name: named by its start */
+	r->c.allocs = 9;
+	r->r.removed_ns = 1;
+	assert_int_equal(devmem_snapshot_group_devices(&s), 0);
+	assert_int_equal(s.nr_devices, 2);
+	devmem_snapshot_sort(&s);
+	assert_string_equal(s.devices[0].name, "0x300000000");
+	assert_int_equal(s.devices[0].c.allocs, 9);
+	assert_int_equal(s.devices[0].nr_live, 0);
+	assert_string_equal(s.devices[1].name, "hmm_dmirror0");
+	assert_int_equal(s.devices[1].c.faults, 7);
+	assert_int_equal(s.devices[1].nr_ranges, 2);
+	assert_int_equal(s.devices[1].nr_pages, 15);
+	assert_false(s.devices[1].has_hist);
+	/* grouping twice gives the same devices */
+	assert_int_equal(devmem_snapshot_group_devices(&s), 0);
+	assert_int_equal(s.nr_devices, 2);
+	devmem_snapshot_free(&s);
 }
 
 static char *render(const struct devmem_snapshot *s, bool json)
@@ -214,7 +246,7 @@ static void test_reports(void **state)
 	char *out;
 
 	fill(&s, 5, 12, 12, 4);
-	p = devmem_snapshot_process(&s, 42);
+	p = devmem_snapshot_process(&s, 42, 77);
 	strcpy(p->comm, "a\"b\\c");
 	r = devmem_snapshot_range(&s, 0x10, 0x100000000ULL);
 	r->r.end = 0x10fffffffULL;
@@ -242,11 +274,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percpu_sums),
-		cmocka_unit_test(test_proc_sum_takes_comm),
 		cmocka_unit_test(test_find_or_add),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_lost_total_and_sort),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_group_devices),
 		cmocka_unit_test(test_reports),
 	};
 

@@ -11,6 +11,10 @@
  * With -L (the default) each process then maps, fills and migrates one more
  * range and unmaps it without touching it, so munmap frees the device pages.
  *
+ * With -b B that is done B times in a row, each batch starting once the
+ * previous one has exited: B x P short-lived processes, never more than P
+ * alive at once.
+ *
  * At the end it prints one "expect KEY=VALUE ..." line per quantity it
  * caused, for tests that compare them with what the kernel reports.
  */
@@ -32,6 +36,7 @@
 #include <lib/test_hmm_uapi.h>
 
 #define MAX_PROCS	1024
+#define MAX_BATCHES	100000
 #define MAX_PAGES	(1UL << 20)
 /* test_hmm migrates a range to the device in batches of this many pages. */
 #define HMM_BATCH_PAGES	64
@@ -40,6 +45,7 @@ enum dev_mode { DEV_0, DEV_1, DEV_ALT };
 
 struct workload_opts {
 	unsigned int procs;
+	unsigned int batches;
 	unsigned int rounds;
 	unsigned long pages;
 	enum dev_mode device;
@@ -55,13 +61,15 @@ static long page_size;
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [-p PROCS] [-r ROUNDS] [-n PAGES] [-d 0|1|alt] [-w] [-L|--no-last]\n"
-"       [--release] [-v] [-h]\n"
+"Usage: %s [-p PROCS] [-b BATCHES] [-r ROUNDS] [-n PAGES] [-d 0|1|alt] [-w]\n"
+"       [-L|--no-last] [--release] [-v] [-h]\n"
 "\n"
 "Drive test_hmm's device-private memory deterministically and print what\n"
 "the kernel must have seen, as 'expect KEY=VALUE' lines.\n"
 "\n"
 "  -p, --procs PROCS    processes running concurrently (default 3)\n"
+"  -b, --batches B      run B batches of PROCS processes one after the other\n"
+"                       (default 1); process i of every batch does the same\n"
 "  -r, --rounds ROUNDS  rounds per process (default 4)\n"
 "  -n, --pages PAGES    pages per range; process i maps PAGES+i (default 37)\n"
 "  -d, --device DEV     0, 1, or alt (process i uses device i %% 2) (default 0)\n"
@@ -277,6 +285,7 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 	enum { OPT_NO_LAST = 256, OPT_RELEASE };
 	static const struct option longopts[] = {
 		{ "procs",   required_argument, NULL, 'p' },
+		{ "batches", required_argument, NULL, 'b' },
 		{ "rounds",  required_argument, NULL, 'r' },
 		{ "pages",   required_argument, NULL, 'n' },
 		{ "device",  required_argument, NULL, 'd' },
@@ -291,7 +300,7 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 	unsigned long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:r:n:d:wLvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:b:r:n:d:wLvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, MAX_PROCS, &v) || v == 0) {
@@ -300,6 +309,14 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 				exit(2);
 			}
 			o->procs = v;
+			break;
+		case 'b':
+			if (parse_uint(optarg, MAX_BATCHES, &v) || v == 0) {
+				fprintf(stderr, "%s: -b wants a batch count from 1 to %d, not '%s'.\n",
+					prog, MAX_BATCHES, optarg);
+				exit(2);
+			}
+			o->batches = v;
 			break;
 		case 'r':
 			if (parse_uint(optarg, 1000000, &v)) {
@@ -431,35 +448,17 @@ static int release_device(int dev)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * One batch: fork the processes, let them go together, wait until all are
+ * done before any closes its device (a close evicts the whole device),
+ * reap them. Their pids go to pids[]. 0, or 1 if any failed.
+ */
+static int run_batch(const struct workload_opts *o, pid_t *pids)
 {
-	struct workload_opts o = {
-		.procs = 3, .rounds = 4, .pages = 37, .device = DEV_0, .last = 1,
-	};
 	int start_pipe[2], done_pipe[2], finish_pipe[2];
-	pid_t pids[MAX_PROCS];
-	int used[2] = { 0, 0 };
 	unsigned int i, started = 0, done = 0;
-	int failed = 0, dev;
+	int failed = 0;
 	char c;
-
-	page_size = sysconf(_SC_PAGESIZE);
-	parse_args(argc, argv, &o);
-
-	for (i = 0; i < o.procs; i++)
-		used[proc_device(&o, i)] = 1;
-	for (dev = 0; dev < 2; dev++) {
-		char path[64];
-
-		if (!used[dev])
-			continue;
-		dev_path(path, sizeof(path), dev);
-		if (access(path, R_OK | W_OK) < 0) {
-			fprintf(stderr, "%s: cannot use %s: %s; load test_hmm (insmod test_hmm.ko) first.\n",
-				prog, path, strerror(errno));
-			return 1;
-		}
-	}
 
 	if (pipe2(start_pipe, O_CLOEXEC) || pipe2(done_pipe, O_CLOEXEC) ||
 	    pipe2(finish_pipe, O_CLOEXEC)) {
@@ -467,7 +466,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fflush(NULL);
-	for (i = 0; i < o.procs; i++) {
+	for (i = 0; i < o->procs; i++) {
 		pid_t pid = fork();
 
 		if (pid < 0) {
@@ -480,7 +479,7 @@ int main(int argc, char **argv)
 			close(start_pipe[1]);
 			close(done_pipe[0]);
 			close(finish_pipe[1]);
-			child(&o, i, start_pipe[0], done_pipe[1], finish_pipe[0]);
+			child(o, i, start_pipe[0], done_pipe[1], finish_pipe[0]);
 		}
 		pids[i] = pid;
 		started++;
@@ -527,10 +526,49 @@ int main(int argc, char **argv)
 			failed = 1;
 		}
 	}
-	if (failed) {
-		fprintf(stderr, "%s: the workload failed (see above); its expectations are not printed.\n",
-			prog);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	struct workload_opts o = {
+		.procs = 3, .batches = 1, .rounds = 4, .pages = 37, .device = DEV_0, .last = 1,
+	};
+	pid_t *pids;
+	int used[2] = { 0, 0 };
+	unsigned int i, b;
+	int dev;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	parse_args(argc, argv, &o);
+
+	for (i = 0; i < o.procs; i++)
+		used[proc_device(&o, i)] = 1;
+	for (dev = 0; dev < 2; dev++) {
+		char path[64];
+
+		if (!used[dev])
+			continue;
+		dev_path(path, sizeof(path), dev);
+		if (access(path, R_OK | W_OK) < 0) {
+			fprintf(stderr, "%s: cannot use %s: %s; load test_hmm (insmod test_hmm.ko) first.\n",
+				prog, path, strerror(errno));
+			return 1;
+		}
+	}
+	pids = calloc((size_t)o.procs * o.batches, sizeof(*pids));
+	if (!pids) {
+		fprintf(stderr, "%s: out of memory for %u x %u pids.\n", prog, o.batches, o.procs);
 		return 1;
+	}
+	for (b = 0; b < o.batches; b++) {
+		if (run_batch(&o, pids + (size_t)b * o.procs)) {
+			fprintf(stderr, "%s: the workload failed in batch %u (see above); its expectations are not printed.\n",
+				prog, b);
+			return 1;
+		}
+		if (o.verbose)
+			fprintf(stderr, "%s: batch %u done\n", prog, b);
 	}
 
 	if (o.release) {
@@ -542,19 +580,21 @@ int main(int argc, char **argv)
 	{
 		struct counts total = { 0 }, perdev[2] = { { 0 }, { 0 } };
 
-		printf("workload procs=%u rounds=%u pages=%lu device=%s touch=%s last=%d release=%d\n",
-		       o.procs, o.rounds, o.pages,
+		printf("workload procs=%u batches=%u rounds=%u pages=%lu device=%s touch=%s last=%d release=%d\n",
+		       o.procs, o.batches, o.rounds, o.pages,
 		       o.device == DEV_0 ? "0" : o.device == DEV_1 ? "1" : "alt",
 		       o.write_touch ? "write" : "read", o.last, o.release);
-		for (i = 0; i < o.procs; i++) {
-			struct counts pc = proc_counts(&o, i);
-			char prefix[64];
+		for (b = 0; b < o.batches; b++) {
+			for (i = 0; i < o.procs; i++) {
+				struct counts pc = proc_counts(&o, i);
+				char prefix[64];
 
-			add_counts(&total, &pc);
-			add_counts(&perdev[proc_device(&o, i)], &pc);
-			snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ",
-				 (int)pids[i], proc_device(&o, i));
-			print_counts(prefix, &pc);
+				add_counts(&total, &pc);
+				add_counts(&perdev[proc_device(&o, i)], &pc);
+				snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ",
+					 (int)pids[(size_t)b * o.procs + i], proc_device(&o, i));
+				print_counts(prefix, &pc);
+			}
 		}
 		for (dev = 0; dev < 2; dev++) {
 			char prefix[16];
@@ -570,7 +610,9 @@ int main(int argc, char **argv)
 		printf("expect faults=%llu\n", total.pages_to_ram);
 		printf("expect allocs=%llu\n", total.allocs);
 		printf("expect frees=%llu\n", total.frees);
+		printf("expect processes=%llu\n", (unsigned long long)o.procs * o.batches);
 		printf("expect releases=%d\n", o.release ? used[0] + used[1] : 0);
 	}
+	free(pids);
 	return 0;
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 #include <linux/types.h>
 #include "../../include/devmem.h"
@@ -166,9 +167,24 @@ const char *devmem_hist_kind_unit(enum devmem_hist_kind kind);	/* nsecs or pages
 
 /* ---- snapshot model (snapshot.c) ----------------------------------------- */
 
+/*
+ * The snapshot model is cumulative since the session (or recording)
+ * started: every device, range and process ever seen, each with its
+ * counters. Identities: a device by its name, a process by tgid and start
+ * time, a range by gen (the order the BPF side learnt it in; 0 for a range
+ * only listed at start).
+ */
+
+#define DEVMEM_NAME_LEN		64
+
+/* a device is the set of ranges of one driver device, named after them */
 struct devmem_device {
-	__u64 owner;
-	struct devmem_counters c;
+	char name[DEVMEM_NAME_LEN];	/* identity; unique in a snapshot */
+	__u64 owner;			/* pgmap->owner of its live ranges; 0: unknown */
+	__u32 nr_ranges;		/* ranges seen, live and removed */
+	__u32 nr_live;			/* ranges not removed */
+	__u64 nr_pages;			/* pages of its live ranges */
+	struct devmem_counters c;	/* summed over its ranges */
 	bool has_hist;
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
@@ -176,21 +192,28 @@ struct devmem_device {
 struct devmem_process {
 	__u32 tgid;
 	char comm[DEVMEM_COMM_LEN];
+	__u64 start_ns;			/* CLOCK_MONOTONIC; 0: unknown (format 1 recordings) */
+	__u64 exit_ns;			/* CLOCK_MONOTONIC; 0: alive when last seen */
+	__u64 lost_events;		/* its events not in c: the table was full */
 	struct devmem_counters c;
 	bool has_hist;
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
 
-#define DEVMEM_RANGE_TRACED	0x1	/* seen by the BPF programs */
+#define DEVMEM_RANGE_TRACED	0x1	/* known to the BPF programs */
 #define DEVMEM_RANGE_DISCOVERED	0x2	/* listed by the debugfs file at start */
 
 struct devmem_snap_range {
-	struct devmem_range r;		/* r.pgmap = 0 when only discovered */
+	struct devmem_range r;		/* r.gen 0: only listed at start */
 	__u64 id;			/* printed pgmap id: physical start */
 	__u64 in_use_at_start;		/* from discovery, else DEVMEM_UNKNOWN */
 	__u32 range_index;		/* index within its pagemap (discovery) */
 	__u32 sources;			/* DEVMEM_RANGE_* */
-	char name[64];			/* iomem resource name, "" if unknown */
+	char name[DEVMEM_NAME_LEN];	/* iomem resource name, "" if unknown */
+	char device[DEVMEM_NAME_LEN];	/* name of its device */
+	struct devmem_counters c;	/* events of its pages since it was learnt */
+	bool has_hist;
+	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
 
 struct devmem_snapshot {
@@ -226,12 +249,30 @@ static inline const __u64 *devmem_counters_cu64(const struct devmem_counters *c)
 void devmem_snapshot_init(struct devmem_snapshot *s);
 void devmem_snapshot_free(struct devmem_snapshot *s);	/* and re-init */
 /* find or add; NULL only on allocation failure */
-struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, __u64 owner);
-struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid);
-/* find by pgmap pointer, else by physical start; add if missing */
-struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 pgmap,
+struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, const char *name);
+struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid,
+					       __u64 start_ns);
+/*
+ * A traced range by gen; gen 0 (a range only listed at start) matches by
+ * physical start among ranges that are live or listed. Added if missing.
+ */
+struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 gen,
 						__u64 start);
+/* lookups that never add; NULL if missing (processes: a sorted snapshot) */
+const struct devmem_device *devmem_snapshot_find_device(const struct devmem_snapshot *s,
+							const char *name);
 int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
+/* zeroed room for n elements that the find-or-add functions above can grow */
+void *devmem_array_alloc(size_t n, size_t elem);
+/*
+ * Rebuild s->devices from s->ranges: each range counts in the device its
+ * `device` field names (ranges without one are named by
+ * devmem_range_device_name() first). Per-device histograms exist where
+ * every range of the device has them.
+ */
+int devmem_snapshot_group_devices(struct devmem_snapshot *s);
+/* the name a range's device takes when nothing else names it */
+void devmem_range_device_name(const struct devmem_snap_range *r, char *buf, size_t len);
 
 /*
  * Summing per-CPU map values: a per-CPU lookup returns ncpus values, each
@@ -240,22 +281,20 @@ int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapsh
 size_t devmem_percpu_stride(size_t value_size);
 void devmem_sum_counters(struct devmem_counters *dst, const void *percpu, int ncpus);
 void devmem_sum_hist(struct devmem_hist *dst, const void *percpu, int ncpus);
-/* counters summed, comm taken from the first CPU that has one */
-void devmem_sum_proc(struct devmem_process *dst, const void *percpu, int ncpus);
 void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus);
 void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src);
 
 /*
- * out = cur - prev (counters, histograms, losses), matched by device owner
- * and tgid; ranges and notes are those of cur; interval_ns = time between
- * them. A value that went down (a map entry was deleted and re-created) is
- * taken as restarted: the delta is the current value.
+ * out = cur - prev (counters, histograms, losses), matched by device name,
+ * process (tgid, start) and range gen; ranges and notes are those of cur;
+ * interval_ns = time between them. A value that went down (a table entry
+ * restarted) is taken as restarted: the delta is the current value.
  */
 int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snapshot *cur,
 			  const struct devmem_snapshot *prev);
 /* losses (not the unmatched counters) + recursion misses */
 __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s);
-/* sort devices by owner, processes by tgid, ranges by physical start */
+/* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */
 void devmem_snapshot_sort(struct devmem_snapshot *s);
 
 /* ---- ranges present before the tool started (pagemaps.c) ---------------- */
@@ -285,6 +324,9 @@ const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, si
  * series) and that earlier ranges are unknown. Returns 0 or -errno.
  */
 int devmem_discover_ranges(const char *path, struct devmem_snapshot *s);
+/* call fn for every resource of an open /proc/iomem until it returns non-zero */
+int devmem_iomem_each(FILE *iomem, int (*fn)(void *ctx, __u64 start, __u64 end,
+					     const char *name), void *ctx);
 /* fill empty range names from /proc/iomem (path NULL: /proc/iomem) */
 void devmem_name_ranges(const char *iomem_path, struct devmem_snapshot *s);
 
@@ -313,10 +355,26 @@ struct devmem_session;
 enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 				      struct devmem_session **out);
 enum devmem_mode devmem_session_mode(const struct devmem_session *s);
-/* deliver streamed events (if any) or just wait; returns events or -errno */
+/*
+ * Consume what the kernel sent (streamed events to on_event, process exits
+ * into the history), waiting up to timeout_ms for it; returns the number of
+ * records or -errno (-EINTR: a signal). Call it often enough that the exits
+ * ring does not fill: devmem_session_wait() does.
+ */
 int devmem_session_poll(struct devmem_session *s, int timeout_ms);
-/* read every map into s (which is reset first); 0 or -errno */
+/* poll until deadline_ns (CLOCK_MONOTONIC) or until *stop is set */
+void devmem_session_wait(struct devmem_session *s, __u64 deadline_ns,
+			 const volatile sig_atomic_t *stop);
+/* an fd that is readable when there is something to poll (for poll(2) loops) */
+int devmem_session_fd(const struct devmem_session *s);
+/*
+ * The session's cumulative snapshot (snap is reset first): the kernel
+ * tables read into the history, every process, range and device since the
+ * session started. 0 or -errno.
+ */
 int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *snap);
+/* leave exited processes out of later snapshots (a recorder wrote them) */
+void devmem_session_forget_exited(struct devmem_session *s);
 void devmem_session_close(struct devmem_session *s);
 /* for tests and benchmarks: the skeleton (struct devmem_bpf *) */
 void *devmem_session_skel(struct devmem_session *s);

@@ -303,6 +303,26 @@ const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, si
 	return NULL;
 }
 
+int devmem_iomem_each(FILE *iomem, int (*fn)(void *ctx, __u64 start, __u64 end,
+					     const char *name), void *ctx)
+{
+	char line[512], name[DEVMEM_NAME_LEN];
+	const char *n;
+	__u64 a, b;
+	int ret;
+
+	rewind(iomem);
+	while (fgets(line, sizeof(line), iomem)) {
+		if (!parse_iomem_line(line, &a, &b, &n))
+			continue;
+		copy_name(name, sizeof(name), n, strcspn(n, "\r\n"));
+		ret = fn(ctx, a, b, name);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 void devmem_name_ranges(const char *iomem_path, struct devmem_snapshot *s)
 {
 	FILE *f;

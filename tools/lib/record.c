@@ -916,6 +916,7 @@ static int parse_payload(struct devmem_recording *r, const unsigned char *p, siz
 		__u32 has;
 
 		d->owner = get_u64(&c);
+		snprintf(d->name, sizeof(d->name), "0x%llx", (unsigned long long)d->owner);
 		field_off = c.base;
 		has = get_u32(&c);
 		get_u32(&c);
@@ -997,7 +998,7 @@ static int parse_payload(struct devmem_recording *r, const unsigned char *p, siz
 	/* one entry per device, process: a duplicate would be counted twice */
 	devmem_snapshot_sort(s);
 	for (i = 1; i < s->nr_devices; i++)
-		if (s->devices[i].owner == s->devices[i - 1].owner) {
+		if (!strcmp(s->devices[i].name, s->devices[i - 1].name)) {
 			fail(r, err, errlen, base, "device 0x%llx appears twice in one snapshot; "
 			     "the frame is corrupted.", (unsigned long long)s->devices[i].owner);
 			return -EINVAL;
@@ -1161,7 +1162,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 		dst->mode = src->mode;
 	for (i = 0; i < src->nr_devices; i++) {
 		const struct devmem_device *s = &src->devices[i];
-		struct devmem_device *d = devmem_snapshot_device(dst, s->owner);
+		struct devmem_device *d = devmem_snapshot_device(dst, s->name);
 
 		if (!d)
 			return -ENOMEM;
@@ -1173,7 +1174,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 	}
 	for (i = 0; i < src->nr_procs; i++) {
 		const struct devmem_process *s = &src->procs[i];
-		struct devmem_process *p = devmem_snapshot_process(dst, s->tgid);
+		struct devmem_process *p = devmem_snapshot_process(dst, s->tgid, s->start_ns);
 
 		if (!p)
 			return -ENOMEM;
@@ -1187,7 +1188,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 	}
 	for (i = 0; i < src->nr_ranges; i++) {
 		const struct devmem_snap_range *s = &src->ranges[i];
-		struct devmem_snap_range *g = devmem_snapshot_range(dst, s->r.pgmap, s->r.start);
+		struct devmem_snap_range *g = devmem_snapshot_range(dst, s->r.gen, s->r.start);
 
 		if (!g)
 			return -ENOMEM;

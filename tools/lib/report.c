@@ -11,15 +11,6 @@ static const char *type_name(__u32 type)
 	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
 }
 
-/* the iomem name of the first range a device owns, to label it */
-static const char *device_label(const struct devmem_snapshot *s, __u64 owner)
-{
-	for (size_t i = 0; i < s->nr_ranges; i++)
-		if (s->ranges[i].r.owner == owner && s->ranges[i].name[0])
-			return s->ranges[i].name;
-	return "-";
-}
-
 static void counters_header(FILE *out)
 {
 	fprintf(out, "%8s %6s %6s %9s %9s %7s %7s %9s %9s %4s %4s %8s",
@@ -81,24 +72,25 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		fprintf(out, "  %-24s %llu\n", devmem_counter_names[i],
 			(unsigned long long)devmem_counters_cu64(&s->total)[i]);
 
-	fprintf(out, "\nDEVICES\n  %-18s %-16s ", "OWNER", "NAME");
+	fprintf(out, "\nDEVICES\n  %-24s %6s ", "NAME", "RANGES");
 	counters_header(out);
 	fprintf(out, "\n");
 	for (i = 0; i < s->nr_devices; i++) {
-		fprintf(out, "  0x%016llx %-16.16s ", (unsigned long long)s->devices[i].owner,
-			device_label(s, s->devices[i].owner));
+		fprintf(out, "  %-24.24s %6u ", s->devices[i].name, s->devices[i].nr_ranges);
 		counters_row(out, &s->devices[i].c);
 		fprintf(out, "\n");
 		if (s->devices[i].has_hist)
 			print_hists(out, s->devices[i].hist, "      ", flags);
 	}
 
-	fprintf(out, "\nPROCESSES\n  %-18s %-16s ", "TGID", "COMM");
+	fprintf(out, "\nPROCESSES\n  %-10s %-16s %-6s %8s ", "TGID", "COMM", "STATE", "UNCOUNTED");
 	counters_header(out);
 	fprintf(out, "\n");
 	for (i = 0; i < s->nr_procs; i++) {
-		fprintf(out, "  %-18u %-16.16s ", s->procs[i].tgid,
-			s->procs[i].comm[0] ? s->procs[i].comm : "?");
+		fprintf(out, "  %-10u %-16.16s %-6s %8llu ", s->procs[i].tgid,
+			s->procs[i].comm[0] ? s->procs[i].comm : "?",
+			s->procs[i].exit_ns ? "exited" : "alive",
+			(unsigned long long)s->procs[i].lost_events);
 		counters_row(out, &s->procs[i].c);
 		fprintf(out, "\n");
 		if (s->procs[i].has_hist)
@@ -129,6 +121,15 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 			(unsigned long long)r->id, (unsigned long long)r->r.start,
 			(unsigned long long)r->r.end, (unsigned long long)r->r.nr_pages, nid,
 			type_name(r->r.type), in_use, state, wait, r->name[0] ? r->name : "-");
+	}
+	fprintf(out, "\nRANGE COUNTERS\n  %-18s %-24s ", "PGMAP_ID", "DEVICE");
+	counters_header(out);
+	fprintf(out, "\n");
+	for (i = 0; i < s->nr_ranges; i++) {
+		fprintf(out, "  0x%016llx %-24.24s ", (unsigned long long)s->ranges[i].id,
+			s->ranges[i].device);
+		counters_row(out, &s->ranges[i].c);
+		fprintf(out, "\n");
 	}
 
 	fprintf(out, "\nHISTOGRAMS\n");
@@ -249,8 +250,11 @@ static json_t *snapshot_json(const struct devmem_snapshot *s)
 	a = json_array();
 	for (i = 0; i < s->nr_devices; i++) {
 		o = json_object();
-		json_object_set_new(o, "owner", hex(s->devices[i].owner));
-		json_object_set_new(o, "name", json_string(device_label(s, s->devices[i].owner)));
+		json_object_set_new(o, "name", json_string(s->devices[i].name) ?: json_string("?"));
+		json_object_set_new(o, "owner", s->devices[i].owner ? hex(s->devices[i].owner) :
+				    json_null());
+		json_object_set_new(o, "nr_ranges", num(s->devices[i].nr_ranges));
+		json_object_set_new(o, "live_ranges", num(s->devices[i].nr_live));
 		counters_json(o, &s->devices[i].c);
 		if (s->devices[i].has_hist)
 			json_object_set_new(o, "histograms", hists_json(s->devices[i].hist));
@@ -267,6 +271,11 @@ static json_t *snapshot_json(const struct devmem_snapshot *s)
 		json_object_set_new(o, "tgid", num(s->procs[i].tgid));
 		/* jansson rejects invalid UTF-8; a comm is bytes, so fall back to "?" */
 		json_object_set_new(o, "comm", json_string(comm) ?: json_string("?"));
+		json_object_set_new(o, "start_ns", num(s->procs[i].start_ns));
+		json_object_set_new(o, "exit_ns", s->procs[i].exit_ns ? num(s->procs[i].exit_ns) :
+				    json_null());
+		/* events of this process the per-process table had no room for */
+		json_object_set_new(o, "lost_events", num(s->procs[i].lost_events));
 		counters_json(o, &s->procs[i].c);
 		if (s->procs[i].has_hist)
 			json_object_set_new(o, "histograms", hists_json(s->procs[i].hist));
@@ -280,6 +289,8 @@ static json_t *snapshot_json(const struct devmem_snapshot *s)
 
 		o = json_object();
 		json_object_set_new(o, "pgmap_id", hex(r->id));
+		json_object_set_new(o, "gen", num(r->r.gen));
+		json_object_set_new(o, "device", json_string(r->device) ?: json_string("?"));
 		json_object_set_new(o, "range_index", num(r->range_index));
 		json_object_set_new(o, "start", hex(r->r.start));
 		json_object_set_new(o, "end", hex(r->r.end));
@@ -298,6 +309,9 @@ static json_t *snapshot_json(const struct devmem_snapshot *s)
 				    json_boolean(r->sources & DEVMEM_RANGE_DISCOVERED));
 		json_object_set_new(o, "name", r->name[0] ? (json_string(r->name) ?:
 							    json_string("?")) : json_null());
+		counters_json(o, &r->c);
+		if (r->has_hist)
+			json_object_set_new(o, "histograms", hists_json(r->hist));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "ranges", a);

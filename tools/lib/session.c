@@ -5,6 +5,7 @@
  * of bpf/devmem.bpf.c, and reads all maps into a struct devmem_snapshot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +16,21 @@
 #include <bpf/libbpf.h>
 #include "devmem.h"
 #include "devmem.skel.h"
+#include "history.h"
 
 struct devmem_session {
 	struct devmem_bpf *skel;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;			/* exits, and events when streaming */
 	enum devmem_mode mode;
 	struct devmem_opts opts;
-	struct devmem_snapshot discovered;	/* ranges present at start */
+	struct devmem_snapshot discovered;	/* the debugfs listing at start */
+	struct devmem_history *history;
 	int ncpus;
 	void *buf;				/* per-CPU lookup buffer */
 	size_t buf_size;
+	void *zero;				/* zeroed per-CPU value, to clear a slot */
+	__u64 last_sweep_ns;
+	int error;				/* of a ring buffer callback */
 };
 
 static bool verbose;
@@ -67,6 +73,20 @@ static bool fn_present(const struct devmem_features *f, const char *name)
 	return false;
 }
 
+/* programs every mode needs: process exits, and the range probe */
+static bool mode_independent(const struct bpf_program *p, enum devmem_mode mode)
+{
+	const char *name = bpf_program__name(p);
+
+	if (!strcmp(name, "probe_range"))
+		return true;
+	if (!strncmp(name, "tp_sched_", 9))
+		return mode != DEVMEM_MODE_RAW_TP;
+	if (!strncmp(name, "raw_sched_", 10))
+		return mode == DEVMEM_MODE_RAW_TP;
+	return false;
+}
+
 static void select_programs(struct devmem_bpf *skel, enum devmem_mode mode,
 			    const struct devmem_features *f, bool probed)
 {
@@ -77,14 +97,18 @@ static void select_programs(struct devmem_bpf *skel, enum devmem_mode mode,
 		enum devmem_mode m = prog_mode(p, &target);
 		bool on = m == mode;
 
+		if (!strcmp(bpf_program__name(p), "probe_range") ||
+		    !strncmp(bpf_program__name(p), "tp_sched_", 9) ||
+		    !strncmp(bpf_program__name(p), "raw_sched_", 10))
+			on = mode_independent(p, mode);
 		/* the fallback takes only the functions this kernel has */
-		if (on && m == DEVMEM_MODE_FENTRY && probed)
+		else if (on && m == DEVMEM_MODE_FENTRY && probed)
 			on = fn_present(f, target);
 		bpf_program__set_autoload(p, on);
 	}
 }
 
-static int ringbuf_cb(void *ctx, void *data, size_t size)
+static int events_cb(void *ctx, void *data, size_t size)
 {
 	struct devmem_session *s = ctx;
 
@@ -93,13 +117,28 @@ static int ringbuf_cb(void *ctx, void *data, size_t size)
 	return s->opts.on_event(s->opts.ctx, data);
 }
 
+static int exits_cb(void *ctx, void *data, size_t size)
+{
+	struct devmem_session *s = ctx;
+	const struct devmem_proc_exit *x = data;
+	int err;
+
+	if (size < offsetof(struct devmem_proc_exit, hists) || x->type != DEVMEM_EXIT_PROCESS)
+		return 0;
+	err = devmem_history_proc_exit(s->history, x->tgid, &x->v,
+				       (x->flags & DEVMEM_EXIT_F_HISTS) && size >= sizeof(*x) ?
+				       &x->hists : NULL, x->exit_ns);
+	if (err)
+		s->error = err;
+	return 0;
+}
+
 /*
- * DEVMEM_MAX_PROCS: processes the per-process counter table holds
- * (default 4096); a value small enough also shrinks the -P histogram table
- * to one entry per process and kind.
- * Processes beyond it are counted as lost (processes_map_full,
- * histograms_map_full); the benchmarks use a small table to show that.
- * 0: unset; -1: invalid.
+ * DEVMEM_MAX_PROCS: live processes the per-process table holds (default
+ * 4096); the -P histogram table follows it. Entries are allocated as
+ * processes appear and freed at their exit, so memory follows the processes
+ * alive, and a process beyond the table is counted as lost
+ * (processes_map_full, histograms_map_full). 0: unset; -1: invalid.
  */
 static long max_procs_from_env(void)
 {
@@ -123,6 +162,67 @@ static size_t round_pow2_pages(size_t bytes)
 	while (v < bytes && v < ((size_t)1 << 30))
 		v <<= 1;
 	return v;
+}
+
+static unsigned int page_shift(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int shift = 0;
+
+	while (page > 1) {
+		page >>= 1;
+		shift++;
+	}
+	return shift ? shift : 12;
+}
+
+static int fill_free_slots(struct devmem_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.free_slots);
+
+	for (__u32 slot = 0; slot < DEVMEM_RANGE_IGNORED; slot++)
+		if (bpf_map_update_elem(fd, NULL, &slot, 0))
+			return -errno;
+	return 0;
+}
+
+/* run the probe program for one physical address (see probe_range) */
+static int probe_start(struct devmem_session *s, __u64 start)
+{
+	__u64 args[1] = { start };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.probe_range), &o))
+		return -errno;
+	return (int)o.retval;
+}
+
+static int probe_iomem(void *ctx, __u64 start, __u64 end, const char *name)
+{
+	/* device memory comes in sections; RAM and its parts are not it */
+	if (end <= start || end - start + 1 < (2ULL << 20) || !strcmp(name, "System RAM"))
+		return 0;
+	probe_start(ctx, start);
+	return 0;
+}
+
+/*
+ * Ranges hotplugged before the tool started: every iomem resource that may
+ * be one, and every range of the debugfs listing, is probed in the kernel,
+ * which learns those that are device private or coherent (with their
+ * owner), on kernels with and without the series.
+ */
+static void probe_ranges_at_start(struct devmem_session *s)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (f) {
+		devmem_iomem_each(f, probe_iomem, s);
+		fclose(f);
+	}
+	for (size_t i = 0; i < s->discovered.nr_ranges; i++)
+		if (!s->discovered.ranges[i].range_index)
+			probe_start(s, s->discovered.ranges[i].r.start);
 }
 
 enum devmem_error devmem_session_open(const struct devmem_opts *opts,
@@ -153,6 +253,11 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		return DEVMEM_E_NOMEM;
 	s->opts = *opts;
 	devmem_snapshot_init(&s->discovered);
+	s->history = devmem_history_new();
+	if (!s->history) {
+		e = DEVMEM_E_NOMEM;
+		goto fail;
+	}
 	if (opts->force_mode != DEVMEM_MODE_NONE) {
 		s->mode = opts->force_mode;
 		if (s->mode == DEVMEM_MODE_FENTRY) {
@@ -180,26 +285,21 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	s->skel->rodata->filter_tgid = opts->tgid;
 	s->skel->rodata->filter_owner = opts->owner;
 	s->skel->rodata->stream_mask = opts->on_event ? opts->stream_mask : 0;
-	s->skel->rodata->hist_per_device = opts->hist_per_device;
+	s->skel->rodata->hist_per_range = opts->hist_per_device;
 	s->skel->rodata->hist_per_process = opts->hist_per_process;
+	s->skel->rodata->page_shift = page_shift();
+	if (max_procs)
+		bpf_map__set_max_entries(s->skel->maps.procs, max_procs);
 	/* maps a run does not use shrink to nothing */
 	if (!opts->hist_per_device)
-		bpf_map__set_max_entries(s->skel->maps.dev_hists, 1);
-	if (!opts->hist_per_process)
-		bpf_map__set_max_entries(s->skel->maps.proc_hists, 1);
+		bpf_map__set_max_entries(s->skel->maps.range_hists, 1);
+	bpf_map__set_max_entries(s->skel->maps.proc_hists,
+				 opts->hist_per_process ? bpf_map__max_entries(s->skel->maps.procs) : 1);
 	if (!s->skel->rodata->stream_mask)
 		bpf_map__set_max_entries(s->skel->maps.events, round_pow2_pages(1));
 	else if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events,
 					 round_pow2_pages(opts->ringbuf_bytes));
-	if (max_procs) {
-		bpf_map__set_max_entries(s->skel->maps.proc_counters, max_procs);
-		/* a smaller table shrinks the -P histograms with it, never grows them */
-		if (opts->hist_per_process &&
-		    (__u32)max_procs * DEVMEM_HIST_KINDS < bpf_map__max_entries(s->skel->maps.proc_hists))
-			bpf_map__set_max_entries(s->skel->maps.proc_hists,
-						 max_procs * DEVMEM_HIST_KINDS);
-	}
 	select_programs(s->skel, s->mode, &f, probed);
 
 	map_create_failed = false;
@@ -210,6 +310,10 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		e = devmem_classify_load_error(&lf);
 		goto fail;
 	}
+	if (fill_free_slots(s)) {
+		e = DEVMEM_E_LOAD;
+		goto fail;
+	}
 	if (!opts->no_attach) {
 		err = devmem_bpf__attach(s->skel);
 		if (err) {
@@ -217,12 +321,11 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 			goto fail;
 		}
 	}
-	if (s->skel->rodata->stream_mask) {
-		s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), ringbuf_cb, s, NULL);
-		if (!s->rb) {
-			e = DEVMEM_E_NOMEM;
-			goto fail;
-		}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.exits), exits_cb, s, NULL);
+	if (!s->rb || (s->skel->rodata->stream_mask &&
+		       ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.events), events_cb, s))) {
+		e = DEVMEM_E_NOMEM;
+		goto fail;
 	}
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
@@ -231,12 +334,22 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	}
 	s->buf_size = (size_t)s->ncpus * devmem_percpu_stride(sizeof(struct devmem_hist));
 	s->buf = malloc(s->buf_size);
-	if (!s->buf) {
+	s->zero = calloc(1, s->buf_size);
+	if (!s->buf || !s->zero) {
 		e = DEVMEM_E_NOMEM;
 		goto fail;
 	}
-	/* after attaching: a range added from now on is traced, earlier ones listed */
+	/* after attaching: a range added from now on is traced, earlier ones probed */
 	devmem_discover_ranges(NULL, &s->discovered);
+	devmem_name_ranges(NULL, &s->discovered);
+	if (!opts->no_attach)
+		probe_ranges_at_start(s);
+	for (size_t i = 0; i < s->discovered.nr_ranges; i++)
+		if (devmem_history_listed(s->history, &s->discovered.ranges[i])) {
+			e = DEVMEM_E_NOMEM;
+			goto fail;
+		}
+	s->last_sweep_ns = devmem_mono_ns();
 	*out = s;
 	return DEVMEM_OK;
 fail:
@@ -256,14 +369,29 @@ void *devmem_session_skel(struct devmem_session *s)
 
 int devmem_session_poll(struct devmem_session *s, int timeout_ms)
 {
-	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+	/* a signal ends the wait early (-EINTR), which is what Ctrl-C wants */
+	return ring_buffer__poll(s->rb, timeout_ms);
+}
 
-	if (s->rb)
-		return ring_buffer__poll(s->rb, timeout_ms);
-	/* a signal ends the wait early, which is what Ctrl-C wants */
-	if (nanosleep(&ts, NULL))
-		return -errno;
-	return 0;
+int devmem_session_fd(const struct devmem_session *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+void devmem_session_wait(struct devmem_session *s, __u64 deadline_ns,
+			 const volatile sig_atomic_t *stop)
+{
+	for (;;) {
+		__u64 now = devmem_mono_ns();
+		__u64 left_ms;
+
+		if (now >= deadline_ns || (stop && *stop))
+			return;
+		left_ms = (deadline_ns - now + 999999) / 1000000;
+		if (devmem_session_poll(s, left_ms > 1000 ? 1000 : (int)left_ms) < 0 &&
+		    errno != EINTR)
+			return;
+	}
 }
 
 /* lookup a per-CPU value of at most buf_size bytes */
@@ -272,117 +400,219 @@ static int lookup_percpu(struct devmem_session *s, int fd, const void *key)
 	return bpf_map_lookup_elem(fd, key, s->buf) ? -errno : 0;
 }
 
-static int read_devices(struct devmem_session *s, struct devmem_snapshot *snap)
+/* /proc/PID/stat start time (clock ticks since boot) of tgid; 0 if gone */
+static unsigned long long proc_start_ticks(__u32 tgid)
 {
-	int fd = bpf_map__fd(s->skel->maps.dev_counters);
-	__u64 key, *prev = NULL;
-	struct devmem_device *d;
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, field;
 
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (lookup_percpu(s, fd, &key))
-			continue;	/* never deleted; be safe anyway */
-		d = devmem_snapshot_device(snap, key);
-		if (!d)
-			return -ENOMEM;
-		devmem_sum_counters(&d->c, s->buf, s->ncpus);
-	}
-	return 0;
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the comm field may hold spaces and parentheses: count from the last ')' */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
 }
 
-static int read_procs(struct devmem_session *s, struct devmem_snapshot *snap)
+/* a process whose entry outlived it (nothing flushed it): true if gone */
+static bool process_gone(__u32 tgid, const struct devmem_proc_value *v)
 {
-	int fd = bpf_map__fd(s->skel->maps.proc_counters);
-	__u32 key, *prev = NULL;
-	struct devmem_process *p;
+	long hz = sysconf(_SC_CLK_TCK);
+	unsigned long long ticks = proc_start_ticks(tgid);
 
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (lookup_percpu(s, fd, &key))
-			continue;
-		p = devmem_snapshot_process(snap, key);
-		if (!p)
-			return -ENOMEM;
-		devmem_sum_proc(p, s->buf, s->ncpus);
-	}
-	return 0;
+	if (!ticks)
+		return access("/proc/self", F_OK) == 0;	/* no /proc: cannot tell */
+	return hz > 0 && ticks != v->start_boot_ns / (1000000000ULL / (unsigned long long)hz);
 }
 
-static int read_keyed_hists(struct devmem_session *s, struct devmem_snapshot *snap,
-			    struct bpf_map *map, bool per_device)
+#define SWEEP_NS	(30ULL * 1000000000ULL)
+#define MAX_TAKEN	256
+
+/*
+ * The procs table: live entries into the history; entries marked exited
+ * (their record did not fit the exits ring) and entries of processes that
+ * are gone are taken out. Deletions wait until the walk is over.
+ */
+static int read_procs(struct devmem_session *s, __u64 now)
 {
-	int fd = bpf_map__fd(map);
-	struct devmem_hist_key key, *prev = NULL;
-	struct devmem_hist *h;
+	int fd = bpf_map__fd(s->skel->maps.procs);
+	int hfd = bpf_map__fd(s->skel->maps.proc_hists);
+	bool sweep = now - s->last_sweep_ns >= SWEEP_NS;
+	__u32 key, *prev = NULL, taken[MAX_TAKEN];
+	struct devmem_proc_hists ph;
+	struct devmem_proc_value v;
+	size_t nr_taken = 0;
+	int err = 0;
 
+	if (sweep)
+		s->last_sweep_ns = now;
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		bool hists;
+
 		prev = &key;
-		if (key.kind >= DEVMEM_HIST_KINDS || lookup_percpu(s, fd, &key))
+		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		if (per_device) {
-			struct devmem_device *d = devmem_snapshot_device(snap, key.id);
-
-			if (!d)
-				return -ENOMEM;
-			d->has_hist = true;
-			h = &d->hist[key.kind];
-		} else {
-			struct devmem_process *p = devmem_snapshot_process(snap, (__u32)key.id);
-
-			if (!p)
-				return -ENOMEM;
-			p->has_hist = true;
-			h = &p->hist[key.kind];
+		if ((v.exit_ns || (sweep && process_gone(key, &v))) && nr_taken < MAX_TAKEN) {
+			taken[nr_taken++] = key;
+			continue;
 		}
-		devmem_sum_hist(h, s->buf, s->ncpus);
+		hists = s->opts.hist_per_process && !bpf_map_lookup_elem(hfd, &key, &ph);
+		err = devmem_history_proc_seen(s->history, key, &v, hists ? &ph : NULL);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < nr_taken; i++) {
+		bool hists;
+
+		if (bpf_map_lookup_and_delete_elem(fd, &taken[i], &v))
+			continue;
+		hists = s->opts.hist_per_process &&
+			!bpf_map_lookup_and_delete_elem(hfd, &taken[i], &ph);
+		err = devmem_history_proc_exit(s->history, taken[i], &v, hists ? &ph : NULL,
+					       v.exit_ns ? v.exit_ns : now);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-static int read_ranges(struct devmem_session *s, struct devmem_snapshot *snap)
+/* processes that found the table full, by name */
+static int read_overflow(struct devmem_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.ranges);
-	struct devmem_snap_range *r;
-	struct devmem_range v;
-	__u64 key, *prev = NULL;
+	int fd = bpf_map__fd(s->skel->maps.proc_overflow);
+	struct devmem_proc_overflow v;
+	__u32 key, *prev = NULL;
+	int err;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		r = devmem_snapshot_range(snap, key, v.start);
-		if (!r)
-			return -ENOMEM;
-		r->r = v;
-		r->id = v.start;
-		r->sources |= DEVMEM_RANGE_TRACED;
+		err = devmem_history_proc_overflow(s->history, key, &v);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-/* ranges listed at start: add them, or complete the traced entry */
-static int merge_discovered(struct devmem_session *s, struct devmem_snapshot *snap)
+/* counters (and -D histograms) of a range slot */
+static int read_slot(struct devmem_session *s, __u32 slot, struct devmem_counters *c,
+		     struct devmem_hist *h)
 {
-	for (size_t i = 0; i < s->discovered.nr_ranges; i++) {
-		const struct devmem_snap_range *d = &s->discovered.ranges[i];
-		struct devmem_snap_range *r = devmem_snapshot_range(snap, 0, d->r.start);
+	int fd = bpf_map__fd(s->skel->maps.range_counters);
 
-		if (!r)
-			return -ENOMEM;
-		if (!(r->sources & DEVMEM_RANGE_TRACED)) {
-			*r = *d;
-			continue;
-		}
-		r->sources |= DEVMEM_RANGE_DISCOVERED;
-		r->id = d->id;
-		r->range_index = d->range_index;
-		r->in_use_at_start = d->in_use_at_start;
-		if (r->r.nid == ~0U)
-			r->r.nid = d->r.nid;
-		if (!r->name[0])
-			memcpy(r->name, d->name, sizeof(r->name));
+	memset(c, 0, sizeof(*c));
+	if (!lookup_percpu(s, fd, &slot))
+		devmem_sum_counters(c, s->buf, s->ncpus);
+	if (!h)
+		return 0;
+	fd = bpf_map__fd(s->skel->maps.range_hists);
+	for (__u32 k = 0; k < DEVMEM_HIST_KINDS; k++) {
+		__u32 idx = slot * DEVMEM_HIST_KINDS + k;
+
+		if (bpf_map_lookup_elem(fd, &idx, &h[k]))
+			memset(&h[k], 0, sizeof(h[k]));
 	}
 	return 0;
+}
+
+/* a done range's slot starts clean for the next range */
+static void free_slot(struct devmem_session *s, __u32 slot)
+{
+	int fd = bpf_map__fd(s->skel->maps.range_counters);
+	struct devmem_hist zero = {};
+
+	bpf_map_update_elem(fd, &slot, s->zero, BPF_ANY);
+	if (s->opts.hist_per_device) {
+		fd = bpf_map__fd(s->skel->maps.range_hists);
+		for (__u32 k = 0; k < DEVMEM_HIST_KINDS; k++) {
+			__u32 idx = slot * DEVMEM_HIST_KINDS + k;
+
+			bpf_map_update_elem(fd, &idx, &zero, BPF_ANY);
+		}
+	}
+	bpf_map_update_elem(bpf_map__fd(s->skel->maps.free_slots), NULL, &slot, 0);
+}
+
+static int range_into_history(struct devmem_session *s, const struct devmem_range *r,
+			      FILE **iomem)
+{
+	struct devmem_hist h[DEVMEM_HIST_KINDS];
+	struct devmem_counters c;
+	char name[DEVMEM_NAME_LEN];
+	const char *n = NULL;
+
+	read_slot(s, r->slot, &c, s->opts.hist_per_device ? h : NULL);
+	if (!r->removed_ns) {
+		if (!*iomem)
+			*iomem = fopen("/proc/iomem", "r");
+		if (*iomem)
+			n = devmem_iomem_name(*iomem, r->start, r->end, name, sizeof(name));
+	}
+	return devmem_history_range_seen(s->history, r, &c, s->opts.hist_per_device ? h : NULL, n);
+}
+
+/*
+ * Live ranges into the history; done ones (moved aside at remove_done, or
+ * left in place when the aside table was full) for the last time, after
+ * which their slot is freed.
+ */
+static int read_ranges(struct devmem_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.ranges);
+	int rfd = bpf_map__fd(s->skel->maps.ranges_retired);
+	__u64 key, *prev = NULL, done[DEVMEM_RANGE_SLOTS];
+	size_t nr_done = 0;
+	struct devmem_range v;
+	FILE *iomem = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		err = range_into_history(s, &v, &iomem);
+		if (!err && v.remove_done_ns && nr_done < DEVMEM_RANGE_SLOTS)
+			done[nr_done++] = key;
+	}
+	for (size_t i = 0; !err && i < nr_done; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &done[i], &v))
+			continue;
+		if (!v.remove_done_ns) {	/* a new range took the start meanwhile */
+			bpf_map_update_elem(fd, &done[i], &v, BPF_NOEXIST);
+			continue;
+		}
+		err = range_into_history(s, &v, &iomem);
+		free_slot(s, v.slot);
+	}
+	prev = NULL;
+	nr_done = 0;
+	while (!err && !bpf_map_get_next_key(rfd, prev, &key)) {
+		prev = &key;
+		if (nr_done < DEVMEM_RANGE_SLOTS)
+			done[nr_done++] = key;
+	}
+	for (size_t i = 0; !err && i < nr_done; i++) {
+		if (bpf_map_lookup_and_delete_elem(rfd, &done[i], &v))
+			continue;
+		err = range_into_history(s, &v, &iomem);
+		free_slot(s, v.slot);
+	}
+	if (iomem)
+		fclose(iomem);
+	return err;
 }
 
 static __u64 recursion_misses(struct devmem_session *s)
@@ -403,16 +633,19 @@ static __u64 recursion_misses(struct devmem_session *s)
 
 int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *snap)
 {
-	struct timespec now;
 	__u32 k, zero = 0;
 	int err, fd;
 
 	devmem_snapshot_free(snap);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	snap->ts_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	snap->ts_ns = devmem_mono_ns();
 	snap->mode = s->mode;
 	memcpy(snap->note, s->discovered.note, sizeof(snap->note));
 
+	/* exit records first: an entry is deleted before its record is sent */
+	s->error = 0;
+	ring_buffer__consume(s->rb);
+	if (s->error)
+		return s->error;
 	fd = bpf_map__fd(s->skel->maps.total_counters);
 	if (!lookup_percpu(s, fd, &zero))
 		devmem_sum_counters(&snap->total, s->buf, s->ncpus);
@@ -425,23 +658,23 @@ int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *sn
 		if (!lookup_percpu(s, fd, &k))
 			devmem_sum_u64(&snap->lost[k], s->buf, s->ncpus);
 
-	err = read_devices(s, snap);
+	err = read_procs(s, snap->ts_ns);
+	if (!err && snap->lost[DEVMEM_LOST_PROCS_FULL])
+		err = read_overflow(s);
 	if (!err)
-		err = read_procs(s, snap);
-	if (!err && s->opts.hist_per_device)
-		err = read_keyed_hists(s, snap, s->skel->maps.dev_hists, true);
-	if (!err && s->opts.hist_per_process)
-		err = read_keyed_hists(s, snap, s->skel->maps.proc_hists, false);
+		err = read_ranges(s);
 	if (!err)
-		err = read_ranges(s, snap);
-	if (!err)
-		err = merge_discovered(s, snap);
+		err = devmem_history_snapshot(s->history, snap);
 	if (err)
 		return err;
-	devmem_name_ranges(NULL, snap);
 	snap->recursion_misses = recursion_misses(s);
 	devmem_snapshot_sort(snap);
 	return 0;
+}
+
+void devmem_session_forget_exited(struct devmem_session *s)
+{
+	devmem_history_forget_exited(s->history);
 }
 
 void devmem_session_close(struct devmem_session *s)
@@ -451,6 +684,8 @@ void devmem_session_close(struct devmem_session *s)
 	ring_buffer__free(s->rb);
 	devmem_bpf__destroy(s->skel);
 	devmem_snapshot_free(&s->discovered);
+	devmem_history_free(s->history);
 	free(s->buf);
+	free(s->zero);
 	free(s);
 }

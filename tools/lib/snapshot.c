@@ -19,15 +19,16 @@ const char *const devmem_counter_names[DEVMEM_NR_COUNTERS] = {
 const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_RINGBUF] = "ringbuf_full",
 	[DEVMEM_LOST_RANGES_FULL] = "ranges_map_full",
-	[DEVMEM_LOST_DEVICES_FULL] = "devices_map_full",
 	[DEVMEM_LOST_PROCS_FULL] = "processes_map_full",
 	[DEVMEM_LOST_HISTS_FULL] = "histograms_map_full",
 	[DEVMEM_LOST_ALLOC_TS_FULL] = "page_alloc_slot_taken",
 	[DEVMEM_LOST_FAULT_TS_FULL] = "fault_start_no_storage",
 	[DEVMEM_LOST_MIGRATE_TRUNC] = "migrate_window_truncated",
+	[DEVMEM_LOST_MAP_BUSY] = "map_insert_failed_not_full",
 	[DEVMEM_UNMATCHED_FREE] = "free_of_page_allocated_before_start",
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
+	[DEVMEM_EXITS_DEFERRED] = "exit_records_deferred",
 };
 
 __u64 devmem_mono_ns(void)
@@ -71,12 +72,18 @@ static void *grow(void *arr, size_t n, size_t elem)
 	return realloc(arr, (n ? n * 2 : 8) * elem);
 }
 
-struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, __u64 owner)
+static void hists_add(struct devmem_hist *dst, const struct devmem_hist *src)
+{
+	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
+		devmem_hist_merge(&dst[k], &src[k]);
+}
+
+struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, const char *name)
 {
 	struct devmem_device *d;
 
 	for (size_t i = 0; i < s->nr_devices; i++)
-		if (s->devices[i].owner == owner)
+		if (!strncmp(s->devices[i].name, name, sizeof(d->name)))
 			return &s->devices[i];
 	d = grow(s->devices, s->nr_devices, sizeof(*d));
 	if (!d)
@@ -84,16 +91,26 @@ struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, __u64 ow
 	s->devices = d;
 	d = &s->devices[s->nr_devices++];
 	memset(d, 0, sizeof(*d));
-	d->owner = owner;
+	snprintf(d->name, sizeof(d->name), "%s", name);
 	return d;
 }
 
-struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid)
+const struct devmem_device *devmem_snapshot_find_device(const struct devmem_snapshot *s,
+							const char *name)
+{
+	for (size_t i = 0; i < s->nr_devices; i++)
+		if (!strncmp(s->devices[i].name, name, sizeof(s->devices[i].name)))
+			return &s->devices[i];
+	return NULL;
+}
+
+struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 tgid,
+					       __u64 start_ns)
 {
 	struct devmem_process *p;
 
-	for (size_t i = 0; i < s->nr_procs; i++)
-		if (s->procs[i].tgid == tgid)
+	for (size_t i = s->nr_procs; i-- > 0;)	/* the newest are at the end */
+		if (s->procs[i].tgid == tgid && s->procs[i].start_ns == start_ns)
 			return &s->procs[i];
 	p = grow(s->procs, s->nr_procs, sizeof(*p));
 	if (!p)
@@ -102,25 +119,26 @@ struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 
 	p = &s->procs[s->nr_procs++];
 	memset(p, 0, sizeof(*p));
 	p->tgid = tgid;
+	p->start_ns = start_ns;
 	return p;
 }
 
-struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 pgmap,
+struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64 gen,
 						__u64 start)
 {
 	struct devmem_snap_range *r;
 	size_t i;
 
-	if (pgmap)
+	if (gen)
 		for (i = 0; i < s->nr_ranges; i++)
-			if (s->ranges[i].r.pgmap == pgmap)
+			if (s->ranges[i].r.gen == gen)
 				return &s->ranges[i];
 	for (i = 0; i < s->nr_ranges; i++) {
 		r = &s->ranges[i];
-		/* a discovered range (no pointer yet) matches a traced one by start */
-		if (r->r.start == start && (!r->r.pgmap || !pgmap)) {
-			if (pgmap)
-				r->r.pgmap = pgmap;
+		/* a listed range (no gen yet) and a traced one meet by start, if live */
+		if (r->r.start == start && (!r->r.gen || !gen) && !r->r.remove_done_ns) {
+			if (gen)
+				r->r.gen = gen;
 			return r;
 		}
 	}
@@ -130,7 +148,7 @@ struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64
 	s->ranges = r;
 	r = &s->ranges[s->nr_ranges++];
 	memset(r, 0, sizeof(*r));
-	r->r.pgmap = pgmap;
+	r->r.gen = gen;
 	r->r.start = start;
 	r->r.nid = ~0U;
 	r->r.in_use_at_remove = DEVMEM_UNKNOWN;
@@ -139,17 +157,67 @@ struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64
 	return r;
 }
 
+void devmem_range_device_name(const struct devmem_snap_range *r, char *buf, size_t len)
+{
+	if (r->device[0])
+		snprintf(buf, len, "%s", r->device);
+	else if (r->name[0])
+		snprintf(buf, len, "%s", r->name);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)r->r.start);
+}
+
+int devmem_snapshot_group_devices(struct devmem_snapshot *s)
+{
+	char name[DEVMEM_NAME_LEN];
+	struct devmem_device *d;
+	size_t i;
+
+	free(s->devices);
+	s->devices = NULL;
+	s->nr_devices = 0;
+	for (i = 0; i < s->nr_ranges; i++) {
+		struct devmem_snap_range *r = &s->ranges[i];
+
+		devmem_range_device_name(r, name, sizeof(name));
+		snprintf(r->device, sizeof(r->device), "%s", name);
+		d = devmem_snapshot_device(s, name);
+		if (!d)
+			return -ENOMEM;
+		if (!d->nr_ranges)
+			d->has_hist = true;
+		d->nr_ranges++;
+		if (!r->r.removed_ns) {
+			d->nr_live++;
+			d->nr_pages += r->r.nr_pages;
+			if (r->r.owner)
+				d->owner = r->r.owner;
+		}
+		devmem_counters_add(&d->c, &r->c);
+		if (r->has_hist)
+			hists_add(d->hist, r->hist);
+		else
+			d->has_hist = false;
+	}
+	return 0;
+}
+
+void *devmem_array_alloc(size_t n, size_t elem)
+{
+	/* the capacity grow() would have, so appending keeps working */
+	size_t cap = 8;
+
+	while (cap < n)
+		cap *= 2;
+	return calloc(cap, elem);
+}
+
 static int dup_array(void **dst, const void *src, size_t n, size_t elem)
 {
 	*dst = NULL;
 	if (!n)
 		return 0;
-	/* allocate the capacity grow() would have, so appending keeps working */
-	size_t cap = 8;
-
-	while (cap < n)
-		cap *= 2;
-	*dst = malloc(cap * elem);
+	*dst = devmem_array_alloc(n, elem);
 	if (!*dst)
 		return -ENOMEM;
 	memcpy(*dst, src, n * elem);
@@ -211,26 +279,6 @@ void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus)
 	sum_u64_array(dst, 1, percpu, sizeof(__u64), 0, ncpus);
 }
 
-void devmem_sum_proc(struct devmem_process *dst, const void *percpu, int ncpus)
-{
-	size_t stride = devmem_percpu_stride(sizeof(struct devmem_proc_value));
-
-	memset(&dst->c, 0, sizeof(dst->c));
-	memset(dst->comm, 0, sizeof(dst->comm));
-	sum_u64_array(devmem_counters_u64(&dst->c), DEVMEM_NR_COUNTERS, percpu,
-		      sizeof(struct devmem_proc_value),
-		      offsetof(struct devmem_proc_value, c), ncpus);
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		const struct devmem_proc_value *v =
-			(const void *)((const char *)percpu + cpu * stride);
-
-		if (v->comm[0]) {
-			memcpy(dst->comm, v->comm, sizeof(dst->comm) - 1);
-			break;
-		}
-	}
-}
-
 void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src)
 {
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
@@ -277,15 +325,73 @@ static void hists_delta(struct devmem_hist *out, const struct devmem_hist *cur,
 		hist_delta(&out[k], &cur[k], prev ? &prev[k] : NULL);
 }
 
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;	/* never a truncated difference */
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	const struct devmem_process *x = a, *y = b;
+
+	return cmp_u64(x->tgid, y->tgid) ?: cmp_u64(x->start_ns, y->start_ns);
+}
+
+/* prev's process of the same identity; prev sorted by devmem_snapshot_sort() */
+static const struct devmem_process *find_process(const struct devmem_snapshot *prev,
+						 const struct devmem_process *p)
+{
+	return prev->nr_procs ? bsearch(p, prev->procs, prev->nr_procs, sizeof(*p), cmp_process)
+			      : NULL;
+}
+
+static const struct devmem_snap_range *find_range(const struct devmem_snapshot *prev,
+						  const struct devmem_snap_range *r)
+{
+	for (size_t j = 0; j < prev->nr_ranges; j++)
+		if (r->r.gen ? prev->ranges[j].r.gen == r->r.gen :
+			       !prev->ranges[j].r.gen && prev->ranges[j].r.start == r->r.start)
+			return &prev->ranges[j];
+	return NULL;
+}
+
+static bool sorted_procs(const struct devmem_snapshot *s)
+{
+	for (size_t i = 1; i < s->nr_procs; i++)
+		if (cmp_process(&s->procs[i - 1], &s->procs[i]) > 0)
+			return false;
+	return true;
+}
+
 int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snapshot *cur,
 			  const struct devmem_snapshot *prev)
 {
+	struct devmem_snapshot sorted_prev;
 	int err;
-	size_t i, j;
+	size_t i;
 
 	err = devmem_snapshot_copy(out, cur);
 	if (err)
 		return err;
+	/* processes are matched by binary search: sort a copy of prev if need be */
+	devmem_snapshot_init(&sorted_prev);
+	if (!sorted_procs(prev)) {
+		sorted_prev = *prev;
+		sorted_prev.procs = NULL;
+		sorted_prev.nr_procs = 0;
+		if (prev->nr_procs) {
+			sorted_prev.procs = malloc(prev->nr_procs * sizeof(*prev->procs));
+			if (!sorted_prev.procs) {
+				devmem_snapshot_free(out);
+				return -ENOMEM;
+			}
+			memcpy(sorted_prev.procs, prev->procs, prev->nr_procs * sizeof(*prev->procs));
+			sorted_prev.nr_procs = prev->nr_procs;
+			qsort(sorted_prev.procs, sorted_prev.nr_procs, sizeof(*sorted_prev.procs),
+			      cmp_process);
+		}
+		prev = &sorted_prev;
+	}
 	out->interval_ns = cur->ts_ns > prev->ts_ns ? cur->ts_ns - prev->ts_ns : 0;
 	counters_delta(&out->total, &cur->total, &prev->total);
 	hists_delta(out->hist, cur->hist, prev->hist);
@@ -294,25 +400,27 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 	out->recursion_misses = sub(cur->recursion_misses, prev->recursion_misses);
 
 	for (i = 0; i < out->nr_devices; i++) {
-		const struct devmem_device *p = NULL;
+		const struct devmem_device *p = devmem_snapshot_find_device(prev, cur->devices[i].name);
 
-		for (j = 0; j < prev->nr_devices; j++)
-			if (prev->devices[j].owner == cur->devices[i].owner)
-				p = &prev->devices[j];
 		counters_delta(&out->devices[i].c, &cur->devices[i].c, p ? &p->c : NULL);
 		hists_delta(out->devices[i].hist, cur->devices[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
-	for (i = 0; i < out->nr_procs; i++) {
-		const struct devmem_process *p = NULL;
+	for (i = 0; i < out->nr_ranges; i++) {
+		const struct devmem_snap_range *p = find_range(prev, &cur->ranges[i]);
 
-		for (j = 0; j < prev->nr_procs; j++)
-			if (prev->procs[j].tgid == cur->procs[i].tgid)
-				p = &prev->procs[j];
+		counters_delta(&out->ranges[i].c, &cur->ranges[i].c, p ? &p->c : NULL);
+		hists_delta(out->ranges[i].hist, cur->ranges[i].hist,
+			    p && p->has_hist ? p->hist : NULL);
+	}
+	for (i = 0; i < out->nr_procs; i++) {
+		const struct devmem_process *p = find_process(prev, &cur->procs[i]);
+
 		counters_delta(&out->procs[i].c, &cur->procs[i].c, p ? &p->c : NULL);
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
+	free(sorted_prev.procs);
 	return 0;
 }
 
@@ -325,28 +433,18 @@ __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s)
 	return t;
 }
 
-static int cmp_u64(__u64 a, __u64 b)
-{
-	return a < b ? -1 : a > b;	/* never a truncated difference */
-}
-
 static int cmp_device(const void *a, const void *b)
 {
-	return cmp_u64(((const struct devmem_device *)a)->owner,
-		       ((const struct devmem_device *)b)->owner);
-}
-
-static int cmp_process(const void *a, const void *b)
-{
-	return cmp_u64(((const struct devmem_process *)a)->tgid,
-		       ((const struct devmem_process *)b)->tgid);
+	return strncmp(((const struct devmem_device *)a)->name,
+		       ((const struct devmem_device *)b)->name, DEVMEM_NAME_LEN);
 }
 
 static int cmp_range(const void *a, const void *b)
 {
 	const struct devmem_snap_range *x = a, *y = b;
 
-	return cmp_u64(x->r.start, y->r.start) ?: cmp_u64(x->range_index, y->range_index);
+	return cmp_u64(x->r.start, y->r.start) ?: cmp_u64(x->range_index, y->range_index) ?:
+	       cmp_u64(x->r.gen, y->r.gen);
 }
 
 void devmem_snapshot_sort(struct devmem_snapshot *s)
