@@ -24,7 +24,8 @@ out=${OUT:-build}/fuzz
 case $out in /*) ;; *) out=$top/$out ;; esac
 mkdir -p "$out"
 CLANG=${CLANG:-clang}
-LIBSRC="tools/lib/record.c tools/lib/snapshot.c tools/lib/hist.c tools/lib/svg.c"
+LIBSRC="tools/lib/record_format.c tools/lib/recorder.c tools/lib/record.c tools/lib/rec_report.c
+	tools/lib/json_out.c tools/lib/snapshot.c tools/lib/hist.c tools/lib/svg.c"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
 	-Iinclude -Itools/lib -Wall -Wno-unused-parameter"
 LIBS="-ljansson -lz -lm"

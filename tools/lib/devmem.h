@@ -10,6 +10,9 @@
  *   pagemaps.c  ranges that existed before the tool started (debugfs file
  *               of the kernel series, names from /proc/iomem)
  *   report.c    text and JSON renderings of a snapshot
+ *   json_out.c  the one JSON writer per shape (json_out.h)
+ *   record_format.c, recorder.c, record.c, rec_report.c
+ *               recordings: the bytes, writing, reading, reports (record.h)
  *   errors.c    every error a user can meet: one sentence, one exit code
  *
  * Tools include this header as "lib/devmem.h" (tests by a relative path),
@@ -292,6 +295,8 @@ void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counte
  */
 int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snapshot *cur,
 			  const struct devmem_snapshot *prev);
+/* dst += src: counters, histograms, losses; devices by owner, processes by tgid */
+int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
 /* losses (not the unmatched counters) + recursion misses */
 __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s);
 /* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */

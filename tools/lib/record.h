@@ -91,9 +91,6 @@ __u64 devmem_recording_offset(const struct devmem_recording *r);
 __u64 devmem_recorder_bytes(const struct devmem_recorder *r);
 unsigned int devmem_recorder_rotations(const struct devmem_recorder *r);
 
-/* dst += src: counters, histograms, losses; devices by owner, processes by tgid */
-int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
-
 /*
  * A time window: seconds since each recording started, or (absolute)
  * seconds since the epoch. A missing bound is open.

@@ -456,3 +456,58 @@ void devmem_snapshot_sort(struct devmem_snapshot *s)
 	if (s->nr_ranges)
 		qsort(s->ranges, s->nr_ranges, sizeof(*s->ranges), cmp_range);
 }
+
+/* ---- merging -------------------------------------------------------------- */
+
+int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
+{
+	size_t i;
+
+	devmem_counters_add(&dst->total, &src->total);
+	hists_add(dst->hist, src->hist);
+	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
+		dst->lost[i] += src->lost[i];
+	dst->recursion_misses += src->recursion_misses;
+	dst->interval_ns += src->interval_ns;
+	if (src->ts_ns > dst->ts_ns)
+		dst->ts_ns = src->ts_ns;
+	if (dst->mode == DEVMEM_MODE_NONE)
+		dst->mode = src->mode;
+	for (i = 0; i < src->nr_devices; i++) {
+		const struct devmem_device *s = &src->devices[i];
+		struct devmem_device *d = devmem_snapshot_device(dst, s->name);
+
+		if (!d)
+			return -ENOMEM;
+		devmem_counters_add(&d->c, &s->c);
+		if (s->has_hist) {
+			d->has_hist = true;
+			hists_add(d->hist, s->hist);
+		}
+	}
+	for (i = 0; i < src->nr_procs; i++) {
+		const struct devmem_process *s = &src->procs[i];
+		struct devmem_process *p = devmem_snapshot_process(dst, s->tgid, s->start_ns);
+
+		if (!p)
+			return -ENOMEM;
+		if (!p->comm[0])
+			memcpy(p->comm, s->comm, sizeof(p->comm));
+		devmem_counters_add(&p->c, &s->c);
+		if (s->has_hist) {
+			p->has_hist = true;
+			hists_add(p->hist, s->hist);
+		}
+	}
+	for (i = 0; i < src->nr_ranges; i++) {
+		const struct devmem_snap_range *s = &src->ranges[i];
+		struct devmem_snap_range *g = devmem_snapshot_range(dst, s->r.gen, s->r.start);
+
+		if (!g)
+			return -ENOMEM;
+		*g = *s;
+	}
+	if (!dst->note[0])
+		memcpy(dst->note, src->note, sizeof(dst->note));
+	return 0;
+}
