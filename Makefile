@@ -87,7 +87,8 @@ $(OUT)/%: tools/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(B
 $(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h)
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $< -o $@ $(TOOL_LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -DDEVMEM_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
+		$< -o $@ $(TOOL_LIBS) -lcmocka
 
 kernel: $(OUT)/.deps
 	$(Q)scripts/kernel.sh patched

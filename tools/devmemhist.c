@@ -626,6 +626,9 @@ out:
 	return ret;
 }
 
+/* processes that exited longer ago than this are written and forgotten */
+#define FORGET_NS	(60ULL * 1000000000ULL)
+
 static int run_record(void)
 {
 	struct devmem_record_opts ro = {
@@ -677,6 +680,11 @@ static int run_record(void)
 			ret = DEVMEM_EXIT_FAILURE;
 			goto out;
 		}
+		/*
+		 * What exited a while ago is in the file: the history lets it go,
+		 * so memory follows the processes alive however long this runs.
+		 */
+		devmem_session_forget_exited(sess, s.ts_ns > FORGET_NS ? s.ts_ns - FORGET_NS : 0);
 		if (last)
 			break;
 		frames++;

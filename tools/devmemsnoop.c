@@ -95,14 +95,6 @@ enum device_filter {
 	DEV_NAME,	/* done here, by range name */
 };
 
-/* A device range this tool knows, to name the device of an event. */
-struct known_range {
-	__u64 id;		/* pgmap id: physical start of range 0 */
-	__u64 start, end;	/* physical, inclusive */
-	__u64 pgmap;		/* struct dev_pagemap pointer, 0 until seen */
-	char name[64];
-};
-
 struct snoop {
 	struct snoop_fmt fmt;
 	bool json;
@@ -110,9 +102,7 @@ struct snoop {
 	enum device_filter dev_kind;
 	__u64 dev_value;
 	const char *dev_name;
-	unsigned int page_shift;
-	struct known_range *ranges;
-	size_t nr_ranges;
+	struct devmem_session *sess;	/* names the device of each event */
 	__u64 shown;
 	__u64 unresolved;	/* skipped by -D because the device was unknown */
 	bool out_error;
@@ -140,102 +130,6 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 	return 0;
 }
 
-static struct known_range *range_by_start(struct snoop *sn, __u64 start)
-{
-	for (size_t i = 0; i < sn->nr_ranges; i++)
-		if (sn->ranges[i].start == start)
-			return &sn->ranges[i];
-	return NULL;
-}
-
-static struct known_range *range_by_phys(struct snoop *sn, __u64 phys)
-{
-	for (size_t i = 0; i < sn->nr_ranges; i++)
-		if (phys >= sn->ranges[i].start && phys <= sn->ranges[i].end)
-			return &sn->ranges[i];
-	return NULL;
-}
-
-static struct known_range *range_by_pgmap(struct snoop *sn, __u64 pgmap)
-{
-	if (!pgmap)
-		return NULL;
-	for (size_t i = 0; i < sn->nr_ranges; i++)
-		if (sn->ranges[i].pgmap == pgmap)
-			return &sn->ranges[i];
-	return NULL;
-}
-
-static struct known_range *range_add(struct snoop *sn, __u64 start, __u64 end)
-{
-	struct known_range *r = range_by_start(sn, start);
-
-	if (r) {
-		r->end = end;
-		return r;
-	}
-	r = realloc(sn->ranges, (sn->nr_ranges + 1) * sizeof(*r));
-	if (!r)
-		return NULL;
-	sn->ranges = r;
-	r = &sn->ranges[sn->nr_ranges++];
-	memset(r, 0, sizeof(*r));
-	r->id = r->start = start;
-	r->end = end;
-	return r;
-}
-
-/* name a new range from /proc/iomem, as the library does for known ones */
-static void name_from_iomem(struct known_range *r)
-{
-	FILE *f = fopen("/proc/iomem", "r");
-
-	if (!f)
-		return;
-	if (!devmem_iomem_name(f, r->start, r->end, r->name, sizeof(r->name)))
-		r->name[0] = '\0';
-	fclose(f);
-}
-
-/* Which known range an event belongs to; learns pgmap pointers on the way. */
-static struct known_range *event_range(struct snoop *sn, const struct devmem_event *e)
-{
-	struct known_range *r = NULL;
-
-	switch (e->type) {
-	case DEVMEM_EV_PAGEMAP_ADD:
-		r = range_by_start(sn, e->address);
-		/* same start again (remove, then add): a new pagemap there */
-		if (!r || r->pgmap != e->pgmap) {
-			r = range_add(sn, e->address, e->pfn);
-			if (r)
-				name_from_iomem(r);
-		}
-		break;
-	case DEVMEM_EV_PAGEMAP_REMOVE:
-	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
-		r = range_by_start(sn, e->address);
-		if (!r)
-			r = range_add(sn, e->address, e->pfn);
-		break;
-	case DEVMEM_EV_FAULT:
-	case DEVMEM_EV_FAULT_DONE:
-	case DEVMEM_EV_PAGE_ALLOC:
-	case DEVMEM_EV_PAGE_FREE:
-		if (e->pfn)
-			r = range_by_phys(sn, e->pfn << sn->page_shift);
-		if (!r)
-			r = range_by_pgmap(sn, e->pgmap);
-		break;
-	default:
-		r = range_by_pgmap(sn, e->pgmap);
-		break;
-	}
-	if (r && e->pgmap)
-		r->pgmap = e->pgmap;
-	return r;
-}
-
 static bool is_pagemap_event(__u32 type)
 {
 	return type == DEVMEM_EV_PAGEMAP_ADD || type == DEVMEM_EV_PAGEMAP_REMOVE ||
@@ -245,27 +139,30 @@ static bool is_pagemap_event(__u32 type)
 static int handle_event(void *ctx, const struct devmem_event *e)
 {
 	struct snoop *sn = ctx;
-	struct known_range *r = event_range(sn, e);
 	struct snoop_device dev = { 0 };
-	char line[256];
+	char line[256], name[DEVMEM_NAME_LEN], range_name[DEVMEM_NAME_LEN];
+	/* a pagemap-carrying event names its range by its physical start */
+	bool known = e->pgmap && !devmem_session_range_device(sn->sess, e->pgmap, name,
+							       sizeof(name), range_name,
+							       sizeof(range_name));
 
 	/* range events are not per process in BPF; -p applies to them here */
 	if (sn->pid && is_pagemap_event(e->type) && e->tgid != sn->pid)
 		return 0;
 	if (sn->dev_kind == DEV_START || sn->dev_kind == DEV_NAME) {
-		if (!r) {
+		if (!known) {
 			sn->unresolved++;
 			return 0;
 		}
-		if (sn->dev_kind == DEV_START &&
-		    r->id != sn->dev_value && r->start != sn->dev_value)
+		if (sn->dev_kind == DEV_START && e->pgmap != sn->dev_value)
 			return 0;
-		if (sn->dev_kind == DEV_NAME && strcmp(r->name, sn->dev_name))
+		if (sn->dev_kind == DEV_NAME && strcmp(name, sn->dev_name) &&
+		    strcmp(range_name, sn->dev_name))
 			return 0;
 	}
-	if (r) {
-		dev.id = r->id;
-		dev.name = r->name;
+	if (known) {
+		dev.id = e->pgmap;
+		dev.name = name;
 	}
 	sn->shown++;
 	if (sn->json) {
@@ -354,7 +251,6 @@ int main(int argc, char **argv)
 	__u64 deadline = 0, next_report;
 	enum devmem_error err;
 	char bad[64];
-	long page;
 	int opt, rc = 0;
 
 	while ((opt = getopt_long(argc, argv, "+e:p:D:jTd:b:i:vh", long_opts, NULL)) != -1) {
@@ -424,9 +320,6 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'; put a command to trace after --.",
 			    argv[optind]);
 
-	page = sysconf(_SC_PAGESIZE);
-	for (sn.page_shift = 0; (1L << sn.page_shift) < page; sn.page_shift++)
-		;
 	opts.on_event = handle_event;
 	opts.ctx = &sn;
 
@@ -442,30 +335,19 @@ int main(int argc, char **argv)
 		return devmem_exit_code(err);
 	}
 
-	/* the ranges known at start, to name the device of each event */
+	sn.sess = s;
+	/* the devices known at start: does -D name one of them? */
 	devmem_snapshot_init(&snap);
 	if (!devmem_session_snapshot(s, &snap)) {
-		for (size_t i = 0; i < snap.nr_ranges; i++) {
-			const struct devmem_snap_range *d = &snap.ranges[i];
-			struct known_range *r = range_add(&sn, d->r.start, d->r.end);
-
-			if (!r)
-				break;
-			r->id = d->id ? d->id : d->r.start;
-			r->pgmap = d->r.pgmap;
-			memcpy(r->name, d->name, sizeof(r->name));
-			r->name[sizeof(r->name) - 1] = '\0';
-		}
 		lost.ringbuf = snap.lost[DEVMEM_LOST_RINGBUF];
 		lost.recursion = snap.recursion_misses;
 		reported = lost;
 	}
-	devmem_snapshot_free(&snap);
 	if (sn.dev_kind == DEV_NAME) {
-		bool found = false;
+		bool found = devmem_snapshot_find_device(&snap, sn.dev_name) != NULL;
 
-		for (size_t i = 0; i < sn.nr_ranges; i++)
-			found |= !strcmp(sn.ranges[i].name, sn.dev_name);
+		for (size_t i = 0; i < snap.nr_ranges; i++)
+			found |= !strcmp(snap.ranges[i].name, sn.dev_name);
 		if (!found)
 			fprintf(stderr, "devmemsnoop: no device range is named '%s' yet; events "
 				"of ranges added under that name from now on are shown.\n",
@@ -545,7 +427,7 @@ int main(int argc, char **argv)
 		kill(child.pid, SIGTERM);
 		waitpid(child.pid, NULL, 0);
 	}
+	devmem_snapshot_free(&snap);
 	devmem_session_close(s);
-	free(sn.ranges);
 	return rc;
 }

@@ -36,7 +36,7 @@ static int seed(const char *dir, const char *name, unsigned int frames, unsigned
 		devmem_hist_add(&s.hist[DEVMEM_HIST_PAGE_LIFETIME], 1ULL << 62);
 		s.lost[0] = k;
 		for (unsigned int p = 0; p < procs; p++) {
-			struct devmem_process *pr = devmem_snapshot_process(&s, 100 + p);
+			struct devmem_process *pr = devmem_snapshot_process(&s, 100 + p, 1000 + p);
 
 			snprintf(pr->comm, sizeof(pr->comm), "p%u", p);
 			pr->c.faults = k;
@@ -45,13 +45,15 @@ static int seed(const char *dir, const char *name, unsigned int frames, unsigned
 				devmem_hist_add(&pr->hist[0], 5000);
 		}
 		if (procs) {
-			struct devmem_device *d = devmem_snapshot_device(&s, 0xffff8880aabb0000ULL);
-			struct devmem_snap_range *r = devmem_snapshot_range(&s, 0x1234, 0x100000000ULL);
+			struct devmem_snap_range *r = devmem_snapshot_range(&s, 7, 0x100000000ULL);
 
-			d->c.pages_to_ram = k;
-			d->has_hist = hists;
+			r->c.pages_to_ram = k;
+			r->has_hist = hists;
 			r->r.nr_pages = 1024;
+			r->r.owner = 0xffff8880aabb0000ULL;
 			strcpy(r->name, "hmm_dmirror");
+			if (devmem_snapshot_group_devices(&s))
+				return 1;
 			strcpy(s.note, "seed note");
 		}
 		if (devmem_recorder_write(rec, &s, err, sizeof(err))) {

@@ -27,7 +27,7 @@ CLANG=${CLANG:-clang}
 LIBSRC="tools/lib/record_format.c tools/lib/recorder.c tools/lib/record.c tools/lib/rec_report.c
 	tools/lib/json_out.c tools/lib/snapshot.c tools/lib/hist.c tools/lib/svg.c"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
-	-Iinclude -Itools/lib -Wall -Wno-unused-parameter"
+	-Iinclude -Itools/lib -Wall -Wno-unused-parameter -DDEVMEM_TEST_DATA=\"$PWD/tests/unit/data\""
 LIBS="-ljansson -lz -lm"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -55,7 +55,7 @@ for line in open(wl_path):
 if not expect:
     print(f"not ok - {name}: the workload printed no expectations")
     sys.exit(1)
-t = snap["totals"]
+t = snap["counters"]
 check("attachment mode", want_mode, snap["mode"])
 check("allocs", int(expect["allocs"]), t["allocs"])
 check("frees", int(expect["frees"]), t["frees"])
@@ -122,7 +122,7 @@ for w in default alt; do
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 keys = ("allocs", "frees", "pages_to_device", "pages_to_ram", "migrate_calls_to_device", "fault_pages")
-diff = [k for k in keys if a["totals"][k] != b["totals"][k]]
+diff = [k for k in keys if a["counters"][k] != b["counters"][k]]
 diff += [f"hist:{k}" for k in ("migrate_pages", "page_lifetime")
          if a["histograms"][k]["count"] != b["histograms"][k]["count"]]
 print(",".join(diff) or "same")
@@ -153,7 +153,7 @@ for line in open(sys.argv[2]):
             per_pid[int(kv["pid"])] = kv
         elif "dev" not in kv:
             exp.update(kv)
-t = snap["totals"]
+t = snap["counters"]
 # with -P a process also gets a row from its histograms alone (all counters
 # zero); only rows with counters are rows of the counter table
 procs = {p["tgid"]: p["counters"] if "counters" in p else p for p in snap["processes"]}

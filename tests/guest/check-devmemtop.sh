@@ -191,15 +191,15 @@ tot = {k: 0 for k in keys}
 per = {}
 for f in data:
     for k in keys:
-        tot[k] += f["totals"][k]
+        tot[k] += f["counters"][k]
     for p in f["processes"]:
         for k in keys:
-            per[(p["pid"], k)] = per.get((p["pid"], k), 0) + p["counts"][k]
+            per[(p["tgid"], k)] = per.get((p["tgid"], k), 0) + p["counters"][k]
 for k in keys:
-    assert tot[k] == summ[0]["totals"][k], (k, tot[k], summ[0]["totals"][k])
+    assert tot[k] == summ[0]["counters"][k], (k, tot[k], summ[0]["counters"][k])
 for p in summ[0]["processes"]:
     for k in keys:
-        assert per.get((p["pid"], k), 0) == p["counts"][k], (p["pid"], k)
+        assert per.get((p["tgid"], k), 0) == p["counters"][k], (p["tgid"], k)
 exp = dict(l.split() for l in open(sys.argv[2]))
 for k in ("pages_to_device", "pages_to_ram", "allocs", "frees"):
     assert tot[k] == int(exp[k]), (k, tot[k], exp[k])

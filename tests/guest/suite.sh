@@ -6,7 +6,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for t in hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-release-race.sh \
+for t in hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-always-on.sh check-release-race.sh \
 	check-devmemtop.sh check-devmemhist.sh check-devmemsnoop.sh check-devmemranges.sh \
 	check-bpftrace.sh; do
 	echo "# --- $t"

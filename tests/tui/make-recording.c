@@ -10,8 +10,10 @@
  *   1004  "evil\e[31m"      gpu1       1      1     1      1     1
  *
  * gpu0 (owner 0xffff888000001000) has one range discovered at the start with
- * 7 pages in use; gpu1 (owner 0xffff888000002000) one range added while
- * traced. One more range, of an unknown device, was discovered at the start.
+ * 7 pages in use, named "gpu0 private"; gpu1 (owner 0xffff888000002000) one
+ * range added while traced, "gpu1-private". One more range, of an unknown
+ * owner, was discovered at the start ("older"). Devices are named after
+ * their ranges, so they are "gpu0 private", "gpu1-private" and "older".
  *
  *   make-recording FILE [FRAMES [INTERVAL_MS]]
  */
@@ -75,21 +77,22 @@ int main(int argc, char **argv)
 	t0 = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
 	for (unsigned long f = 1; f <= frames; f++) {
 		struct devmem_snapshot s;
-		struct devmem_snap_range *r;
+		struct devmem_snap_range *r, *gpu[2];
 
 		devmem_snapshot_init(&s);
 		s.ts_ns = t0 + f * interval_ms * 1000000ULL;
 		s.mode = DEVMEM_MODE_TP_BTF;
+		gpu[0] = devmem_snapshot_range(&s, 1, 0x100000000ULL);
+		gpu[1] = devmem_snapshot_range(&s, 2, 0x200000000ULL);
 		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 			const struct proc_step *p = &steps[i];
-			struct devmem_process *pr = devmem_snapshot_process(&s, p->pid);
-			struct devmem_device *d = devmem_snapshot_device(&s, p->owner);
+			struct devmem_process *pr = devmem_snapshot_process(&s, p->pid, 1);
 
-			if (!pr || !d)
+			if (!pr)
 				return 1;
 			snprintf(pr->comm, sizeof(pr->comm), "%s", p->comm);
 			add(&pr->c, p, f);
-			add(&d->c, p, f);
+			add(&gpu[p->owner == GPU1]->c, p, f);
 			add(&s.total, p, f);
 			pr->has_hist = true;
 			for (__u64 n = 0; n < p->faults * f; n++) {
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
 				devmem_hist_add(&s.hist[DEVMEM_HIST_FAULT_LATENCY], p->latency_ns);
 			}
 		}
-		r = devmem_snapshot_range(&s, 0x1000, 0x100000000ULL);
+		r = gpu[0];
 		r->r.end = 0x10fffffffULL;
 		r->r.nr_pages = 65536;
 		r->r.owner = GPU0;
@@ -105,7 +108,7 @@ int main(int argc, char **argv)
 		r->in_use_at_start = 7;
 		r->sources = DEVMEM_RANGE_TRACED | DEVMEM_RANGE_DISCOVERED;
 		snprintf(r->name, sizeof(r->name), "gpu0 private");
-		r = devmem_snapshot_range(&s, 0x2000, 0x200000000ULL);
+		r = gpu[1];
 		r->r.end = 0x21fffffffULL;
 		r->r.nr_pages = 131072;
 		r->r.owner = GPU1;
@@ -119,6 +122,8 @@ int main(int argc, char **argv)
 		r->in_use_at_start = 3;
 		r->sources = DEVMEM_RANGE_DISCOVERED;
 		snprintf(r->name, sizeof(r->name), "older");
+		if (devmem_snapshot_group_devices(&s))
+			return 1;
 		devmem_snapshot_sort(&s);
 		if (devmem_recorder_write(rec, &s, err, sizeof(err))) {
 			fprintf(stderr, "make-recording: %s\n", err);

@@ -102,20 +102,20 @@ assert len(data) == n and len(summary) == 1, (len(data), len(summary))
 summed = {}
 for f in data:
     for p in f["processes"]:
-        for k, v in p["counts"].items():
-            summed[(p["pid"], k)] = summed.get((p["pid"], k), 0) + v
+        for k, v in p["counters"].items():
+            summed[(p["tgid"], k)] = summed.get((p["tgid"], k), 0) + v
 for p in summary[0]["processes"]:
-    for k, v in p["counts"].items():
-        assert summed.get((p["pid"], k), 0) == v, (p["pid"], k, summed.get((p["pid"], k)), v)
+    for k, v in p["counters"].items():
+        assert summed.get((p["tgid"], k), 0) == v, (p["tgid"], k, summed.get((p["tgid"], k)), v)
 want = {1001: 10, 1002: 30, 1003: 20, 1004: 1}
 for p in summary[0]["processes"]:
-    assert p["counts"]["faults"] == want[p["pid"]] * n
+    assert p["counters"]["faults"] == want[p["tgid"]] * n
 dsum = {}
 for f in data:
     for d in f["devices"]:
-        dsum[d["start"]] = dsum.get(d["start"], 0) + d["counts"]["pages_to_device"]
+        dsum[d["start"]] = dsum.get(d["start"], 0) + d["counters"]["pages_to_device"]
 for d in summary[0]["devices"]:
-    assert dsum.get(d["start"], 0) == d["counts"]["pages_to_device"]
+    assert dsum.get(d["start"], 0) == d["counters"]["pages_to_device"]
 EOF
 		ok "JSON frames: per-process and per-device counts add up to the summary exactly"
 	else

@@ -157,11 +157,25 @@ static void test_many_and_reuse(void **state)
 	assert_int_equal(proc(&s, 100 + 5, 1005)->c.faults, 5);
 	assert_int_equal(proc(&s, 100 + 5, 2005)->c.faults, 1005 % 7);
 	devmem_snapshot_free(&s);
-	devmem_history_forget_exited(h);
+	/* those that exited before 6500 (i < 1500) go, the rest stay */
+	devmem_history_forget_exited(h, 6500);
+	assert_int_equal(devmem_history_nr_procs(h), 2000);
+	s = snap(h);
+	assert_int_equal(s.nr_procs, 2000);
+	assert_int_equal(proc(&s, 100 + 5, 2005)->c.faults, 1005 % 7);
+	devmem_snapshot_free(&s);
+	devmem_history_forget_exited(h, 8000);
 	s = snap(h);
 	assert_int_equal(s.nr_procs, 1000);	/* i % 3 == 0: still alive */
 	devmem_snapshot_free(&s);
-	assert_int_equal(devmem_history_nr_procs(h), 3000);
+	assert_int_equal(devmem_history_nr_procs(h), 1000);
+	/* the index still finds them: an update adds to the right process */
+	{
+		struct devmem_proc_value v = pv(3001, 1000 + 2997, 50, "w");
+
+		assert_int_equal(devmem_history_proc_seen(h, 100 + 997, &v, NULL), 0);
+		assert_int_equal(devmem_history_nr_procs(h), 1000);
+	}
 	devmem_history_free(h);
 }
 

@@ -73,23 +73,33 @@ static void make_snapshot(struct devmem_snapshot *s, __u64 ts, unsigned int k, _
 	devmem_hist_add(&s->hist[DEVMEM_HIST_PAGE_LIFETIME], 1ULL << 50);	/* saturated */
 	s->lost[DEVMEM_LOST_RINGBUF] = k;
 	s->recursion_misses = k;
-	d = devmem_snapshot_device(s, 0xffff888001230000ULL);
+	d = devmem_snapshot_device(s, "hmm_dmirror0");
+	d->owner = 0xffff888001230000ULL;
+	d->nr_ranges = d->nr_live = 1;
+	d->nr_pages = 65536;
 	d->c.faults = 6 * k * scale;
 	d->has_hist = true;
 	devmem_hist_add(&d->hist[DEVMEM_HIST_FAULT_LATENCY], 5000);
-	d = devmem_snapshot_device(s, 0xffff888004560000ULL);
+	d = devmem_snapshot_device(s, "hmm_dmirror1");
+	d->owner = 0xffff888004560000ULL;
 	d->c.faults = 4 * k * scale;
-	p = devmem_snapshot_process(s, 1234);
+	p = devmem_snapshot_process(s, 1234, 777000);
 	strcpy(p->comm, "workload");
 	p->c.pages_to_ram = 30 * k * scale;
 	p->has_hist = true;
 	devmem_hist_add(&p->hist[DEVMEM_HIST_PAGE_LIFETIME], 123456);
-	r = devmem_snapshot_range(s, 0xffff888007890000ULL, 0x100000000ULL);
+	r = devmem_snapshot_range(s, 5, 0x100000000ULL);
 	r->r.end = 0x10fffffffULL;
 	r->r.nr_pages = 65536;
 	r->r.type = DEVMEM_TYPE_PRIVATE;
+	r->r.owner = 0xffff888001230000ULL;
+	r->r.flags = DEVMEM_RANGE_F_PROBED;
 	r->sources = DEVMEM_RANGE_TRACED;
-	strcpy(r->name, "hmm_dmirror");
+	r->c.faults = 6 * k * scale;
+	r->has_hist = true;
+	devmem_hist_add(&r->hist[DEVMEM_HIST_FAULT_LATENCY], 5000);
+	strcpy(r->name, "hmm_dmirror0");
+	strcpy(r->device, "hmm_dmirror0");
 	snprintf(s->note, sizeof(s->note), "frame %u", k);
 }
 
@@ -229,19 +239,23 @@ static void test_round_trip(void **state)
 		assert_int_equal(s.nr_procs, 1);
 		assert_int_equal(s.nr_ranges, 1);
 		for (size_t i = 0; i < 2; i++) {
+			assert_string_equal(s.devices[i].name, want.devices[i].name);
 			assert_int_equal(s.devices[i].owner, want.devices[i].owner);
+			assert_int_equal(s.devices[i].nr_ranges, want.devices[i].nr_ranges);
+			assert_int_equal(s.devices[i].nr_pages, want.devices[i].nr_pages);
 			assert_int_equal(s.devices[i].has_hist, want.devices[i].has_hist);
 			assert_memory_equal(&s.devices[i].c, &want.devices[i].c, sizeof(s.devices[i].c));
 			assert_memory_equal(s.devices[i].hist, want.devices[i].hist,
 					    sizeof(s.devices[i].hist));
 		}
 		assert_string_equal(s.procs[0].comm, "workload");
+		assert_int_equal(s.procs[0].start_ns, 777000);
 		assert_memory_equal(&s.procs[0].c, &want.procs[0].c, sizeof(s.procs[0].c));
 		assert_memory_equal(s.procs[0].hist, want.procs[0].hist, sizeof(s.procs[0].hist));
 		assert_memory_equal(&s.ranges[0], &want.ranges[0], sizeof(s.ranges[0]));
 		assert_string_equal(s.note, want.note);
 		/* the arrays can still grow */
-		assert_non_null(devmem_snapshot_process(&s, 99));
+		assert_non_null(devmem_snapshot_process(&s, 99, 1));
 		devmem_snapshot_free(&want);
 	}
 	assert_int_equal(k, 3);
@@ -336,9 +350,11 @@ static void test_wrong_version(void **state)
 	unsigned char *b = three_frames(&len);
 	int t;
 
-	wr32(b + 8, 2);
+	wr32(b + 8, DEVMEM_RECORDING_VERSION + 1);
 	assert_error_at(read_all(b, len, &t), 8);
-	assert_non_null(strstr(err, "version 2 is not supported"));
+	assert_non_null(strstr(err, "is not supported"));
+	wr32(b + 8, 0);
+	assert_error_at(read_all(b, len, &t), 8);
 	wr32(b + 8, 0xffffffff);
 	assert_error_at(read_all(b, len, &t), 8);
 	free(b);
@@ -518,8 +534,8 @@ static void test_duplicate_entries(void **state)
 
 	assert_int_equal(devmem_recorder_open(path, NULL, &rec, err, sizeof(err)), 0);
 	make_snapshot(&s, now_ns(), 1, 1);
-	/* the writer does not check: a second device with the first one's owner */
-	s.devices[1].owner = s.devices[0].owner;
+	/* the writer does not check: a second device with the first one's name */
+	strcpy(s.devices[1].name, s.devices[0].name);
 	assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
 	devmem_snapshot_free(&s);
 	devmem_recorder_close(rec);
@@ -773,7 +789,8 @@ static void test_json(void **state)
 		print_error("JSON does not parse: %s at line %d\n", jerr.text, jerr.line);
 		fail();
 	}
-	assert_int_equal(json_integer_value(json_object_get(root, "format_version")), 1);
+	assert_int_equal(json_integer_value(json_object_get(root, "format_version")),
+			 DEVMEM_RECORDING_VERSION);
 	assert_int_equal(json_array_size(json_object_get(root, "recordings")), 2);
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
 		assert_int_equal(json_integer_value(json_object_get(
@@ -806,6 +823,174 @@ static void test_json(void **state)
 	assert_int_equal(json_array_size(json_object_get(root, "devices")), 2);
 	json_decref(root);
 	fclose(f);
+	devmem_rec_report_free(&rep);
+}
+
+/*
+ * A recording of format version 1, written by the recorder of that
+ * release, is still read: three frames, frame k holding faults 10k and
+ * allocs 37k in all, loss counters ringbuf k, devices_map_full 2k and
+ * unmatched frees 5k (version 1 indexes), devices by owner 0xffffffffa0000000
+ * (faults 6k) and 0xffffffffa0001000 (faults 4k) whose ranges at 0x100000000
+ * and 0x200000000 are both named hmm_dmirror, process 1234 "workload" with
+ * pages to RAM 30k, host v1-host, fentry mode.
+ */
+static void test_reads_format1(void **state)
+{
+	const char *path = DEVMEM_TEST_DATA "/format1-three-frames.rec";
+	struct devmem_recording *r;
+	struct devmem_snapshot s;
+	unsigned int k = 0;
+
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	assert_int_equal(devmem_recording_info(r)->version, 1);
+	assert_string_equal(devmem_recording_info(r)->host, "v1-host");
+	devmem_snapshot_init(&s);
+	while (devmem_recording_next(r, &s, err, sizeof(err)) == 1) {
+		k++;
+		assert_int_equal(s.mode, DEVMEM_MODE_FENTRY);
+		assert_int_equal(s.total.faults, 10 * k);
+		assert_int_equal(s.total.allocs, 37 * k);
+		assert_int_equal(s.lost[DEVMEM_LOST_RINGBUF], k);
+		/* version 1's per-device table full: per-range counts lost now */
+		assert_int_equal(s.lost[DEVMEM_LOST_RANGES_FULL], 2 * k);
+		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FREE], 5 * k);
+		assert_int_equal(devmem_snapshot_lost_total(&s), 3 * k);
+		/* devices named after their ranges, alike names told apart */
+		assert_int_equal(s.nr_devices, 2);
+		assert_string_equal(s.devices[0].name, "hmm_dmirror");
+		assert_int_equal(s.devices[0].c.faults, 6 * k);
+		assert_string_equal(s.devices[1].name, "hmm_dmirror#2");
+		assert_int_equal(s.devices[1].c.faults, 4 * k);
+		assert_int_equal(s.nr_ranges, 2);
+		assert_string_equal(s.ranges[0].device, "hmm_dmirror");
+		assert_string_equal(s.ranges[1].device, "hmm_dmirror#2");
+		assert_int_equal(s.nr_procs, 1);
+		assert_int_equal(s.procs[0].tgid, 1234);
+		assert_int_equal(s.procs[0].start_ns, 0);	/* version 1 does not know */
+		assert_int_equal(s.procs[0].c.pages_to_ram, 30 * k);
+	}
+	assert_int_equal(k, 3);
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+}
+
+/* frame k of changes(): processes 1..5; p changes in frame k if p % k == 0 */
+static void changes_snapshot(struct devmem_snapshot *s, __u64 ts, unsigned int k)
+{
+	devmem_snapshot_init(s);
+	s->ts_ns = ts;
+	for (__u32 p = 1; p <= 5; p++) {
+		struct devmem_process *pr = devmem_snapshot_process(s, 100 + p, p * 1000);
+		unsigned int changes = 0;
+
+		for (unsigned int j = 1; j <= k; j++)
+			changes += p % j == 0;
+		pr->c.allocs = changes;
+		snprintf(pr->comm, sizeof(pr->comm), "p%u", p);
+		/* process 5 exits in frame 2 and is gone from frame 3 on */
+		if (p == 5 && k >= 2)
+			pr->exit_ns = ts;
+	}
+	if (k >= 3)
+		s->nr_procs = 4;	/* the recorder forgot process 5 */
+	devmem_snapshot_sort(s);
+}
+
+/*
+ * Format 2 writes only the processes that changed since the frame before
+ * (the first frame of a file has all of them); a reader still gets every
+ * process in every frame, with its latest figures, exited ones included.
+ */
+static void test_changed_processes_only(void **state)
+{
+	const char *path = tmp_path("changes.rec");
+	struct devmem_recorder *rec;
+	struct devmem_recording *r;
+	struct devmem_snapshot s;
+	size_t sizes[5];
+	__u64 t0 = now_ns(), before = 0;
+
+	assert_int_equal(devmem_recorder_open(path, NULL, &rec, err, sizeof(err)), 0);
+	for (unsigned int k = 1; k <= 4; k++) {
+		changes_snapshot(&s, t0 + k * 1000000000ULL, k);
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		sizes[k] = devmem_recorder_bytes(rec) - before;
+		before = devmem_recorder_bytes(rec);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	/*
+	 * frame 1: all 5 processes (and the file header); 2: 2 and 4 changed, 5
+	 * exited; 3: 3 changed (5 forgotten); 4: 4 changed
+	 */
+	{
+		size_t per_proc = 48 + 8 * DEVMEM_NR_COUNTERS;
+
+		assert_int_equal(sizes[1] - HDR_LEN - sizes[3], 4 * per_proc);
+		assert_int_equal(sizes[2] - sizes[3], 2 * per_proc);
+		assert_int_equal(sizes[4], sizes[3]);
+	}
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	devmem_snapshot_init(&s);
+	for (unsigned int k = 1; k <= 4; k++) {
+		struct devmem_snapshot want;
+
+		assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);
+		changes_snapshot(&want, s.ts_ns, k);
+		assert_int_equal(s.nr_procs, 5);
+		for (size_t i = 0; i < want.nr_procs; i++) {
+			assert_int_equal(s.procs[i].tgid, want.procs[i].tgid);
+			assert_int_equal(s.procs[i].start_ns, want.procs[i].start_ns);
+			assert_int_equal(s.procs[i].c.allocs, want.procs[i].c.allocs);
+			assert_string_equal(s.procs[i].comm, want.procs[i].comm);
+		}
+		/* process 5 as it was last written: exited, one change */
+		assert_int_equal(s.procs[4].tgid, 105);
+		assert_int_equal(s.procs[4].c.allocs, 1);
+		assert_int_equal(!!s.procs[4].exit_ns, k >= 2);
+		devmem_snapshot_free(&want);
+	}
+	assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 0);
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+}
+
+/* a rotated part read alone has every live process; joined, the exited ones too */
+static void test_rotation_carries_processes(void **state)
+{
+	struct devmem_record_opts o = { .max_bytes = 8192, .keep = 3 };
+	const char *path = tmp_path("carry.rec");
+	const char *parts[2];
+	struct devmem_recorder *rec;
+	struct devmem_recording *r;
+	struct devmem_rec_report rep;
+	struct devmem_snapshot s;
+	__u64 t0 = now_ns();
+	unsigned int k;
+
+	assert_int_equal(devmem_recorder_open(path, &o, &rec, err, sizeof(err)), 0);
+	for (k = 1; devmem_recorder_rotations(rec) < 1; k++) {
+		changes_snapshot(&s, t0 + k * 1000000000ULL, k < 3 ? k : 3);
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	/* the new part alone: processes 1-4, none from before its first frame missing */
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	devmem_snapshot_init(&s);
+	assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);
+	assert_int_equal(s.nr_procs, 4);
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+	/* joined: the exited process 5 of the first part is in the report */
+	parts[0] = tmp_path("carry.rec.1");
+	parts[1] = path;
+	assert_int_equal(devmem_rec_report_load(&rep, parts, 2, NULL, err, sizeof(err)), 0);
+	assert_int_equal(rep.nr_streams, 1);
+	assert_int_equal(rep.total.nr_procs, 5);
+	assert_int_equal(rep.total.procs[4].tgid, 105);
+	assert_true(rep.total.procs[4].exit_ns != 0);
 	devmem_rec_report_free(&rep);
 }
 
@@ -849,6 +1034,9 @@ int main(void)
 		cmocka_unit_test(test_window_parse),
 		cmocka_unit_test(test_report_bad_file),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_reads_format1),
+		cmocka_unit_test(test_changed_processes_only),
+		cmocka_unit_test(test_rotation_carries_processes),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, setup, teardown);

@@ -105,7 +105,7 @@ static void test_line_fault_done(void **state)
 	assert_string_equal(c[1], "1");
 	assert_string_equal(c[2], "4242");
 	assert_string_equal(c[3], "devmem-workload");
-	assert_string_equal(c[4], "0x43fff0000000");
+	assert_string_equal(c[4], "hmm_dmirror");
 	assert_string_equal(c[5], "fault_done");
 	assert_string_equal(c[6], "0x7f0000001000");
 	assert_string_equal(c[7], "1");
@@ -204,8 +204,8 @@ static void test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "event")), "migrate");
 	assert_int_equal(json_integer_value(json_object_get(o, "pid")), 4242);
 	assert_int_equal(json_integer_value(json_object_get(o, "tid")), 4243);
-	assert_string_equal(json_string_value(json_object_get(o, "device")), "0x43fff0000000");
-	assert_string_equal(json_string_value(json_object_get(o, "device_name")), "hmm_dmirror");
+	assert_string_equal(json_string_value(json_object_get(o, "device")), "hmm_dmirror");
+	assert_string_equal(json_string_value(json_object_get(o, "pgmap_id")), "0x43fff0000000");
 	assert_string_equal(json_string_value(json_object_get(o, "dir")), "to_device");
 	assert_int_equal(json_integer_value(json_object_get(o, "pages")), 37);
 	assert_int_equal(json_integer_value(json_object_get(o, "cpages")), 37);

@@ -19,7 +19,7 @@
 static void set_proc(struct devmem_snapshot *s, __u32 tgid, const char *comm, __u64 faults,
 		     __u64 todev, __u64 toram, __u64 frees)
 {
-	struct devmem_process *p = devmem_snapshot_process(s, tgid);
+	struct devmem_process *p = devmem_snapshot_process(s, tgid, 1000 + tgid);
 
 	assert_non_null(p);
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
@@ -33,20 +33,19 @@ static void set_proc(struct devmem_snapshot *s, __u32 tgid, const char *comm, __
 	s->total.frees += frees;
 }
 
-static void set_dev(struct devmem_snapshot *s, __u64 owner, __u64 allocs, __u64 frees,
-		    __u64 faults)
+static void set_counts(struct devmem_snap_range *r, __u64 allocs, __u64 frees, __u64 faults)
 {
-	struct devmem_device *d = devmem_snapshot_device(s, owner);
-
-	assert_non_null(d);
-	d->c.allocs = allocs;
-	d->c.frees = frees;
-	d->c.faults = faults;
-	d->c.pages_to_device = allocs;
-	d->c.pages_to_ram = faults;
+	r->c.allocs = allocs;
+	r->c.frees = frees;
+	r->c.faults = faults;
+	r->c.pages_to_device = allocs;
+	r->c.pages_to_ram = faults;
 }
 
-/* cumulative snapshot: gpu0 discovered with 7 in use, gpu1 added while traced, one orphan */
+/*
+ * cumulative snapshot: gpu0 listed at start with 7 in use, gpu1 added while
+ * traced, and a range listed at start whose device has no name of its own
+ */
 static void fill_cum(struct devmem_snapshot *s)
 {
 	struct devmem_snap_range *r;
@@ -58,28 +57,28 @@ static void fill_cum(struct devmem_snapshot *s)
 	set_proc(s, 1002, "bravo", 30, 20, 30, 50);
 	set_proc(s, 1003, "charlie", 20, 50, 20, 1);
 	set_proc(s, 1004, "idle", 0, 0, 0, 0);
-	set_dev(s, GPU0, 120, 55, 40);
-	set_dev(s, GPU1, 50, 1, 20);
-	set_dev(s, 0xffff888000003000ULL, 4, 9, 0);	/* a device seen only through events */
-	r = devmem_snapshot_range(s, 0x1000, 0x100000000ULL);
+	r = devmem_snapshot_range(s, 1, 0x100000000ULL);
 	r->r.end = 0x10fffffffULL;
 	r->r.nr_pages = 65536;
 	r->r.owner = GPU0;
 	r->in_use_at_start = 7;
 	r->sources = DEVMEM_RANGE_TRACED | DEVMEM_RANGE_DISCOVERED;
 	snprintf(r->name, sizeof(r->name), "gpu0 private");
-	r = devmem_snapshot_range(s, 0x2000, 0x200000000ULL);
+	set_counts(r, 120, 55, 40);
+	r = devmem_snapshot_range(s, 2, 0x200000000ULL);
 	r->r.end = 0x21fffffffULL;
 	r->r.nr_pages = 131072;
 	r->r.owner = GPU1;
 	r->r.added_ns = 5;
 	r->sources = DEVMEM_RANGE_TRACED;
 	snprintf(r->name, sizeof(r->name), "gpu1");
+	set_counts(r, 50, 1, 20);
 	r = devmem_snapshot_range(s, 0, 0x300000000ULL);
 	r->r.end = 0x303ffffffULL;
 	r->r.nr_pages = 16384;
 	r->in_use_at_start = 3;
 	r->sources = DEVMEM_RANGE_DISCOVERED;
+	assert_int_equal(devmem_snapshot_group_devices(s), 0);
 }
 
 static const struct top_proc_row *proc(const struct top_frame *f, __u32 tgid)
@@ -144,7 +143,7 @@ static void test_device_rows_in_use(void **state)
 
 	fill_cum(&cum);
 	build_summary(&f, &cum, NULL);
-	assert_int_equal(f.nr_devs, 4);
+	assert_int_equal(f.nr_devs, 3);
 	assert_int_equal(f.nr_ranges, 3);
 	assert_int_equal(f.ranges_bytes, (65536ULL + 131072 + 16384) * (__u64)sysconf(_SC_PAGESIZE));
 
@@ -162,17 +161,23 @@ static void test_device_rows_in_use(void **state)
 	assert_true(d->in_use_known);
 	assert_int_equal(d->in_use, 49);
 
-	/* no range known: only the change since the start, which may be negative */
-	d = dev_by_owner(&f, 0xffff888000003000ULL);
-	assert_false(d->in_use_known);
-	assert_int_equal(d->in_use, -5);
-
-	/* a range of an unknown device is a row of its own */
+	/* a range whose owner is not known is a device of its own, named by its start */
 	d = dev_by_start(&f, 0x300000000ULL);
 	assert_non_null(d);
 	assert_int_equal(d->owner, 0);
+	assert_string_equal(d->name, "0x300000000");
 	assert_true(d->in_use_known);
 	assert_int_equal(d->in_use, 3);
+	top_frame_free(&f);
+
+	/* a range neither listed at start nor added while traced: only the change */
+	cum.ranges[1].r.added_ns = 0;
+	cum.ranges[1].c.frees = 60;
+	assert_int_equal(devmem_snapshot_group_devices(&cum), 0);
+	build_summary(&f, &cum, NULL);
+	d = dev_by_owner(&f, GPU1);
+	assert_false(d->in_use_known);
+	assert_int_equal(d->in_use, -10);
 	top_frame_free(&f);
 	devmem_snapshot_free(&cum);
 }
@@ -220,8 +225,9 @@ static void test_delta_frame(void **state)
 	fill_cum(&prev);
 	fill_cum(&cum);
 	cum.ts_ns = prev.ts_ns + 2000000000ULL;
-	devmem_snapshot_process(&cum, 1002)->c.faults += 50;	/* 25/s */
-	devmem_snapshot_device(&cum, GPU0)->c.allocs += 10;
+	devmem_snapshot_process(&cum, 1002, 2002)->c.faults += 50;	/* 25/s */
+	cum.ranges[0].c.allocs += 10;
+	assert_int_equal(devmem_snapshot_group_devices(&cum), 0);
 	assert_int_equal(devmem_snapshot_delta(&delta, &cum, &prev), 0);
 	top_frame_init(&f);
 	f.number = 2;
@@ -277,17 +283,16 @@ static void test_sort(void **state)
 	top_sort_rows(&f, &s);
 	order(&f, 1003, 1002, 1001);
 
-	/* devices: in use descending, the orphan range (3) after gpu1 (49) */
+	/* devices: in use descending, the unnamed range's device (3) after gpu1 (49) */
 	s.key[TOP_VIEW_DEVICES] = TOP_DK_IN_USE;
 	top_sort_rows(&f, &s);
 	assert_int_equal(f.devs[0].owner, GPU0);
 	assert_int_equal(f.devs[1].owner, GPU1);
 	assert_int_equal(f.devs[2].start, 0x300000000ULL);
-	assert_int_equal(f.devs[3].in_use, -5);
 	s.key[TOP_VIEW_DEVICES] = TOP_DK_RANGE;
 	top_sort_rows(&f, &s);
-	assert_int_equal(f.devs[0].nr_ranges, 0);	/* no range: start 0 first */
-	assert_int_equal(f.devs[1].start, 0x100000000ULL);
+	assert_int_equal(f.devs[0].start, 0x100000000ULL);
+	assert_int_equal(f.devs[2].start, 0x300000000ULL);
 	top_frame_free(&f);
 	devmem_snapshot_free(&cum);
 }
@@ -400,8 +405,10 @@ static void test_frame_print(void **state)
 	FILE *m;
 
 	fill_cum(&cum);
-	snprintf(devmem_snapshot_process(&cum, 1003)->comm, DEVMEM_COMM_LEN, "x\x1b]0;pwn\a");
+	snprintf(devmem_snapshot_process(&cum, 1003, 2003)->comm, DEVMEM_COMM_LEN, "x\x1b]0;pwn\a");
 	snprintf(cum.ranges[0].name, sizeof(cum.ranges[0].name), "bad\x1b[2J");
+	cum.ranges[0].device[0] = '\0';	/* the device takes the range's name */
+	assert_int_equal(devmem_snapshot_group_devices(&cum), 0);
 	build_summary(&f, &cum, NULL);
 	top_sort_init(&s);
 	top_sort_rows(&f, &s);
@@ -466,9 +473,9 @@ static void test_json(void **state)
 	assert_int_equal(json_array_size(procs), 3);
 	for (i = 0; i < json_array_size(procs); i++)
 		faults += json_integer_value(json_object_get(
-			json_object_get(json_array_get(procs, i), "counts"), "faults"));
+			json_object_get(json_array_get(procs, i), "counters"), "faults"));
 	assert_int_equal(faults, 60);
-	assert_int_equal(json_array_size(devs), 4);
+	assert_int_equal(json_array_size(devs), 3);
 	for (i = 0; i < json_array_size(devs); i++) {
 		json_t *d = json_array_get(devs, i);
 

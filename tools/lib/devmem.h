@@ -299,6 +299,11 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
 /* losses (not the unmatched counters) + recursion misses */
 __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s);
+/*
+ * Processes of src replace those of dst with the same identity, the others
+ * join; src must be sorted (devmem_snapshot_sort), dst ends up sorted.
+ */
+int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
 /* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */
 void devmem_snapshot_sort(struct devmem_snapshot *s);
 
@@ -370,6 +375,12 @@ int devmem_session_poll(struct devmem_session *s, int timeout_ms);
 /* poll until deadline_ns (CLOCK_MONOTONIC) or until *stop is set */
 void devmem_session_wait(struct devmem_session *s, __u64 deadline_ns,
 			 const volatile sig_atomic_t *stop);
+/*
+ * The device (and iomem name) of the range starting at a physical address,
+ * as every snapshot names it; safe inside on_event. 0 or -ENOENT.
+ */
+int devmem_session_range_device(struct devmem_session *s, __u64 start, char *name, size_t len,
+				char *range_name, size_t range_len);
 /* an fd that is readable when there is something to poll (for poll(2) loops) */
 int devmem_session_fd(const struct devmem_session *s);
 /*
@@ -378,8 +389,12 @@ int devmem_session_fd(const struct devmem_session *s);
  * session started. 0 or -errno.
  */
 int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *snap);
-/* leave exited processes out of later snapshots (a recorder wrote them) */
-void devmem_session_forget_exited(struct devmem_session *s);
+/*
+ * Leave processes that exited before exited_before_ns out of later
+ * snapshots and free them: a recorder that wrote them keeps its memory
+ * bounded by the processes alive.
+ */
+void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns);
 void devmem_session_close(struct devmem_session *s);
 /* for tests and benchmarks: the skeleton (struct devmem_bpf *) */
 void *devmem_session_skel(struct devmem_session *s);

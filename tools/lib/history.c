@@ -32,7 +32,6 @@ struct hproc {
 	struct devmem_hist *done_hist;
 	struct incarnation *live;
 	size_t nr_live;
-	bool forgotten;			/* exited and handed on (recorder) */
 };
 
 struct owner_name {
@@ -236,7 +235,6 @@ int devmem_history_proc_exit(struct devmem_history *h, __u32 tgid,
 	}
 	if (!p->nr_live && exit_ns > p->p.exit_ns)
 		p->p.exit_ns = exit_ns;
-	p->forgotten = false;
 	return 0;
 }
 
@@ -287,7 +285,6 @@ int devmem_history_proc_overflow(struct devmem_history *h, __u32 tgid,
 	/* the kernel's count is cumulative; an entry the LRU dropped keeps the last */
 	if (o->events > p->p.lost_events)
 		p->p.lost_events = o->events;
-	p->forgotten = false;
 	return 0;
 }
 
@@ -296,11 +293,24 @@ size_t devmem_history_nr_procs(const struct devmem_history *h)
 	return h->nr_procs;
 }
 
-void devmem_history_forget_exited(struct devmem_history *h)
+void devmem_history_forget_exited(struct devmem_history *h, __u64 exited_before_ns)
 {
-	for (size_t i = 0; i < h->nr_procs; i++)
-		if (h->procs[i].p.exit_ns && !h->procs[i].nr_live)
-			h->procs[i].forgotten = true;
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->nr_procs; i++) {
+		struct hproc *p = &h->procs[i];
+
+		if (p->p.exit_ns && p->p.exit_ns < exited_before_ns && !p->nr_live) {
+			free_proc(p);
+			continue;
+		}
+		h->procs[n++] = *p;
+	}
+	if (n == h->nr_procs)
+		return;
+	h->nr_procs = n;
+	/* a smaller index when the table shrank a lot; the same size otherwise */
+	reindex(h, h->index_cap > 64 && n * 8 < h->index_cap ? h->index_cap / 2 : h->index_cap);
 }
 
 /* ---- ranges and devices ---------------------------------------------------- */
@@ -433,6 +443,19 @@ int devmem_history_range_seen(struct devmem_history *h, const struct devmem_rang
 	return 0;
 }
 
+const struct devmem_snap_range *devmem_history_range_at(const struct devmem_history *h,
+							__u64 start)
+{
+	const struct devmem_snap_range *found = NULL;
+
+	/* the newest range learnt at that start: a re-added one wins */
+	for (size_t i = 0; i < h->nr_ranges; i++)
+		if (h->ranges[i].r.start == start &&
+		    (!found || h->ranges[i].r.gen > found->r.gen))
+			found = &h->ranges[i];
+	return found;
+}
+
 int devmem_history_listed(struct devmem_history *h, const struct devmem_snap_range *l)
 {
 	struct devmem_snap_range *r = NULL;
@@ -465,23 +488,17 @@ int devmem_history_listed(struct devmem_history *h, const struct devmem_snap_ran
 
 int devmem_history_snapshot(struct devmem_history *h, struct devmem_snapshot *out)
 {
-	size_t n = 0;
-
 	free(out->procs);
 	free(out->ranges);
 	out->procs = NULL;
 	out->ranges = NULL;
 	out->nr_procs = out->nr_ranges = 0;
-	for (size_t i = 0; i < h->nr_procs; i++)
-		n += !h->procs[i].forgotten;
-	if (n && !(out->procs = devmem_array_alloc(n, sizeof(*out->procs))))
+	if (h->nr_procs && !(out->procs = devmem_array_alloc(h->nr_procs, sizeof(*out->procs))))
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nr_procs; i++) {
 		const struct hproc *p = &h->procs[i];
 		struct devmem_process *o;
 
-		if (p->forgotten)
-			continue;
 		o = &out->procs[out->nr_procs++];
 		*o = p->p;
 		o->c = p->done;

@@ -28,8 +28,12 @@ void devmem_history_proc_gone(struct devmem_history *h, __u32 tgid, __u64 start_
 int devmem_history_proc_overflow(struct devmem_history *h, __u32 tgid,
 				 const struct devmem_proc_overflow *o);
 size_t devmem_history_nr_procs(const struct devmem_history *h);
-/* exited processes are left out of later snapshots (a recorder wrote them) */
-void devmem_history_forget_exited(struct devmem_history *h);
+/*
+ * Drop processes that exited before exited_before_ns (CLOCK_MONOTONIC) and
+ * have no live entry: a recorder wrote them, and keeps memory bounded by
+ * the processes alive, not by those that came and went.
+ */
+void devmem_history_forget_exited(struct devmem_history *h, __u64 exited_before_ns);
 
 /*
  * A kernel range entry with the figures of its slot (hists: its
@@ -39,6 +43,9 @@ void devmem_history_forget_exited(struct devmem_history *h);
 int devmem_history_range_seen(struct devmem_history *h, const struct devmem_range *r,
 			      const struct devmem_counters *c, const struct devmem_hist *hists,
 			      const char *iomem_name);
+/* the newest range starting at a physical address, or NULL */
+const struct devmem_snap_range *devmem_history_range_at(const struct devmem_history *h,
+							__u64 start);
 /* a range of the debugfs listing at start */
 int devmem_history_listed(struct devmem_history *h, const struct devmem_snap_range *l);
 

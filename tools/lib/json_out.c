@@ -4,7 +4,9 @@
  * percentiles and buckets, the histograms of every kind. Every JSON output
  * of the tools builds these shapes here.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "record.h"
 #include "json_out.h"
 
@@ -65,4 +67,166 @@ json_t *devmem_json_hists(const struct devmem_hist *h)
 	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
 		json_object_set_new(o, devmem_hist_kind_name(k), devmem_json_hist(&h[k], k));
 	return o;
+}
+
+/* a count; DEVMEM_UNKNOWN (what the mode cannot see) is null */
+json_t *devmem_json_num(__u64 v)
+{
+	return v == DEVMEM_UNKNOWN ? json_null() : json_integer((json_int_t)v);
+}
+
+/* a kernel address or physical address, as 0x... */
+json_t *devmem_json_hex(__u64 v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+/* a time stamp (CLOCK_MONOTONIC ns); 0, never happened or not seen, is null */
+static json_t *stamp(__u64 ns)
+{
+	return ns ? json_integer((json_int_t)ns) : json_null();
+}
+
+/* a string from the kernel or a file: shown, never obeyed; "" is null */
+static json_t *text(const char *s, size_t len)
+{
+	char buf[DEVMEM_NAME_LEN + 1];
+	size_t n = strnlen(s, len < sizeof(buf) ? len : sizeof(buf) - 1);
+
+	if (!n)
+		return json_null();
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	/* jansson takes UTF-8 only */
+	return json_string(buf) ?: json_string("?");
+}
+
+static const char *type_name(__u32 type)
+{
+	return type == DEVMEM_TYPE_PRIVATE ? "private" :
+	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
+}
+
+static json_t *device_json(const struct devmem_device *d)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", text(d->name, sizeof(d->name)));
+	json_object_set_new(o, "owner", d->owner ? devmem_json_hex(d->owner) : json_null());
+	json_object_set_new(o, "ranges", json_integer(d->nr_ranges));
+	json_object_set_new(o, "live_ranges", json_integer(d->nr_live));
+	json_object_set_new(o, "pages", json_integer((json_int_t)d->nr_pages));
+	json_object_set_new(o, "counters", devmem_json_counters(&d->c));
+	json_object_set_new(o, "histograms", d->has_hist ? devmem_json_hists(d->hist) : json_null());
+	return o;
+}
+
+static json_t *process_json(const struct devmem_process *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "tgid", json_integer(p->tgid));
+	json_object_set_new(o, "comm", text(p->comm, sizeof(p->comm)) ?: json_string(""));
+	json_object_set_new(o, "start_ns", stamp(p->start_ns));
+	json_object_set_new(o, "exit_ns", stamp(p->exit_ns));
+	json_object_set_new(o, "exited", json_boolean(p->exit_ns != 0));
+	/* events the per-process table had no room for: counters are short by them */
+	json_object_set_new(o, "lost_events", json_integer((json_int_t)p->lost_events));
+	json_object_set_new(o, "counters", devmem_json_counters(&p->c));
+	json_object_set_new(o, "histograms", p->has_hist ? devmem_json_hists(p->hist) : json_null());
+	return o;
+}
+
+static json_t *range_json(const struct devmem_snap_range *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "pgmap_id", devmem_json_hex(r->id));
+	json_object_set_new(o, "gen", json_integer((json_int_t)r->r.gen));
+	json_object_set_new(o, "device", text(r->device, sizeof(r->device)));
+	json_object_set_new(o, "name", text(r->name, sizeof(r->name)));
+	json_object_set_new(o, "range_index", json_integer(r->range_index));
+	json_object_set_new(o, "start", devmem_json_hex(r->r.start));
+	json_object_set_new(o, "end", devmem_json_hex(r->r.end));
+	json_object_set_new(o, "pages", json_integer((json_int_t)r->r.nr_pages));
+	json_object_set_new(o, "nid", r->r.nid == ~0U ? json_null() : json_integer(r->r.nid));
+	json_object_set_new(o, "type", json_string(type_name(r->r.type)));
+	json_object_set_new(o, "owner", r->r.owner ? devmem_json_hex(r->r.owner) : json_null());
+	json_object_set_new(o, "added_ns", stamp(r->r.added_ns));
+	json_object_set_new(o, "removed_ns", stamp(r->r.removed_ns));
+	json_object_set_new(o, "remove_done_ns", stamp(r->r.remove_done_ns));
+	json_object_set_new(o, "removed", json_boolean(r->r.removed_ns != 0));
+	json_object_set_new(o, "in_use_at_remove",
+			    r->r.removed_ns ? devmem_json_num(r->r.in_use_at_remove) : json_null());
+	json_object_set_new(o, "in_use_at_start", devmem_json_num(r->in_use_at_start));
+	json_object_set_new(o, "traced", json_boolean(r->sources & DEVMEM_RANGE_TRACED));
+	json_object_set_new(o, "discovered", json_boolean(r->sources & DEVMEM_RANGE_DISCOVERED));
+	json_object_set_new(o, "counters", devmem_json_counters(&r->c));
+	json_object_set_new(o, "histograms", r->has_hist ? devmem_json_hists(r->hist) : json_null());
+	return o;
+}
+
+json_t *devmem_json_lost(const struct devmem_snapshot *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "total", json_integer((json_int_t)devmem_snapshot_lost_total(s)));
+	json_object_set_new(o, "recursion_misses", json_integer((json_int_t)s->recursion_misses));
+	for (int k = 0; k < DEVMEM_LOST_NR_LOSSES; k++)
+		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
+	return o;
+}
+
+json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags)
+{
+	json_t *root = json_object(), *a, *o;
+	size_t i;
+
+	if (!root)
+		return NULL;
+	json_object_set_new(root, "mode", json_string(devmem_mode_name(s->mode)));
+	json_object_set_new(root, "ts_ns", json_integer((json_int_t)s->ts_ns));
+	json_object_set_new(root, "interval_ns", json_integer((json_int_t)s->interval_ns));
+	json_object_set_new(root, "counters", devmem_json_counters(&s->total));
+	json_object_set_new(root, "histograms", devmem_json_hists(s->hist));
+	if (!(flags & DEVMEM_JSON_NO_DEVICES)) {
+		a = json_array();
+		for (i = 0; i < s->nr_devices; i++)
+			json_array_append_new(a, device_json(&s->devices[i]));
+		json_object_set_new(root, "devices", a);
+	}
+	if (!(flags & DEVMEM_JSON_NO_PROCESSES)) {
+		a = json_array();
+		for (i = 0; i < s->nr_procs; i++)
+			json_array_append_new(a, process_json(&s->procs[i]));
+		json_object_set_new(root, "processes", a);
+	}
+	a = json_array();
+	for (i = 0; i < s->nr_ranges; i++)
+		json_array_append_new(a, range_json(&s->ranges[i]));
+	json_object_set_new(root, "ranges", a);
+	json_object_set_new(root, "lost", devmem_json_lost(s));
+	o = json_object();
+	for (int k = DEVMEM_LOST_NR_LOSSES; k < DEVMEM_LOST_KINDS; k++)
+		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
+	json_object_set_new(root, "unmatched", o);
+	json_object_set_new(root, "note", text(s->note, sizeof(s->note)));
+	return root;
+}
+
+int devmem_json_dump(FILE *out, json_t *doc)
+{
+	int err;
+
+	if (!doc)
+		return -ENOMEM;
+	err = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (err)
+		return -EIO;
+	fputc('\n', out);
+	return 0;
 }

@@ -26,16 +26,6 @@ const char *devmem_fn_name(enum devmem_fn fn)
 	return (unsigned int)fn < DEVMEM_FN_COUNT ? fn_names[fn] : "?";
 }
 
-const char *devmem_mode_name(enum devmem_mode mode)
-{
-	switch (mode) {
-	case DEVMEM_MODE_TP_BTF: return "tracepoints";
-	case DEVMEM_MODE_RAW_TP: return "raw_tracepoints";
-	case DEVMEM_MODE_FENTRY: return "fentry";
-	default: return "none";
-	}
-}
-
 /* Load (and, for fentry, attach) "return 0" against a BTF id: 0 or -errno. */
 static int tracing_prog_works(int btf_id, enum bpf_attach_type type, bool attach)
 {

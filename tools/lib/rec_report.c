@@ -145,11 +145,32 @@ static int add_point(struct devmem_rec_stream *st, const struct devmem_snapshot 
 	return 0;
 }
 
+/*
+ * A recording keeps every process it saw; the processes of a report are
+ * those alive in its window or active in it: one that exited before the
+ * window began, with nothing in it, is left out.
+ */
+static void drop_gone_before(struct devmem_snapshot *d, __u64 start_ns)
+{
+	static const struct devmem_counters zero;
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nr_procs; i++) {
+		const struct devmem_process *p = &d->procs[i];
+
+		if (p->exit_ns && p->exit_ns <= start_ns && !memcmp(&p->c, &zero, sizeof(zero)))
+			continue;
+		d->procs[n++] = *p;
+	}
+	d->nr_procs = n;
+}
+
 static int load_stream(struct devmem_rec_report *rep, struct part *parts, size_t n,
 		       const struct devmem_window *w, char *err, size_t errlen)
 {
 	struct devmem_rec_stream *st;
 	struct devmem_snapshot base, last, prev, cur, delta;
+	struct devmem_recording *before = NULL;
 	bool have_base = false, have_last = false, have_prev = false;
 	const struct devmem_recording_info *info0 = &parts[0].info;
 	double from = 0;
@@ -196,6 +217,12 @@ static int load_stream(struct devmem_rec_report *rep, struct part *parts, size_t
 		ret = devmem_recording_open(parts[i].path, &r, err, errlen);
 		if (ret)
 			break;
+		/* the processes of the parts before carry on */
+		if (before) {
+			devmem_recording_continue(r, before);
+			devmem_recording_close(before);
+			before = NULL;
+		}
 		while ((ret = devmem_recording_next(r, &cur, err, errlen)) == 1) {
 			double t = frame_time(info0, cur.ts_ns, w->absolute);
 
@@ -239,12 +266,15 @@ static int load_stream(struct devmem_rec_report *rep, struct part *parts, size_t
 		}
 		if (devmem_recording_truncated(r))
 			st->truncated = true;
-		devmem_recording_close(r);
+		before = r;
 		if (ret > 0)
 			ret = 0;
 	}
+	devmem_recording_close(before);
 	if (!ret && have_last) {
 		ret = devmem_snapshot_delta(&delta, &last, &base);
+		if (!ret)
+			drop_gone_before(&delta, base.ts_ns);
 		if (!ret)
 			ret = devmem_snapshot_add(&rep->total, &delta);
 		if (ret)
@@ -327,13 +357,18 @@ void devmem_rec_report_free(struct devmem_rec_report *rep)
 
 int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags)
 {
-	const struct devmem_snapshot *s = &rep->total;
-	json_t *root = json_object(), *recs = json_array(), *lost = json_object(), *win;
+	json_t *root, *recs, *win;
 	char hex[32];
-	int ret;
 
-	if (!root || !recs || !lost)
+	root = devmem_json_snapshot(&rep->total,
+				    (flags & DEVMEM_REC_JSON_DEVICES ? 0 : DEVMEM_JSON_NO_DEVICES) |
+				    (flags & DEVMEM_REC_JSON_PROCESSES ? 0 : DEVMEM_JSON_NO_PROCESSES));
+	recs = json_array();
+	if (!root || !recs) {
+		json_decref(root);
+		json_decref(recs);
 		return -ENOMEM;
+	}
 	json_object_set_new(root, "format_version", json_integer(DEVMEM_RECORDING_VERSION));
 	if (rep->window.has_start || rep->window.has_end) {
 		win = json_object();
@@ -351,8 +386,9 @@ int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsig
 
 		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)st->session);
 		json_array_append_new(recs, json_pack(
-			"{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:b,s:b,s:f}",
-			"host", st->host, "session", hex, "file", st->first_path,
+			"{s:o,s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:b,s:b,s:f}",
+			"host", json_string(st->host) ?: json_string("?"), "session", hex,
+			"file", json_string(st->first_path) ?: json_string("?"),
 			"files", (json_int_t)st->nr_files, "frames", (json_int_t)st->frames,
 			"frames_in_window", (json_int_t)st->frames_in_window,
 			"from", st->from, "to", st->to, "from_start", st->from_zero,
@@ -360,46 +396,5 @@ int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsig
 			"start_realtime", (double)st->start_realtime_ns / 1e9));
 	}
 	json_object_set_new(root, "recordings", recs);
-	json_object_set_new(root, "counters", devmem_json_counters(&s->total));
-	for (unsigned int i = 0; i < DEVMEM_LOST_KINDS; i++)
-		json_object_set_new(lost, devmem_lost_names[i], json_integer((json_int_t)s->lost[i]));
-	json_object_set_new(lost, "recursion_misses", json_integer((json_int_t)s->recursion_misses));
-	json_object_set_new(root, "lost", lost);
-	json_object_set_new(root, "histograms", devmem_json_hists(s->hist));
-	if (flags & DEVMEM_REC_JSON_DEVICES) {
-		json_t *a = json_array();
-
-		for (size_t i = 0; i < s->nr_devices; i++) {
-			const struct devmem_device *d = &s->devices[i];
-			json_t *o = json_object();
-
-			snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)d->owner);
-			json_object_set_new(o, "owner", json_string(hex));
-			json_object_set_new(o, "counters", devmem_json_counters(&d->c));
-			json_object_set_new(o, "histograms", d->has_hist ? devmem_json_hists(d->hist) :
-					    json_null());
-			json_array_append_new(a, o);
-		}
-		json_object_set_new(root, "devices", a);
-	}
-	if (flags & DEVMEM_REC_JSON_PROCESSES) {
-		json_t *a = json_array();
-
-		for (size_t i = 0; i < s->nr_procs; i++) {
-			const struct devmem_process *p = &s->procs[i];
-			json_t *o = json_object();
-
-			json_object_set_new(o, "tgid", json_integer(p->tgid));
-			json_object_set_new(o, "comm", json_string(p->comm));
-			json_object_set_new(o, "counters", devmem_json_counters(&p->c));
-			json_object_set_new(o, "histograms", p->has_hist ? devmem_json_hists(p->hist) :
-					    json_null());
-			json_array_append_new(a, o);
-		}
-		json_object_set_new(root, "processes", a);
-	}
-	ret = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	json_decref(root);
-	return ret ? -EIO : 0;
+	return devmem_json_dump(out, root);
 }

@@ -27,6 +27,8 @@ struct devmem_recording {
 	bool failed;
 	unsigned char *payload;
 	size_t payload_cap;
+	/* every process seen so far: a frame lists only those that changed */
+	struct devmem_snapshot carry;
 };
 
 #define fail(r, err, errlen, offset, ...) rec_fail(err, errlen, (r)->name, offset, __VA_ARGS__)
@@ -72,10 +74,10 @@ static int open_common(struct devmem_recording *r, struct devmem_recording **out
 	}
 	version = le32(h + 8);
 	hlen = le32(h + 12);
-	if (version != DEVMEM_RECORDING_VERSION) {
+	if (version < 1 || version > DEVMEM_RECORDING_VERSION) {
 		fail(r, err, errlen, 8, "format version %u is not supported (this devmemhist "
-		     "reads version %u); report it with a devmemhist of the same release as "
-		     "the recorder.", version, DEVMEM_RECORDING_VERSION);
+		     "reads versions 1 to %u); read it with a devmemhist of the same release "
+		     "as the recorder or a later one.", version, DEVMEM_RECORDING_VERSION);
 		return -EINVAL;
 	}
 	if (hlen < HEADER_LEN_V1 || hlen > HEADER_MAX) {
@@ -217,16 +219,26 @@ void devmem_recording_close(struct devmem_recording *r)
 	if (r->f)
 		fclose(r->f);
 	free(r->payload);
+	devmem_snapshot_free(&r->carry);
 	free(r);
+}
+
+void devmem_recording_continue(struct devmem_recording *r, struct devmem_recording *before)
+{
+	devmem_snapshot_free(&r->carry);
+	r->carry = before->carry;
+	devmem_snapshot_init(&before->carry);
 }
 /* parse one payload into s and check it follows the frames before; 0 or -errno */
 static int check_frame(struct devmem_recording *r, const unsigned char *p, size_t len,
 		       __u64 base, struct devmem_snapshot *s, char *err, size_t errlen)
 {
 	__u64 seq;
+	bool full;
 	int ret;
 
-	ret = rec_parse_payload(r->name, p, len, base, s, &seq, err, errlen);
+	ret = rec_parse_payload(r->name, r->info.version, p, len, base, s, &seq, &full, err,
+				errlen);
 	if (ret)
 		return ret;
 	if (r->have_seq && seq != r->seq + 1) {
@@ -249,7 +261,17 @@ static int check_frame(struct devmem_recording *r, const unsigned char *p, size_
 	r->seq = seq;
 	r->have_seq = true;
 	r->last_ts = s->ts_ns;
-	return 0;
+	/* the frame's processes replace or join those carried; s gets them all */
+	ret = devmem_snapshot_merge_procs(&r->carry, s);
+	if (!ret) {
+		free(s->procs);
+		s->procs = NULL;
+		s->nr_procs = 0;
+		ret = devmem_snapshot_merge_procs(s, &r->carry);
+	}
+	if (ret)
+		snprintf(err, errlen, "%s: out of memory while reading a snapshot.", r->name);
+	return ret;
 }
 
 int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,

@@ -57,14 +57,24 @@ const struct devmem_recording_info *devmem_recording_info(const struct devmem_re
 /* 1: s holds the next frame; 0: end of file; <0: error (message in err) */
 int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,
 			  char *err, size_t errlen);
+/*
+ * A file that continues another (the next part of a rotated recording,
+ * read to its end): the processes seen in before carry on into r.
+ */
+void devmem_recording_continue(struct devmem_recording *r, struct devmem_recording *before);
 /* true once next() has met an incomplete last frame */
 int devmem_recording_truncated(const struct devmem_recording *r);
 void devmem_recording_close(struct devmem_recording *r);
 
 /* ---- extensions: memory input, report mode (merge, windows) -------------- */
 
-/* Current (and only) format version; readers refuse any other. */
-#define DEVMEM_RECORDING_VERSION	1
+/*
+ * Current format version, the one written; readers take versions 1 to this.
+ * Version 2 frames list only the processes that changed since the previous
+ * frame of the file (the first frame of a file lists every live one), so
+ * next() returns the frame with every process seen so far in this file.
+ */
+#define DEVMEM_RECORDING_VERSION	2
 /* Limits every reader enforces before allocating anything. */
 #define DEVMEM_REC_MAX_FRAME		(64U << 20)	/* payload bytes */
 #define DEVMEM_REC_MAX_DEVICES		65536U

@@ -105,56 +105,98 @@ static void put_counters(struct rec_buf *b, const struct devmem_counters *c)
 		rec_put_u64(b, devmem_counters_cu64(c)[i]);
 }
 
-/* Encode one snapshot as a frame payload (format version 1). */
-void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
-			   const struct devmem_snapshot *s)
+static int cmp_key(const struct devmem_process *a, const struct devmem_process *b)
 {
-	size_t note_len = strnlen(s->note, sizeof(s->note));
-	size_t i;
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
+static int cmp_process(const void *a, const void *b)
+{
+	return cmp_key(a, b);
+}
+
+/* true if p is not in prev (sorted) with the same figures */
+static bool proc_changed(const struct devmem_process *p, const struct devmem_snapshot *prev)
+{
+	const struct devmem_process *q;
+
+	if (!prev)
+		return true;
+	q = prev->nr_procs ? bsearch(p, prev->procs, prev->nr_procs, sizeof(*p), cmp_process)
+			   : NULL;
+	if (!q)
+		return true;
+	if (q->exit_ns != p->exit_ns || q->lost_events != p->lost_events ||
+	    memcmp(&q->c, &p->c, sizeof(p->c)) || q->has_hist != p->has_hist)
+		return true;
+	return p->has_hist && memcmp(q->hist, p->hist, sizeof(p->hist));
+}
+
+static void put_hists(struct rec_buf *b, const struct devmem_hist *h)
+{
+	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
+		put_hist(b, &h[k]);
+}
+
+/* Encode one snapshot as a frame payload of the current format version. */
+void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
+			const struct devmem_snapshot *s, const struct devmem_snapshot *prev)
+{
+	size_t note_len = strnlen(s->note, sizeof(s->note)), nr_procs = 0, i;
 
 	if (note_len > NOTE_MAX)
 		note_len = NOTE_MAX;
+	for (i = 0; i < s->nr_procs; i++)
+		nr_procs += proc_changed(&s->procs[i], prev);
 	rec_put_u64(b, seq);
 	rec_put_u64(b, s->ts_ns);
 	rec_put_u64(b, realtime);
 	rec_put_u64(b, s->interval_ns);
 	rec_put_u32(b, (__u32)s->mode);
-	rec_put_u32(b, 0);				/* flags */
+	rec_put_u32(b, prev ? 0 : REC_FRAME_FULL);
 	rec_put_u32(b, DEVMEM_NR_COUNTERS);
 	rec_put_u32(b, DEVMEM_HIST_KINDS);
 	rec_put_u32(b, DEVMEM_HIST_SLOTS);
 	rec_put_u32(b, DEVMEM_LOST_KINDS);
 	rec_put_u32(b, (__u32)s->nr_devices);
-	rec_put_u32(b, (__u32)s->nr_procs);
+	rec_put_u32(b, (__u32)nr_procs);
 	rec_put_u32(b, (__u32)s->nr_ranges);
 	rec_put_u32(b, (__u32)note_len);
 	rec_put_u64(b, s->recursion_misses);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		rec_put_u64(b, s->lost[i]);
 	put_counters(b, &s->total);
-	for (i = 0; i < DEVMEM_HIST_KINDS; i++)
-		put_hist(b, &s->hist[i]);
+	put_hists(b, s->hist);
 	for (i = 0; i < s->nr_devices; i++) {
 		const struct devmem_device *d = &s->devices[i];
 
+		rec_put_str(b, d->name, NAME_LEN);
 		rec_put_u64(b, d->owner);
+		rec_put_u32(b, d->nr_ranges);
+		rec_put_u32(b, d->nr_live);
+		rec_put_u64(b, d->nr_pages);
 		rec_put_u32(b, d->has_hist);
 		rec_put_u32(b, 0);
 		put_counters(b, &d->c);
 		if (d->has_hist)
-			for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
-				put_hist(b, &d->hist[k]);
+			put_hists(b, d->hist);
 	}
 	for (i = 0; i < s->nr_procs; i++) {
 		const struct devmem_process *p = &s->procs[i];
 
+		if (!proc_changed(p, prev))
+			continue;
 		rec_put_u32(b, p->tgid);
-		rec_put_u32(b, p->has_hist);
+		rec_put_u32(b, (p->has_hist ? REC_PROC_HIST : 0) | (p->exit_ns ? REC_PROC_EXITED : 0));
+		rec_put_u64(b, p->start_ns);
+		rec_put_u64(b, p->exit_ns);
+		rec_put_u64(b, p->lost_events);
 		rec_put_str(b, p->comm, DEVMEM_COMM_LEN);
 		put_counters(b, &p->c);
 		if (p->has_hist)
-			for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
-				put_hist(b, &p->hist[k]);
+			put_hists(b, p->hist);
 	}
 	for (i = 0; i < s->nr_ranges; i++) {
 		const struct devmem_snap_range *r = &s->ranges[i];
@@ -175,12 +217,18 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 		rec_put_u64(b, r->id);
 		rec_put_u64(b, r->in_use_at_start);
 		rec_put_u32(b, r->range_index);
-		rec_put_u32(b, 0);
+		rec_put_u32(b, r->has_hist);
 		rec_put_str(b, r->name, NAME_LEN);
+		rec_put_u64(b, r->r.gen);
+		rec_put_u32(b, r->r.flags);
+		rec_put_u32(b, 0);
+		rec_put_str(b, r->device, NAME_LEN);
+		put_counters(b, &r->c);
+		if (r->has_hist)
+			put_hists(b, r->hist);
 	}
 	rec_buf_put(b, s->note, note_len);
 }
-
 
 /* A cursor over one payload; any overrun marks it bad at that offset. */
 struct cur {
@@ -290,14 +338,58 @@ static size_t hists_bytes(const struct layout *l)
 	return (size_t)l->nr_kinds * (16 + 8 * (size_t)l->nr_slots);
 }
 
-int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u64 base,
-		      struct devmem_snapshot *s, __u64 *seq_out, char *err, size_t errlen)
+/* format 1 loss counters, by index, in today's enum */
+static const int v1_lost[] = {
+	DEVMEM_LOST_RINGBUF, DEVMEM_LOST_RANGES_FULL,
+	DEVMEM_LOST_RANGES_FULL,		/* devices_map_full: per-device counts lost */
+	DEVMEM_LOST_PROCS_FULL, DEVMEM_LOST_HISTS_FULL, DEVMEM_LOST_ALLOC_TS_FULL,
+	DEVMEM_LOST_FAULT_TS_FULL, DEVMEM_LOST_MIGRATE_TRUNC, DEVMEM_UNMATCHED_FREE,
+	DEVMEM_UNMATCHED_FAULT_DONE, DEVMEM_UNMATCHED_REMOVE_DONE,
+};
+
+/*
+ * Format 1 keyed devices by owner pointer: name each after a range of that
+ * owner (its iomem name), else the pointer; alike names get #2, #3, ...
+ */
+static void name_v1_devices(struct devmem_snapshot *s)
+{
+	for (size_t i = 0; i < s->nr_devices; i++) {
+		struct devmem_device *d = &s->devices[i];
+		const char *name = NULL;
+		unsigned int dup = 1;
+
+		for (size_t j = 0; j < s->nr_ranges && !name; j++)
+			if (s->ranges[j].r.owner == d->owner && s->ranges[j].name[0])
+				name = s->ranges[j].name;
+		if (name)
+			snprintf(d->name, sizeof(d->name), "%s", name);
+		else
+			snprintf(d->name, sizeof(d->name), "0x%llx", (unsigned long long)d->owner);
+		for (size_t j = 0; j < i; j++)
+			if (!strncmp(s->devices[j].name, d->name, sizeof(d->name) - 8))
+				dup++;
+		if (dup > 1) {
+			size_t n = strnlen(d->name, sizeof(d->name) - 8);
+
+			snprintf(d->name + n, sizeof(d->name) - n, "#%u", dup);
+		}
+		for (size_t j = 0; j < s->nr_ranges; j++)
+			if (s->ranges[j].r.owner == d->owner)
+				snprintf(s->ranges[j].device, sizeof(s->ranges[j].device), "%s",
+					 d->name);
+	}
+}
+
+int rec_parse_payload(const char *name, unsigned int version, const unsigned char *p,
+		      size_t len, __u64 base, struct devmem_snapshot *s, __u64 *seq_out,
+		      bool *full, char *err, size_t errlen)
 {
 	struct cur c = { .p = p, .left = len, .base = base };
 	struct layout l;
-	__u32 nr_dev, nr_proc, nr_range, note_len, mode;
+	__u32 nr_dev, nr_proc, nr_range, note_len, mode, flags;
 	__u64 seq, field_off;
-	size_t i, min;
+	size_t i, min, dev_min, proc_min, range_min;
+	bool v2 = version >= 2;
 
 	seq = get_u64(&c);
 	s->ts_ns = get_u64(&c);
@@ -305,7 +397,7 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 	s->interval_ns = get_u64(&c);
 	field_off = c.base;
 	mode = get_u32(&c);
-	get_u32(&c);				/* flags */
+	flags = get_u32(&c);
 	l.nr_counters = get_u32(&c);
 	l.nr_kinds = get_u32(&c);
 	l.nr_slots = get_u32(&c);
@@ -322,6 +414,8 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		return -EINVAL;
 	}
 	s->mode = (enum devmem_mode)mode;
+	/* format 1 frames list every process; format 2 says so with a flag */
+	*full = !v2 || (flags & REC_FRAME_FULL);
 	if (l.nr_counters < 1 || l.nr_counters > MAX_COUNTERS || l.nr_kinds > MAX_KINDS ||
 	    l.nr_slots < 1 || l.nr_slots > MAX_SLOTS || l.nr_lost > MAX_LOST) {
 		fail(name, err, errlen, field_off + 8, "absurd layout (%u counters, %u histogram "
@@ -337,10 +431,13 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		return -EINVAL;
 	}
 	/* every element has a minimum size: check the whole before allocating */
+	dev_min = (v2 ? NAME_LEN + 32 : 16) + 8 * (size_t)l.nr_counters;
+	proc_min = (v2 ? 32 : 8) + DEVMEM_COMM_LEN + 8 * (size_t)l.nr_counters;
+	range_min = 9 * 8 + 4 * 4 + 2 * 8 + 8 + NAME_LEN +
+		    (v2 ? 16 + NAME_LEN + 8 * (size_t)l.nr_counters : 0);
 	min = 8 + 8 * (size_t)l.nr_lost + 8 * (size_t)l.nr_counters + hists_bytes(&l) +
-	      (size_t)nr_dev * (16 + 8 * (size_t)l.nr_counters) +
-	      (size_t)nr_proc * (8 + DEVMEM_COMM_LEN + 8 * (size_t)l.nr_counters) +
-	      (size_t)nr_range * (9 * 8 + 4 * 4 + 2 * 8 + 8 + NAME_LEN) + note_len;
+	      (size_t)nr_dev * dev_min + (size_t)nr_proc * proc_min +
+	      (size_t)nr_range * range_min + note_len;
 	if (min > c.left) {
 		fail(name, err, errlen, field_off + 24, "the counts (%u devices, %u processes, "
 		     "%u ranges) need at least %zu bytes but the frame has %zu left; the frame "
@@ -351,7 +448,9 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 	for (i = 0; i < l.nr_lost; i++) {
 		__u64 v = get_u64(&c);
 
-		if (i < DEVMEM_LOST_KINDS)
+		if (!v2 && i < sizeof(v1_lost) / sizeof(v1_lost[0]))
+			s->lost[v1_lost[i]] += v;
+		else if (v2 && i < DEVMEM_LOST_KINDS)
 			s->lost[i] = v;
 	}
 	get_counters(&c, &l, &s->total);
@@ -363,8 +462,15 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		struct devmem_device *d = &s->devices[i];
 		__u32 has;
 
-		d->owner = get_u64(&c);
-		snprintf(d->name, sizeof(d->name), "0x%llx", (unsigned long long)d->owner);
+		if (v2) {
+			get_str(&c, d->name, NAME_LEN, sizeof(d->name));
+			d->owner = get_u64(&c);
+			d->nr_ranges = get_u32(&c);
+			d->nr_live = get_u32(&c);
+			d->nr_pages = get_u64(&c);
+		} else {
+			d->owner = get_u64(&c);
+		}
 		field_off = c.base;
 		has = get_u32(&c);
 		get_u32(&c);
@@ -383,20 +489,30 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		goto oom;
 	for (i = 0; i < nr_proc && !c.bad; i++) {
 		struct devmem_process *pr = &s->procs[i];
-		__u32 has;
+		__u32 pflags;
 
 		pr->tgid = get_u32(&c);
 		field_off = c.base;
-		has = get_u32(&c);
-		if (has > 1) {
-			fail(name, err, errlen, field_off, "process %zu has a bad histogram flag %u; "
-			     "the frame is corrupted.", i, has);
+		pflags = get_u32(&c);
+		if (pflags & ~(v2 ? REC_PROC_HIST | REC_PROC_EXITED : REC_PROC_HIST)) {
+			fail(name, err, errlen, field_off, "process %zu has bad flags 0x%x; the "
+			     "frame is corrupted.", i, pflags);
 			return -EINVAL;
 		}
-		pr->has_hist = has;
+		pr->has_hist = pflags & REC_PROC_HIST;
+		if (v2) {
+			pr->start_ns = get_u64(&c);
+			pr->exit_ns = get_u64(&c);
+			pr->lost_events = get_u64(&c);
+			if (!(pflags & REC_PROC_EXITED) != !pr->exit_ns) {
+				fail(name, err, errlen, field_off, "process %zu: its exit flag and "
+				     "exit time disagree; the frame is corrupted.", i);
+				return -EINVAL;
+			}
+		}
 		get_str(&c, pr->comm, DEVMEM_COMM_LEN, sizeof(pr->comm));
 		get_counters(&c, &l, &pr->c);
-		if (has)
+		if (pr->has_hist)
 			get_hists(&c, &l, pr->hist);
 		s->nr_procs = i + 1;
 	}
@@ -404,6 +520,7 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		goto oom;
 	for (i = 0; i < nr_range && !c.bad; i++) {
 		struct devmem_snap_range *g = &s->ranges[i];
+		__u32 has;
 
 		g->r.pgmap = get_u64(&c);
 		g->r.start = get_u64(&c);
@@ -421,8 +538,26 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		g->id = get_u64(&c);
 		g->in_use_at_start = get_u64(&c);
 		g->range_index = get_u32(&c);
-		get_u32(&c);
+		field_off = c.base;
+		has = get_u32(&c);
 		get_str(&c, g->name, NAME_LEN, sizeof(g->name));
+		if (!v2) {
+			s->nr_ranges = i + 1;
+			continue;
+		}
+		if (has > 1) {
+			fail(name, err, errlen, field_off, "range %zu has a bad histogram flag %u; "
+			     "the frame is corrupted.", i, has);
+			return -EINVAL;
+		}
+		g->r.gen = get_u64(&c);
+		g->r.flags = get_u32(&c);
+		get_u32(&c);
+		get_str(&c, g->device, NAME_LEN, sizeof(g->device));
+		g->has_hist = has;
+		get_counters(&c, &l, &g->c);
+		if (has)
+			get_hists(&c, &l, g->hist);
 		s->nr_ranges = i + 1;
 	}
 	{
@@ -443,16 +578,18 @@ int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u6
 		     "is corrupted.", c.left);
 		return -EINVAL;
 	}
+	if (!v2)
+		name_v1_devices(s);
 	/* one entry per device, process: a duplicate would be counted twice */
 	devmem_snapshot_sort(s);
 	for (i = 1; i < s->nr_devices; i++)
 		if (!strcmp(s->devices[i].name, s->devices[i - 1].name)) {
-			fail(name, err, errlen, base, "device 0x%llx appears twice in one snapshot; "
-			     "the frame is corrupted.", (unsigned long long)s->devices[i].owner);
+			fail(name, err, errlen, base, "device %s appears twice in one snapshot; "
+			     "the frame is corrupted.", s->devices[i].name);
 			return -EINVAL;
 		}
 	for (i = 1; i < s->nr_procs; i++)
-		if (s->procs[i].tgid == s->procs[i - 1].tgid) {
+		if (!cmp_key(&s->procs[i], &s->procs[i - 1])) {
 			fail(name, err, errlen, base, "process %u appears twice in one snapshot; the "
 			     "frame is corrupted.", s->procs[i].tgid);
 			return -EINVAL;

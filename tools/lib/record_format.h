@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Private to the recording files: the bytes of format version 1
+ * Private to the recording files: the bytes of format versions 1 and 2
  * (docs/recording-format.md), shared by record_format.c (one frame's
  * payload), recorder.c (writes) and record.c (reads). Tools use record.h.
  */
@@ -60,16 +60,26 @@ __u32 rec_crc(const void *p, size_t n);
 
 /* ---- one frame's payload -------------------------------------------------- */
 
-/* Append one snapshot as a frame payload (format version 1) to b. */
-void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
-			const struct devmem_snapshot *s);
+#define REC_FRAME_FULL		0x1	/* frame flag: every live process is listed */
+#define REC_PROC_HIST		0x1	/* process flags */
+#define REC_PROC_EXITED		0x2
+
 /*
- * Parse one payload (at file offset base) into s and its frame number into
- * seq. 0, -EINVAL (the message names the file and offset) or -ENOMEM; the
+ * Append one snapshot as a frame payload (current version) to b. With prev
+ * (s's predecessor in this file, sorted) only processes that are new or
+ * changed since are written; without, every process (a full frame).
+ */
+void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
+			const struct devmem_snapshot *s, const struct devmem_snapshot *prev);
+/*
+ * Parse one payload of the given format version (at file offset base) into
+ * s, its frame number into seq and whether it lists every process into
+ * full. 0, -EINVAL (the message names the file and offset) or -ENOMEM; the
  * caller checks the frame number and time against the frames before.
  */
-int rec_parse_payload(const char *name, const unsigned char *p, size_t len, __u64 base,
-		      struct devmem_snapshot *s, __u64 *seq, char *err, size_t errlen);
+int rec_parse_payload(const char *name, unsigned int version, const unsigned char *p,
+		      size_t len, __u64 base, struct devmem_snapshot *s, __u64 *seq, bool *full,
+		      char *err, size_t errlen);
 
 /* "NAME: offset OFF: " then the message, into err */
 void rec_fail(char *err, size_t errlen, const char *name, __u64 off, const char *fmt, ...)

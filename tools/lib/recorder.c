@@ -33,6 +33,9 @@ struct devmem_recorder {
 	__u64 bytes;		/* size of the current file */
 	unsigned int rotations;
 	bool stopped;		/* cap reached without rotation */
+	/* the processes of the last frame of this file: the next lists changes */
+	struct devmem_snapshot last;
+	bool have_last;
 };
 
 static int fsync_dir(const char *path)
@@ -227,11 +230,31 @@ int devmem_recorder_open(const char *path, const struct devmem_record_opts *opts
 	return 0;
 }
 
+/* a whole frame into b: header, then the payload; 0 or -ENOMEM / -E2BIG */
+static int encode_frame(struct devmem_recorder *r, struct rec_buf *b,
+			const struct devmem_snapshot *s, const struct devmem_snapshot *prev)
+{
+	unsigned char *frame;
+
+	/* frame header first, filled in once the payload is known */
+	rec_buf_put(b, (unsigned char[FRAME_HDR_LEN]){ 0 }, FRAME_HDR_LEN);
+	rec_encode_payload(b, r->seq, realtime_ns(), s, prev);
+	if (b->oom)
+		return -ENOMEM;
+	if (b->len - FRAME_HDR_LEN > DEVMEM_REC_MAX_FRAME)
+		return -E2BIG;
+	frame = b->p;
+	set_le32(frame, FRAME_MAGIC);
+	set_le32(frame + 4, (__u32)(b->len - FRAME_HDR_LEN));
+	set_le32(frame + 8, rec_crc(frame + FRAME_HDR_LEN, b->len - FRAME_HDR_LEN));
+	set_le32(frame + 12, rec_crc(frame, 12));
+	return 0;
+}
+
 int devmem_recorder_write(struct devmem_recorder *r, const struct devmem_snapshot *s,
 			  char *err, size_t errlen)
 {
 	struct rec_buf b = { 0 };
-	unsigned char *frame;
 	int ret;
 
 	if (r->stopped || r->fd < 0) {
@@ -239,25 +262,18 @@ int devmem_recorder_write(struct devmem_recorder *r, const struct devmem_snapsho
 			 r->path);
 		return DEVMEM_REC_CAP_REACHED;
 	}
-	/* frame header first, filled in once the payload is known */
-	rec_buf_put(&b, (unsigned char[FRAME_HDR_LEN]){ 0 }, FRAME_HDR_LEN);
-	rec_encode_payload(&b, r->seq, realtime_ns(), s);
-	if (b.oom) {
-		free(b.p);
-		snprintf(err, errlen, "Out of memory while encoding a snapshot for %s.", r->path);
-		return -ENOMEM;
-	}
-	if (b.len - FRAME_HDR_LEN > DEVMEM_REC_MAX_FRAME) {
+	ret = encode_frame(r, &b, s, r->have_last ? &r->last : NULL);
+	if (ret == -E2BIG) {
 		free(b.p);
 		snprintf(err, errlen, "A snapshot is larger than the format's frame limit of %u "
 			 "bytes; trace fewer processes (-p PID).", DEVMEM_REC_MAX_FRAME);
 		return -E2BIG;
 	}
-	frame = b.p;
-	set_le32(frame, FRAME_MAGIC);
-	set_le32(frame + 4, (__u32)(b.len - FRAME_HDR_LEN));
-	set_le32(frame + 8, rec_crc(frame + FRAME_HDR_LEN, b.len - FRAME_HDR_LEN));
-	set_le32(frame + 12, rec_crc(frame, 12));
+	if (ret) {
+		free(b.p);
+		snprintf(err, errlen, "Out of memory while encoding a snapshot for %s.", r->path);
+		return -ENOMEM;
+	}
 
 	if (r->opts.max_bytes && r->bytes + b.len > r->opts.max_bytes) {
 		if (!r->opts.keep || HEADER_LEN_V1 + b.len > r->opts.max_bytes) {
@@ -285,6 +301,16 @@ int devmem_recorder_write(struct devmem_recorder *r, const struct devmem_snapsho
 			free(b.p);
 			return ret;
 		}
+		/* a new file starts with every process, so it can be read alone */
+		free(b.p);
+		b = (struct rec_buf){ 0 };
+		ret = encode_frame(r, &b, s, NULL);
+		if (ret) {
+			free(b.p);
+			snprintf(err, errlen, "Out of memory while encoding a snapshot for %s.",
+				 r->path);
+			return ret;
+		}
 	}
 	ret = append(r, b.p, b.len);
 	free(b.p);
@@ -294,6 +320,11 @@ int devmem_recorder_write(struct devmem_recorder *r, const struct devmem_snapsho
 		return ret;
 	}
 	r->seq++;
+	/* what the next frame compares with */
+	free(r->last.procs);
+	r->last.procs = NULL;
+	r->last.nr_procs = 0;
+	r->have_last = !devmem_snapshot_merge_procs(&r->last, s);
 	return 0;
 }
 
@@ -315,6 +346,7 @@ void devmem_recorder_close(struct devmem_recorder *r)
 		fsync(r->fd);
 		close(r->fd);
 	}
+	devmem_snapshot_free(&r->last);
 	free(r->path);
 	free(r);
 }

@@ -615,6 +615,33 @@ static int read_ranges(struct devmem_session *s)
 	return err;
 }
 
+int devmem_session_range_device(struct devmem_session *s, __u64 start, char *name, size_t len,
+				char *range_name, size_t range_len)
+{
+	const struct devmem_snap_range *r = devmem_history_range_at(s->history, start);
+	struct devmem_range v;
+	FILE *iomem = NULL;
+	int err;
+
+	if (!r) {
+		/* learnt by the kernel since the last read: take it from the table */
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.ranges), &start, &v))
+			return -ENOENT;
+		err = range_into_history(s, &v, &iomem);
+		if (iomem)
+			fclose(iomem);
+		if (err)
+			return err;
+		r = devmem_history_range_at(s->history, start);
+		if (!r)
+			return -ENOENT;
+	}
+	snprintf(name, len, "%s", r->device);
+	if (range_name)
+		snprintf(range_name, range_len, "%s", r->name);
+	return 0;
+}
+
 static __u64 recursion_misses(struct devmem_session *s)
 {
 	struct bpf_program *p;
@@ -672,9 +699,9 @@ int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *sn
 	return 0;
 }
 
-void devmem_session_forget_exited(struct devmem_session *s)
+void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns)
 {
-	devmem_history_forget_exited(s->history);
+	devmem_history_forget_exited(s->history, exited_before_ns);
 }
 
 void devmem_session_close(struct devmem_session *s)

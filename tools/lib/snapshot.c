@@ -31,6 +31,16 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_EXITS_DEFERRED] = "exit_records_deferred",
 };
 
+const char *devmem_mode_name(enum devmem_mode mode)
+{
+	switch (mode) {
+	case DEVMEM_MODE_TP_BTF: return "tracepoints";
+	case DEVMEM_MODE_RAW_TP: return "raw_tracepoints";
+	case DEVMEM_MODE_FENTRY: return "fentry";
+	default: return "none";
+	}
+}
+
 __u64 devmem_mono_ns(void)
 {
 	struct timespec ts;
@@ -417,6 +427,8 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 		const struct devmem_process *p = find_process(prev, &cur->procs[i]);
 
 		counters_delta(&out->procs[i].c, &cur->procs[i].c, p ? &p->c : NULL);
+		out->procs[i].lost_events = sub(cur->procs[i].lost_events,
+						p ? p->lost_events : 0);
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
@@ -445,6 +457,37 @@ static int cmp_range(const void *a, const void *b)
 
 	return cmp_u64(x->r.start, y->r.start) ?: cmp_u64(x->range_index, y->range_index) ?:
 	       cmp_u64(x->r.gen, y->r.gen);
+}
+
+int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
+{
+	struct devmem_process *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!src->nr_procs)
+		return 0;
+	if (!sorted_procs(dst))
+		qsort(dst->procs, dst->nr_procs, sizeof(*dst->procs), cmp_process);
+	out = devmem_array_alloc(dst->nr_procs + src->nr_procs, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	/* both sorted by (tgid, start): one merge, src winning on a tie */
+	while (i < dst->nr_procs || j < src->nr_procs) {
+		int c = i == dst->nr_procs ? 1 : j == src->nr_procs ? -1 :
+			cmp_process(&dst->procs[i], &src->procs[j]);
+
+		if (c < 0) {
+			out[n++] = dst->procs[i++];
+		} else {
+			out[n++] = src->procs[j++];
+			if (!c)
+				i++;
+		}
+	}
+	free(dst->procs);
+	dst->procs = out;
+	dst->nr_procs = n;
+	return 0;
 }
 
 void devmem_snapshot_sort(struct devmem_snapshot *s)
@@ -493,6 +536,9 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 			return -ENOMEM;
 		if (!p->comm[0])
 			memcpy(p->comm, s->comm, sizeof(p->comm));
+		if (s->exit_ns > p->exit_ns)
+			p->exit_ns = s->exit_ns;
+		p->lost_events += s->lost_events;
 		devmem_counters_add(&p->c, &s->c);
 		if (s->has_hist) {
 			p->has_hist = true;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "snoop_fmt.h"
+#include "top_view.h"
 
 static const struct {
 	const char *name;	/* EVENT column */
@@ -150,7 +151,7 @@ static void format_time(char *buf, size_t len, const struct snoop_fmt *f, __u64 
 
 void snoop_header(FILE *out, const struct snoop_fmt *f)
 {
-	fprintf(out, "%-15s %-3s %-7s %-16s %-14s %-11s %-18s %6s %-14s %s\n",
+	fprintf(out, "%-15s %-3s %-7s %-16s %-16s %-11s %-18s %6s %-14s %s\n",
 		f->wall_clock ? "TIME" : "TIME(s)", "CPU", "PID", "COMM", "DEVICE", "EVENT",
 		"ADDR/PFN", "PAGES", "RESULT", "LAT(us)");
 }
@@ -226,12 +227,15 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 
 	format_time(when, sizeof(when), f, e->ts_ns);
 	snoop_clean_comm(comm, e->comm);
-	if (dev && dev->id)
+	/* the device's name, as every tool names it; its range start if unnamed */
+	if (dev && dev->name && dev->name[0])
+		top_sanitize(device, sizeof(device) < 17 ? sizeof(device) : 17, dev->name, true);
+	else if (dev && dev->id)
 		snprintf(device, sizeof(device), "0x%" PRIx64, (uint64_t)dev->id);
 	else
 		snprintf(device, sizeof(device), "-");
 	event_cols(&c, e);
-	return snprintf(buf, len, "%-15s %-3u %-7u %-16s %-14s %-11s %-18s %6s %-14s %s\n",
+	return snprintf(buf, len, "%-15s %-3u %-7u %-16s %-16s %-11s %-18s %6s %-14s %s\n",
 			when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
 			c.pages, c.result, c.lat);
 }
@@ -275,12 +279,14 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 	err |= set_u64(o, "tid", e->pid);
 	err |= json_object_set_new(o, "comm", json_string(comm));
 	err |= json_object_set_new(o, "event", json_string(name ? name : "?"));
-	if (dev && dev->id)
-		err |= set_hex(o, "device", dev->id);
+	if (dev && dev->name && dev->name[0])
+		err |= json_object_set_new(o, "device", json_string(dev->name) ?: json_string("?"));
 	else
 		err |= json_object_set_new(o, "device", json_null());
-	if (dev && dev->name && dev->name[0])
-		err |= json_object_set_new(o, "device_name", json_string(dev->name));
+	if (dev && dev->id)
+		err |= set_hex(o, "pgmap_id", dev->id);
+	else
+		err |= json_object_set_new(o, "pgmap_id", json_null());
 	if (e->owner)
 		err |= set_hex(o, "owner", e->owner);
 	switch (e->type) {

@@ -37,7 +37,7 @@ struct snoop_fmt {
 /* What the tool knows about the device of an event (from its range). */
 struct snoop_device {
 	__u64 id;		/* pgmap id: physical start of range 0; 0 unknown */
-	const char *name;	/* iomem resource name; NULL or "" unknown */
+	const char *name;	/* the device name; NULL or "" unknown */
 };
 
 /* Column headers, one line with '\n'. */

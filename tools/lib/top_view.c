@@ -72,22 +72,11 @@ static void latency(const struct devmem_hist *h, bool *has, double *p50, double 
 	*has = true;
 }
 
-static const struct devmem_device *find_device(const struct devmem_snapshot *s, __u64 owner)
-{
-	for (size_t i = 0; i < s->nr_devices; i++)
-		if (s->devices[i].owner == owner)
-			return &s->devices[i];
-	return NULL;
-}
-
-static struct top_dev_row *dev_row(struct top_frame *f, size_t *cap, __u64 owner, bool find)
+static struct top_dev_row *dev_row(struct top_frame *f, size_t *cap,
+				   const struct devmem_device *dev)
 {
 	struct top_dev_row *d;
 
-	if (find)
-		for (size_t i = 0; i < f->nr_devs; i++)
-			if (f->devs[i].owner == owner)
-				return &f->devs[i];
 	if (f->nr_devs == *cap) {
 		size_t n = *cap ? *cap * 2 : 8;
 
@@ -99,8 +88,9 @@ static struct top_dev_row *dev_row(struct top_frame *f, size_t *cap, __u64 owner
 	}
 	d = &f->devs[f->nr_devs++];
 	memset(d, 0, sizeof(*d));
-	d->owner = owner;
-	d->in_use_known = true;	/* until a range or the device says otherwise */
+	d->owner = dev->owner;
+	top_sanitize(d->name, sizeof(d->name), dev->name, false);
+	d->in_use_known = true;	/* until a range says otherwise */
 	return d;
 }
 
@@ -136,8 +126,6 @@ static void add_range(struct top_dev_row *d, const struct devmem_snap_range *r, 
 		d->in_use_known = false;
 	else
 		d->in_use += (long long)at_start;
-	if (!d->name[0] && r->name[0])
-		top_sanitize(d->name, sizeof(d->name), r->name, false);
 	if (!range_live(r))
 		return;
 	if (!d->nr_ranges || r->r.start < d->start) {
@@ -148,51 +136,36 @@ static void add_range(struct top_dev_row *d, const struct devmem_snap_range *r, 
 	d->size_bytes += range_bytes(r, page);
 }
 
+/*
+ * One row per device of the cumulative snapshot: its figures over the
+ * interval from the delta, pages in use from the start, its live ranges.
+ */
 static int build_devices(struct top_frame *f, const struct devmem_snapshot *delta,
 			 const struct devmem_snapshot *cum, const struct top_filter *flt)
 {
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
-	size_t cap = 0, i, kept;
+	size_t cap = 0, i, j, kept;
 	struct top_dev_row *d;
 
 	for (i = 0; i < cum->nr_devices; i++) {
 		const struct devmem_device *c = &cum->devices[i];
-		const struct devmem_device *x = find_device(delta, c->owner);
+		const struct devmem_device *x = devmem_snapshot_find_device(delta, c->name);
 
-		d = dev_row(f, &cap, c->owner, true);
+		d = dev_row(f, &cap, c);
 		if (!d)
 			return -ENOMEM;
 		if (x)
 			d->c = x->c;
 		d->in_use += (long long)c->c.allocs - (long long)c->c.frees;
-	}
-	/* devices only in the delta (a caller passing an older cum) still count */
-	for (i = 0; i < delta->nr_devices; i++) {
-		if (find_device(cum, delta->devices[i].owner))
-			continue;
-		d = dev_row(f, &cap, delta->devices[i].owner, true);
-		if (!d)
-			return -ENOMEM;
-		d->c = delta->devices[i].c;
+		for (j = 0; j < cum->nr_ranges; j++)
+			if (!strncmp(cum->ranges[j].device, c->name, sizeof(c->name)))
+				add_range(d, &cum->ranges[j], page);
 	}
 	for (i = 0; i < cum->nr_ranges; i++) {
-		const struct devmem_snap_range *r = &cum->ranges[i];
-
-		/* a range without a known device is a row of its own */
-		d = dev_row(f, &cap, r->r.owner, r->r.owner != 0);
-		if (!d)
-			return -ENOMEM;
-		add_range(d, r, page);
-		if (range_live(r)) {
+		if (range_live(&cum->ranges[i])) {
 			f->nr_ranges++;
-			f->ranges_bytes += range_bytes(r, page);
+			f->ranges_bytes += range_bytes(&cum->ranges[i], page);
 		}
-	}
-	for (i = 0; i < f->nr_devs; i++) {
-		d = &f->devs[i];
-		/* a device seen only through its events: no start count */
-		if (!d->nr_ranges && d->owner)
-			d->in_use_known = false;
 	}
 	if (flt && flt->device) {
 		for (i = 0, kept = 0; i < f->nr_devs; i++)
@@ -224,6 +197,7 @@ static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
 			continue;
 		r = &f->procs[n++];
 		r->tgid = p->tgid;
+		r->exited = p->exit_ns != 0;
 		top_sanitize(r->comm, sizeof(r->comm), p->comm, false);
 		r->c = p->c;
 		if (p->has_hist)
@@ -962,7 +936,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "interval_ns", json_integer((json_int_t)f->interval_ns));
 	if (f->summary)
 		json_object_set_new(root, "elapsed_ns", json_integer((json_int_t)f->elapsed_ns));
-	json_object_set_new(root, "totals", counters_json(&f->total));
+	json_object_set_new(root, "counters", counters_json(&f->total));
 	json_object_set_new(root, "rates", rates_json(f, &f->total));
 	json_object_set_new(root, "fault_latency_ns",
 			    latency_json(f->has_latency, f->p50_ns, f->p99_ns, f->p99_saturated));
@@ -973,9 +947,9 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	for (size_t i = 0; i < f->nr_procs; i++) {
 		const struct top_proc_row *r = &f->procs[i];
 
-		json_array_append_new(procs, json_pack("{s:I,s:s,s:o,s:o,s:o}",
-			"pid", (json_int_t)r->tgid, "comm", r->comm,
-			"counts", counters_json(&r->c), "rates", rates_json(f, &r->c),
+		json_array_append_new(procs, json_pack("{s:I,s:s,s:b,s:o,s:o,s:o}",
+			"tgid", (json_int_t)r->tgid, "comm", r->comm, "exited", r->exited,
+			"counters", counters_json(&r->c), "rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
 							 r->p99_saturated)));
 	}
@@ -991,7 +965,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_object_set_new(dj, "size_bytes", json_integer((json_int_t)d->size_bytes));
 		json_object_set_new(dj, d->in_use_known ? "pages_in_use" : "pages_in_use_change",
 				    json_integer(d->in_use));
-		json_object_set_new(dj, "counts", counters_json(&d->c));
+		json_object_set_new(dj, "counters", counters_json(&d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
 		json_array_append_new(devs, dj);
 	}

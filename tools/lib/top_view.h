@@ -49,6 +49,7 @@ enum top_dev_key {
 
 struct top_proc_row {
 	__u32 tgid;
+	bool exited;			/* gone by the end of the interval */
 	char comm[DEVMEM_COMM_LEN];	/* control bytes replaced by '?' */
 	struct devmem_counters c;	/* over the frame's interval */
 	bool has_latency;		/* fault latency samples in the interval */
@@ -57,8 +58,8 @@ struct top_proc_row {
 };
 
 struct top_dev_row {
-	__u64 owner;			/* 0: a range whose device is not known */
-	char name[64];			/* iomem name; control bytes replaced */
+	__u64 owner;			/* of its live ranges; 0: not known */
+	char name[64];			/* the device's name; control bytes replaced */
 	__u64 start, end;		/* first range; start = end = 0: none known */
 	unsigned int nr_ranges;
 	__u64 size_bytes;
