@@ -351,9 +351,9 @@ static __noinline int proc_flush(__u32 tgid, __u64 start_ns)
 }
 
 /*
- * sched_process_exit: the task is past exit_mm(), so its own unmaps are
- * counted. Once the last thread has decremented signal->live the process
- * is dead; every thread exiting after that flushes what it added.
+ * A thread exits (see the programs below for where): once the last thread
+ * has decremented signal->live the process is dead, and every thread that
+ * passes here after that flushes what it added since.
  */
 static __always_inline int on_task_exit(const struct task_struct *task)
 {
@@ -986,6 +986,19 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_
 }
 
 /* ---- processes, ranges at start -------------------------------------------- */
+
+/*
+ * The exit flush, as late in do_exit() as a hook is found: perf_event_exit_task()
+ * runs after exit_files() and exit_task_work(), so a driver's release of the
+ * files the process had open (which may free or evict device pages) is
+ * counted before the process leaves the table. sched_process_exit, before
+ * those, where it is not there; sched_process_free catches what is left.
+ */
+SEC("fentry/perf_event_exit_task")
+int BPF_PROG(fe_perf_event_exit_task, struct task_struct *task)
+{
+	return on_task_exit(task);
+}
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_sched_process_exit, struct task_struct *task)

@@ -471,7 +471,7 @@ static void print_snapshot(FILE *out, const struct devmem_snapshot *s, bool coun
 		for (size_t i = 0; i < s->nr_devices; i++) {
 			const struct devmem_device *d = &s->devices[i];
 
-			fprintf(out, "device 0x%llx:\n", (unsigned long long)d->owner);
+			fprintf(out, "device %s:\n", d->name);
 			if (counters)
 				print_counters_short(out, &d->c, "  ");
 			if (d->has_hist)
@@ -483,7 +483,12 @@ static void print_snapshot(FILE *out, const struct devmem_snapshot *s, bool coun
 		for (size_t i = 0; i < s->nr_procs; i++) {
 			const struct devmem_process *p = &s->procs[i];
 
-			fprintf(out, "process %u (%s):\n", p->tgid, p->comm);
+			fprintf(out, "process %u (%s)%s", p->tgid, p->comm,
+				p->exit_ns ? ", exited" : "");
+			if (p->lost_events)
+				fprintf(out, ", %llu events not counted (table full)",
+					(unsigned long long)p->lost_events);
+			fprintf(out, ":\n");
 			if (counters)
 				print_counters_short(out, &p->c, "  ");
 			if (p->has_hist)

@@ -105,7 +105,7 @@ check("nothing lost", 0, rep["lost"]["total"])
 check("no process found the table full", 0, rep["lost"]["processes_map_full"])
 EOF
 check "batches: the text report lists the processes" 2000 \
-	"$(grep -cE '^ +[0-9]+ +devmem-workload +exited' "$res/batches.txt")"
+	"$(grep -cE '^process [0-9]+ \(devmem-workload\), exited:' "$res/batches.txt")"
 
 # --- 2. more live processes than the table holds -----------------------------
 record over -P 0.5 -- sh -c "devmem-workload -p 24 -r 1 -n 2 --no-last >$res/over.wl 2>$res/over.wl.err"
@@ -142,6 +142,8 @@ check("the 16 with a slot have exact counts", 16, len(exact))
 EOF
 check "overflow: the text report names the loss" yes \
 	"$(grep -q 'processes_map_full' "$res/over.txt" && echo yes || echo no)"
+check "overflow: the text report names the 8 processes without a slot" 8 \
+	"$(grep -cE '^process [0-9]+ \(devmem-workload\), exited, [0-9]+ events not counted' "$res/over.txt")"
 unset DEVMEM_MAX_PROCS
 
 # --- 3. two devices, named once, in every tool ---------------------------------
@@ -159,6 +161,8 @@ if kind == "frames":
         if not line.startswith("{"):
             continue
         fr = json.loads(line)
+        if fr.get("type") != "frame":
+            continue	# the summary repeats what the frames add up to
         for d in fr.get("devices", []):
             s = sums.setdefault(d["name"], [0, 0])
             s[0] += c(d, "pages_to_device")

@@ -38,7 +38,7 @@ for ((rep = 1; rep <= reps; rep++)); do
 		>"$res/race.$rep.json" 2>"$res/race.$rep.err"
 	rc=$?
 	check "run $rep: devmemstat exit status" 0 "$rc"
-	got=$(jq -r '[.totals.allocs, .totals.frees, .totals.faults,
+	got=$(jq -r '[.counters.allocs, .counters.frees, .counters.faults,
 		.histograms.fault_latency.count, .lost.total] | map(tostring) | join(" ")' \
 		"$res/race.$rep.json" 2>/dev/null)
 	read -r allocs frees faults fdone lost <<<"${got:-x x x x x}"

@@ -610,7 +610,6 @@ int main(int argc, char **argv)
 		printf("expect faults=%llu\n", total.pages_to_ram);
 		printf("expect allocs=%llu\n", total.allocs);
 		printf("expect frees=%llu\n", total.frees);
-		printf("expect processes=%llu\n", (unsigned long long)o.procs * o.batches);
 		printf("expect releases=%d\n", o.release ? used[0] + used[1] : 0);
 	}
 	free(pids);

@@ -107,6 +107,7 @@ enum devmem_fn {
 	DEVMEM_FN_MIGRATE_DEVICE_PAGES,
 	DEVMEM_FN_MIGRATE_VMA_SETUP,
 	DEVMEM_FN_MIGRATE_VMA_FINALIZE,
+	DEVMEM_FN_PERF_EVENT_EXIT_TASK,	/* late in do_exit: the exit flush */
 	DEVMEM_FN_COUNT,
 };
 
@@ -116,7 +117,7 @@ struct devmem_features {
 	bool tp_btf;			/* ... and a tp_btf program loads on them */
 	bool fentry;			/* fentry loads and attaches (memremap_pages) */
 	bool fentry_refused;		/* ... the kernel said EPERM (lockdown, sandbox) */
-	bool fn[DEVMEM_FN_COUNT];	/* fallback function in the kernel BTF */
+	bool fn[DEVMEM_FN_COUNT];	/* function takes fentry and fexit programs */
 };
 
 const char *devmem_fn_name(enum devmem_fn fn);

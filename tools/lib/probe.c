@@ -19,6 +19,7 @@ static const char *const fn_names[DEVMEM_FN_COUNT] = {
 	[DEVMEM_FN_MIGRATE_DEVICE_PAGES] = "migrate_device_pages",
 	[DEVMEM_FN_MIGRATE_VMA_SETUP] = "migrate_vma_setup",
 	[DEVMEM_FN_MIGRATE_VMA_FINALIZE] = "migrate_vma_finalize",
+	[DEVMEM_FN_PERF_EVENT_EXIT_TASK] = "perf_event_exit_task",
 };
 
 const char *devmem_fn_name(enum devmem_fn fn)
@@ -76,14 +77,22 @@ void devmem_probe_features(struct devmem_features *f)
 	f->tracepoints = id > 0 || tracefs_has_devmem();
 	if (id > 0)
 		f->tp_btf = !tracing_prog_works(id, BPF_TRACE_RAW_TP, false);
-	for (i = 0; i < DEVMEM_FN_COUNT; i++)
-		f->fn[i] = btf__find_by_name_kind(btf, fn_names[i], BTF_KIND_FUNC) > 0;
 	id = btf__find_by_name_kind(btf, "memremap_pages", BTF_KIND_FUNC);
 	if (id > 0) {
 		int err = tracing_prog_works(id, BPF_TRACE_FENTRY, true);
 
 		f->fentry = !err;
 		f->fentry_refused = err == -EPERM;
+	}
+	/*
+	 * A function in BTF may still not take a program (inlined at some
+	 * call sites, notrace, an old verifier): each target is proved by a
+	 * trial load and attach, at entry and at exit, as the programs use it.
+	 */
+	for (i = 0; i < DEVMEM_FN_COUNT && f->fentry; i++) {
+		id = btf__find_by_name_kind(btf, fn_names[i], BTF_KIND_FUNC);
+		f->fn[i] = id > 0 && !tracing_prog_works(id, BPF_TRACE_FENTRY, true) &&
+			   !tracing_prog_works(id, BPF_TRACE_FEXIT, true);
 	}
 	btf__free(btf);
 }

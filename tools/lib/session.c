@@ -73,13 +73,24 @@ static bool fn_present(const struct devmem_features *f, const char *name)
 	return false;
 }
 
-/* programs every mode needs: process exits, and the range probe */
-static bool mode_independent(const struct bpf_program *p, enum devmem_mode mode)
+/*
+ * Programs every mode needs: the range probe, and process exits at the
+ * latest exit hook that takes a program (fentry perf_event_exit_task, else
+ * the sched_process_exit tracepoint), plus sched_process_free.
+ */
+static bool mode_independent(const struct bpf_program *p, enum devmem_mode mode,
+			     const struct devmem_features *f, bool probed)
 {
 	const char *name = bpf_program__name(p);
+	bool late_exit = mode != DEVMEM_MODE_RAW_TP && probed &&
+			 f->fn[DEVMEM_FN_PERF_EVENT_EXIT_TASK];
 
 	if (!strcmp(name, "probe_range"))
 		return true;
+	if (!strcmp(name, "fe_perf_event_exit_task"))
+		return late_exit;
+	if (!strcmp(name, "tp_sched_process_exit"))
+		return mode != DEVMEM_MODE_RAW_TP && !late_exit;
 	if (!strncmp(name, "tp_sched_", 9))
 		return mode != DEVMEM_MODE_RAW_TP;
 	if (!strncmp(name, "raw_sched_", 10))
@@ -98,9 +109,10 @@ static void select_programs(struct devmem_bpf *skel, enum devmem_mode mode,
 		bool on = m == mode;
 
 		if (!strcmp(bpf_program__name(p), "probe_range") ||
+		    !strcmp(bpf_program__name(p), "fe_perf_event_exit_task") ||
 		    !strncmp(bpf_program__name(p), "tp_sched_", 9) ||
 		    !strncmp(bpf_program__name(p), "raw_sched_", 10))
-			on = mode_independent(p, mode);
+			on = mode_independent(p, mode, f, probed);
 		/* the fallback takes only the functions this kernel has */
 		else if (on && m == DEVMEM_MODE_FENTRY && probed)
 			on = fn_present(f, target);
@@ -260,7 +272,7 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	}
 	if (opts->force_mode != DEVMEM_MODE_NONE) {
 		s->mode = opts->force_mode;
-		if (s->mode == DEVMEM_MODE_FENTRY) {
+		if (s->mode != DEVMEM_MODE_RAW_TP) {
 			devmem_probe_features(&f);
 			probed = true;
 		}
