@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include "lib/devmem.h"
 #include "lib/child.h"
+#include "lib/json_out.h"
 
 /* ---- the inventory ------------------------------------------------------- */
 
@@ -303,14 +304,6 @@ static void inv_print_text(FILE *out, const struct inventory *inv, __s64 wall_of
 	}
 }
 
-static json_t *hex(__u64 v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-	return json_string(buf);
-}
-
 static json_t *when_json(__u64 ns, __s64 wall_offset)
 {
 	char buf[24];
@@ -334,9 +327,9 @@ static json_t *inv_json(const struct inventory *inv, __s64 wall_offset, unsigned
 		err |= !o;
 		if (err)
 			break;
-		err |= json_object_set_new(o, "id", hex(r->id));
-		err |= json_object_set_new(o, "start", hex(r->start));
-		err |= json_object_set_new(o, "end", hex(r->end));
+		err |= json_object_set_new(o, "id", devmem_json_hex(r->id));
+		err |= json_object_set_new(o, "start", devmem_json_hex(r->start));
+		err |= json_object_set_new(o, "end", devmem_json_hex(r->end));
 		err |= json_object_set_new(o, "pages", json_integer((json_int_t)r->nr_pages));
 		err |= json_object_set_new(o, "bytes",
 					   json_integer((json_int_t)(r->nr_pages * page_size)));
@@ -348,7 +341,8 @@ static json_t *inv_json(const struct inventory *inv, __s64 wall_offset, unsigned
 		err |= json_object_set_new(o, "state", json_string(state_name(r)));
 		err |= json_object_set_new(o, "name", r->name[0] ? json_string(r->name) :
 					   json_null());
-		err |= json_object_set_new(o, "owner", r->owner ? hex(r->owner) : json_null());
+		err |= json_object_set_new(o, "owner", r->owner ? devmem_json_hex(r->owner) :
+					   json_null());
 		err |= json_object_set_new(o, "before_start", json_boolean(r->before));
 		err |= json_object_set_new(o, "added", r->before ? json_null() :
 					   when_json(r->added_ns, wall_offset));

@@ -162,6 +162,8 @@ struct devmem_percentile {
 	bool empty;
 };
 int devmem_hist_percentile(const struct devmem_hist *h, double p, struct devmem_percentile *out);
+/* percentiles the text and JSON reports show: 50, 90, 99 (json_out.c) */
+extern const double devmem_rec_percentiles[3];
 /* mean from sum/count; 0 when empty */
 double devmem_hist_mean(const struct devmem_hist *h);
 /* print_log2_hist style table: "unit : count distribution" */

@@ -1,36 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The one JSON writer per shape (jansson): counters, a histogram with its
- * percentiles and buckets, the histograms of every kind. Every JSON output
- * of the tools builds these shapes here.
+ * The one JSON writer per shape (jansson): a count, an address, the
+ * counters, a histogram with its percentiles and buckets, the histograms of
+ * every kind. Every JSON output of the tools builds these shapes here.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "record.h"
 #include "json_out.h"
 
 const double devmem_rec_percentiles[3] = { 50.0, 90.0, 99.0 };
+
+json_t *devmem_json_u64(__u64 v)
+{
+	if (v == DEVMEM_UNKNOWN)
+		return json_null();
+	return json_integer((json_int_t)v);
+}
+
+json_t *devmem_json_hex(__u64 v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		err |= json_object_set_new(obj, devmem_counter_names[i],
+					   devmem_json_u64(devmem_counters_cu64(c)[i]));
+	return err;
+}
 
 json_t *devmem_json_counters(const struct devmem_counters *c)
 {
 	json_t *o = json_object();
 
-	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		json_object_set_new(o, devmem_counter_names[i],
-				    json_integer((json_int_t)devmem_counters_cu64(c)[i]));
+	if (o && devmem_json_counters_set(o, c)) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
-json_t *devmem_json_hist(const struct devmem_hist *h, enum devmem_hist_kind kind)
+/* the percentiles as one object of {value, low, high, saturated} each */
+static void percentiles_nested(json_t *o, const struct devmem_hist *h)
 {
-	json_t *o = json_object(), *b = json_array(), *p = json_object();
+	json_t *p = json_object();
 
-	json_object_set_new(o, "unit", json_string(devmem_hist_kind_unit(kind)));
-	json_object_set_new(o, "count", json_integer((json_int_t)devmem_hist_total(h)));
-	json_object_set_new(o, "sum", json_integer((json_int_t)h->sum));
-	json_object_set_new(o, "mean", json_real(devmem_hist_mean(h)));
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; p && i < 3; i++) {
 		struct devmem_percentile pc;
 		char key[16];
 
@@ -44,19 +66,36 @@ json_t *devmem_json_hist(const struct devmem_hist *h, enum devmem_hist_kind kind
 							      "saturated", pc.saturated));
 	}
 	json_object_set_new(o, "percentiles", p);
+}
+
+json_t *devmem_json_hist(const struct devmem_hist *h, enum devmem_hist_kind kind)
+{
+	json_t *o = json_object(), *buckets = json_array();
+
+	if (!o || !buckets) {
+		json_decref(o);
+		json_decref(buckets);
+		return NULL;
+	}
+	json_object_set_new(o, "unit", json_string(devmem_hist_kind_unit(kind)));
+	json_object_set_new(o, "count", devmem_json_u64(devmem_hist_total(h)));
+	json_object_set_new(o, "sum", devmem_json_u64(h->sum));
+	json_object_set_new(o, "mean", json_real(devmem_hist_mean(h)));
+	percentiles_nested(o, h);
 	for (unsigned int i = 0; i < DEVMEM_HIST_SLOTS; i++) {
-		json_t *e;
+		json_t *b;
 
 		if (!h->slots[i])
 			continue;
-		e = json_pack("{s:I,s:I}", "low", (json_int_t)devmem_hist_slot_low(i),
-			      "count", (json_int_t)h->slots[i]);
+		b = json_object();
+		json_object_set_new(b, "low", devmem_json_u64(devmem_hist_slot_low(i)));
 		/* the last slot has no upper bound */
-		json_object_set_new(e, "high", i == DEVMEM_HIST_SLOTS - 1 ? json_null() :
-				    json_integer((json_int_t)devmem_hist_slot_high(i)));
-		json_array_append_new(b, e);
+		json_object_set_new(b, "high", i == DEVMEM_HIST_SLOTS - 1 ? json_null() :
+				    devmem_json_u64(devmem_hist_slot_high(i)));
+		json_object_set_new(b, "count", devmem_json_u64(h->slots[i]));
+		json_array_append_new(buckets, b);
 	}
-	json_object_set_new(o, "buckets", b);
+	json_object_set_new(o, "buckets", buckets);
 	return o;
 }
 
@@ -64,24 +103,9 @@ json_t *devmem_json_hists(const struct devmem_hist *h)
 {
 	json_t *o = json_object();
 
-	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
+	for (unsigned int k = 0; o && k < DEVMEM_HIST_KINDS; k++)
 		json_object_set_new(o, devmem_hist_kind_name(k), devmem_json_hist(&h[k], k));
 	return o;
-}
-
-/* a count; DEVMEM_UNKNOWN (what the mode cannot see) is null */
-json_t *devmem_json_num(__u64 v)
-{
-	return v == DEVMEM_UNKNOWN ? json_null() : json_integer((json_int_t)v);
-}
-
-/* a kernel address or physical address, as 0x... */
-json_t *devmem_json_hex(__u64 v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
 }
 
 /* a time stamp (CLOCK_MONOTONIC ns); 0, never happened or not seen, is null */
@@ -160,8 +184,8 @@ static json_t *range_json(const struct devmem_snap_range *r)
 	json_object_set_new(o, "remove_done_ns", stamp(r->r.remove_done_ns));
 	json_object_set_new(o, "removed", json_boolean(r->r.removed_ns != 0));
 	json_object_set_new(o, "in_use_at_remove",
-			    r->r.removed_ns ? devmem_json_num(r->r.in_use_at_remove) : json_null());
-	json_object_set_new(o, "in_use_at_start", devmem_json_num(r->in_use_at_start));
+			    r->r.removed_ns ? devmem_json_u64(r->r.in_use_at_remove) : json_null());
+	json_object_set_new(o, "in_use_at_start", devmem_json_u64(r->in_use_at_start));
 	json_object_set_new(o, "traced", json_boolean(r->sources & DEVMEM_RANGE_TRACED));
 	json_object_set_new(o, "discovered", json_boolean(r->sources & DEVMEM_RANGE_DISCOVERED));
 	json_object_set_new(o, "counters", devmem_json_counters(&r->c));

@@ -6,19 +6,25 @@
 #include <jansson.h>
 #include "devmem.h"
 
-/* every counter by its name (devmem_counter_names order) */
+/* a count; DEVMEM_UNKNOWN (not observed) is null */
+json_t *devmem_json_u64(__u64 v);
+/* an address or id as a "0x..." string */
+json_t *devmem_json_hex(__u64 v);
+
+/* every counter as a key of obj, by its name (devmem_counter_names); 0 or -1 */
+int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c);
+/* the same as an object of its own */
 json_t *devmem_json_counters(const struct devmem_counters *c);
+
 /*
- * unit, count, sum, mean, percentiles (devmem_rec_percentiles: value, low,
- * high, saturated; null when empty) and the non-empty buckets
+ * unit, count, sum, mean, "percentiles": {"p50": {value, low, high,
+ * saturated} or null, "p90", "p99"} (devmem_rec_percentiles) and the
+ * non-empty buckets [{low, high (null: open-ended), count}]
  */
 json_t *devmem_json_hist(const struct devmem_hist *h, enum devmem_hist_kind kind);
 /* one histogram per kind, by its name (devmem_hist_kind_name) */
 json_t *devmem_json_hists(const struct devmem_hist *h);
 
-/* a count, null for DEVMEM_UNKNOWN; an address as "0x..." */
-json_t *devmem_json_num(__u64 v);
-json_t *devmem_json_hex(__u64 v);
 /* losses by kind, with their total and the kernel's recursion misses */
 json_t *devmem_json_lost(const struct devmem_snapshot *s);
 

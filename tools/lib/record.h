@@ -163,7 +163,5 @@ void devmem_rec_report_free(struct devmem_rec_report *rep);
 #define DEVMEM_REC_JSON_PROCESSES	0x2
 /* JSON document (jansson) of a report; values in nsecs/pages; 0 or -errno */
 int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags);
-/* percentiles the text and JSON reports show: 50, 90, 99 */
-extern const double devmem_rec_percentiles[3];
 
 #endif /* DEVMEM_RECORD_H */

@@ -32,7 +32,6 @@ static void counters_row(FILE *out, const struct devmem_counters *c)
 
 static void print_percentiles(FILE *out, const struct devmem_hist *h, const char *unit)
 {
-	static const double ps[] = { 50, 90, 99 };
 	struct devmem_percentile pc;
 
 	fprintf(out, "count %llu", (unsigned long long)devmem_hist_total(h));
@@ -41,9 +40,10 @@ static void print_percentiles(FILE *out, const struct devmem_hist *h, const char
 		return;
 	}
 	fprintf(out, "  mean %.0f", devmem_hist_mean(h));
-	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-		devmem_hist_percentile(h, ps[i], &pc);
-		fprintf(out, "  p%.0f %s%.0f", ps[i], pc.saturated ? ">=" : "", pc.value);
+	for (size_t i = 0; i < 3; i++) {
+		devmem_hist_percentile(h, devmem_rec_percentiles[i], &pc);
+		fprintf(out, "  p%.0f %s%.0f", devmem_rec_percentiles[i], pc.saturated ? ">=" : "",
+			pc.value);
 	}
 	fprintf(out, " %s\n", unit);
 }

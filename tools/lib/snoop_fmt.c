@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include "json_out.h"
 #include "snoop_fmt.h"
 #include "top_view.h"
 
@@ -242,10 +243,7 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 
 static int set_hex(json_t *o, const char *key, __u64 v)
 {
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-	return json_object_set_new(o, key, json_string(buf));
+	return json_object_set_new(o, key, devmem_json_hex(v));
 }
 
 static int set_u64(json_t *o, const char *key, __u64 v)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "devmem.h"
+#include "json_out.h"
 #include "top_view.h"
 
 #define NSEC_PER_SEC 1000000000.0
@@ -876,16 +877,6 @@ void top_frame_print(FILE *out, const struct top_frame *f, const struct top_sort
 
 /* ---- JSON ---- */
 
-static json_t *counters_json(const struct devmem_counters *c)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; o && i < DEVMEM_NR_COUNTERS; i++)
-		json_object_set_new(o, devmem_counter_names[i],
-				    json_integer((json_int_t)devmem_counters_cu64(c)[i]));
-	return o;
-}
-
 static json_t *rates_json(const struct top_frame *f, const struct devmem_counters *c)
 {
 	double secs = (double)f->interval_ns / NSEC_PER_SEC;
@@ -909,14 +900,6 @@ static json_t *latency_json(bool has, double p50, double p99, bool sat)
 	return json_pack("{s:f,s:f,s:b}", "p50", p50, "p99", p99, "p99_saturated", sat);
 }
 
-static json_t *hex(__u64 v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
 int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_opts *o)
 {
 	json_t *root = json_object(), *procs = json_array(), *devs = json_array();
@@ -936,7 +919,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "interval_ns", json_integer((json_int_t)f->interval_ns));
 	if (f->summary)
 		json_object_set_new(root, "elapsed_ns", json_integer((json_int_t)f->elapsed_ns));
-	json_object_set_new(root, "counters", counters_json(&f->total));
+	json_object_set_new(root, "counters", devmem_json_counters(&f->total));
 	json_object_set_new(root, "rates", rates_json(f, &f->total));
 	json_object_set_new(root, "fault_latency_ns",
 			    latency_json(f->has_latency, f->p50_ns, f->p99_ns, f->p99_saturated));
@@ -949,7 +932,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 
 		json_array_append_new(procs, json_pack("{s:I,s:s,s:b,s:o,s:o,s:o}",
 			"tgid", (json_int_t)r->tgid, "comm", r->comm, "exited", r->exited,
-			"counters", counters_json(&r->c), "rates", rates_json(f, &r->c),
+			"counters", devmem_json_counters(&r->c), "rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
 							 r->p99_saturated)));
 	}
@@ -957,15 +940,18 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		const struct top_dev_row *d = &f->devs[i];
 		json_t *dj = json_object();
 
-		json_object_set_new(dj, "owner", d->owner ? hex(d->owner) : json_null());
+		json_object_set_new(dj, "owner", d->owner ? devmem_json_hex(d->owner) :
+				    json_null());
 		json_object_set_new(dj, "name", json_string(d->name));
 		json_object_set_new(dj, "ranges", json_integer(d->nr_ranges));
-		json_object_set_new(dj, "start", d->nr_ranges ? hex(d->start) : json_null());
-		json_object_set_new(dj, "end", d->nr_ranges ? hex(d->end) : json_null());
+		json_object_set_new(dj, "start", d->nr_ranges ? devmem_json_hex(d->start) :
+				    json_null());
+		json_object_set_new(dj, "end", d->nr_ranges ? devmem_json_hex(d->end) :
+				    json_null());
 		json_object_set_new(dj, "size_bytes", json_integer((json_int_t)d->size_bytes));
 		json_object_set_new(dj, d->in_use_known ? "pages_in_use" : "pages_in_use_change",
 				    json_integer(d->in_use));
-		json_object_set_new(dj, "counters", counters_json(&d->c));
+		json_object_set_new(dj, "counters", devmem_json_counters(&d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
 		json_array_append_new(devs, dj);
 	}
