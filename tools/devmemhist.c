@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "lib/devmem.h"
 #include "lib/record.h"
+#include "lib/sanitize.h"
 #include "lib/svg.h"
 
 #define ERRLEN 512
@@ -482,9 +483,10 @@ static void print_snapshot(FILE *out, const struct devmem_snapshot *s, bool coun
 			fprintf(out, "No process had activity.\n");
 		for (size_t i = 0; i < s->nr_procs; i++) {
 			const struct devmem_process *p = &s->procs[i];
+			char comm[DEVMEM_SANITIZED_SIZE(DEVMEM_COMM_LEN)];
 
-			fprintf(out, "process %u (%s)%s", p->tgid, p->comm,
-				p->exit_ns ? ", exited" : "");
+			devmem_sanitize(comm, sizeof(comm), p->comm, sizeof(p->comm), 0);
+			fprintf(out, "process %u (%s)%s", p->tgid, comm, p->exit_ns ? ", exited" : "");
 			if (p->lost_events)
 				fprintf(out, ", %llu events not counted (table full)",
 					(unsigned long long)p->lost_events);
@@ -802,12 +804,15 @@ static void print_report_header(FILE *out, const struct devmem_rec_report *rep)
 		const struct devmem_rec_stream *st = &rep->streams[i];
 		time_t t0 = (time_t)(st->start_realtime_ns / 1000000000ULL);
 		struct tm tm;
-		char when[32];
+		char when[32], path[DEVMEM_SANITIZED_SIZE(sizeof(st->first_path))];
+		char host[DEVMEM_SANITIZED_SIZE(sizeof(st->host))];
 
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t0, &tm));
+		devmem_sanitize(path, sizeof(path), st->first_path, sizeof(st->first_path), 0);
+		devmem_sanitize(host, sizeof(host), st->host, sizeof(st->host), 0);
 		fprintf(out, "  %s%s: host %s, started %s, %zu snapshots (%zu in the window), "
-			"%.1f s .. %.1f s%s\n", st->first_path, st->nr_files > 1 ? " (rotated)" : "",
-			st->host, when, st->frames, st->frames_in_window, st->from, st->to,
+			"%.1f s .. %.1f s%s\n", path, st->nr_files > 1 ? " (rotated)" : "",
+			host, when, st->frames, st->frames_in_window, st->from, st->to,
 			st->from_zero ? " (from the recorder's start)" : "");
 	}
 	fputc('\n', out);

@@ -29,6 +29,7 @@
 #include "lib/devmem.h"
 #include "lib/child.h"
 #include "lib/json_out.h"
+#include "lib/sanitize.h"
 
 /* ---- the inventory ------------------------------------------------------- */
 
@@ -265,7 +266,8 @@ static void inv_print_text(FILE *out, const struct inventory *inv, __s64 wall_of
 		"WAIT(ms)");
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct inv_range *r = &inv->r[i];
-		char start[24], end[24], size[24], nid[12], in_use[24], owner[64];
+		char start[24], end[24], size[24], nid[12], in_use[24];
+		char owner[DEVMEM_SANITIZED_SIZE(sizeof(r->name))];
 		char added[24], removed[24], wait[32];
 
 		snprintf(start, sizeof(start), "0x%" PRIx64, (uint64_t)r->start);
@@ -279,8 +281,8 @@ static void inv_print_text(FILE *out, const struct inventory *inv, __s64 wall_of
 			snprintf(in_use, sizeof(in_use), "?");
 		else
 			snprintf(in_use, sizeof(in_use), "%" PRIu64, (uint64_t)r->in_use);
-		if (r->name[0])
-			snprintf(owner, sizeof(owner), "%.40s", r->name);
+		if (r->name[0])	/* 18 columns, more if need be, at most 40 */
+			devmem_sanitize_cols(owner, sizeof(owner), r->name, sizeof(r->name), 0, 40);
 		else if (r->owner)
 			snprintf(owner, sizeof(owner), "0x%" PRIx64, (uint64_t)r->owner);
 		else
@@ -298,7 +300,8 @@ static void inv_print_text(FILE *out, const struct inventory *inv, __s64 wall_of
 				 (uint64_t)(r->wait_ns / 1000000), (uint64_t)(r->wait_ns / 1000 % 1000));
 		else
 			snprintf(wait, sizeof(wait), "-");
-		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %-18s %-12s %-12s %s\n", start, end,
+		devmem_pad_cols(owner, sizeof(owner), 18);
+		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %-12s %-12s %s\n", start, end,
 			size, nid, type_name(r->type), in_use, state_name(r), owner, added, removed,
 			wait);
 	}
@@ -339,8 +342,8 @@ static json_t *inv_json(const struct inventory *inv, __s64 wall_offset, unsigned
 		err |= json_object_set_new(o, "in_use", r->in_use == DEVMEM_UNKNOWN ? json_null() :
 					   json_integer((json_int_t)r->in_use));
 		err |= json_object_set_new(o, "state", json_string(state_name(r)));
-		err |= json_object_set_new(o, "name", r->name[0] ? json_string(r->name) :
-					   json_null());
+		err |= json_object_set_new(o, "name", r->name[0] ?
+					   devmem_json_str(r->name, sizeof(r->name)) : json_null());
 		err |= json_object_set_new(o, "owner", r->owner ? devmem_json_hex(r->owner) :
 					   json_null());
 		err |= json_object_set_new(o, "before_start", json_boolean(r->before));
@@ -360,8 +363,8 @@ static json_t *inv_json(const struct inventory *inv, __s64 wall_offset, unsigned
 		err |= json_object_set_new(doc, "ranges", arr);
 		arr = NULL;
 		err |= json_object_set_new(doc, "lost", json_integer((json_int_t)inv->lost));
-		err |= json_object_set_new(doc, "note", note && note[0] ? json_string(note) :
-					   json_null());
+		err |= json_object_set_new(doc, "note", note && note[0] ?
+					   devmem_json_str(note, SIZE_MAX) : json_null());
 	}
 	json_decref(arr);
 	if (err) {
@@ -638,8 +641,12 @@ print:
 		json_decref(doc);
 	} else {
 		inv_print_text(stdout, &w.inv, wall_offset, page_size);
-		if (note[0])
-			printf("note: %s\n", note);
+		if (note[0]) {
+			char clean[DEVMEM_SANITIZED_SIZE(sizeof(note))];
+
+			devmem_sanitize(clean, sizeof(clean), note, sizeof(note), 0);
+			printf("note: %s\n", clean);
+		}
 	}
 	if (w.inv.lost)
 		fprintf(stderr, "devmemranges: lost %" PRIu64 " hotplug events: ranges may be "

@@ -20,6 +20,7 @@
 
 #include "lib/devmem.h"
 #include "lib/record.h"
+#include "lib/sanitize.h"
 #include "lib/top_view.h"
 
 static const char *prog = "devmemtop";
@@ -384,7 +385,8 @@ static void draw(struct ui *ui, const struct top_frame *f)
 			nl = strchr(p, '\n');
 			if (!nl)
 				break;
-			mvaddnstr(y, 0, p, (int)(nl - p) < COLS ? (int)(nl - p) : COLS);
+			/* top_header_text() cut each line to COLS columns already */
+			mvaddnstr(y, 0, p, (int)(nl - p));
 		}
 		free(hdr);
 	}
@@ -393,7 +395,7 @@ static void draw(struct ui *ui, const struct top_frame *f)
 		top_title_text(line, sizeof(line), f, ui->view, &ui->o->sort, &col, &col_len);
 		attron(A_REVERSE);
 		mvhline(y, 0, ' ', COLS);
-		mvaddnstr(y, 0, line, COLS);
+		mvaddnstr(y, 0, line, (int)devmem_str_cut(line, (size_t)COLS));
 		attroff(A_REVERSE);
 		if (col >= 0 && col < COLS)
 			mvchgat(y, col, col_len, A_REVERSE | A_BOLD, 0, NULL);
@@ -405,7 +407,7 @@ static void draw(struct ui *ui, const struct top_frame *f)
 		room = ui->o->rows;
 	for (i = 0; i < n && (int)i < room; i++) {
 		top_row_text(line, sizeof(line), f, ui->view, i);
-		mvaddnstr(y++, 0, line, COLS);
+		mvaddnstr(y++, 0, line, (int)devmem_str_cut(line, (size_t)COLS));
 	}
 	if (!n && y < LINES - 1)
 		mvaddnstr(y, 0, ui->view == TOP_VIEW_PROCESSES ?
@@ -640,6 +642,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	enum wait_result w;
 	char replay_name[600];
+	const char *base;
 	bool by_signal = false, quit = false, summary;
 	int ret, rc = DEVMEM_EXIT_OK;
 
@@ -676,11 +679,9 @@ int main(int argc, char **argv)
 		st.start_ns = info->start_mono_ns;
 		st.realtime_offset = info->start_realtime_ns - info->start_mono_ns;
 		/* the file name only: the header line has no room for a path */
-		snprintf(replay_name, sizeof(replay_name), "replay %s",
-			 strrchr(o.replay, '/') ? strrchr(o.replay, '/') + 1 : o.replay);
-		for (char *p = replay_name; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+		base = strrchr(o.replay, '/') ? strrchr(o.replay, '/') + 1 : o.replay;
+		memcpy(replay_name, "replay ", 7);
+		devmem_sanitize(replay_name + 7, sizeof(replay_name) - 7, base, strlen(base), 0);
 		ui.text.source = replay_name;
 	} else {
 		struct devmem_opts dopts = {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "record.h"
+#include "sanitize.h"
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -51,6 +52,35 @@ static void reseal(uint8_t *b, size_t size)
 
 static int parse(const uint8_t *data, size_t size);
 
+/* what every view does with a recorded string: the filter, whose output is clean */
+static void show(const char *s, size_t len)
+{
+	char out[DEVMEM_SANITIZED_SIZE(256)];
+	const unsigned char *u = (const unsigned char *)out;
+	uint32_t cp;
+
+	if (len > 256)
+		abort();
+	devmem_sanitize(out, sizeof(out), s, len, 0);
+	for (size_t i = 0; u[i]; i++) {
+		int n = u[i] < 0x80 ? 1 : u[i] < 0xe0 ? 2 : u[i] < 0xf0 ? 3 : 4;
+
+		if (u[i] < 0x20 || u[i] == 0x7f || (u[i] >= 0x80 && u[i] < 0xc2) || u[i] > 0xf4)
+			abort();
+		cp = n == 1 ? u[i] : u[i] & (0x7f >> n);
+		for (int k = 1; k < n; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				abort();	/* also a NUL: a character cut short */
+			cp = cp << 6 | (u[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0xa0) ||
+		    (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			abort();	/* C1, overlong, surrogate */
+		i += (size_t)n - 1;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy;
@@ -81,6 +111,7 @@ static int parse(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	show(devmem_recording_info(r)->host, sizeof(devmem_recording_info(r)->host));
 	devmem_snapshot_init(&s);
 	while ((ret = devmem_recording_next(r, &s, err, sizeof(err))) == 1) {
 		/* what a view does with a frame: sums and percentiles */
@@ -92,6 +123,11 @@ static int parse(const uint8_t *data, size_t size)
 			(void)devmem_hist_total(&s.devices[i].hist[0]);
 		if (strnlen(s.note, sizeof(s.note)) == sizeof(s.note))
 			abort();
+		show(s.note, sizeof(s.note));
+		for (size_t i = 0; i < s.nr_procs; i++)
+			show(s.procs[i].comm, sizeof(s.procs[i].comm));
+		for (size_t i = 0; i < s.nr_ranges; i++)
+			show(s.ranges[i].name, sizeof(s.ranges[i].name));
 		frames++;
 	}
 	if (ret < 0 && (!strstr(err, "fuzz.rec") || !strstr(err, "offset")))

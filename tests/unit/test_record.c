@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <zlib.h>
 #include "record.h"
+#include "clean_text.h"
 
 #define HDR_LEN		128
 #define FRAME_HDR	16
@@ -994,6 +995,78 @@ static void test_rotation_carries_processes(void **state)
 	devmem_rec_report_free(&rep);
 }
 
+static char *slurp_stream(FILE *f, size_t *len)
+{
+	char *buf;
+	long n;
+
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * A recording whose host, process, range and note try to drive the terminal:
+ * the file keeps the bytes, the JSON report filters them.
+ */
+static void test_hostile_names(void **state)
+{
+	static const char comm[] = "\x1b[2J\x1b]0;pwn\x07";
+	struct devmem_record_opts o = { .host = "h\x1b]0;x\x07\x9b\xc2\x9b\xff" };
+	const char *path = tmp_path("hostile.rec"), *paths[1] = { path };
+	struct devmem_recorder *rec;
+	struct devmem_recording *r;
+	struct devmem_rec_report rep;
+	struct devmem_snapshot s;
+	size_t len;
+	char *out;
+	FILE *f;
+
+	assert_int_equal(devmem_recorder_open(path, &o, &rec, err, sizeof(err)), 0);
+	for (unsigned int k = 1; k <= 2; k++) {
+		make_snapshot(&s, now_ns() + k * 1000000000ULL, k, 1);
+		memcpy(s.procs[0].comm, comm, sizeof(comm) - 1);
+		snprintf(s.ranges[0].name, sizeof(s.ranges[0].name), "gpu\x9b" "2J\xed\xa0\x80");
+		snprintf(s.note, sizeof(s.note), "see \x1b[31mred\xe2\x82");
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+
+	/* the reader returns the bytes as written */
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	assert_string_equal(devmem_recording_info(r)->host, o.host);
+	devmem_snapshot_init(&s);
+	assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);
+	assert_string_equal(s.procs[0].comm, comm);
+	assert_string_equal(s.ranges[0].name, "gpu\x9b" "2J\xed\xa0\x80");
+	assert_string_equal(s.note, "see \x1b[31mred\xe2\x82");
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+
+	assert_int_equal(devmem_rec_report_load(&rep, paths, 1, NULL, err, sizeof(err)), 0);
+	f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(devmem_rec_report_json(f, &rep, DEVMEM_REC_JSON_DEVICES |
+						DEVMEM_REC_JSON_PROCESSES), 0);
+	out = slurp_stream(f, &len);
+	fclose(f);
+	assert_clean_text(out, len);
+	assert_non_null(strstr(out, "\"comm\": \"\\\\x1b[2J\\\\x1b]0;pwn\\\\x07\""));
+	assert_non_null(strstr(out, "\"host\": \"h\\\\x1b]0;x\\\\x07"
+				    "\\\\x9b\\\\xc2\\\\x9b\\\\xff\""));
+	free(out);
+	/* the same bytes through devmem_report_text/json: test_snapshot.c */
+	devmem_rec_report_free(&rep);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -1034,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_window_parse),
 		cmocka_unit_test(test_report_bad_file),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_reads_format1),
 		cmocka_unit_test(test_changed_processes_only),
 		cmocka_unit_test(test_rotation_carries_processes),

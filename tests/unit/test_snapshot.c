@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include "clean_text.h"
 #include "../../tools/lib/devmem.h"
 
 static void test_percpu_sums(void **state)
@@ -254,8 +256,8 @@ static void test_reports(void **state)
 	strcpy(r->name, "hmm_dmirror");
 
 	out = render(&s, true);
-	/* the comm is escaped by jansson, not by hand */
-	assert_non_null(strstr(out, "\"comm\": \"a\\\"b\\\\c\""));
+	/* the filter doubles the backslash, jansson escapes both and the quote */
+	assert_non_null(strstr(out, "\"comm\": \"a\\\"b\\\\\\\\c\""));
 	assert_non_null(strstr(out, "\"faults\": 12"));
 	assert_non_null(strstr(out, "\"name\": \"hmm_dmirror\""));
 	assert_non_null(strstr(out, "\"recursion_misses\": 1"));
@@ -270,6 +272,52 @@ static void test_reports(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/* a process, a range and a note that try to drive the terminal render as text */
+static void test_reports_hostile_names(void **state)
+{
+	static const char *const evil[] = {
+		"\x1b[2J\x1b]0;pwn\x07",		/* clear screen, set the title */
+		"a\x9b" "31m\xc2\x9b" "2J",	/* 8-bit CSI, raw and as UTF-8 C1 */
+		"\xed\xa0\x80\xc0\xaf\xe2\x82",	/* surrogate, overlong, cut short */
+	};
+	struct devmem_snapshot s;
+	struct devmem_process *p;
+	struct devmem_snap_range *r;
+
+	devmem_snapshot_init(&s);
+	for (unsigned int i = 0; i < 3; i++) {
+		p = devmem_snapshot_process(&s, 100 + i, 1);
+		memcpy(p->comm, evil[i], strlen(evil[i]));
+		p->c.faults = 1;
+		p->has_hist = true;
+		devmem_hist_add(&p->hist[DEVMEM_HIST_FAULT_LATENCY], 5000);
+		r = devmem_snapshot_range(&s, 0x10 + i, 0x100000000ULL * (i + 1));
+		r->r.end = r->r.start + 0xfff;
+		r->r.owner = 0xffff888000001000ULL + i;
+		r->c.faults = 1;
+		/* the device takes the range's name */
+		snprintf(r->name, sizeof(r->name), "%s", evil[i]);
+	}
+	assert_int_equal(devmem_snapshot_group_devices(&s), 0);
+	/* a comm filling its 16 bytes, no NUL */
+	memset(devmem_snapshot_process(&s, 200, 1)->comm, 'x', DEVMEM_COMM_LEN);
+	snprintf(s.note, sizeof(s.note), "note %s %s", evil[0], evil[1]);
+
+	for (int json = 0; json < 2; json++) {
+		char *out = render(&s, json);
+
+		assert_clean_text(out, strlen(out));
+		assert_non_null(strstr(out, json ? "\\\\x1b[2J\\\\x1b]0;pwn\\\\x07" :
+					       "\\x1b[2J\\x1b]0;pwn\\x07"));
+		/* the COMM column is 16 wide, whatever the name */
+		if (!json)
+			assert_non_null(strstr(out, "  100        "
+						    "\\x1b[2J\\x1b]0;pw alive         0        1 "));
+		free(out);
+	}
+	devmem_snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_group_devices),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_reports_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,12 +169,15 @@ static void test_hostile_comm(void **state)
 	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
 	assert_null(strchr(line, '\033'));
 	assert_int_equal(columns(line, c, 12), 10);
-	assert_string_equal(c[3], "a?[2Jb_c?");
+	/* escaped, one word, cut to the column's 16 characters */
+	assert_string_equal(c[3], "a\\x1b[2Jb\\x20c");
+	assert_non_null(strstr(line, "a\\x1b"));
+	assert_memory_equal(strstr(line, "a\\x1b") + 14, "   - ", 5);	/* the columns stay put */
 	/* a comm filling all 16 bytes without a NUL stays bounded */
 	memset(e.comm, 'x', sizeof(e.comm));
 	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
 	assert_int_equal(columns(line, c, 12), 10);
-	assert_int_equal(strlen(c[3]), DEVMEM_COMM_LEN - 1);
+	assert_int_equal(strlen(c[3]), DEVMEM_COMM_LEN);
 }
 
 static void test_early_event_time(void **state)

@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "json_out.h"
+#include "sanitize.h"
 
 const double devmem_rec_percentiles[3] = { 50.0, 90.0, 99.0 };
 
@@ -24,6 +26,20 @@ json_t *devmem_json_hex(__u64 v)
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
 	return json_string(buf);
+}
+
+json_t *devmem_json_str(const char *s, size_t maxlen)
+{
+	size_t size = DEVMEM_SANITIZED_SIZE(strnlen(s, maxlen));
+	char *buf = malloc(size);
+	json_t *j;
+
+	if (!buf)
+		return NULL;
+	devmem_sanitize(buf, size, s, maxlen, 0);
+	j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c)
@@ -117,15 +133,7 @@ static json_t *stamp(__u64 ns)
 /* a string from the kernel or a file: shown, never obeyed; "" is null */
 static json_t *text(const char *s, size_t len)
 {
-	char buf[DEVMEM_NAME_LEN + 1];
-	size_t n = strnlen(s, len < sizeof(buf) ? len : sizeof(buf) - 1);
-
-	if (!n)
-		return json_null();
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	/* jansson takes UTF-8 only */
-	return json_string(buf) ?: json_string("?");
+	return strnlen(s, len) ? devmem_json_str(s, len) : json_null();
 }
 
 static const char *type_name(__u32 type)
@@ -153,7 +161,7 @@ static json_t *process_json(const struct devmem_process *p)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "tgid", json_integer(p->tgid));
-	json_object_set_new(o, "comm", text(p->comm, sizeof(p->comm)) ?: json_string(""));
+	json_object_set_new(o, "comm", devmem_json_str(p->comm, sizeof(p->comm)));
 	json_object_set_new(o, "start_ns", stamp(p->start_ns));
 	json_object_set_new(o, "exit_ns", stamp(p->exit_ns));
 	json_object_set_new(o, "exited", json_boolean(p->exit_ns != 0));

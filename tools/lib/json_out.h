@@ -10,6 +10,12 @@
 json_t *devmem_json_u64(__u64 v);
 /* an address or id as a "0x..." string */
 json_t *devmem_json_hex(__u64 v);
+/*
+ * A string from the kernel or a file (at most maxlen bytes of s, up to a
+ * NUL), through sanitize.h's filter: always valid UTF-8, so never NULL but
+ * for lack of memory.
+ */
+json_t *devmem_json_str(const char *s, size_t maxlen);
 
 /* every counter as a key of obj, by its name (devmem_counter_names); 0 or -1 */
 int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c);

@@ -35,18 +35,12 @@ static int parse_u64(const char *s, size_t len, __u64 *out)
 
 static void copy_name(char *dst, size_t size, const char *src, size_t len)
 {
-	size_t i;
-
 	if (len == 1 && src[0] == '-')
 		len = 0;
 	if (len >= size)
 		len = size - 1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = src[i];
-
-		/* never pass control bytes (escape sequences) on to a terminal */
-		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
+	/* the bytes as the kernel wrote them: every view filters them (sanitize.h) */
+	memcpy(dst, src, len);
 	dst[len] = '\0';
 }
 

@@ -387,8 +387,8 @@ int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsig
 		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)st->session);
 		json_array_append_new(recs, json_pack(
 			"{s:o,s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:b,s:b,s:f}",
-			"host", json_string(st->host) ?: json_string("?"), "session", hex,
-			"file", json_string(st->first_path) ?: json_string("?"),
+			"host", devmem_json_str(st->host, sizeof(st->host)), "session", hex,
+			"file", devmem_json_str(st->first_path, sizeof(st->first_path)),
 			"files", (json_int_t)st->nr_files, "frames", (json_int_t)st->frames,
 			"frames_in_window", (json_int_t)st->frames_in_window,
 			"from", st->from, "to", st->to, "from_start", st->from_zero,

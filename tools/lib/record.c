@@ -105,10 +105,7 @@ static int open_common(struct devmem_recording *r, struct devmem_recording **out
 	r->info.start_realtime_ns = le64(h + 24);
 	r->info.start_mono_ns = le64(h + 32);
 	memcpy(r->info.host, h + 48, HOST_LEN);
-	r->info.host[HOST_LEN - 1] = '\0';
-	for (char *c = r->info.host; *c; c++)	/* printable only: it goes to terminals */
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
+	r->info.host[HOST_LEN - 1] = '\0';	/* as recorded: views filter it */
 	r->first_seq = le64(h + 112);
 	r->off = hlen;
 	*out = r;

@@ -39,12 +39,16 @@ struct devmem_recording;
 /* header fields of an open recording */
 struct devmem_recording_info {
 	unsigned int version;
-	char host[64];
+	char host[64];			/* as recorded: filter it (sanitize.h) to show it */
 	__u64 start_realtime_ns;	/* CLOCK_REALTIME at the recorder's start */
 	__u64 start_mono_ns;		/* CLOCK_MONOTONIC at the same moment */
 };
 
 /*
+ * Names, notes and the host come back with the bytes the recorder wrote
+ * (the snapshot model keeps them as the kernel gave them); every view passes
+ * them through sanitize.h's filter before showing them.
+ *
  * Readers never trust the file: a truncated, corrupted, wrong-version or
  * hostile file gives -EINVAL (or -errno for I/O) and a message in err that
  * names the file and the byte offset. A truncated last frame (the recorder was

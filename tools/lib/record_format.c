@@ -279,11 +279,9 @@ static void get_str(struct cur *c, char *dst, size_t field, size_t dstlen)
 	memset(dst, 0, dstlen);
 	if (!p)
 		return;
+	/* the bytes as recorded: every view filters them (sanitize.h) */
 	memcpy(dst, p, n);
 	dst[dstlen - 1] = '\0';
-	for (char *s = dst; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
 }
 
 /*
@@ -566,9 +564,6 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 		if (n) {
 			memcpy(s->note, n, note_len);
 			s->note[note_len] = '\0';
-			for (char *x = s->note; *x; x++)
-				if ((unsigned char)*x < 0x20 || (unsigned char)*x >= 0x7f)
-					*x = '?';
 		}
 	}
 	if (c.bad)

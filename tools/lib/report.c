@@ -4,12 +4,16 @@
 #include <string.h>
 #include "devmem.h"
 #include "json_out.h"
+#include "sanitize.h"
 
 static const char *type_name(__u32 type)
 {
 	return type == DEVMEM_TYPE_PRIVATE ? "private" :
 	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
 }
+
+/* NAME and COMM: 16 columns of the filtered name */
+#define LABEL_COLS	16
 
 static void counters_header(FILE *out)
 {
@@ -76,7 +80,11 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 	counters_header(out);
 	fprintf(out, "\n");
 	for (i = 0; i < s->nr_devices; i++) {
-		fprintf(out, "  %-24.24s %6u ", s->devices[i].name, s->devices[i].nr_ranges);
+		char label[DEVMEM_SANITIZED_SIZE(sizeof(s->devices->name))];
+
+		devmem_sanitize_field(label, sizeof(label), s->devices[i].name,
+				      sizeof(s->devices[i].name), 0, 24);
+		fprintf(out, "  %s %6u ", label, s->devices[i].nr_ranges);
 		counters_row(out, &s->devices[i].c);
 		fprintf(out, "\n");
 		if (s->devices[i].has_hist)
@@ -87,8 +95,11 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 	counters_header(out);
 	fprintf(out, "\n");
 	for (i = 0; i < s->nr_procs; i++) {
-		fprintf(out, "  %-10u %-16.16s %-6s %8llu ", s->procs[i].tgid,
-			s->procs[i].comm[0] ? s->procs[i].comm : "?",
+		char comm[DEVMEM_SANITIZED_SIZE(DEVMEM_COMM_LEN)];
+
+		devmem_sanitize_field(comm, sizeof(comm), s->procs[i].comm[0] ? s->procs[i].comm :
+				      "?", sizeof(s->procs[i].comm), 0, LABEL_COLS);
+		fprintf(out, "  %-10u %s %-6s %8llu ", s->procs[i].tgid, comm,
 			s->procs[i].exit_ns ? "exited" : "alive",
 			(unsigned long long)s->procs[i].lost_events);
 		counters_row(out, &s->procs[i].c);
@@ -102,7 +113,7 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		"NAME");
 	for (i = 0; i < s->nr_ranges; i++) {
 		const struct devmem_snap_range *r = &s->ranges[i];
-		char nid[16], in_use[24], wait[24];
+		char nid[16], in_use[24], wait[24], name[DEVMEM_SANITIZED_SIZE(sizeof(r->name))];
 		const char *state = r->r.remove_done_ns ? "removed" :
 				    r->r.removed_ns ? "waiting" : "live";
 		__u64 iu = r->r.removed_ns ? r->r.in_use_at_remove : r->in_use_at_start;
@@ -117,17 +128,21 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 				 (double)(r->r.remove_done_ns - r->r.removed_ns) / 1e6);
 		else
 			snprintf(wait, sizeof(wait), "-");
+		devmem_sanitize(name, sizeof(name), r->name[0] ? r->name : "-", sizeof(r->name), 0);
 		fprintf(out, "  0x%016llx 0x%016llx-0x%016llx %9llu %4s %-8s %9s %-7s %12s %s\n",
 			(unsigned long long)r->id, (unsigned long long)r->r.start,
 			(unsigned long long)r->r.end, (unsigned long long)r->r.nr_pages, nid,
-			type_name(r->r.type), in_use, state, wait, r->name[0] ? r->name : "-");
+			type_name(r->r.type), in_use, state, wait, name);
 	}
 	fprintf(out, "\nRANGE COUNTERS\n  %-18s %-24s ", "PGMAP_ID", "DEVICE");
 	counters_header(out);
 	fprintf(out, "\n");
 	for (i = 0; i < s->nr_ranges; i++) {
-		fprintf(out, "  0x%016llx %-24.24s ", (unsigned long long)s->ranges[i].id,
-			s->ranges[i].device);
+		char label[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)];
+
+		devmem_sanitize_field(label, sizeof(label), s->ranges[i].device,
+				      sizeof(s->ranges[i].device), 0, 24);
+		fprintf(out, "  0x%016llx %s ", (unsigned long long)s->ranges[i].id, label);
 		counters_row(out, &s->ranges[i].c);
 		fprintf(out, "\n");
 	}
@@ -147,8 +162,12 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		if (s->lost[k])
 			fprintf(out, "  (not lost) %-25s %llu\n", devmem_lost_names[k],
 				(unsigned long long)s->lost[k]);
-	if (s->note[0])
-		fprintf(out, "\nNOTE: %s\n", s->note);
+	if (s->note[0]) {
+		char note[DEVMEM_SANITIZED_SIZE(sizeof(s->note))];
+
+		devmem_sanitize(note, sizeof(note), s->note, sizeof(s->note), 0);
+		fprintf(out, "\nNOTE: %s\n", note);
+	}
 }
 
 /* ---- JSON ----------------------------------------------------------------- */

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include "json_out.h"
+#include "sanitize.h"
 #include "snoop_fmt.h"
-#include "top_view.h"
 
 static const struct {
 	const char *name;	/* EVENT column */
@@ -115,20 +115,6 @@ const char *snoop_fault_result(__u64 ret, char *buf, size_t len)
 	return buf;
 }
 
-void snoop_clean_comm(char *dst, const char *comm)
-{
-	size_t i;
-
-	for (i = 0; i < DEVMEM_COMM_LEN - 1 && comm[i]; i++) {
-		unsigned char c = comm[i];
-
-		dst[i] = c < 0x20 || c == 0x7f ? '?' : c == ' ' ? '_' : (char)c;
-	}
-	if (!i)
-		dst[i++] = '?';
-	dst[i] = '\0';
-}
-
 static void format_time(char *buf, size_t len, const struct snoop_fmt *f, __u64 ts)
 {
 	if (f->wall_clock) {
@@ -222,21 +208,24 @@ static void event_cols(struct cols *c, const struct devmem_event *e)
 int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 		      const struct devmem_event *e, const struct snoop_device *dev)
 {
-	char when[32], comm[DEVMEM_COMM_LEN], device[24];
+	char when[32], comm[DEVMEM_SANITIZED_SIZE(DEVMEM_COMM_LEN)], device[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)];
 	const char *name = snoop_event_name(e->type);
 	struct cols c;
 
 	format_time(when, sizeof(when), f, e->ts_ns);
-	snoop_clean_comm(comm, e->comm);
+	/* one word of 16 columns: scripts split the line at blanks */
+	devmem_sanitize_field(comm, sizeof(comm), e->comm[0] ? e->comm : "?",
+			      sizeof(e->comm), DEVMEM_SANITIZE_SPACE, 16);
 	/* the device's name, as every tool names it; its range start if unnamed */
 	if (dev && dev->name && dev->name[0])
-		top_sanitize(device, sizeof(device) < 17 ? sizeof(device) : 17, dev->name, true);
+		devmem_sanitize_field(device, sizeof(device), dev->name, SIZE_MAX,
+				      DEVMEM_SANITIZE_SPACE, 16);
 	else if (dev && dev->id)
 		snprintf(device, sizeof(device), "0x%" PRIx64, (uint64_t)dev->id);
 	else
 		snprintf(device, sizeof(device), "-");
 	event_cols(&c, e);
-	return snprintf(buf, len, "%-15s %-3u %-7u %-16s %-16s %-11s %-18s %6s %-14s %s\n",
+	return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s\n",
 			when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
 			c.pages, c.result, c.lat);
 }
@@ -254,7 +243,7 @@ static int set_u64(json_t *o, const char *key, __u64 v)
 json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e,
 			 const struct snoop_device *dev)
 {
-	char when[32], comm[DEVMEM_COMM_LEN], res[64];
+	char when[32], res[64];
 	const char *name = snoop_event_name(e->type);
 	struct snoop_fmt rel = *f;
 	json_t *o = json_object();
@@ -264,7 +253,6 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		return NULL;
 	rel.wall_clock = false;
 	format_time(when, sizeof(when), &rel, e->ts_ns);
-	snoop_clean_comm(comm, e->comm);
 	err |= json_object_set_new(o, "time_s", json_real(
 		e->ts_ns > f->start_ns ? (double)(e->ts_ns - f->start_ns) / 1e9 : 0.0));
 	err |= set_u64(o, "ts_ns", e->ts_ns);
@@ -275,7 +263,8 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 	err |= set_u64(o, "cpu", e->cpu);
 	err |= set_u64(o, "pid", e->tgid);
 	err |= set_u64(o, "tid", e->pid);
-	err |= json_object_set_new(o, "comm", json_string(comm));
+	err |= json_object_set_new(o, "comm", e->comm[0] ?
+				   devmem_json_str(e->comm, sizeof(e->comm)) : json_string("?"));
 	err |= json_object_set_new(o, "event", json_string(name ? name : "?"));
 	if (dev && dev->name && dev->name[0])
 		err |= json_object_set_new(o, "device", json_string(dev->name) ?: json_string("?"));

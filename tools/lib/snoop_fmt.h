@@ -48,7 +48,5 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 /* The same event as a JSON object (caller json_decref()s it), NULL on ENOMEM. */
 json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e,
 			 const struct snoop_device *dev);
-/* comm made safe for a terminal: control bytes become '?', spaces '_'. */
-void snoop_clean_comm(char *dst, const char *comm);
 
 #endif /* DEVMEM_SNOOP_FMT_H */

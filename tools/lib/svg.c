@@ -2,7 +2,9 @@
 /* SVG bar charts of log2 histograms and line charts of rates over time. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include "sanitize.h"
 #include "svg.h"
 
 #define W	800
@@ -18,25 +20,31 @@ static const char *const colours[] = {
 
 void devmem_svg_escape(FILE *out, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t len, size;
+	char *clean;
 
-		switch (c) {
+	if (!s)
+		return;
+	/* the filter first (no control characters, valid UTF-8), then XML's own escapes */
+	len = strlen(s);
+	size = DEVMEM_SANITIZED_SIZE(len);
+	clean = malloc(size);
+	if (!clean) {
+		fputc('?', out);
+		return;
+	}
+	devmem_sanitize(clean, size, s, len, 0);
+	for (const char *c = clean; *c; c++) {
+		switch (*c) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
 		case '>': fputs("&gt;", out); break;
 		case '"': fputs("&quot;", out); break;
 		case '\'': fputs("&apos;", out); break;
-		default:
-			/* XML 1.0 forbids most control characters; bytes >= 0x80 become '?' */
-			if (c >= 0x20 && c < 0x7f)
-				fputc(c, out);
-			else if (c == '\t')
-				fputc(' ', out);
-			else if (c >= 0x80)
-				fputc('?', out);
+		default: fputc(*c, out);
 		}
 	}
+	free(clean);
 }
 
 static void header(FILE *out, const char *title)

@@ -36,7 +36,7 @@ struct devmem_svg_series {
 int devmem_svg_rate(FILE *out, const char *title, const char *ylabel,
 		    const struct devmem_svg_series *series, size_t nr_series);
 
-/* s with &, <, >, " and ' escaped and control characters dropped */
+/* s through sanitize.h's filter, then with &, <, >, " and ' escaped */
 void devmem_svg_escape(FILE *out, const char *s);
 
 #endif /* DEVMEM_SVG_H */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "devmem.h"
 #include "json_out.h"
+#include "sanitize.h"
 #include "top_view.h"
 
 #define NSEC_PER_SEC 1000000000.0
@@ -28,23 +29,13 @@ void top_frame_free(struct top_frame *f)
 	top_frame_init(f);
 }
 
-void top_sanitize(char *dst, size_t size, const char *src, bool no_spaces)
+/* a string kept as read (sanitize.h filters it where it is shown) */
+static void copy_str(char *dst, size_t size, const char *src, size_t srclen)
 {
-	size_t i;
+	size_t n = strnlen(src, srclen < size ? srclen : size - 1);
 
-	if (!size)
-		return;
-	for (i = 0; i + 1 < size && src[i]; i++) {
-		unsigned char c = src[i];
-
-		/* a name from the kernel must never reach a terminal as an escape */
-		if (c < 0x20 || c >= 0x7f)
-			c = '?';
-		else if (no_spaces && c == ' ')
-			c = '_';
-		dst[i] = (char)c;
-	}
-	dst[i] = '\0';
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static bool counters_zero(const struct devmem_counters *c)
@@ -90,7 +81,7 @@ static struct top_dev_row *dev_row(struct top_frame *f, size_t *cap,
 	d = &f->devs[f->nr_devs++];
 	memset(d, 0, sizeof(*d));
 	d->owner = dev->owner;
-	top_sanitize(d->name, sizeof(d->name), dev->name, false);
+	copy_str(d->name, sizeof(d->name), dev->name, sizeof(dev->name));
 	d->in_use_known = true;	/* until a range says otherwise */
 	return d;
 }
@@ -199,7 +190,7 @@ static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
 		r = &f->procs[n++];
 		r->tgid = p->tgid;
 		r->exited = p->exit_ns != 0;
-		top_sanitize(r->comm, sizeof(r->comm), p->comm, false);
+		copy_str(r->comm, sizeof(r->comm), p->comm, sizeof(p->comm));
 		r->c = p->c;
 		if (p->has_hist)
 			latency(&p->hist[DEVMEM_HIST_FAULT_LATENCY], &r->has_latency,
@@ -231,7 +222,7 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 		&f->p99_ns, &f->p99_saturated);
 	f->lost = devmem_snapshot_lost_total(delta);
 	f->lost_since_start = devmem_snapshot_lost_total(cum);
-	top_sanitize(f->note, sizeof(f->note), cum->note, false);
+	copy_str(f->note, sizeof(f->note), cum->note, sizeof(cum->note));
 	err = build_procs(f, delta, flt);
 	if (!err)
 		err = build_devices(f, delta, cum, flt);
@@ -560,12 +551,13 @@ static const char *col_title(const struct column *c, bool summary)
 	return summary ? c->count_title : c->rate_title;
 }
 
-/* append to buf at *pos, never past len */
+/* append to buf at *pos, never past len, and if cut, never inside a character */
 static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
+	size_t start = *pos;
 	va_list ap;
 	int n;
 
@@ -574,8 +566,14 @@ static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		*pos = *pos + (size_t)n < len ? *pos + (size_t)n : len - 1;
+	if (n <= 0)
+		return;
+	if (*pos + (size_t)n < len) {
+		*pos += (size_t)n;
+		return;
+	}
+	*pos = start + devmem_utf8_cut(buf + start, len - 1 - start);
+	buf[*pos] = '\0';
 }
 
 static void put_field(char *buf, size_t len, size_t *pos, const struct column *c,
@@ -673,7 +671,10 @@ static void proc_field(char *buf, size_t len, const struct top_frame *f,
 		top_fmt_ns(buf, len, r->has_latency ? r->p99_ns : -1, r->p99_saturated);
 		break;
 	case C_COMM:
-		snprintf(buf, len, "%s", r->comm[0] ? r->comm : "?");
+		if (r->comm[0])
+			devmem_sanitize(buf, len, r->comm, sizeof(r->comm), 0);
+		else
+			snprintf(buf, len, "?");
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -726,8 +727,8 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 		figure(buf, len, f, d->c.frees, w);
 		break;
 	case C_NAME:
-		if (d->name[0])
-			top_sanitize(buf, len, d->name, true);
+		if (d->name[0])	/* one word: scripts split the line at blanks */
+			devmem_sanitize(buf, len, d->name, sizeof(d->name), DEVMEM_SANITIZE_SPACE);
 		else if (d->owner)
 			snprintf(buf, len, "owner:%llx", (unsigned long long)d->owner);
 		else
@@ -749,7 +750,7 @@ void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_vie
 		return;
 	cols = view_cols(v, &n);
 	for (size_t k = 0; k < n; k++) {
-		char field[128];
+		char field[DEVMEM_SANITIZED_SIZE(sizeof(f->devs->name))];
 		int w = cols[k].width > 0 ? cols[k].width : 0;
 
 		if (!col_title(&cols[k], f->summary))
@@ -777,8 +778,8 @@ static void clock_text(char *buf, size_t len, __u64 realtime_ns, bool date)
 
 static void line_out(FILE *out, const char *line, int width)
 {
-	if (width > 0)
-		fprintf(out, "%.*s\n", width, line);
+	if (width > 0)	/* by columns, never inside a character */
+		fprintf(out, "%.*s\n", (int)devmem_str_cut(line, (size_t)width), line);
 	else
 		fprintf(out, "%s\n", line);
 }
@@ -843,8 +844,12 @@ int top_header_text(FILE *out, const struct top_frame *f, const struct top_sort 
 	lines++;
 
 	if (f->note[0]) {
+		/* cut by the filter, between characters, to fit the line */
+		char note[sizeof(line) - sizeof("Note: ")];
+
+		devmem_sanitize(note, sizeof(note), f->note, sizeof(f->note), 0);
 		pos = 0;
-		put(line, sizeof(line), &pos, "Note: %s", f->note);
+		put(line, sizeof(line), &pos, "Note: %s", note);
 		line_out(out, line, o->width);
 		lines++;
 	}
@@ -926,12 +931,13 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "lost", json_integer((json_int_t)f->lost));
 	json_object_set_new(root, "lost_since_start", json_integer((json_int_t)f->lost_since_start));
 	if (f->note[0])
-		json_object_set_new(root, "note", json_string(f->note));
+		json_object_set_new(root, "note", devmem_json_str(f->note, sizeof(f->note)));
 	for (size_t i = 0; i < f->nr_procs; i++) {
 		const struct top_proc_row *r = &f->procs[i];
 
-		json_array_append_new(procs, json_pack("{s:I,s:s,s:b,s:o,s:o,s:o}",
-			"tgid", (json_int_t)r->tgid, "comm", r->comm, "exited", r->exited,
+		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o}",
+			"tgid", (json_int_t)r->tgid,
+			"comm", devmem_json_str(r->comm, sizeof(r->comm)), "exited", r->exited,
 			"counters", devmem_json_counters(&r->c), "rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
 							 r->p99_saturated)));
@@ -942,7 +948,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 
 		json_object_set_new(dj, "owner", d->owner ? devmem_json_hex(d->owner) :
 				    json_null());
-		json_object_set_new(dj, "name", json_string(d->name));
+		json_object_set_new(dj, "name", devmem_json_str(d->name, sizeof(d->name)));
 		json_object_set_new(dj, "ranges", json_integer(d->nr_ranges));
 		json_object_set_new(dj, "start", d->nr_ranges ? devmem_json_hex(d->start) :
 				    json_null());

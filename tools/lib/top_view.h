@@ -50,7 +50,7 @@ enum top_dev_key {
 struct top_proc_row {
 	__u32 tgid;
 	bool exited;			/* gone by the end of the interval */
-	char comm[DEVMEM_COMM_LEN];	/* control bytes replaced by '?' */
+	char comm[DEVMEM_COMM_LEN];	/* as the kernel gave it: filtered when shown */
 	struct devmem_counters c;	/* over the frame's interval */
 	bool has_latency;		/* fault latency samples in the interval */
 	double p50_ns, p99_ns;
@@ -59,7 +59,7 @@ struct top_proc_row {
 
 struct top_dev_row {
 	__u64 owner;			/* of its live ranges; 0: not known */
-	char name[64];			/* the device's name; control bytes replaced */
+	char name[64];			/* the device's name as read: filtered when shown */
 	__u64 start, end;		/* first range; start = end = 0: none known */
 	unsigned int nr_ranges;
 	__u64 size_bytes;
@@ -94,7 +94,7 @@ struct top_frame {
 	size_t nr_procs;
 	struct top_dev_row *devs;
 	size_t nr_devs;
-	char note[256];			/* from the snapshot (e.g. ranges unknown) */
+	char note[256];			/* from the snapshot (e.g. ranges unknown), as read */
 };
 
 /* What rows a frame keeps. */
@@ -143,8 +143,6 @@ void top_fmt_rate(char *buf, size_t len, double v, int w);
 void top_fmt_ns(char *buf, size_t len, double ns, bool saturated);
 /* bytes in binary units: 512B, 64K, 256M, 1.5G */
 void top_fmt_bytes(char *buf, size_t len, __u64 bytes);
-/* copy a name for a terminal: control bytes become '?', spaces '_' if asked */
-void top_sanitize(char *dst, size_t size, const char *src, bool no_spaces);
 
 /* ---- frame text ---- */
 
