@@ -10,373 +10,22 @@
  * when they were added and removed and how long each remove waited for the
  * last page reference to drop.
  *
- * The inventory is kept from the streamed add/remove events rather than
- * from the BPF ranges map, because a pagemap removed and added again may
- * reuse the same struct address (and the same physical range), which would
- * overwrite its history in a map keyed by that address.
+ * The inventory itself (tools/lib/inventory.c) is kept from the streamed
+ * add/remove events; this file is the command around it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
 #include "lib/devmem.h"
 #include "lib/child.h"
-#include "lib/json_out.h"
+#include "lib/inventory.h"
 #include "lib/sanitize.h"
-
-/* ---- the inventory ------------------------------------------------------- */
-
-struct inv_range {
-	__u64 pgmap;		/* struct dev_pagemap pointer, 0 unknown */
-	__u64 owner;		/* pgmap->owner, 0 unknown */
-	__u64 id;		/* pgmap id: physical start of range 0 */
-	__u64 start, end;	/* physical, inclusive */
-	__u64 nr_pages;
-	__u32 nid;		/* ~0U unknown */
-	__u32 type;		/* DEVMEM_TYPE_*, 0 unknown */
-	__u64 in_use;		/* DEVMEM_UNKNOWN unknown */
-	char name[64];		/* /proc/iomem name, "" unknown */
-	bool before;		/* present when the tool started */
-	bool removed;		/* remove started */
-	bool done;		/* remove finished */
-	__u64 added_ns, removed_ns, done_ns;	/* CLOCK_MONOTONIC, 0 unknown */
-	__u64 wait_ns;
-	unsigned int seq;	/* order of arrival, for stable sorting */
-};
-
-struct inventory {
-	struct inv_range *r;
-	size_t n;
-	unsigned int seq;
-	__u64 discovered_ns;	/* when the start listing was read */
-	__u64 lost;
-};
-
-static struct inv_range *inv_new(struct inventory *inv)
-{
-	struct inv_range *r = realloc(inv->r, (inv->n + 1) * sizeof(*r));
-
-	if (!r)
-		return NULL;
-	inv->r = r;
-	r = &inv->r[inv->n++];
-	memset(r, 0, sizeof(*r));
-	r->nid = ~0U;
-	r->in_use = DEVMEM_UNKNOWN;
-	r->seq = inv->seq++;
-	return r;
-}
-
-/* a range listed when the tool started */
-static int inv_add_discovered(struct inventory *inv, const struct devmem_snap_range *d)
-{
-	struct inv_range *r = inv_new(inv);
-
-	if (!r)
-		return -ENOMEM;
-	r->pgmap = d->r.pgmap;
-	r->owner = d->r.owner;
-	r->id = d->id ? d->id : d->r.start;
-	r->start = d->r.start;
-	r->end = d->r.end;
-	r->nr_pages = d->r.nr_pages;
-	r->nid = d->r.nid;
-	r->type = d->r.type;
-	r->in_use = d->in_use_at_start;
-	memcpy(r->name, d->name, sizeof(r->name));
-	r->name[sizeof(r->name) - 1] = '\0';
-	r->before = true;
-	return 0;
-}
-
-/* the live (not removed) range at this pagemap address, or at this start */
-static struct inv_range *inv_live(struct inventory *inv, __u64 pgmap, __u64 start)
-{
-	for (size_t i = 0; i < inv->n; i++)
-		if (!inv->r[i].removed && pgmap && inv->r[i].pgmap == pgmap)
-			return &inv->r[i];
-	for (size_t i = 0; i < inv->n; i++)
-		if (!inv->r[i].removed && inv->r[i].start == start &&
-		    (!pgmap || !inv->r[i].pgmap))
-			return &inv->r[i];
-	return NULL;
-}
-
-static void fill_from_event(struct inv_range *r, const struct devmem_event *e)
-{
-	if (e->pgmap)
-		r->pgmap = e->pgmap;
-	if (e->owner)
-		r->owner = e->owner;
-	r->id = r->start = e->address;
-	r->end = e->pfn;
-	if (e->npages)
-		r->nr_pages = e->npages;
-}
-
-/* Apply one pagemap event; other events are ignored. 0 or -ENOMEM. */
-static int inv_event(struct inventory *inv, const struct devmem_event *e)
-{
-	struct inv_range *r;
-
-	switch (e->type) {
-	case DEVMEM_EV_PAGEMAP_ADD:
-		r = inv_live(inv, e->pgmap, e->address);
-		if (r && r->pgmap == e->pgmap && r->added_ns)
-			return 0;	/* the same add twice */
-		/* added after attaching but before the start listing was read */
-		if (r && r->before && (!r->pgmap || r->pgmap == e->pgmap) &&
-		    e->ts_ns <= inv->discovered_ns) {
-			r->before = false;
-		} else {
-			r = inv_new(inv);
-			if (!r)
-				return -ENOMEM;
-			r->in_use = 0;
-		}
-		fill_from_event(r, e);
-		r->added_ns = e->ts_ns;
-		return 0;
-	case DEVMEM_EV_PAGEMAP_REMOVE:
-		r = inv_live(inv, e->pgmap, e->address);
-		if (!r) {
-			/* there before the tool started, but not listed then */
-			r = inv_new(inv);
-			if (!r)
-				return -ENOMEM;
-			r->before = true;
-		}
-		fill_from_event(r, e);
-		r->removed = true;
-		r->removed_ns = e->ts_ns;
-		if (e->result != DEVMEM_UNKNOWN)
-			r->in_use = e->result;
-		return 0;
-	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
-		for (size_t i = inv->n; i-- > 0;) {
-			r = &inv->r[i];
-			if (!r->removed || r->done)
-				continue;
-			if (e->pgmap ? r->pgmap == e->pgmap : r->start == e->address) {
-				r->done = true;
-				r->done_ns = e->ts_ns;
-				r->wait_ns = e->latency_ns ? e->latency_ns :
-					     e->ts_ns - r->removed_ns;
-				return 0;
-			}
-		}
-		return 0;
-	default:
-		return 0;
-	}
-}
-
-/* Live ranges take type, node, name and pages in use from a fresh listing. */
-static void inv_refresh(struct inventory *inv, const struct devmem_snapshot *now)
-{
-	for (size_t i = 0; i < inv->n; i++) {
-		struct inv_range *r = &inv->r[i];
-
-		for (size_t j = 0; j < now->nr_ranges; j++) {
-			const struct devmem_snap_range *d = &now->ranges[j];
-
-			if (d->r.start != r->start)
-				continue;
-			if (!r->type)
-				r->type = d->r.type;
-			if (r->nid == ~0U)
-				r->nid = d->r.nid;
-			if (!r->name[0]) {
-				memcpy(r->name, d->name, sizeof(r->name));
-				r->name[sizeof(r->name) - 1] = '\0';
-			}
-			if (!r->nr_pages)
-				r->nr_pages = d->r.nr_pages;
-			if (!r->removed)
-				r->in_use = d->in_use_at_start;
-		}
-	}
-}
-
-static int inv_cmp(const void *a, const void *b)
-{
-	const struct inv_range *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void inv_sort(struct inventory *inv)
-{
-	if (inv->n)
-		qsort(inv->r, inv->n, sizeof(*inv->r), inv_cmp);
-}
-
-static const char *type_name(__u32 type)
-{
-	return type == DEVMEM_TYPE_PRIVATE ? "private" :
-	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "?";
-}
-
-static const char *state_name(const struct inv_range *r)
-{
-	return !r->removed ? "live" : r->done ? "removed" : "removing";
-}
-
-static void format_size(char *buf, size_t len, __u64 bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	unsigned int u = 0;
-
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >= 1024 && !(bytes % 1024)) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 "%s", (uint64_t)bytes, units[u]);
-}
-
-/* local time of day of a CLOCK_MONOTONIC stamp */
-static void format_when(char *buf, size_t len, __u64 ns, __s64 wall_offset)
-{
-	__s64 wall = (__s64)ns + wall_offset;
-	time_t sec = (time_t)(wall / 1000000000LL);
-	struct tm tm;
-
-	if (!ns || wall < 0 || !localtime_r(&sec, &tm)) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	snprintf(buf, len, "%02d:%02d:%02d.%03lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(wall % 1000000000LL) / 1000000);
-}
-
-static void inv_print_text(FILE *out, const struct inventory *inv, __s64 wall_offset,
-			   unsigned long page_size)
-{
-	fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %-18s %-12s %-12s %s\n", "START", "END",
-		"SIZE", "NODE", "TYPE", "IN_USE", "STATE", "OWNER", "ADDED", "REMOVED",
-		"WAIT(ms)");
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct inv_range *r = &inv->r[i];
-		char start[24], end[24], size[24], nid[12], in_use[24];
-		char owner[DEVMEM_SANITIZED_SIZE(sizeof(r->name))];
-		char added[24], removed[24], wait[32];
-
-		snprintf(start, sizeof(start), "0x%" PRIx64, (uint64_t)r->start);
-		snprintf(end, sizeof(end), "0x%" PRIx64, (uint64_t)r->end);
-		format_size(size, sizeof(size), r->nr_pages * page_size);
-		if (r->nid == ~0U)
-			snprintf(nid, sizeof(nid), "?");
-		else
-			snprintf(nid, sizeof(nid), "%u", r->nid);
-		if (r->in_use == DEVMEM_UNKNOWN)
-			snprintf(in_use, sizeof(in_use), "?");
-		else
-			snprintf(in_use, sizeof(in_use), "%" PRIu64, (uint64_t)r->in_use);
-		if (r->name[0])	/* 18 columns, more if need be, at most 40 */
-			devmem_sanitize_cols(owner, sizeof(owner), r->name, sizeof(r->name), 0, 40);
-		else if (r->owner)
-			snprintf(owner, sizeof(owner), "0x%" PRIx64, (uint64_t)r->owner);
-		else
-			snprintf(owner, sizeof(owner), "-");
-		if (r->before)
-			snprintf(added, sizeof(added), "before");
-		else
-			format_when(added, sizeof(added), r->added_ns, wall_offset);
-		if (r->removed)
-			format_when(removed, sizeof(removed), r->removed_ns, wall_offset);
-		else
-			snprintf(removed, sizeof(removed), "-");
-		if (r->done)
-			snprintf(wait, sizeof(wait), "%" PRIu64 ".%03" PRIu64,
-				 (uint64_t)(r->wait_ns / 1000000), (uint64_t)(r->wait_ns / 1000 % 1000));
-		else
-			snprintf(wait, sizeof(wait), "-");
-		devmem_pad_cols(owner, sizeof(owner), 18);
-		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %-12s %-12s %s\n", start, end,
-			size, nid, type_name(r->type), in_use, state_name(r), owner, added, removed,
-			wait);
-	}
-}
-
-static json_t *when_json(__u64 ns, __s64 wall_offset)
-{
-	char buf[24];
-
-	if (!ns)
-		return json_null();
-	format_when(buf, sizeof(buf), ns, wall_offset);
-	return json_string(buf);
-}
-
-static json_t *inv_json(const struct inventory *inv, __s64 wall_offset, unsigned long page_size,
-			const char *note)
-{
-	json_t *doc = json_object(), *arr = json_array();
-	int err = !doc || !arr;
-
-	for (size_t i = 0; !err && i < inv->n; i++) {
-		const struct inv_range *r = &inv->r[i];
-		json_t *o = json_object();
-
-		err |= !o;
-		if (err)
-			break;
-		err |= json_object_set_new(o, "id", devmem_json_hex(r->id));
-		err |= json_object_set_new(o, "start", devmem_json_hex(r->start));
-		err |= json_object_set_new(o, "end", devmem_json_hex(r->end));
-		err |= json_object_set_new(o, "pages", json_integer((json_int_t)r->nr_pages));
-		err |= json_object_set_new(o, "bytes",
-					   json_integer((json_int_t)(r->nr_pages * page_size)));
-		err |= json_object_set_new(o, "nid", r->nid == ~0U ? json_null() :
-					   json_integer(r->nid));
-		err |= json_object_set_new(o, "type", json_string(type_name(r->type)));
-		err |= json_object_set_new(o, "in_use", r->in_use == DEVMEM_UNKNOWN ? json_null() :
-					   json_integer((json_int_t)r->in_use));
-		err |= json_object_set_new(o, "state", json_string(state_name(r)));
-		err |= json_object_set_new(o, "name", r->name[0] ?
-					   devmem_json_str(r->name, sizeof(r->name)) : json_null());
-		err |= json_object_set_new(o, "owner", r->owner ? devmem_json_hex(r->owner) :
-					   json_null());
-		err |= json_object_set_new(o, "before_start", json_boolean(r->before));
-		err |= json_object_set_new(o, "added", r->before ? json_null() :
-					   when_json(r->added_ns, wall_offset));
-		err |= json_object_set_new(o, "added_ns", r->before || !r->added_ns ? json_null() :
-					   json_integer((json_int_t)r->added_ns));
-		err |= json_object_set_new(o, "removed", r->removed ?
-					   when_json(r->removed_ns, wall_offset) : json_null());
-		err |= json_object_set_new(o, "removed_ns", r->removed ?
-					   json_integer((json_int_t)r->removed_ns) : json_null());
-		err |= json_object_set_new(o, "remove_wait_ns", r->done ?
-					   json_integer((json_int_t)r->wait_ns) : json_null());
-		err |= json_array_append_new(arr, o);
-	}
-	if (!err) {
-		err |= json_object_set_new(doc, "ranges", arr);
-		arr = NULL;
-		err |= json_object_set_new(doc, "lost", json_integer((json_int_t)inv->lost));
-		err |= json_object_set_new(doc, "note", note && note[0] ?
-					   devmem_json_str(note, SIZE_MAX) : json_null());
-	}
-	json_decref(arr);
-	if (err) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-/* ---- the command ---------------------------------------------------------- */
-
-#ifndef DEVMEMRANGES_NO_MAIN
 
 static const char usage_text[] =
 "Usage: devmemranges [-j] [-w] [-d SECONDS] [--fentry] [-v] [-- COMMAND [ARG...]]\n"
@@ -445,7 +94,7 @@ static int read_listing(struct devmem_snapshot *snap)
 }
 
 struct watch {
-	struct inventory inv;
+	struct devmem_inventory inv;
 	bool nomem;
 };
 
@@ -454,7 +103,7 @@ static int on_event(void *ctx, const struct devmem_event *e)
 	struct watch *w = ctx;
 	struct devmem_snapshot now;
 
-	if (inv_event(&w->inv, e)) {
+	if (devmem_inv_event(&w->inv, e)) {
 		w->nomem = true;
 		return 0;
 	}
@@ -462,7 +111,7 @@ static int on_event(void *ctx, const struct devmem_event *e)
 	if (e->type == DEVMEM_EV_PAGEMAP_ADD) {
 		devmem_snapshot_init(&now);
 		if (!read_listing(&now))
-			inv_refresh(&w->inv, &now);
+			devmem_inv_refresh(&w->inv, &now);
 		devmem_snapshot_free(&now);
 	}
 	return 0;
@@ -551,7 +200,7 @@ int main(int argc, char **argv)
 		memcpy(note, snap.note, sizeof(note));
 		devmem_snapshot_sort(&snap);
 		for (size_t i = 0; i < snap.nr_ranges; i++)
-			if (inv_add_discovered(&w.inv, &snap.ranges[i]))
+			if (devmem_inv_add_discovered(&w.inv, &snap.ranges[i]))
 				w.nomem = true;
 		devmem_snapshot_free(&snap);
 		goto print;
@@ -575,7 +224,7 @@ int main(int argc, char **argv)
 		memcpy(note, snap.note, sizeof(note));
 		for (size_t i = 0; i < snap.nr_ranges; i++)
 			if ((snap.ranges[i].sources & DEVMEM_RANGE_DISCOVERED) &&
-			    inv_add_discovered(&w.inv, &snap.ranges[i]))
+			    devmem_inv_add_discovered(&w.inv, &snap.ranges[i]))
 				w.nomem = true;
 	}
 	devmem_snapshot_free(&snap);
@@ -622,17 +271,17 @@ int main(int argc, char **argv)
 	devmem_session_close(s);
 	/* pages in use of the live ranges: now */
 	if (!read_listing(&snap))
-		inv_refresh(&w.inv, &snap);
+		devmem_inv_refresh(&w.inv, &snap);
 	devmem_snapshot_free(&snap);
 
 print:
-	inv_sort(&w.inv);
+	devmem_inv_sort(&w.inv);
 	if (w.nomem) {
 		fprintf(stderr, "devmemranges: %s\n", devmem_strerror(DEVMEM_E_NOMEM));
 		rc = devmem_exit_code(DEVMEM_E_NOMEM);
 	}
 	if (json) {
-		json_t *doc = inv_json(&w.inv, wall_offset, page_size, note);
+		json_t *doc = devmem_inv_json(&w.inv, wall_offset, page_size, note);
 
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF) {
 			fprintf(stderr, "devmemranges: writing the JSON output failed.\n");
@@ -640,7 +289,7 @@ print:
 		}
 		json_decref(doc);
 	} else {
-		inv_print_text(stdout, &w.inv, wall_offset, page_size);
+		devmem_inv_print_text(stdout, &w.inv, wall_offset, page_size);
 		if (note[0]) {
 			char clean[DEVMEM_SANITIZED_SIZE(sizeof(note))];
 
@@ -655,8 +304,6 @@ print:
 		fprintf(stderr, "devmemranges: writing the output failed: %s.\n", strerror(errno));
 		rc = DEVMEM_EXIT_FAILURE;
 	}
-	free(w.inv.r);
+	devmem_inv_free(&w.inv);
 	return rc;
 }
-
-#endif /* DEVMEMRANGES_NO_MAIN */

@@ -12,6 +12,7 @@
  *   report.c    text and JSON renderings of a snapshot
  *   json_out.c  the one JSON writer per shape (json_out.h)
  *   sanitize.c  the one filter of kernel and file strings shown (sanitize.h)
+ *   inventory.c the range inventory devmemranges shows (inventory.h)
  *   record_format.c, recorder.c, record.c, rec_report.c
  *               recordings: the bytes, writing, reading, reports (record.h)
  *   errors.c    every error a user can meet: one sentence, one exit code

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The range inventory devmemranges shows (inventory.c): every
+ * device-private and device-coherent range live when the tool started or
+ * added since, removed ones included.
+ *
+ * It is kept from the streamed add/remove events rather than from the BPF
+ * ranges map, because a pagemap removed and added again may reuse the same
+ * struct address (and the same physical range), which would overwrite its
+ * history in a map keyed by that address.
+ */
+#ifndef DEVMEM_INVENTORY_H
+#define DEVMEM_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "devmem.h"
+
+struct devmem_inv_range {
+	__u64 pgmap;		/* struct dev_pagemap pointer, 0 unknown */
+	__u64 owner;		/* pgmap->owner, 0 unknown */
+	__u64 id;		/* pgmap id: physical start of range 0 */
+	__u64 start, end;	/* physical, inclusive */
+	__u64 nr_pages;
+	__u32 nid;		/* ~0U unknown */
+	__u32 type;		/* DEVMEM_TYPE_*, 0 unknown */
+	__u64 in_use;		/* DEVMEM_UNKNOWN unknown */
+	char name[64];		/* /proc/iomem name as read, "" unknown */
+	bool before;		/* present when the tool started */
+	bool removed;		/* remove started */
+	bool done;		/* remove finished */
+	__u64 added_ns, removed_ns, done_ns;	/* CLOCK_MONOTONIC, 0 unknown */
+	__u64 wait_ns;
+	unsigned int seq;	/* order of arrival, for stable sorting */
+};
+
+/* Zero-initialised is empty; devmem_inv_free() releases it. */
+struct devmem_inventory {
+	struct devmem_inv_range *r;
+	size_t n;
+	unsigned int seq;
+	__u64 discovered_ns;	/* when the start listing was read */
+	__u64 lost;		/* hotplug events lost on the way */
+};
+
+/* a range listed when the tool started; 0 or -ENOMEM */
+int devmem_inv_add_discovered(struct devmem_inventory *inv, const struct devmem_snap_range *d);
+/* apply one pagemap event (other events are ignored); 0 or -ENOMEM */
+int devmem_inv_event(struct devmem_inventory *inv, const struct devmem_event *e);
+/* live ranges take type, node, name and pages in use from a fresh listing */
+void devmem_inv_refresh(struct devmem_inventory *inv, const struct devmem_snapshot *now);
+/* by physical start, then in order of arrival */
+void devmem_inv_sort(struct devmem_inventory *inv);
+void devmem_inv_free(struct devmem_inventory *inv);	/* and empty it */
+
+/* "live", "removing" (references still held) or "removed" */
+const char *devmem_inv_state_name(const struct devmem_inv_range *r);
+/* bytes in the largest unit that divides them: 256MiB, 24577B */
+void devmem_inv_format_size(char *buf, size_t len, __u64 bytes);
+
+/* the table, one range a line; wall_offset turns stamps into times of day */
+void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 wall_offset,
+			   unsigned long page_size);
+/* the same as one JSON document ({ranges, lost, note}); NULL on ENOMEM */
+json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
+			unsigned long page_size, const char *note);
+
+#endif /* DEVMEM_INVENTORY_H */
