@@ -225,6 +225,33 @@ static void test_group_devices(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/* the one growth policy: implicit capacity, a reallocation only when full */
+static void test_array_grow(void **state)
+{
+	int *a = NULL;
+	size_t n;
+
+	assert_int_equal(devmem_array_cap(0), 0);
+	assert_int_equal(devmem_array_cap(1), 8);
+	assert_int_equal(devmem_array_cap(8), 8);
+	assert_int_equal(devmem_array_cap(9), 16);
+	assert_int_equal(devmem_array_cap(1000), 1024);
+	for (n = 0; n < 1000; n++) {
+		int *p = devmem_array_grow(a, n, sizeof(*a));
+
+		assert_non_null(p);
+		/* between two powers of two the array stays where it is */
+		if (n > 8 && (n & (n - 1)))
+			assert_ptr_equal(p, a);
+		a = p;
+		a[n] = (int)n;
+	}
+	for (n = 0; n < 1000; n++)
+		assert_int_equal(a[n], (int)n);
+	assert_null(devmem_array_grow(a, (size_t)1 << 62, 64));	/* would overflow */
+	free(a);
+}
+
 static char *render(const struct devmem_snapshot *s, bool json)
 {
 	char *buf = NULL;
@@ -327,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_lost_total_and_sort),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_group_devices),
+		cmocka_unit_test(test_array_grow),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_reports_hostile_names),
 	};

@@ -6,6 +6,7 @@
  *   session.c   load and attach the BPF programs, read the maps (the only
  *               part that talks to BPF), stream events, lost-event counts
  *   snapshot.c  the snapshot model every view uses: plain C, no BPF
+ *   array.c     the one array-growth helper
  *   hist.c      log2 histogram maths and printing
  *   pagemaps.c  ranges that existed before the tool started (debugfs file
  *               of the kernel series, names from /proc/iomem)
@@ -30,6 +31,20 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "../../include/devmem.h"
+
+/* ---- arrays (array.c) ---------------------------------------------------- */
+
+/*
+ * Make room for element n of an array of n elements of elem bytes; returns
+ * the (moved) array, or NULL (arr untouched) when out of memory. The
+ * capacity is implicit, devmem_array_cap(n): 0 for an empty array, else
+ * max(8, the smallest power of two >= n), so only a full array reallocates.
+ * An array filled another way must have been allocated with that capacity.
+ */
+void *devmem_array_grow(void *arr, size_t n, size_t elem);
+size_t devmem_array_cap(size_t n);
+/* a zeroed array of n elements that devmem_array_grow() can grow; NULL for 0 */
+void *devmem_array_alloc(size_t n, size_t elem);
 
 /* ---- clocks (snapshot.c) -------------------------------------------------- */
 
@@ -270,8 +285,6 @@ struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64
 const struct devmem_device *devmem_snapshot_find_device(const struct devmem_snapshot *s,
 							const char *name);
 int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
-/* zeroed room for n elements that the find-or-add functions above can grow */
-void *devmem_array_alloc(size_t n, size_t elem);
 /*
  * Rebuild s->devices from s->ranges: each range counts in the device its
  * `device` field names (ranges without one are named by

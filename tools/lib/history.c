@@ -42,30 +42,24 @@ struct owner_name {
 
 struct devmem_history {
 	struct hproc *procs;
-	size_t nr_procs, cap_procs;
+	size_t nr_procs;
 	size_t *index;			/* open addressing: procs index + 1, 0 empty */
 	size_t index_cap;		/* power of two */
 	struct devmem_snap_range *ranges;
-	size_t nr_ranges, cap_ranges;
+	size_t nr_ranges;
 	struct owner_name *owners;
-	size_t nr_owners, cap_owners;
+	size_t nr_owners;
 	size_t live_incarnations;
 };
 
-static int grow_to(void **arr, size_t *cap, size_t need, size_t elem)
+/* room for one more element of a history array (devmem_array_grow) */
+static int grow(void **arr, size_t n, size_t elem)
 {
-	size_t n = *cap ? *cap : 16;
-	void *p;
+	void *p = devmem_array_grow(*arr, n, elem);
 
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * elem);
 	if (!p)
 		return -ENOMEM;
 	*arr = p;
-	*cap = n;
 	return 0;
 }
 
@@ -153,7 +147,7 @@ static struct hproc *get_proc(struct devmem_history *h, __u32 tgid,
 	if ((h->nr_procs + 1) * 2 > h->index_cap &&
 	    reindex(h, h->index_cap ? h->index_cap * 2 : 64))
 		return NULL;
-	if (grow_to((void **)&h->procs, &h->cap_procs, h->nr_procs + 1, sizeof(*h->procs)))
+	if (grow((void **)&h->procs, h->nr_procs, sizeof(*h->procs)))
 		return NULL;
 	p = &h->procs[h->nr_procs];
 	memset(p, 0, sizeof(*p));
@@ -189,11 +183,8 @@ int devmem_history_proc_seen(struct devmem_history *h, __u32 tgid,
 		if (p->live[i].seq == v->seq)
 			in = &p->live[i];
 	if (!in) {
-		void *n = realloc(p->live, (p->nr_live + 1) * sizeof(*p->live));
-
-		if (!n)
+		if (grow((void **)&p->live, p->nr_live, sizeof(*p->live)))
 			return -ENOMEM;
-		p->live = n;
 		in = &p->live[p->nr_live++];
 		memset(in, 0, sizeof(*in));
 		in->seq = v->seq;
@@ -360,8 +351,7 @@ static int assign_device(struct devmem_history *h, struct devmem_snap_range *r)
 	if (!r->r.owner)
 		return 0;
 	if (!o) {
-		if (grow_to((void **)&h->owners, &h->cap_owners, h->nr_owners + 1,
-			    sizeof(*h->owners)))
+		if (grow((void **)&h->owners, h->nr_owners, sizeof(*h->owners)))
 			return -ENOMEM;
 		o = &h->owners[h->nr_owners++];
 		memset(o, 0, sizeof(*o));
@@ -402,8 +392,7 @@ int devmem_history_range_seen(struct devmem_history *h, const struct devmem_rang
 			if (!h->ranges[i].r.gen && h->ranges[i].r.start == kr->start)
 				r = &h->ranges[i];
 		if (!r) {
-			if (grow_to((void **)&h->ranges, &h->cap_ranges, h->nr_ranges + 1,
-				    sizeof(*h->ranges)))
+			if (grow((void **)&h->ranges, h->nr_ranges, sizeof(*h->ranges)))
 				return -ENOMEM;
 			r = &h->ranges[h->nr_ranges++];
 			memset(r, 0, sizeof(*r));
@@ -464,8 +453,7 @@ int devmem_history_listed(struct devmem_history *h, const struct devmem_snap_ran
 		if (h->ranges[i].r.start == l->r.start && !h->ranges[i].r.removed_ns)
 			r = &h->ranges[i];
 	if (!r) {
-		if (grow_to((void **)&h->ranges, &h->cap_ranges, h->nr_ranges + 1,
-			    sizeof(*h->ranges)))
+		if (grow((void **)&h->ranges, h->nr_ranges, sizeof(*h->ranges)))
 			return -ENOMEM;
 		r = &h->ranges[h->nr_ranges++];
 		*r = *l;

@@ -16,7 +16,7 @@
 
 static struct devmem_inv_range *inv_new(struct devmem_inventory *inv)
 {
-	struct devmem_inv_range *r = realloc(inv->r, (inv->n + 1) * sizeof(*r));
+	struct devmem_inv_range *r = devmem_array_grow(inv->r, inv->n, sizeof(*r));
 
 	if (!r)
 		return NULL;

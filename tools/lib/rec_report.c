@@ -122,14 +122,10 @@ static int add_point(struct devmem_rec_stream *st, const struct devmem_snapshot 
 	struct devmem_snapshot d;
 	int ret;
 
-	if (!(st->nr_points & (st->nr_points + 1)) || st->nr_points == 0) {
-		size_t cap = st->nr_points ? (st->nr_points + 1) * 2 : 16;
-		void *p = realloc(st->points, cap * sizeof(*pt));
-
-		if (!p)
-			return -ENOMEM;
-		st->points = p;
-	}
+	pt = devmem_array_grow(st->points, st->nr_points, sizeof(*pt));
+	if (!pt)
+		return -ENOMEM;
+	st->points = pt;
 	devmem_snapshot_init(&d);
 	ret = devmem_snapshot_delta(&d, cur, prev);
 	if (ret)

@@ -285,16 +285,12 @@ static void get_str(struct cur *c, char *dst, size_t field, size_t dstlen)
 }
 
 /*
- * Arrays of a parsed snapshot get the capacity snapshot.c's grow() assumes
- * (max(8, the next power of two)), so callers can still add entries.
+ * Arrays of a parsed snapshot get the capacity devmem_array_grow() assumes,
+ * so callers can still add entries.
  */
 static void *calloc_cap(size_t n, size_t elem)
 {
-	size_t cap = 8;
-
-	while (cap < n)
-		cap *= 2;
-	return calloc(cap, elem);
+	return calloc(devmem_array_cap(n), elem);
 }
 
 struct layout {

@@ -71,17 +71,6 @@ void devmem_snapshot_free(struct devmem_snapshot *s)
 	devmem_snapshot_init(s);
 }
 
-/*
- * Make room for element n. Capacity is implicit: 0 for an empty array, else
- * max(8, the smallest power of two >= n), so only a full array reallocates.
- */
-static void *grow(void *arr, size_t n, size_t elem)
-{
-	if (n && (n < 8 || (n & (n - 1))))
-		return arr;
-	return realloc(arr, (n ? n * 2 : 8) * elem);
-}
-
 static void hists_add(struct devmem_hist *dst, const struct devmem_hist *src)
 {
 	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++)
@@ -95,7 +84,7 @@ struct devmem_device *devmem_snapshot_device(struct devmem_snapshot *s, const ch
 	for (size_t i = 0; i < s->nr_devices; i++)
 		if (!strncmp(s->devices[i].name, name, sizeof(d->name)))
 			return &s->devices[i];
-	d = grow(s->devices, s->nr_devices, sizeof(*d));
+	d = devmem_array_grow(s->devices, s->nr_devices, sizeof(*d));
 	if (!d)
 		return NULL;
 	s->devices = d;
@@ -122,7 +111,7 @@ struct devmem_process *devmem_snapshot_process(struct devmem_snapshot *s, __u32 
 	for (size_t i = s->nr_procs; i-- > 0;)	/* the newest are at the end */
 		if (s->procs[i].tgid == tgid && s->procs[i].start_ns == start_ns)
 			return &s->procs[i];
-	p = grow(s->procs, s->nr_procs, sizeof(*p));
+	p = devmem_array_grow(s->procs, s->nr_procs, sizeof(*p));
 	if (!p)
 		return NULL;
 	s->procs = p;
@@ -152,7 +141,7 @@ struct devmem_snap_range *devmem_snapshot_range(struct devmem_snapshot *s, __u64
 			return r;
 		}
 	}
-	r = grow(s->ranges, s->nr_ranges, sizeof(*r));
+	r = devmem_array_grow(s->ranges, s->nr_ranges, sizeof(*r));
 	if (!r)
 		return NULL;
 	s->ranges = r;
@@ -210,16 +199,6 @@ int devmem_snapshot_group_devices(struct devmem_snapshot *s)
 			d->has_hist = false;
 	}
 	return 0;
-}
-
-void *devmem_array_alloc(size_t n, size_t elem)
-{
-	/* the capacity grow() would have, so appending keeps working */
-	size_t cap = 8;
-
-	while (cap < n)
-		cap *= 2;
-	return calloc(cap, elem);
 }
 
 static int dup_array(void **dst, const void *src, size_t n, size_t elem)

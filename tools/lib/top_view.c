@@ -64,20 +64,14 @@ static void latency(const struct devmem_hist *h, bool *has, double *p50, double 
 	*has = true;
 }
 
-static struct top_dev_row *dev_row(struct top_frame *f, size_t *cap,
-				   const struct devmem_device *dev)
+static struct top_dev_row *dev_row(struct top_frame *f, const struct devmem_device *dev)
 {
 	struct top_dev_row *d;
 
-	if (f->nr_devs == *cap) {
-		size_t n = *cap ? *cap * 2 : 8;
-
-		d = realloc(f->devs, n * sizeof(*d));
-		if (!d)
-			return NULL;
-		f->devs = d;
-		*cap = n;
-	}
+	d = devmem_array_grow(f->devs, f->nr_devs, sizeof(*d));
+	if (!d)
+		return NULL;
+	f->devs = d;
 	d = &f->devs[f->nr_devs++];
 	memset(d, 0, sizeof(*d));
 	d->owner = dev->owner;
@@ -136,14 +130,14 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 			 const struct devmem_snapshot *cum, const struct top_filter *flt)
 {
 	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
-	size_t cap = 0, i, j, kept;
+	size_t i, j, kept;
 	struct top_dev_row *d;
 
 	for (i = 0; i < cum->nr_devices; i++) {
 		const struct devmem_device *c = &cum->devices[i];
 		const struct devmem_device *x = devmem_snapshot_find_device(delta, c->name);
 
-		d = dev_row(f, &cap, c);
+		d = dev_row(f, c);
 		if (!d)
 			return -ENOMEM;
 		if (x)
