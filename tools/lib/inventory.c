@@ -261,8 +261,8 @@ void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 
 			snprintf(wait, sizeof(wait), "-");
 		devmem_pad_cols(owner, sizeof(owner), 18);
 		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %-12s %-12s %s\n", start, end,
-			size, nid, type_name(r->type), in_use, devmem_inv_state_name(r), owner, added, removed,
-			wait);
+			size, nid, type_name(r->type), in_use, devmem_inv_state_name(r), owner, added,
+			removed, wait);
 	}
 }
 
