@@ -336,6 +336,13 @@ int main(int argc, char **argv)
 	}
 
 	sn.sess = s;
+	/* before anything the session reads (it may deliver events) */
+	sn.fmt.wall_offset_ns = devmem_wall_offset_ns();
+	sn.fmt.start_ns = devmem_mono_ns();
+	if (!sn.json) {
+		snoop_header(stdout, &sn.fmt);
+		fflush(stdout);
+	}
 	/* the devices known at start: does -D name one of them? */
 	devmem_snapshot_init(&snap);
 	if (!devmem_session_snapshot(s, &snap)) {
@@ -357,12 +364,6 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	sn.fmt.wall_offset_ns = devmem_wall_offset_ns();
-	sn.fmt.start_ns = devmem_mono_ns();
-	if (!sn.json) {
-		snoop_header(stdout, &sn.fmt);
-		fflush(stdout);
-	}
 	if (isatty(STDERR_FILENO) && child.pid <= 0)
 		fprintf(stderr, "Tracing device-private memory events (%s)... Hit Ctrl-C to end.\n",
 			devmem_mode_name(devmem_session_mode(s)));

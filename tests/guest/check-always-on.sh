@@ -206,9 +206,9 @@ good = all(r["device"] == r["name"] for r in hmm)
 print(("ok - " if good else "not ok - ") + "devmemstat: each range belongs to its own device")
 for d in doc["devices"]:
     rs = [r for r in doc["ranges"] if r["device"] == d["name"]]
-    s = sum(r["pages_to_device"] for r in rs)
-    print(("ok - " if s == d["pages_to_device"] else "not ok - ") +
-          f'devmemstat: {d["name"]}: its ranges add up to its counts ({s}, {d["pages_to_device"]})')
+    s = sum(r["counters"]["pages_to_device"] for r in rs)
+    print(("ok - " if s == d["counters"]["pages_to_device"] else "not ok - ") +
+          f'devmemstat: {d["name"]}: its ranges add up to its counts ({s}, {d["counters"]["pages_to_device"]})')
 EOF
 devmemstat $mode_args -- sh -c "$wl_alt >/dev/null" >"$res/stat.txt" 2>&1
 check "devmemstat text: the devices by name" "hmm_dmirror0 hmm_dmirror1" \

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The range inventory devmemranges shows (inventory.h): the ranges listed
- * when the tool started, then the hotplug events, one entry per range and
- * per life (a pagemap removed and added again at the same address and
- * physical range is two entries), and its text and JSON renderings.
+ * The range inventory devmemranges shows (inventory.h): the ranges of a
+ * snapshot, one entry per range and per life (a pagemap removed and added
+ * again at the same physical range is two entries, as in the history), with
+ * the state, times and pages in use a listing wants, and its text and JSON
+ * renderings.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,107 +30,55 @@ static struct devmem_inv_range *inv_new(struct devmem_inventory *inv)
 	return r;
 }
 
-int devmem_inv_add_discovered(struct devmem_inventory *inv, const struct devmem_snap_range *d)
+/*
+ * Pages a range has in use now: at start (listed) or none (added while
+ * traced), plus what was handed out and given back since; at its remove
+ * for a removed one.
+ */
+static __u64 in_use_of(const struct devmem_snap_range *d)
 {
-	struct devmem_inv_range *r = inv_new(inv);
+	__u64 base;
 
-	if (!r)
-		return -ENOMEM;
-	r->pgmap = d->r.pgmap;
-	r->owner = d->r.owner;
-	r->id = d->id ? d->id : d->r.start;
-	r->start = d->r.start;
-	r->end = d->r.end;
-	r->nr_pages = d->r.nr_pages;
-	r->nid = d->r.nid;
-	r->type = d->r.type;
-	r->in_use = d->in_use_at_start;
-	memcpy(r->name, d->name, sizeof(r->name));
-	r->name[sizeof(r->name) - 1] = '\0';
-	r->before = true;
-	return 0;
+	if (d->r.removed_ns)
+		return d->r.in_use_at_remove;
+	if (d->in_use_at_start != DEVMEM_UNKNOWN)
+		base = d->in_use_at_start;
+	else if (d->r.added_ns)
+		base = 0;
+	else
+		return DEVMEM_UNKNOWN;
+	return base + d->c.allocs >= d->c.frees ? base + d->c.allocs - d->c.frees : 0;
 }
 
-/* the live (not removed) range at this pagemap address, or at this start */
-static struct devmem_inv_range *inv_live(struct devmem_inventory *inv, __u64 pgmap,
-					 __u64 start)
+int devmem_inv_from_snapshot(struct devmem_inventory *inv, const struct devmem_snapshot *s)
 {
-	for (size_t i = 0; i < inv->n; i++)
-		if (!inv->r[i].removed && pgmap && inv->r[i].pgmap == pgmap)
-			return &inv->r[i];
-	for (size_t i = 0; i < inv->n; i++)
-		if (!inv->r[i].removed && inv->r[i].start == start &&
-		    (!pgmap || !inv->r[i].pgmap))
-			return &inv->r[i];
-	return NULL;
-}
+	for (size_t i = 0; i < s->nr_ranges; i++) {
+		const struct devmem_snap_range *d = &s->ranges[i];
+		struct devmem_inv_range *r = inv_new(inv);
 
-static void fill_from_event(struct devmem_inv_range *r, const struct devmem_event *e)
-{
-	if (e->pgmap)
-		r->pgmap = e->pgmap;
-	if (e->owner)
-		r->owner = e->owner;
-	r->id = r->start = e->address;
-	r->end = e->pfn;
-	if (e->npages)
-		r->nr_pages = e->npages;
-}
-
-int devmem_inv_event(struct devmem_inventory *inv, const struct devmem_event *e)
-{
-	struct devmem_inv_range *r;
-
-	switch (e->type) {
-	case DEVMEM_EV_PAGEMAP_ADD:
-		r = inv_live(inv, e->pgmap, e->address);
-		if (r && r->pgmap == e->pgmap && r->added_ns)
-			return 0;	/* the same add twice */
-		/* added after attaching but before the start listing was read */
-		if (r && r->before && (!r->pgmap || r->pgmap == e->pgmap) &&
-		    e->ts_ns <= inv->discovered_ns) {
-			r->before = false;
-		} else {
-			r = inv_new(inv);
-			if (!r)
-				return -ENOMEM;
-			r->in_use = 0;
-		}
-		fill_from_event(r, e);
-		r->added_ns = e->ts_ns;
-		return 0;
-	case DEVMEM_EV_PAGEMAP_REMOVE:
-		r = inv_live(inv, e->pgmap, e->address);
-		if (!r) {
-			/* there before the tool started, but not listed then */
-			r = inv_new(inv);
-			if (!r)
-				return -ENOMEM;
-			r->before = true;
-		}
-		fill_from_event(r, e);
-		r->removed = true;
-		r->removed_ns = e->ts_ns;
-		if (e->result != DEVMEM_UNKNOWN)
-			r->in_use = e->result;
-		return 0;
-	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
-		for (size_t i = inv->n; i-- > 0;) {
-			r = &inv->r[i];
-			if (!r->removed || r->done)
-				continue;
-			if (e->pgmap ? r->pgmap == e->pgmap : r->start == e->address) {
-				r->done = true;
-				r->done_ns = e->ts_ns;
-				r->wait_ns = e->latency_ns ? e->latency_ns :
-					     e->ts_ns - r->removed_ns;
-				return 0;
-			}
-		}
-		return 0;
-	default:
-		return 0;
+		if (!r)
+			return -ENOMEM;
+		r->owner = d->r.owner;
+		r->id = d->id ? d->id : d->r.start;
+		r->start = d->r.start;
+		r->end = d->r.end;
+		r->nr_pages = d->r.nr_pages;
+		r->nid = d->r.nid;
+		r->type = d->r.type;
+		r->in_use = in_use_of(d);
+		memcpy(r->name, d->name, sizeof(r->name));
+		memcpy(r->device, d->device, sizeof(r->device));
+		/* there before the tool: listed or probed at start, never added since */
+		r->before = !d->r.added_ns;
+		r->added_ns = d->r.added_ns;
+		r->removed = d->r.removed_ns != 0;
+		r->removed_ns = d->r.removed_ns;
+		r->done = d->r.remove_done_ns != 0;
+		r->done_ns = d->r.remove_done_ns;
+		r->wait_ns = r->done && r->removed ? r->done_ns - r->removed_ns : 0;
 	}
+	inv->lost = devmem_snapshot_lost_total(s);
+	return 0;
 }
 
 void devmem_inv_refresh(struct devmem_inventory *inv, const struct devmem_snapshot *now)
@@ -220,13 +169,14 @@ static void format_when(char *buf, size_t len, __u64 ns, __s64 wall_offset)
 void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 wall_offset,
 			   unsigned long page_size)
 {
-	fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %-18s %-12s %-12s %s\n", "START", "END",
-		"SIZE", "NODE", "TYPE", "IN_USE", "STATE", "OWNER", "ADDED", "REMOVED",
-		"WAIT(ms)");
+	fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %-18s %-18s %-12s %-12s %s\n", "START",
+		"END", "SIZE", "NODE", "TYPE", "IN_USE", "STATE", "DEVICE", "NAME", "ADDED",
+		"REMOVED", "WAIT(ms)");
 	for (size_t i = 0; i < inv->n; i++) {
 		const struct devmem_inv_range *r = &inv->r[i];
 		char start[24], end[24], size[24], nid[12], in_use[24];
 		char owner[DEVMEM_SANITIZED_SIZE(sizeof(r->name))];
+		char device[DEVMEM_SANITIZED_SIZE(sizeof(r->device))];
 		char added[24], removed[24], wait[32];
 
 		snprintf(start, sizeof(start), "0x%" PRIx64, (uint64_t)r->start);
@@ -240,12 +190,16 @@ void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 
 			snprintf(in_use, sizeof(in_use), "?");
 		else
 			snprintf(in_use, sizeof(in_use), "%" PRIu64, (uint64_t)r->in_use);
-		if (r->name[0])	/* 18 columns, more if need be, at most 40 */
+		/* 18 columns, more if need be, at most 40 */
+		if (r->name[0])
 			devmem_sanitize_cols(owner, sizeof(owner), r->name, sizeof(r->name), 0, 40);
-		else if (r->owner)
-			snprintf(owner, sizeof(owner), "0x%" PRIx64, (uint64_t)r->owner);
 		else
 			snprintf(owner, sizeof(owner), "-");
+		if (r->device[0])
+			devmem_sanitize_cols(device, sizeof(device), r->device, sizeof(r->device),
+					     DEVMEM_SANITIZE_SPACE, 40);
+		else
+			snprintf(device, sizeof(device), "-");
 		if (r->before)
 			snprintf(added, sizeof(added), "before");
 		else
@@ -260,9 +214,10 @@ void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 
 		else
 			snprintf(wait, sizeof(wait), "-");
 		devmem_pad_cols(owner, sizeof(owner), 18);
-		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %-12s %-12s %s\n", start, end,
-			size, nid, type_name(r->type), in_use, devmem_inv_state_name(r), owner, added,
-			removed, wait);
+		devmem_pad_cols(device, sizeof(device), 18);
+		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %s %-12s %-12s %s\n", start, end,
+			size, nid, type_name(r->type), in_use, devmem_inv_state_name(r), device, owner,
+			added, removed, wait);
 	}
 }
 
@@ -301,6 +256,8 @@ json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
 		err |= json_object_set_new(o, "in_use", r->in_use == DEVMEM_UNKNOWN ? json_null() :
 					   json_integer((json_int_t)r->in_use));
 		err |= json_object_set_new(o, "state", json_string(devmem_inv_state_name(r)));
+		err |= json_object_set_new(o, "device", r->device[0] ?
+					   devmem_json_str(r->device, sizeof(r->device)) : json_null());
 		err |= json_object_set_new(o, "name", r->name[0] ?
 					   devmem_json_str(r->name, sizeof(r->name)) : json_null());
 		err |= json_object_set_new(o, "owner", r->owner ? devmem_json_hex(r->owner) :

@@ -2,12 +2,9 @@
 /*
  * The range inventory devmemranges shows (inventory.c): every
  * device-private and device-coherent range live when the tool started or
- * added since, removed ones included.
- *
- * It is kept from the streamed add/remove events rather than from the BPF
- * ranges map, because a pagemap removed and added again may reuse the same
- * struct address (and the same physical range), which would overwrite its
- * history in a map keyed by that address.
+ * added since, removed ones included, taken from a session's snapshot (the
+ * history keeps a range removed and added again at the same physical range
+ * as two).
  */
 #ifndef DEVMEM_INVENTORY_H
 #define DEVMEM_INVENTORY_H
@@ -18,7 +15,6 @@
 #include "devmem.h"
 
 struct devmem_inv_range {
-	__u64 pgmap;		/* struct dev_pagemap pointer, 0 unknown */
 	__u64 owner;		/* pgmap->owner, 0 unknown */
 	__u64 id;		/* pgmap id: physical start of range 0 */
 	__u64 start, end;	/* physical, inclusive */
@@ -27,6 +23,7 @@ struct devmem_inv_range {
 	__u32 type;		/* DEVMEM_TYPE_*, 0 unknown */
 	__u64 in_use;		/* DEVMEM_UNKNOWN unknown */
 	char name[64];		/* /proc/iomem name as read, "" unknown */
+	char device[64];	/* its device, as every tool names it */
 	bool before;		/* present when the tool started */
 	bool removed;		/* remove started */
 	bool done;		/* remove finished */
@@ -40,14 +37,11 @@ struct devmem_inventory {
 	struct devmem_inv_range *r;
 	size_t n;
 	unsigned int seq;
-	__u64 discovered_ns;	/* when the start listing was read */
-	__u64 lost;		/* hotplug events lost on the way */
+	__u64 lost;		/* events lost on the way */
 };
 
-/* a range listed when the tool started; 0 or -ENOMEM */
-int devmem_inv_add_discovered(struct devmem_inventory *inv, const struct devmem_snap_range *d);
-/* apply one pagemap event (other events are ignored); 0 or -ENOMEM */
-int devmem_inv_event(struct devmem_inventory *inv, const struct devmem_event *e);
+/* every range of a snapshot (a listing: ranges without gen); 0 or -ENOMEM */
+int devmem_inv_from_snapshot(struct devmem_inventory *inv, const struct devmem_snapshot *s);
 /* live ranges take type, node, name and pages in use from a fresh listing */
 void devmem_inv_refresh(struct devmem_inventory *inv, const struct devmem_snapshot *now);
 /* by physical start, then in order of arrival */
