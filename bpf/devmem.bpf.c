@@ -357,10 +357,19 @@ static __noinline int proc_flush(__u32 tgid, __u64 start_ns)
  */
 static __always_inline int on_task_exit(const struct task_struct *task)
 {
+	struct devmem_proc_overflow *o;
+	__u64 start;
+	__u32 tgid;
+
 	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
-	return proc_flush(BPF_CORE_READ(task, tgid),
-			  BPF_CORE_READ(task, group_leader, start_time));
+	tgid = BPF_CORE_READ(task, tgid);
+	start = BPF_CORE_READ(task, group_leader, start_time);
+	/* a process that found the table full: its listing says it is gone */
+	o = bpf_map_lookup_elem(&proc_overflow, &tgid);
+	if (o && o->start_ns == start && !o->exit_ns)
+		o->exit_ns = bpf_ktime_get_ns();
+	return proc_flush(tgid, start);
 }
 
 /* sched_process_free of a group leader: nothing of the process can run any more */

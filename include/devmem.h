@@ -170,6 +170,7 @@ struct devmem_proc_overflow {
 	char comm[DEVMEM_COMM_LEN];
 	__u64 start_ns;
 	__u64 events;
+	__u64 exit_ns;		/* set at its exit; 0: alive */
 };
 
 /* per-process histograms (map proc_hists, key: tgid), atomic adds */

@@ -69,6 +69,38 @@ else
 	echo "host_rc build" >>"$host_raw"
 fi
 
+# ---- the baseline: the tree before the always-on state model -------------------
+# Built from git so "before" and "after" are measured side by side, in one run.
+baseline_rev=${DEVMEM_BENCH_BASELINE:-fc6e8db}
+base=$out/baseline
+say "baseline: building $baseline_rev in $base"
+rm -rf "$base"
+mkdir -p "$base"
+if git archive "$baseline_rev" | tar -x -C "$base" && make -C "$base" -s >"$out/baseline.log" 2>&1 &&
+   ${CC:-gcc} -O2 -g -Wall -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	-I"$base/include" -I"$base/tools/lib" -I"$base/build/bpf" "$base/tests/bench/handler-cost.c" \
+	-o "$out/handler-cost-before" "$base/build/lib/libdevmem.a" -lbpf -lelf -lz -lncursesw \
+	-ljansson -lm >>"$out/baseline.log" 2>&1; then
+	baseline_ok=1
+else
+	baseline_ok=0
+	say "the baseline $baseline_rev did not build; see $out/baseline.log"
+fi
+# native cost, before and after interleaved, the best of three passes each
+state_raw=$out/state-host.raw
+: >"$state_raw"
+if [ $baseline_ok = 1 ] && [ -x "$out/handler-cost" ]; then
+	for pass in 1 2 3; do
+		for set in before after; do
+			bin=$out/handler-cost
+			[ $set = before ] && bin=$out/handler-cost-before
+			say "host: handler cost, $set, pass $pass"
+			"$bin" 100000 2>/dev/null | awk -v s=$set '$1 == "cost" { print "hcost", s, $2, $4 }' \
+				>>"$state_raw"
+		done
+	done
+fi
+
 # ---- guests --------------------------------------------------------------------
 run_guest() {	# KIND KDIR TIMEOUT
 	local kind=$1 kdir=$2 rc
@@ -85,6 +117,18 @@ run_guest patched "$kp" 1200
 if [ -n "$kv" ]; then
 	run_guest vanilla "$kv" 400
 fi
+# kernel map memory per tool with 2 and 8 vCPUs, before and after
+for smp in 2 8; do
+	if [ $baseline_ok = 0 ]; then
+		break
+	fi
+	say "guest (patched, $smp vCPUs): map memory before and after"
+	rm -rf "$out/guest-state-$smp"
+	mkdir -p "$out/guest-state-$smp"
+	DEVMEM_SMP=$smp tests/guest/run.sh -k "$kp" -t 1200 -o "$out/guest-state-$smp" -- \
+		bash tests/bench/state.sh "$base" "$([ $smp = 2 ] && echo cost)" \
+		>"$out/guest-state-$smp.log" 2>&1 || say "the $smp-vCPU guest failed; see $out/guest-state-$smp.log"
+done
 t_end=$(date +%s)
 
 # ---- table -----------------------------------------------------------------------
@@ -93,7 +137,12 @@ V=$out/guest-vanilla/bench.raw
 [ -r "$P" ] || P=/dev/null
 [ -n "$kv" ] && [ -r "$V" ] || V=/dev/null
 
+S2=$out/guest-state-2/state.raw
+S8=$out/guest-state-8/state.raw
+[ -r "$S2" ] || S2=/dev/null
+[ -r "$S8" ] || S8=/dev/null
 awk -v P="$P" -v V="$V" -v H="$host_raw" -v kp="$kp" -v kv="${kv:-none}" -v kvnote="$kv_note" \
+    -v S2="$S2" -v S8="$S8" -v SH="$state_raw" -v brev="$baseline_rev" \
     -v secs=$((t_end - t_start)) -v prc="$(cat "$out/guest-patched.rc" 2>/dev/null)" \
     -v vrc="$(cat "$out/guest-vanilla.rc" 2>/dev/null)" '
 function sortv(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
@@ -273,6 +322,42 @@ BEGIN {
 		if (stats("rss:" c)) printf "   %-34s %10.0f %6s %14s\n", name[c], M, (c in mapn) ? mapn[c] : "?", (c in mapb) ? sprintf("%.0f", mapb[c] / 1024) : "?"
 		else printf "   %-34s not measured\n", name[c]
 	}
+
+	print "\n9. The always-on state model, before (" brev ") and after, side by side in this run"
+	for (q = 2; q <= 8; q += 6) {
+		F = q == 2 ? S2 : S8
+		while ((getline l < F) > 0) {
+			split(l, f, " ")
+			if (f[1] == "mem") { memb[f[2], f[3], q] = f[6]; memn[f[2], f[3], q] = f[5] }
+			else if (f[1] == "pcost") { pc[f[2], f[3]] += f[5]; pn[f[2], f[3]] += f[4]; if (!((f[3]) in pseen)) { pseen[f[3]] = 1; npl++; pl[npl] = f[3] } }
+		}
+	}
+	while ((getline l < SH) > 0) {
+		split(l, f, " ")
+		if (f[1] == "hcost") { k = f[2] SUBSEP f[3]; if (!(k in hc) || f[4] < hc[k]) hc[k] = f[4]; if (!((f[3]) in hseen)) { hseen[f[3]] = 1; nhl++; hl[nhl] = f[3] } }
+	}
+	print "   kernel map memory per tool, default options, after 64 processes of a workload (KiB):"
+	printf "   %-22s %10s %10s %10s %10s %14s\n", "tool", "before@2", "before@8", "after@2", "after@8", "after per CPU"
+	ntl = split("record top snoop stat ranges", tls, " ")
+	tname["record"] = "devmemhist record"; tname["top"] = "devmemtop -b"; tname["snoop"] = "devmemsnoop"
+	tname["stat"] = "devmemstat"; tname["ranges"] = "devmemranges -w"
+	for (t = 1; t <= ntl; t++) {
+		x = tls[t]
+		if (!(("after", x, 2) in memb)) { printf "   %-22s not measured\n", tname[x]; continue }
+		printf "   %-22s %10.0f %10.0f %10.0f %10.0f %12.1f K\n", tname[x], memb["before", x, 2] / 1024,
+			memb["before", x, 8] / 1024, memb["after", x, 2] / 1024, memb["after", x, 8] / 1024,
+			(memb["after", x, 8] - memb["after", x, 2]) / 6 / 1024
+	}
+	print "   natively on the host, BPF_PROG_TEST_RUN of the raw_tp handlers, net ns, best of 3 interleaved passes:"
+	printf "   %-22s %10s %10s\n", "program", "before", "after"
+	for (q = 1; q <= nhl; q++) printf "   %-22s %10.1f %10.1f\n", hl[q], hc["before", hl[q]], hc["after", hl[q]]
+	if (!nhl) print "   not measured"
+	print "   in the guest (2 vCPUs, TCG): devmemhist record, bpf_stats over 3 interleaved runs, ns/event:"
+	printf "   %-28s %10s %10s\n", "program", "before", "after"
+	for (q = 1; q <= npl; q++) printf "   %-28s %10s %10s\n", pl[q],
+		pn["before", pl[q]] ? sprintf("%.0f", pc["before", pl[q]] / pn["before", pl[q]]) : "-",
+		pn["after", pl[q]] ? sprintf("%.0f", pc["after", pl[q]] / pn["after", pl[q]]) : "-"
+	if (!npl) print "   not measured"
 	if (fails) printf "\nproblems:%s\n", fails
 }' | tee "$table"
 say "table written to $table"

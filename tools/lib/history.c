@@ -276,6 +276,9 @@ int devmem_history_proc_overflow(struct devmem_history *h, __u32 tgid,
 	/* the kernel's count is cumulative; an entry the LRU dropped keeps the last */
 	if (o->events > p->p.lost_events)
 		p->p.lost_events = o->events;
+	/* never in the table, so no exit record: the overflow entry tells */
+	if (o->exit_ns && !p->nr_live && o->exit_ns > p->p.exit_ns)
+		p->p.exit_ns = o->exit_ns;
 	return 0;
 }
 
