@@ -15,6 +15,12 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# The BPF programs turn pfns into struct page addresses as x86-64 lays the
+# memory map out (vmemmap_base); another architecture is refused here rather
+# than traced wrongly.
+ifneq ($(ARCH),x86)
+$(error devmem-kit supports x86_64 only: its BPF programs compute struct page addresses from the x86-64 memory map; build and run it on an x86_64 host)
+endif
 
 ifeq ($(V),1)
 Q :=

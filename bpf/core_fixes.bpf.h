@@ -78,6 +78,9 @@ static __always_inline struct dev_pagemap *page_pgmap(const void *page, bool fas
  * The variable is found through kallsyms (CONFIG_KALLSYMS_ALL); weak, so a
  * kernel without it still loads.
  */
+#ifndef __TARGET_ARCH_x86
+#error "pfn <-> struct page below is the x86-64 layout; other architectures are not supported"
+#endif
 extern const void vmemmap_base __ksym __weak;
 const volatile __u64 vmemmap_default = 0xffffea0000000000ULL;
 static __u64 vmemmap_cached;
@@ -122,6 +125,38 @@ static __always_inline __u64 page_to_pfn(const void *page)
 static __always_inline const void *pfn_to_page(__u64 pfn)
 {
 	return (const void *)(vmemmap_start() + pfn * bpf_core_type_size(struct page));
+}
+
+/*
+ * Pages of a device folio. Device private folios are single pages up to
+ * the kernels that added large ones (zone_device_folio_init(folio, order),
+ * on which the program below attaches): a head page's order is the low
+ * byte of folio->_flags_1 there (v6.6+ "mm: free folios with a common
+ * order field"); v6.1 kept it in folio->_folio_order.
+ */
+struct folio___flags1 {
+	unsigned long _flags_1;
+} __attribute__((preserve_access_index));
+
+struct folio___order61 {
+	unsigned char _folio_order;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 folio_pages(const void *folio)
+{
+	unsigned long flags;
+	__u32 order = 0;
+
+	if (!folio || !bpf_core_enum_value_exists(enum pageflags, PG_head))
+		return 1;
+	flags = BPF_CORE_READ((struct page *)folio, flags);
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(struct folio___flags1, _flags_1))
+		order = BPF_CORE_READ((struct folio___flags1 *)folio, _flags_1) & 0xff;
+	else if (bpf_core_field_exists(struct folio___order61, _folio_order))
+		order = BPF_CORE_READ((struct folio___order61 *)folio, _folio_order);
+	return order < 20 ? 1ULL << order : 1;
 }
 
 /*

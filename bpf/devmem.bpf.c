@@ -43,6 +43,8 @@ const volatile __u32 stream_mask = 0;		/* bit (1 << DEVMEM_EV_x): stream it */
 const volatile bool hist_per_range = false;	/* fill range_hists (-D views) */
 const volatile bool hist_per_process = false;	/* fill proc_hists (-P views) */
 const volatile __u32 page_shift = 12;		/* of the running kernel, from user space */
+/* fallback without do_swap_page(): a fault ends at migrate_vma_finalize(), result unseen */
+const volatile bool fault_result_unknown = false;
 
 /* Loop bound of the fallback's migrate window walk (pages). */
 #define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
@@ -786,15 +788,16 @@ static __always_inline int on_fault(const void *page, const void *vmf, const voi
 	if (e) {
 		e->address = fault_address(vmf, margs, fast);
 		e->pfn = page ? page_to_pfn(page) : 0;
-		e->fault = vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
-				 DEVMEM_FAULT_FLAG_WRITE : 0;
+		/* the fallback starts a fault at migrate_vma_setup(): no vm_fault there */
+		e->fault = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
+				    DEVMEM_FAULT_FLAG_WRITE) : DEVMEM_WRITE_UNKNOWN;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
 }
 
 static __always_inline int on_fault_done(const void *vmf, const void *margs, __u64 ret,
-					 bool failed, bool fast)
+					 bool failed, bool fast, bool only_started)
 {
 	const void *page;
 	struct devmem_fault_start *st;
@@ -810,7 +813,8 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 		return 0;
 	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->ts_ns) {
-		if (!filter_owner)
+		/* only_started: every swap fault ends here, few are ours */
+		if (!filter_owner && !only_started)
 			count_lost(DEVMEM_UNMATCHED_FAULT_DONE);
 		return 0;
 	}
@@ -838,7 +842,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 			}
 			e->address = fault_address(vmf, margs, fast);
 			e->pfn = page ? page_to_pfn(page) : 0;
-			e->result = ret;
+			e->fault = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
+					    DEVMEM_FAULT_FLAG_WRITE) : DEVMEM_WRITE_UNKNOWN;
+			e->result = vmf || !fault_result_unknown ? ret : DEVMEM_UNKNOWN;
 			e->migrated = migrated;
 			e->latency_ns = lat;
 			bpf_ringbuf_submit(e, 0);
@@ -910,7 +916,7 @@ static __always_inline struct life_slot *life_slot_of(__u64 pfn)
  * pfn: the page's pfn, computed by the entry point (a raw_tp argument is a
  * number already; a BTF pointer has to be read back first).
  */
-static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
+static __always_inline int on_page_alloc(const void *page, __u64 pfn, __u64 npages, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
@@ -936,7 +942,7 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
 		ls->ts = ts;
 	}
 	get_ctrs(&c, slot, tgid);
-	CTR_ADD(&c, allocs, 1);
+	CTR_ADD(&c, allocs, npages);
 	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
@@ -945,7 +951,8 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, bool fast)
 	return 0;
 }
 
-static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_type, bool fast)
+static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npages,
+					bool check_type, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
@@ -982,7 +989,7 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, bool check_
 	if (!timed && !(ls && ls->ts))
 		count_lost(DEVMEM_UNMATCHED_FREE);
 	get_ctrs(&c, slot, tgid);
-	CTR_ADD(&c, frees, 1);
+	CTR_ADD(&c, frees, npages);
 	if (timed)
 		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, slot, tgid);
 	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, pgmap, fast);
@@ -1085,7 +1092,7 @@ int BPF_PROG(tp_fault, const struct vm_fault *vmf)
 SEC("tp_btf/devmem_fault_done")
 int BPF_PROG(tp_fault_done, const struct vm_fault *vmf, unsigned int ret)
 {
-	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true);
+	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true, false);
 }
 
 /* dir is enum devmem_migrate_dir, read as an int (see core_fixes.bpf.h) */
@@ -1099,13 +1106,13 @@ int BPF_PROG(tp_migrate, const struct migrate_vma *migrate, const struct dev_pag
 SEC("tp_btf/devmem_page_alloc")
 int BPF_PROG(tp_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page, page_to_pfn(page), true);
+	return on_page_alloc(page, page_to_pfn(page), 1, true);
 }
 
 SEC("tp_btf/devmem_page_free")
 int BPF_PROG(tp_page_free, const struct page *page)
 {
-	return on_page_free(page, page_to_pfn(page), false, true);
+	return on_page_free(page, page_to_pfn(page), 1, false, true);
 }
 
 /* ==== raw_tp: the same tracepoints, untyped arguments ===================== */
@@ -1137,7 +1144,7 @@ int BPF_PROG(raw_fault, const struct vm_fault *vmf)
 SEC("raw_tp/devmem_fault_done")
 int BPF_PROG(raw_fault_done, const struct vm_fault *vmf, unsigned int ret)
 {
-	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true);
+	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true, false);
 }
 
 SEC("raw_tp/devmem_migrate")
@@ -1150,13 +1157,13 @@ int BPF_PROG(raw_migrate, const struct migrate_vma *migrate, const struct dev_pa
 SEC("raw_tp/devmem_page_alloc")
 int BPF_PROG(raw_page_alloc, const struct page *page)
 {
-	return on_page_alloc(page, page_value_to_pfn((__u64)page), true);
+	return on_page_alloc(page, page_value_to_pfn((__u64)page), 1, true);
 }
 
 SEC("raw_tp/devmem_page_free")
 int BPF_PROG(raw_page_free, const struct page *page)
 {
-	return on_page_free(page, page_value_to_pfn((__u64)page), false, true);
+	return on_page_free(page, page_value_to_pfn((__u64)page), 1, false, true);
 }
 
 /* ==== fentry/fexit: kernels without the tracepoints ====================== */
@@ -1184,19 +1191,26 @@ int BPF_PROG(fx_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fe_free_zone_device_folio, struct folio *folio)
 {
-	return on_page_free(folio, page_to_pfn(folio), true, false);
+	return on_page_free(folio, page_to_pfn(folio), folio_pages(folio), true, false);
 }
 
 SEC("fentry/free_zone_device_page")
 int BPF_PROG(fe_free_zone_device_page, struct page *page)
 {
-	return on_page_free(page, page_to_pfn(page), true, false);
+	return on_page_free(page, page_to_pfn(page), 1, true, false);
 }
 
 SEC("fentry/zone_device_page_init")
 int BPF_PROG(fe_zone_device_page_init, struct page *page)
 {
-	return on_page_alloc(page, page_to_pfn(page), false);
+	return on_page_alloc(page, page_to_pfn(page), 1, false);
+}
+
+/* kernels with device private large folios hand out a folio of an order */
+SEC("fentry/zone_device_folio_init")
+int BPF_PROG(fe_zone_device_folio_init, struct folio *folio, unsigned int order)
+{
+	return on_page_alloc(folio, page_to_pfn(folio), order < 20 ? 1ULL << order : 1, false);
 }
 
 /*
@@ -1341,7 +1355,7 @@ int BPF_PROG(fx_migrate_vma_setup, struct migrate_vma *args, int ret)
 	if (!page)
 		return 0;
 	/* a failed setup makes the driver return VM_FAULT_SIGBUS */
-	return on_fault_done(NULL, args, (__u64)(__s64)ret, true, false);
+	return on_fault_done(NULL, args, (__u64)(__s64)ret, true, false, false);
 }
 
 SEC("fexit/migrate_vma_finalize")
@@ -1351,7 +1365,23 @@ int BPF_PROG(fx_migrate_vma_finalize, struct migrate_vma *migrate)
 
 	if (!page)
 		return 0;
-	return on_fault_done(NULL, migrate, 0, false, false);
+	return on_fault_done(NULL, migrate, 0, false, false, false);
+}
+
+/*
+ * Where do_swap_page() takes programs, the fallback ends a fault when it
+ * returns (and the two programs above are not loaded): this sees the
+ * fault's result and its flags, and a driver whose migrate_to_ram()
+ * returns early without migrate_vma_pages() and migrate_vma_finalize()
+ * when it collected nothing (nouveau, amdkfd) still ends its fault, a
+ * wasted one, timed. do_swap_page() runs for every swap fault; only a
+ * thread with a fault start (set at migrate_vma_setup() with a fault page)
+ * counts one.
+ */
+SEC("fexit/do_swap_page")
+int BPF_PROG(fx_do_swap_page, struct vm_fault *vmf, unsigned int ret)
+{
+	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, false, true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

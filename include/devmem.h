@@ -35,6 +35,9 @@ enum devmem_event_type {
 	DEVMEM_EV_MAX,
 };
 
+/* fault and fault_done records: the write flag was not seen */
+#define DEVMEM_WRITE_UNKNOWN	2
+
 #define DEVMEM_STREAM_ALL	(((1U << DEVMEM_EV_MAX) - 1) & ~1U)
 
 /*
@@ -42,8 +45,10 @@ enum devmem_event_type {
  *   pagemap events: address = start, pfn = end (inclusive, physical),
  *                   npages = nr_pages, result = in_use, latency = remove wait
  *                   (remove_done only)
- *   fault:          address, pfn, fault = write flag
- *   fault_done:     address, pfn, result = vm_fault_t, migrated = pages the
+ *   fault:          address, pfn, fault = write flag (DEVMEM_WRITE_UNKNOWN on
+ *                   the fallback, which starts a fault without its vm_fault)
+ *   fault_done:     address, pfn, fault = write flag, result = vm_fault_t
+ *                   (DEVMEM_UNKNOWN where not seen), migrated = pages the
  *                   fault moved, latency = fault latency
  *   migrate:        address = migrate->start, npages/cpages/migrated, dir,
  *                   fault = fault-driven

@@ -191,6 +191,33 @@ static void test_early_event_time(void **state)
 	assert_string_equal(c[0], "0.000000");
 }
 
+/* what the fallback cannot see is unknown, in text and JSON, never "read" or "ok" */
+static void test_unknown_fields(void **state)
+{
+	struct devmem_event f = ev(DEVMEM_EV_FAULT), d = ev(DEVMEM_EV_FAULT_DONE);
+	struct snoop_device dev = { .id = 0x43fff0000000ULL, .name = "hmm_dmirror" };
+	char line[256], c[12][32];
+	json_t *o;
+
+	f.fault = DEVMEM_WRITE_UNKNOWN;
+	snoop_format_line(line, sizeof(line), &fmt, &f, &dev);
+	assert_int_equal(columns(line, c, 12), 10);
+	assert_string_equal(c[8], "?");
+	o = snoop_event_json(&fmt, &f, &dev);
+	assert_true(json_is_null(json_object_get(o, "write")));
+	json_decref(o);
+	d.fault = 1;
+	d.result = DEVMEM_UNKNOWN;
+	d.latency_ns = 1000;
+	snoop_format_line(line, sizeof(line), &fmt, &d, &dev);
+	assert_int_equal(columns(line, c, 12), 10);
+	assert_string_equal(c[8], "?");
+	o = snoop_event_json(&fmt, &d, &dev);
+	assert_true(json_is_null(json_object_get(o, "result")));
+	assert_true(json_is_true(json_object_get(o, "write")));
+	json_decref(o);
+}
+
 static void test_json(void **state)
 {
 	struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
@@ -236,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_early_event_time),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_unknown_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,6 +125,8 @@ enum devmem_fn {
 	DEVMEM_FN_MIGRATE_VMA_SETUP,
 	DEVMEM_FN_MIGRATE_VMA_FINALIZE,
 	DEVMEM_FN_PERF_EVENT_EXIT_TASK,	/* late in do_exit: the exit flush */
+	DEVMEM_FN_DO_SWAP_PAGE,		/* the fallback's end of a fault */
+	DEVMEM_FN_FOLIO_INIT,		/* zone_device_folio_init (large device folios) */
 	DEVMEM_FN_COUNT,
 };
 

@@ -20,6 +20,8 @@ static const char *const fn_names[DEVMEM_FN_COUNT] = {
 	[DEVMEM_FN_MIGRATE_VMA_SETUP] = "migrate_vma_setup",
 	[DEVMEM_FN_MIGRATE_VMA_FINALIZE] = "migrate_vma_finalize",
 	[DEVMEM_FN_PERF_EVENT_EXIT_TASK] = "perf_event_exit_task",
+	[DEVMEM_FN_DO_SWAP_PAGE] = "do_swap_page",
+	[DEVMEM_FN_FOLIO_INIT] = "zone_device_folio_init",
 };
 
 const char *devmem_fn_name(enum devmem_fn fn)

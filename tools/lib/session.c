@@ -116,6 +116,15 @@ static void select_programs(struct devmem_bpf *skel, enum devmem_mode mode,
 		/* the fallback takes only the functions this kernel has */
 		else if (on && m == DEVMEM_MODE_FENTRY && probed)
 			on = fn_present(f, target);
+		/* a fault ends at do_swap_page()'s return where it can, else at finalize */
+		if (on && m == DEVMEM_MODE_FENTRY &&
+		    (!strcmp(target, "migrate_vma_finalize") ||
+		     (!strcmp(target, "migrate_vma_setup") &&
+		      !strncmp(bpf_program__section_name(p), "fexit/", 6))))
+			on = !(probed && f->fn[DEVMEM_FN_DO_SWAP_PAGE]);
+		/* where folios of an order are handed out, page_init may be its wrapper */
+		if (on && m == DEVMEM_MODE_FENTRY && !strcmp(target, "zone_device_page_init"))
+			on = !(probed && f->fn[DEVMEM_FN_FOLIO_INIT]);
 		bpf_program__set_autoload(p, on);
 	}
 }
@@ -300,6 +309,8 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	s->skel->rodata->hist_per_range = opts->hist_per_device;
 	s->skel->rodata->hist_per_process = opts->hist_per_process;
 	s->skel->rodata->page_shift = page_shift();
+	s->skel->rodata->fault_result_unknown = s->mode == DEVMEM_MODE_FENTRY &&
+						!(probed && f.fn[DEVMEM_FN_DO_SWAP_PAGE]);
 	if (max_procs)
 		bpf_map__set_max_entries(s->skel->maps.procs, max_procs);
 	/* maps a run does not use shrink to nothing */

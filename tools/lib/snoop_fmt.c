@@ -151,6 +151,17 @@ struct cols {
 	char lat[24];
 };
 
+/* read, write, or "?" where the attachment mode cannot see it */
+static const char *write_name(__u32 fault)
+{
+	return fault == DEVMEM_WRITE_UNKNOWN ? "?" : fault ? "write" : "read";
+}
+
+static json_t *write_json(__u32 fault)
+{
+	return fault == DEVMEM_WRITE_UNKNOWN ? json_null() : json_boolean(fault);
+}
+
 static void event_cols(struct cols *c, const struct devmem_event *e)
 {
 	bool has_lat = false;
@@ -175,12 +186,15 @@ static void event_cols(struct cols *c, const struct devmem_event *e)
 		break;
 	case DEVMEM_EV_FAULT:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
-		snprintf(c->result, sizeof(c->result), "%s", e->fault ? "write" : "read");
+		snprintf(c->result, sizeof(c->result), "%s", write_name(e->fault));
 		break;
 	case DEVMEM_EV_FAULT_DONE:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
 		snprintf(c->pages, sizeof(c->pages), "%" PRIu64, (uint64_t)e->migrated);
-		snoop_fault_result(e->result, c->result, sizeof(c->result));
+		if (e->result == DEVMEM_UNKNOWN)
+			snprintf(c->result, sizeof(c->result), "?");	/* not seen */
+		else
+			snoop_fault_result(e->result, c->result, sizeof(c->result));
 		has_lat = true;
 		break;
 	case DEVMEM_EV_MIGRATE:
@@ -292,15 +306,21 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 	case DEVMEM_EV_FAULT:
 		err |= set_hex(o, "address", e->address);
 		err |= set_hex(o, "pfn", e->pfn);
-		err |= json_object_set_new(o, "write", json_boolean(e->fault));
+		err |= json_object_set_new(o, "write", write_json(e->fault));
 		break;
 	case DEVMEM_EV_FAULT_DONE:
 		err |= set_hex(o, "address", e->address);
 		err |= set_hex(o, "pfn", e->pfn);
 		err |= set_u64(o, "pages", e->migrated);
-		err |= set_u64(o, "result", e->result);
-		err |= json_object_set_new(o, "result_flags", json_string(
-			snoop_fault_result(e->result, res, sizeof(res))));
+		err |= json_object_set_new(o, "write", write_json(e->fault));
+		if (e->result == DEVMEM_UNKNOWN) {
+			err |= json_object_set_new(o, "result", json_null());
+			err |= json_object_set_new(o, "result_flags", json_null());
+		} else {
+			err |= set_u64(o, "result", e->result);
+			err |= json_object_set_new(o, "result_flags", json_string(
+				snoop_fault_result(e->result, res, sizeof(res))));
+		}
 		err |= set_u64(o, "latency_ns", e->latency_ns);
 		break;
 	case DEVMEM_EV_MIGRATE:
