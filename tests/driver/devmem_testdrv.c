@@ -456,6 +456,7 @@ static void td_unmap_pagemap(struct td_pagemap *pm)
 
 static int td_map_direct(struct td_pagemap *pm, unsigned long npages)
 {
+	unsigned long len = ALIGN(npages << PAGE_SHIFT, SUBSECTION_SIZE);
 	struct dev_pagemap *pgmap;
 	unsigned int r;
 	void *addr;
@@ -473,9 +474,13 @@ static int td_map_direct(struct td_pagemap *pm, unsigned long npages)
 			ret = PTR_ERR(res);
 			goto err;
 		}
+		/*
+		 * The region is reserved in whole memory sections; only the
+		 * subsections the pages need get struct pages.
+		 */
 		pm->ranges[r].res = res;
 		pgmap->ranges[r].start = res->start;
-		pgmap->ranges[r].end = res->end;
+		pgmap->ranges[r].end = res->start + len - 1;
 	}
 	pgmap->type = MEMORY_DEVICE_PRIVATE;
 	pgmap->nr_range = pm->nr_range;
