@@ -16,7 +16,9 @@
  *  - migrations to the device whose destination allocations fail, for the
  *    pages user space picks;
  *  - a remove (memunmap_pages()) while the driver still holds references on
- *    pages, which a delayed work item drops a set time later.
+ *    pages, which a work item drops a set time later (queued by an hrtimer:
+ *    a timer-wheel delayed work may expire up to an eighth of its delay
+ *    late, too coarse for a wait that is to be measured).
  *
  * On a kernel with the hmm_devmem helpers (detected at build time from
  * <linux/hmm.h>) single-range pagemaps are added with hmm_devmem_add();
@@ -26,6 +28,7 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
 #include <linux/hmm.h>
 #include <linux/ioport.h>
 #include <linux/ktime.h>
@@ -94,7 +97,8 @@ struct td_pagemap {
 #endif
 	struct list_head held;
 	unsigned long nheld;
-	struct delayed_work release_work;
+	struct hrtimer release_timer;	/* queues release_work */
+	struct work_struct release_work;
 	bool removing;
 };
 
@@ -372,10 +376,23 @@ static void td_release_held(struct td_pagemap *pm)
 
 static void td_release_work(struct work_struct *work)
 {
-	struct td_pagemap *pm = container_of(to_delayed_work(work), struct td_pagemap,
-					     release_work);
+	struct td_pagemap *pm = container_of(work, struct td_pagemap, release_work);
 
 	td_release_held(pm);
+}
+
+static enum hrtimer_restart td_release_timer(struct hrtimer *timer)
+{
+	struct td_pagemap *pm = container_of(timer, struct td_pagemap, release_timer);
+
+	schedule_work(&pm->release_work);
+	return HRTIMER_NORESTART;
+}
+
+/* Release the held pages of @pm @ms from now, from a work item. */
+static void td_release_later(struct td_pagemap *pm, u32 ms)
+{
+	hrtimer_start(&pm->release_timer, ms_to_ktime(ms), HRTIMER_MODE_REL);
 }
 
 static void td_free_ranges(struct td_pagemap *pm)
@@ -545,7 +562,9 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 	pm->tdev = tdev;
 	pm->nr_range = a->nr_range;
 	INIT_LIST_HEAD(&pm->held);
-	INIT_DELAYED_WORK(&pm->release_work, td_release_work);
+	INIT_WORK(&pm->release_work, td_release_work);
+	hrtimer_init(&pm->release_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	pm->release_timer.function = td_release_timer;
 
 	a->helper = 0;
 #if TD_HELPERS
@@ -641,11 +660,12 @@ static int td_remove_pagemap(struct td_pagemap *pm, u32 release_ms, struct devme
 	out->in_use = in_use;
 
 	if (pm->nheld)
-		mod_delayed_work(system_wq, &pm->release_work, msecs_to_jiffies(release_ms));
+		td_release_later(pm, release_ms);
 	t0 = ktime_get_ns();
 	td_unmap_pagemap(pm);
 	out->wait_ns = ktime_get_ns() - t0;
-	flush_delayed_work(&pm->release_work);
+	hrtimer_cancel(&pm->release_timer);
+	flush_work(&pm->release_work);
 
 	list_del(&pm->link);
 	td_update_rangev(tdev);
@@ -893,7 +913,7 @@ static int td_hold(struct td_pagemap *pm, struct devmem_td_hold *h)
 static int td_release(struct td_pagemap *pm, struct devmem_td_hold *h)
 {
 	if (h->delay_ms)
-		mod_delayed_work(system_wq, &pm->release_work, msecs_to_jiffies(h->delay_ms));
+		td_release_later(pm, h->delay_ms);
 	else
 		td_release_held(pm);
 	h->held = h->delay_ms ? pm->nheld : 0;

@@ -411,7 +411,7 @@ if [ -n "$offline" ]; then
 	exit
 fi
 run_case default -T 3000
-run_case wide -p 4 -r 2 -n 70 -w 64 -f 0xffffffff00000000 -W 0x5 -c 1 -H 3 -T 2000 --no-fail-all
+run_case wide -p 4 -r 2 -n 70 -w 64 -f 0xffffffff00000000 -W 0x5 -c 1 -H 3 -T 3000 --no-fail-all
 
 rmmod devmem_testdrv 2>"$work/rmmod.err"
 check "devmem_testdrv unloads" 0 "$?"
