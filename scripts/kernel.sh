@@ -1,26 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
-# Build the test guest kernel from Debian's linux-source-6.12, with or without
-# the project's patch series, into a cache outside the clone.
+# Build a test guest kernel from Debian's kernel source packages into a cache
+# outside the clone.
 #
-#   scripts/kernel.sh [patched|vanilla]      build if needed, print the output dir
-#   scripts/kernel.sh --key [patched|vanilla] print the cache key only
+#   scripts/kernel.sh [VARIANT]         build if needed, print the output dir
+#   scripts/kernel.sh --key [VARIANT]   print the cache key only
+#
+# VARIANT is one of
+#   patched   linux-source-6.12 with kernel-patch/series applied (the default)
+#   vanilla   linux-source-6.12 as Debian ships it
+#   stock61   linux-source-6.1 as Debian ships it, with the 6.1 additions of
+#             kernel-patch/devmem-6.1.config
+# All are configured from tinyconfig plus kernel-patch/devmem.config.
 #
 # The output directory $DEVMEM_CACHE/kernels/<variant>-<key> holds bzImage,
-# vmlinux.btf, test_hmm.ko, headers/, hmm-tests, config and build.log; <key> is
-# a hash of the source version, the patches, the Kconfig fragment and this
-# script, so a warm cache rebuilds nothing. All variants share one source and
-# object tree that is updated in place (only files whose content changed are
-# rewritten), so switching variants or changing a patch rebuilds only what
-# depends on the changed files.
+# vmlinux.btf, test_hmm.ko, headers/, hmm-tests, config, build.log, info
+# (kernel_version, variant, key, ...), source (the path of the source tree
+# it was built from) and build/, a tree for out-of-tree modules of exactly
+# this kernel:  make -C <output dir>/build M=<module dir>.  build/ holds its
+# own copy of what such a build needs, so it keeps working whatever is
+# built later. <key> is a hash of the source tarball's identity, the
+# patches, the Kconfig fragments and this script, so a warm cache rebuilds
+# nothing.
+#
+# Each variant has its own source and object tree per source package
+# ($DEVMEM_CACHE/work/<package>-<variant>), updated in place (only files
+# whose content changed are rewritten), so a changed patch rebuilds only
+# what depends on it, and building one variant never costs another a
+# rebuild.
+#
+# Environment: DEVMEM_CACHE, DEVMEM_JOBS, DEVMEM_LINUX_TARBALL (6.12 source),
+# DEVMEM_LINUX61_TARBALL (6.1 source).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${DEVMEM_CACHE:-/var/cache/devmem-kit}
-tarball=${DEVMEM_LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 jobs=${DEVMEM_JOBS:-$(($(nproc) + 1))}
-fragment=$top/kernel-patch/devmem.config
 
 keyonly=0
 if [ "${1:-}" = "--key" ]; then
@@ -28,13 +44,20 @@ if [ "${1:-}" = "--key" ]; then
 	shift
 fi
 variant=${1:-patched}
+fragments=("$top/kernel-patch/devmem.config")
 case $variant in
-patched|vanilla) ;;
-*) echo "kernel.sh: unknown variant '$variant'; use 'patched' or 'vanilla'." >&2; exit 2 ;;
+patched|vanilla)
+	tarball=${DEVMEM_LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	package=linux-source-6.12 ;;
+stock61)
+	tarball=${DEVMEM_LINUX61_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+	package=linux-source-6.1
+	fragments+=("$top/kernel-patch/devmem-6.1.config") ;;
+*) echo "kernel.sh: unknown variant '$variant'; use 'patched', 'vanilla' or 'stock61'." >&2; exit 2 ;;
 esac
 
 if [ ! -r "$tarball" ]; then
-	echo "kernel.sh: $tarball is missing; run 'make deps' (it installs linux-source-6.12)." >&2
+	echo "kernel.sh: $tarball is missing; run 'make deps' (it installs $package)." >&2
 	exit 1
 fi
 
@@ -47,11 +70,11 @@ if [ "$variant" = patched ] && [ -f "$top/kernel-patch/series" ]; then
 	done <"$top/kernel-patch/series"
 fi
 
-# The key: tarball identity, patches, fragment, this script.
+# The key: tarball identity, patches, fragments, this script.
 key=$({
 	stat -c '%n %s %Y' "$tarball"
 	for p in "${patches[@]}"; do sha256sum <"$p"; done
-	sha256sum <"$fragment"
+	for f in "${fragments[@]}"; do sha256sum <"$f"; done
 	sha256sum <"$0"
 } | sha256sum | cut -c1-16)
 if [ $keyonly = 1 ]; then
@@ -87,7 +110,7 @@ kver=$(make -s -C "$pristine" kernelversion 2>/dev/null)
 
 # Stage the patched source next to the pristine one (hard links; patch(1)
 # replaces the files it changes, so the pristine tree is never written).
-work=$cache/work/tree
+work=$cache/work/$package-$variant
 stage=$work/stage
 rm -rf "$stage"
 mkdir -p "$work"
@@ -110,17 +133,19 @@ rm -rf "$stage"
 kmake() { make -C "$work/src" O="$work/obj" -j"$jobs" "$@"; }
 {
 	kmake -s tinyconfig
-	"$work/src/scripts/kconfig/merge_config.sh" -m -O "$work/obj" "$work/obj/.config" "$fragment" >/dev/null
+	"$work/src/scripts/kconfig/merge_config.sh" -m -O "$work/obj" "$work/obj/.config" "${fragments[@]}" >/dev/null
 	kmake -s olddefconfig
 } >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; echo "kernel.sh: configuring the kernel failed (log above)." >&2; exit 1; }
-# Every option of the fragment must have survived olddefconfig.
-while read -r line; do
-	case $line in CONFIG_*=*) ;; *) continue ;; esac
-	grep -qx -- "$line" "$work/obj/.config" || {
-		echo "kernel.sh: $line from kernel-patch/devmem.config was dropped by Kconfig (a dependency is missing); fix the fragment." >&2
-		exit 1
-	}
-done <"$fragment"
+# Every option of the fragments must have survived olddefconfig.
+for f in "${fragments[@]}"; do
+	while read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		grep -qx -- "$line" "$work/obj/.config" || {
+			echo "kernel.sh: $line from kernel-patch/$(basename "$f") was dropped by Kconfig on linux $kver (a dependency is missing); fix the fragment." >&2
+			exit 1
+		}
+	done <"$f"
+done
 
 log "building linux $kver ($variant, ${#patches[@]} patches) with -j$jobs; the log is $work/build.log"
 if ! kmake bzImage modules >"$work/build.log" 2>&1; then
@@ -141,16 +166,48 @@ cp "$work/build.log" "$tmp/build.log"
 grep -E ': warning:' "$work/build.log" >"$tmp/warnings.txt" || true
 
 # The upstream hmm-tests selftest, built against this kernel's headers.
+# (tools/testing/selftests/vm before 6.3).
 sel=$work/src/tools/testing/selftests/mm
+[ -d "$sel" ] || sel=$work/src/tools/testing/selftests/vm
 gcc -O2 -isystem "$tmp/headers/include" -I"$work/src/tools/testing/selftests" -I"$work/src" -I"$sel" \
 	-o "$tmp/hmm-tests" "$sel/hmm-tests.c" "$sel/vm_util.c" -lpthread >"$tmp/hmm-tests.log" 2>&1 ||
 	{ cat "$tmp/hmm-tests.log" >&2; echo "kernel.sh: building hmm-tests failed (log above)." >&2; exit 1; }
+
+# A tree for out-of-tree modules of this kernel, as Kbuild wants it for
+# `make -C DIR M=...`: the sources it reads (hard links: the work tree only
+# ever replaces a file, never rewrites it) and copies of the configuration,
+# generated headers, Module.symvers and host programs.
+log "writing the out-of-tree module tree $out/build"
+kit=$tmp/build
+mkdir -p "$kit"
+(
+	cd "$work/src"
+	echo Makefile
+	find arch/x86 -maxdepth 1 -name 'Makefile*'
+	find arch/x86 -name generated -prune -o -name include -type d -print |
+		while read -r d; do find "$d" \( -type f -o -type l \) -print; done
+	find include \( -name config -o -name generated \) -prune -o \( -type f -o -type l \) -print
+	find scripts \( -name dtc -o -name kconfig -o -name package \) -prune -o \( -type f -o -type l \) -print
+) | (cd "$work/src" && cpio -pdlm --quiet "$kit")
+(
+	cd "$work/obj"
+	for f in .config Module.symvers include/config/auto.conf include/config/kernel.release \
+		tools/objtool/objtool tools/bpf/resolve_btfids/resolve_btfids; do
+		if [ -e "$f" ]; then echo "$f"; fi
+	done
+	find include/generated arch/x86/include/generated -type f
+	find scripts -type f \( -perm -u+x -o -name module.lds \) ! -name '*.o' ! -name '*.cmd'
+) | (cd "$work/obj" && cpio -pdm --quiet "$kit")
+# Base BTF for the modules' BTF: vmlinux with only its .BTF section.
+objcopy --only-section=.BTF "$work/obj/vmlinux" "$kit/vmlinux"
 
 {
 	echo "kernel_version=$kver"
 	echo "variant=$variant"
 	echo "key=$key"
 	echo "patches=${#patches[@]}"
+	echo "package=$package"
+	echo "tree=$work"
 	echo "build_seconds=$(($(date +%s) - t0))"
 } >"$tmp/info"
 echo "$work/src" >"$tmp/source"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # `make test`: unit tests on the host, then the guest suite on the patched
-# kernel (built or taken from the cache). Every test prints a TAP line; the
+# kernel, a shorter one on the unpatched 6.12 and 6.1 kernels (all built or
+# taken from the cache), and Debian's stock kernel. Every test prints a TAP line; the
 # closing line counts them all, and the exit status is non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +75,28 @@ elif kdir=$(scripts/kernel.sh patched); then
 	host_tap guest-runner-paths tests/guest/test-runner-paths.sh "$kdir"
 	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
 		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
+		# The unpatched kernels, 6.12 and Debian's 6.1 source, each booted with
+		# test_hmm and the test driver; the driver built against all three.
+		kdirs=("$kdir")
+		for v in vanilla stock61; do
+			if vdir=$(scripts/kernel.sh "$v" 2>"$log/kernel-$v.log"); then
+				kdirs+=("$vdir")
+			else
+				tail -n 5 "$log/kernel-$v.log"
+				failed "building the $v guest kernel failed; its log is $log/kernel-$v.log"
+			fi
+		done
+		host_tap test-driver-build tests/host/driver-build.sh "${kdirs[@]}"
+		for vdir in "${kdirs[@]:1}"; do
+			v=$(sed -n 's/^variant=//p' "$vdir/info")
+			suite=tests/guest/suite-vanilla.sh
+			if [ "$v" = stock61 ]; then
+				suite=tests/guest/suite-6.1.sh
+				tests/guest/build-hmm-tests.sh "$vdir" >/dev/null || failed "building hmm-tests with short timeouts for $v failed"
+			fi
+			guest_run "guest suite ($v kernel, linux $(sed -n 's/^kernel_version=//p' "$vdir/info"))" "$v" \
+				-k "$vdir" -t 900 -- "$suite"
+		done
 		# Debian's stock kernel: BTF, no devmem tracepoints, no DEVICE_PRIVATE.
 		stock=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1)
 		if [ -n "$stock" ] && initrd=$(scripts/stock-initramfs.sh "${stock#/boot/vmlinuz-}"); then

@@ -179,10 +179,29 @@ shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo
 } >"$res/cmd"
 
+# The 9p tag of the root share: the kernel mounts it by the name given as
+# root=/dev/root, but before 6.5 it strips "/dev/" from that name first
+# (init/do_mounts.c), so those kernels look for the tag "root". The version
+# is the one the kernel dir's info file names; an initramfs (--initrd)
+# mounts /dev/root itself.
+root_tag=/dev/root
+if [ -z "$initrd" ] && [ "$image" = "$kdir/bzImage" ]; then
+	kver=$(sed -n 's/^kernel_version=//p' "$kdir/info" 2>/dev/null)
+	case $kver in
+	[0-9]*.[0-9]*)
+		kmaj=${kver%%.*} kmin=${kver#*.}
+		kmin=${kmin%%.*}
+		if [ "$kmaj" -lt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 5 ]; }; then
+			root_tag=root
+		fi ;;
+	*) echo "$me: $kdir/info names no kernel_version; assuming a kernel of 6.5 or later (9p root tag /dev/root)." >&2 ;;
+	esac
+fi
+
 # KVM is used only if a probe boot proves it works; nested KVM can hang.
 qemu=${DEVMEM_QEMU:-qemu-system-x86_64}
 root_share=(-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
-	-device "virtio-9p-pci,fsdev=root,mount_tag=/dev/root")
+	-device "virtio-9p-pci,fsdev=root,mount_tag=$root_tag")
 root_args="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro panic=-1 tsc=reliable printk.time=1"
 probe_kvm() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1

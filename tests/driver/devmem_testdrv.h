@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * devmem_testdrv: the ioctl interface of the project's test driver of
+ * device private memory (/dev/devmem_testdrv), shared by the module and the
+ * programs that drive it.
+ *
+ * A device is one pagemap owner. It has pagemaps (each one memremap_pages()
+ * of MEMORY_DEVICE_PRIVATE memory, with one or more physical ranges), and
+ * its pages are handed out from them. Everything a file created is removed
+ * when the file is closed. All ioctls return 0 or -1 with errno set.
+ */
+#ifndef DEVMEM_TESTDRV_H
+#define DEVMEM_TESTDRV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define DEVMEM_TD_NAME		"devmem_testdrv"
+#define DEVMEM_TD_MAX_RANGES	4	/* ranges of one pagemap */
+#define DEVMEM_TD_MAX_PAGES	65536	/* usable pages of one range */
+#define DEVMEM_TD_MAX_WINDOW	512	/* pages of one migrate_vma call */
+#define DEVMEM_TD_ALL		0xffffffffU	/* every device (COUNTS) */
+
+/* DEVMEM_TD_CREATE_DEV, DEVMEM_TD_DESTROY_DEV */
+struct devmem_td_dev {
+	__u32 dev;		/* out (CREATE), in (DESTROY): device id */
+	__u32 flags;		/* must be 0 */
+};
+
+/* devmem_td_pagemap.flags: memremap_pages() even where hmm_devmem_add() exists */
+#define DEVMEM_TD_DIRECT	0x1
+
+/* DEVMEM_TD_ADD_PAGEMAP */
+struct devmem_td_pagemap {
+	__u32 dev;		/* in: device id */
+	__u32 nr_range;		/* in: physical ranges, 1 to DEVMEM_TD_MAX_RANGES */
+	__u32 npages;		/* in: usable pages per range, 1 to DEVMEM_TD_MAX_PAGES */
+	__u32 flags;		/* in: DEVMEM_TD_DIRECT or 0 */
+	__u32 pagemap;		/* out: pagemap id */
+	__u32 helper;		/* out: 1 if added with hmm_devmem_add() */
+};
+
+/* DEVMEM_TD_REMOVE_PAGEMAP */
+struct devmem_td_remove {
+	__u32 pagemap;		/* in: pagemap id */
+	__u32 release_ms;	/* in: release the held pages this long after the remove began */
+	__u64 wait_ns;		/* out: time memunmap_pages() took */
+	__u32 in_use;		/* out: pages still referenced when memunmap_pages() began */
+	__u32 evicted;		/* out: pages migrated back to RAM before the remove */
+};
+
+/*
+ * devmem_td_migrate.placement, which range a destination page comes from:
+ * FILL the first range (in creation order) with a free page; INTERLEAVE for
+ * page i range i % (ranges of the device), else the next one with a free page.
+ */
+#define DEVMEM_TD_FILL		0
+#define DEVMEM_TD_INTERLEAVE	1
+
+/* DEVMEM_TD_MIGRATE_TO_DEV, DEVMEM_TD_MIGRATE_TO_RAM */
+struct devmem_td_migrate {
+	__u64 addr;		/* in: page aligned start of a private anonymous range */
+	__u64 npages;		/* in: its length in pages */
+	__u32 dev;		/* in: device id */
+	__u32 window;		/* in: pages per migrate_vma call, 0 for 64 */
+	__u32 placement;	/* in (TO_DEV): DEVMEM_TD_FILL or DEVMEM_TD_INTERLEAVE */
+	__u32 waste;		/* in (TO_DEV): faults each page of waste_mask wastes */
+	__u64 fail_mask;	/* in (TO_DEV): bit i % 64 set: page i's allocation fails */
+	__u64 waste_mask;	/* in (TO_DEV): bit i % 64 set: page i's next `waste` faults
+				 * collect nothing (migrate_to_ram() returns early)
+				 */
+	__u64 calls;		/* out: migrate_vma_setup() calls */
+	__u64 collected;	/* out: pages migrate_vma_setup() collected */
+	__u64 migrated;		/* out: pages migrated */
+	__u64 alloc_failures;	/* out (TO_DEV): destination pages not allocated */
+	__u64 empty_calls;	/* out: calls that collected nothing (no pages/finalize) */
+	__u64 spanning;		/* out: calls whose pages came from more than one range */
+};
+
+/* DEVMEM_TD_HOLD, DEVMEM_TD_RELEASE */
+struct devmem_td_hold {
+	__u32 pagemap;		/* in: pagemap id */
+	__u32 npages;		/* in (HOLD): free pages to take a reference on */
+	__u32 delay_ms;		/* in (RELEASE): drop the references this long from now,
+				 * from a workqueue; 0: now
+				 */
+	__u32 held;		/* out: pages of the pagemap held after the call */
+};
+
+/* DEVMEM_TD_COUNTS */
+struct devmem_td_counts {
+	__u32 dev;		/* in: device id or DEVMEM_TD_ALL */
+	__u32 pagemaps;		/* out: live pagemaps */
+	__u64 allocs;		/* device pages handed out (zone_device_page_init()) */
+	__u64 frees;		/* device pages freed (page_free callback) */
+	__u64 alloc_failures;	/* destination pages not allocated (TO_DEV) */
+	__u64 pages_to_device;
+	__u64 pages_to_ram;	/* by faults, TO_RAM and eviction */
+	__u64 fault_calls;	/* migrate_to_ram() calls */
+	__u64 faults_wasted;	/* of those, the ones whose migrate_vma_setup() collected nothing */
+	__u64 evicted;		/* pages migrated back to RAM by a remove */
+	__u64 in_use;		/* device pages allocated now */
+	__u64 held;		/* of those, held by the driver */
+};
+
+#define DEVMEM_TD_IOC		'V'
+#define DEVMEM_TD_CREATE_DEV	_IOWR(DEVMEM_TD_IOC, 0x40, struct devmem_td_dev)
+#define DEVMEM_TD_DESTROY_DEV	_IOW(DEVMEM_TD_IOC, 0x41, struct devmem_td_dev)
+#define DEVMEM_TD_ADD_PAGEMAP	_IOWR(DEVMEM_TD_IOC, 0x42, struct devmem_td_pagemap)
+#define DEVMEM_TD_REMOVE_PAGEMAP _IOWR(DEVMEM_TD_IOC, 0x43, struct devmem_td_remove)
+#define DEVMEM_TD_MIGRATE_TO_DEV _IOWR(DEVMEM_TD_IOC, 0x44, struct devmem_td_migrate)
+#define DEVMEM_TD_MIGRATE_TO_RAM _IOWR(DEVMEM_TD_IOC, 0x45, struct devmem_td_migrate)
+#define DEVMEM_TD_HOLD		_IOWR(DEVMEM_TD_IOC, 0x46, struct devmem_td_hold)
+#define DEVMEM_TD_RELEASE	_IOWR(DEVMEM_TD_IOC, 0x47, struct devmem_td_hold)
+#define DEVMEM_TD_COUNTS	_IOWR(DEVMEM_TD_IOC, 0x48, struct devmem_td_counts)
+
+#endif /* DEVMEM_TESTDRV_H */
