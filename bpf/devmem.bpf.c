@@ -16,7 +16,8 @@
  *     fault_page are not seen as faults. The fault result is not visible.
  *   - remove wait is memunmap_pages() entry to exit, so it includes the
  *     unmapping of the range after the last reference dropped.
- *   - in_use at remove is unknown (DEVMEM_UNKNOWN), nid is the requested one.
+ *   - in_use at remove is counted from the page refcounts by a walk of the
+ *     pagemap at its remove; nid is the requested one.
  *   - migration direction comes from the pages a migrate_vma call selected
  *     (MIGRATE_VMA_SELECT_SYSTEM: system pages go to the device, otherwise
  *     device pages come back); migrate_device_pages() always moves device
@@ -212,7 +213,7 @@ static __always_inline void count_lost(__u32 kind)
 }
 
 /* an insert that failed: a full table, or something else (busy, no memory) */
-static __always_inline void count_insert_failure(long err, __u32 full_kind)
+static __always_inline void count_insert_failure(int err, __u32 full_kind)
 {
 	count_lost(err == -E2BIG ? full_kind : DEVMEM_LOST_MAP_BUSY);
 }
@@ -268,7 +269,7 @@ static __noinline struct devmem_proc_value *proc_insert(__u32 tgid)
 {
 	struct task_struct *leader;
 	struct devmem_proc_value init = {};
-	long err;
+	int err;	/* helpers return int: a 64-bit compare would miss -E2BIG on v6.1 */
 
 	leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader);
 	init.start_ns = BPF_CORE_READ(leader, start_time);
@@ -297,7 +298,7 @@ static __always_inline struct devmem_counters *proc_ctrs(__u32 tgid)
 static __noinline struct devmem_proc_hists *proc_hists_insert(__u32 tgid)
 {
 	static const struct devmem_proc_hists zero;
-	long err;
+	int err;	/* helpers return int: a 64-bit compare would miss -E2BIG on v6.1 */
 
 	err = bpf_map_update_elem(&proc_hists, &tgid, &zero, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
@@ -434,6 +435,24 @@ static __always_inline void cache_put(__u64 start, __u32 slot)
 }
 
 /*
+ * Tell user space of a new range at once (exits ring), so that it names
+ * the range from /proc/iomem while the range is there: a driver that adds
+ * and removes a pagemap between two reads would leave it nameless. A full
+ * ring only delays the name to the next read.
+ */
+static __always_inline void range_announce(const struct devmem_range *r)
+{
+	struct devmem_range_exit *rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+
+	if (!rec)
+		return;
+	rec->type = DEVMEM_EXIT_RANGE;
+	rec->pad = 0;
+	rec->r = *r;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/*
  * Learn the pagemap of an event (or of an add, or of the probe at start):
  * a new entry with a free slot. Returns the slot, DEVMEM_RANGE_IGNORED for
  * a type that is not followed, or -1 when no slot is left.
@@ -443,7 +462,7 @@ static __noinline int range_learn(const struct dev_pagemap *pgmap, __u32 flags, 
 {
 	struct devmem_range r = {}, *old;
 	__u32 slot;
-	long err;
+	int err;	/* helpers return int: a 64-bit compare would miss -E2BIG on v6.1 */
 
 	fill_range(&r, pgmap);
 	if (!followed_type(r.type)) {
@@ -490,6 +509,7 @@ static __noinline int range_learn(const struct dev_pagemap *pgmap, __u32 flags, 
 		return -1;
 	}
 	cache_put(r.start, slot);
+	range_announce(&r);
 	return slot;
 }
 
@@ -505,7 +525,7 @@ static __noinline int range_retire(struct devmem_range *rp)
 	struct devmem_range r = *rp;
 	__u32 idx = cache_index(r.start);
 	__u64 *e;
-	long err;
+	int err;	/* helpers return int: a 64-bit compare would miss -E2BIG on v6.1 */
 
 	err = bpf_map_update_elem(&ranges_retired, &r.gen, &r, BPF_NOEXIST);
 	if (err) {
@@ -1176,10 +1196,78 @@ int BPF_PROG(fx_memremap_pages, struct dev_pagemap *pgmap, int nid, void *ret)
 	return on_pagemap_add(pgmap, (__u32)nid);
 }
 
+/*
+ * The pages of a pagemap in use at its remove, for the fallback (the
+ * tracepoint carries the count): free device private and coherent pages
+ * have a zero refcount, so the pages in use are those with another. One
+ * probe read per page, at a remove only; a pagemap beyond the bpf_loop()
+ * bound (8M pages, 32 GiB) is reported unknown. The walk's state lives in
+ * a per-CPU map for the reason count_scratch below gives.
+ */
+struct inuse_state {
+	__u64 first_page;	/* address of the struct page of the range's first pfn */
+	__u64 in_use;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inuse_state);
+} inuse_scratch SEC(".maps");
+
+#define INUSE_MAX_PAGES	(1U << 23)
+
+static long inuse_page(__u32 i, void *data)
+{
+	struct inuse_state *st;
+	__u32 zero = 0;
+	int ref = 0;
+
+	st = bpf_map_lookup_elem(&inuse_scratch, &zero);
+	if (!st)
+		return 1;
+	if (bpf_probe_read_kernel(&ref, sizeof(ref),
+				  (const void *)(st->first_page + (__u64)i * bpf_core_type_size(struct page) +
+						 bpf_core_field_offset(struct page, _refcount))))
+		return 1;
+	if (ref)
+		st->in_use++;
+	return 0;
+}
+
+static __noinline __u64 pgmap_in_use(const struct dev_pagemap *pgmap)
+{
+	const struct range *rg = (const void *)pgmap + bpf_core_field_offset(struct dev_pagemap, ranges);
+	struct inuse_state *st;
+	__u64 start, end, n, total = 0;
+	__u32 zero = 0, i, nr = BPF_CORE_READ(pgmap, nr_range);
+
+	for (i = 0; i < DEVMEM_MAX_RANGES && i < nr; i++) {
+		start = BPF_CORE_READ(&rg[i], start);
+		end = BPF_CORE_READ(&rg[i], end);
+		if (end < start)
+			continue;
+		n = (end - start + 1) >> page_shift;
+		if (n > INUSE_MAX_PAGES)
+			return DEVMEM_UNKNOWN;
+		st = bpf_map_lookup_elem(&inuse_scratch, &zero);
+		if (!st)
+			return DEVMEM_UNKNOWN;
+		st->first_page = (__u64)pfn_to_page(start >> page_shift);
+		st->in_use = 0;
+		bpf_loop(n, inuse_page, NULL, 0);
+		total += st->in_use;
+	}
+	return total;
+}
+
 SEC("fentry/memunmap_pages")
 int BPF_PROG(fe_memunmap_pages, struct dev_pagemap *pgmap)
 {
-	return on_pagemap_remove(pgmap, DEVMEM_UNKNOWN);
+	if (!pgmap || !followed_type(BPF_CORE_READ(pgmap, type)))
+		return 0;
+	return on_pagemap_remove(pgmap, pgmap_in_use(pgmap));
 }
 
 SEC("fexit/memunmap_pages")

@@ -186,7 +186,7 @@ struct devmem_proc_hists {
 /* Records of the exits ring buffer. */
 enum devmem_exit_type {
 	DEVMEM_EXIT_PROCESS = 1,	/* a process left the procs table */
-	DEVMEM_EXIT_RANGE,		/* a removed range's entry was taken by a new pagemap */
+	DEVMEM_EXIT_RANGE,		/* a range was learnt: user space names it now */
 };
 
 #define DEVMEM_EXIT_F_HISTS	0x1	/* hists are valid */

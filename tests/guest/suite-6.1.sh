@@ -20,4 +20,9 @@ echo "# --- hmm-tests.sh"
 "$here/hmm-tests.sh" --baseline "$here/hmm-tests-6.1.baseline" || rc=1
 echo "# --- check-driver.sh"
 "$here/check-driver.sh" || rc=1
+# the fallback, exact, for the BPF core, every tool and the test driver
+for t in check-bpf.sh check-tools.sh check-driver-tools.sh; do
+	echo "# --- $t"
+	"$here/$t" || rc=1
+done
 exit $rc

@@ -180,7 +180,14 @@ static void test_iomem(void **state)
 					      sizeof(buf)), "hmm_dmirror");
 	assert_string_equal(devmem_iomem_name(f, 0x2a000000, 0x2affffff, buf, sizeof(buf)),
 			    "Kernel code");
-	assert_null(devmem_iomem_name(f, 0x4400000000ULL, 0x4400000fffULL, buf, sizeof(buf)));
+	/* part of a reserved region (a driver mapping a subsection): the region's name */
+	assert_string_equal(devmem_iomem_name(f, 0x4400000000ULL, 0x4400000fffULL, buf,
+					      sizeof(buf)), "hmm_dmirror");
+	/* the smallest resource that holds it, not its parent */
+	assert_string_equal(devmem_iomem_name(f, 0x2a001000, 0x2a001fff, buf, sizeof(buf)),
+			    "Kernel code");
+	/* held by none */
+	assert_null(devmem_iomem_name(f, 0x4410000000ULL, 0x4410000fffULL, buf, sizeof(buf)));
 	fclose(f);
 }
 

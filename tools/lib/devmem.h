@@ -346,7 +346,7 @@ struct devmem_pagemap_line {
 int devmem_pagemaps_parse_line(const char *line, struct devmem_pagemap_line *out);
 /* add every good line to s; returns the number of bad lines skipped, or -errno */
 int devmem_pagemaps_parse(FILE *f, struct devmem_snapshot *s);
-/* name of the /proc/iomem resource exactly covering [start, end], or NULL */
+/* name of the /proc/iomem resource that is [start, end], else the smallest holding it; or NULL */
 const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, size_t len);
 /*
  * Read the debugfs file (path NULL: the default) into s. When the file is

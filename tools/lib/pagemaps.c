@@ -283,18 +283,24 @@ const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, si
 {
 	char line[512];
 	const char *name;
-	__u64 a, b;
+	__u64 a, b, best = ~0ULL;
+	bool found = false;
 
 	if (!iomem || !len)
 		return NULL;
 	rewind(iomem);
+	/*
+	 * The resource that is exactly the range, else the smallest one that
+	 * holds it: a driver may reserve whole sections and map part of them.
+	 */
 	while (fgets(line, sizeof(line), iomem)) {
-		if (!parse_iomem_line(line, &a, &b, &name) || a != start || b != end)
+		if (!parse_iomem_line(line, &a, &b, &name) || a > start || b < end || b - a >= best)
 			continue;
 		copy_name(buf, len, name, strcspn(name, "\r\n"));
-		return buf;
+		best = b - a;
+		found = true;
 	}
-	return NULL;
+	return found ? buf : NULL;
 }
 
 int devmem_iomem_each(FILE *iomem, int (*fn)(void *ctx, __u64 start, __u64 end,

@@ -138,12 +138,26 @@ static int events_cb(void *ctx, void *data, size_t size)
 	return s->opts.on_event(s->opts.ctx, data);
 }
 
+static int range_into_history(struct devmem_session *s, const struct devmem_range *r,
+			      FILE **iomem);
+
 static int exits_cb(void *ctx, void *data, size_t size)
 {
 	struct devmem_session *s = ctx;
 	const struct devmem_proc_exit *x = data;
 	int err;
 
+	if (size >= sizeof(struct devmem_range_exit) && x->type == DEVMEM_EXIT_RANGE) {
+		FILE *iomem = NULL;
+
+		/* a new range, named now while /proc/iomem has it */
+		err = range_into_history(s, &((const struct devmem_range_exit *)data)->r, &iomem);
+		if (iomem)
+			fclose(iomem);
+		if (err)
+			s->error = err;
+		return 0;
+	}
 	if (size < offsetof(struct devmem_proc_exit, hists) || x->type != DEVMEM_EXIT_PROCESS)
 		return 0;
 	err = devmem_history_proc_exit(s->history, x->tgid, &x->v,
