@@ -35,7 +35,7 @@ CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS += -Iinclude -Itools/lib -I$(OUT)/bpf
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
-LIBS_BPF := -lbpf -lelf -lz
+LIBS_BPF := -lbpf -ldw -lelf -lz
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
