@@ -622,7 +622,11 @@ static void accept_all(int lfd)
 						     "text/plain; charset=utf-8",
 						     sizeof(body) - 1, "Retry-After: 1\r\n");
 
+			char sink[DEVMEM_HTTP_MAX_HEAD];
+
 			count_status(503);
+			/* take what already came, so that the close does not reset the answer */
+			recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
 			if (send(fd, head, hl, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)hl)
 				send(fd, body, sizeof(body) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			shutdown(fd, SHUT_WR);
