@@ -100,6 +100,7 @@ scrape() { curl -sf -H "Accept: ${1:-text/plain}" "http://127.0.0.1:$port/metric
 
 # ---- set-up: loopback, the exporter, Prometheus, a recorder ----------------------------
 
+note "loopback at the start: $(ip -o link show lo | grep -o '<[^>]*>')"
 if ! ip -o link show lo | grep -q 'state UNKNOWN\|UP'; then
 	ip link set lo up || bail "cannot bring the loopback interface up"
 fi
@@ -183,6 +184,9 @@ for d in 0 1; do
 	check "Prometheus: $dev was removed once and has one live range" "1 1" \
 		"$(q "devmem_device_pagemap_removes_total{device=\"$dev\"}") $(q "devmem_device_live_ranges{device=\"$dev\"}")"
 done
+# for a failure above: the series Prometheus holds and what the exporter says now
+note "series in Prometheus: pages_migrated $(call count $pport devmem_device_pages_migrated_total), page_allocs $(call count $pport devmem_device_page_allocs_total) (want 4 and 2)"
+scrape >"$work/after-reload.txt"
 check "Prometheus: fault latency _count = faults" "$(q devmem_faults_total)" \
 	"$(q devmem_fault_latency_seconds_count)"
 check "Prometheus: the +Inf bucket = _count" "$(q devmem_fault_latency_seconds_count)" \
@@ -364,6 +368,13 @@ lap "the recording into blocks"
 
 # ---- 8. the textfile mode --------------------------------------------------------------------
 
+devmem-exporter --textfile /usr >/dev/null 2>"$work/ro.err"
+rc=$?
+if [ $rc = 1 ] && [ "$(wc -l <"$work/ro.err")" = 1 ] && grep -q 'cannot write into /usr' "$work/ro.err"; then
+	ok "textfile: a read-only directory is one sentence and exit 1: $(cat "$work/ro.err")"
+else
+	not_ok "textfile: a read-only directory: exit $rc, said: $(cat "$work/ro.err")"
+fi
 mkdir -p "$work/textfile"
 devmem-exporter --textfile "$work/textfile" -i 0.5 >"$work/textfile.log" 2>&1 &
 tf_pid=$!
