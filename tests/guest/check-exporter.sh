@@ -82,8 +82,10 @@ wait_scrape() {
 	local t0 ts
 	t0=$(date +%s.%N)
 	for _ in $(seq 1 100); do
-		ts=$(call ts $pport 'up{job="devmem"} == 1')
-		[ "$ts" != none ] && awk -v a="$ts" -v b="$t0" 'BEGIN { exit !(a > b) }' && return 0
+		# the sample's own time: timestamp() of a plain selector (of an
+		# expression, and value[0] of any query, it is the time of evaluation)
+		ts=$(q 'timestamp(up{job="devmem"})')
+		[ "$(q 'up{job="devmem"}')" = 1 ] && [ "$ts" != none ] && awk -v a="$ts" -v b="$t0" 'BEGIN { exit !(a > b) }' && return 0
 		sleep 0.3
 	done
 	return 1
@@ -150,6 +152,7 @@ lap "set-up"
 wl="devmem-workload -p 4 -r 2 -n 9 -d alt --no-last"
 $wl >"$work/a.wl" 2>&1 || bail "the workload failed: $(tail -n 2 "$work/a.wl")"
 wait_scrape || bail "no scrape after the workload"
+note "first scrape after the workload: taken at $(q 'timestamp(up{job="devmem"})'), queried at $(date +%s.%N)"
 for d in 0 1; do
 	check "Prometheus: hmm_dmirror$d pages to device" "$(exp "$work/a.wl" dev.$d.pages_to_device)" \
 		"$(q "devmem_device_pages_migrated_total{device=\"hmm_dmirror$d\",direction=\"to_device\"}")"

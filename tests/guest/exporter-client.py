@@ -19,7 +19,7 @@
         fields separated by tabs, one answer line each (the interpreter starts
         once, which counts in a TCG guest):
           value PROM_PORT EXPR   the value of a one-series query, "none", "many"
-          ts PROM_PORT EXPR      its timestamp, or "none"
+          ts PROM_PORT EXPR      the time it was evaluated at, or "none"
           count PROM_PORT EXPR   how many series, or "error ..."
           raw PORT REQUEST [--stall]   as the raw command
 """
