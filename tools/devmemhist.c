@@ -47,6 +47,7 @@ static struct env {
 	size_t nr_files;
 	struct devmem_window window;
 	bool json;
+	bool openmetrics;
 	const char *svg;
 	const char *svg_hist;
 	const char *svg_rate;
@@ -106,7 +107,7 @@ static const char record_doc[] =
 static const char report_doc[] =
 "Report histograms and counters from recordings, on any machine, without BPF.\n"
 "\n"
-"USAGE: devmemhist report [-w START,END] [-D|-P] [-m|-N] [-j] [--svg FILE\n"
+"USAGE: devmemhist report [-w START,END] [-D|-P] [-m|-N] [-j|--openmetrics] [--svg FILE\n"
 "       [--svg-hist KIND | --svg-rate COUNTER]] FILE...\n"
 "\n"
 "Several files are merged: the parts of one rotated recording are joined, and\n"
@@ -119,6 +120,7 @@ static const char report_doc[] =
 "    devmemhist report -w 60, run.rec          # from the first minute on\n"
 "    devmemhist report -w 2026-11-25T10:00:00,2026-11-25T10:05:00 host*.rec\n"
 "    devmemhist report -P -j run.rec           # JSON, per process\n"
+"    devmemhist report --openmetrics run.rec > run.om   # for Prometheus\n"
 "    devmemhist report --svg h.svg --svg-hist page_lifetime run.rec\n";
 
 enum {
@@ -127,6 +129,7 @@ enum {
 	OPT_SVG_RATE,
 	OPT_FENTRY,
 	OPT_HOST,
+	OPT_OPENMETRICS,
 };
 
 static const struct argp_option live_options[] = {
@@ -162,6 +165,8 @@ static const struct argp_option report_options[] = {
 	{ "milliseconds", 'm', NULL, 0, "Times in milliseconds (default microseconds)", 0 },
 	{ "nanoseconds", 'N', NULL, 0, "Times in nanoseconds", 0 },
 	{ "json", 'j', NULL, 0, "JSON output (values in nsecs and pages)", 0 },
+	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "The history as OpenMetrics with timestamps, "
+	  "for promtool tsdb create-blocks-from openmetrics", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "Also draw an SVG picture into FILE", 0 },
 	{ "svg-hist", OPT_SVG_HIST, "KIND", 0,
 	  "Histogram to draw: fault_latency (default), migrate_pages, page_lifetime, remove_wait", 0 },
@@ -277,6 +282,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 	case 'j':
 		env.json = true;
+		break;
+	case OPT_OPENMETRICS:
+		env.openmetrics = true;
 		break;
 	case OPT_SVG:
 		env.svg = arg;
@@ -834,6 +842,14 @@ static int run_report(void)
 			"pages_to_device, pages_to_ram, allocs, frees (see the JSON output for "
 			"all).\n", env.svg_rate);
 		return DEVMEM_EXIT_USAGE;
+	}
+	if (env.openmetrics) {
+		ret = devmem_rec_report_openmetrics(stdout, env.files, env.nr_files, &env.window,
+						    err, sizeof(err));
+		if (ret)
+			fprintf(stderr, "devmemhist: %s\n", err);
+		return ret == -ENOMEM ? DEVMEM_EXIT_NOMEM : ret == -EINVAL ?
+		       DEVMEM_EXIT_BAD_INPUT : ret ? DEVMEM_EXIT_FAILURE : 0;
 	}
 	ret = devmem_rec_report_load(&rep, env.files, env.nr_files, &env.window, err,
 				     sizeof(err));

@@ -162,10 +162,30 @@ int devmem_rec_report_load(struct devmem_rec_report *rep, const char *const *pat
 			   size_t nr_paths, const struct devmem_window *w,
 			   char *err, size_t errlen);
 void devmem_rec_report_free(struct devmem_rec_report *rep);
+/*
+ * The same, also handing every frame inside the window to on_frame, in
+ * order, one recording after the other (st: its stream, info: the header
+ * of its first file); a non-zero return stops the load and is returned.
+ */
+typedef int (*devmem_rec_frame_fn)(void *ctx, const struct devmem_rec_stream *st,
+				   const struct devmem_recording_info *info,
+				   const struct devmem_snapshot *frame, char *err, size_t errlen);
+int devmem_rec_report_load_frames(struct devmem_rec_report *rep, const char *const *paths,
+				  size_t nr_paths, const struct devmem_window *w,
+				  devmem_rec_frame_fn on_frame, void *ctx, char *err, size_t errlen);
 
 #define DEVMEM_REC_JSON_DEVICES		0x1
 #define DEVMEM_REC_JSON_PROCESSES	0x2
 /* JSON document (jansson) of a report; values in nsecs/pages; 0 or -errno */
 int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags);
+/*
+ * The history of recordings as OpenMetrics text (rec_openmetrics.c): one
+ * sample set per frame in the window, stamped with the frame's wall-clock
+ * time, each series labelled with its recording's host and session, ready
+ * for `promtool tsdb create-blocks-from openmetrics`. 0, or -errno with a
+ * one-sentence message in err.
+ */
+int devmem_rec_report_openmetrics(FILE *out, const char *const *paths, size_t nr_paths,
+				  const struct devmem_window *w, char *err, size_t errlen);
 
 #endif /* DEVMEM_RECORD_H */
