@@ -27,6 +27,9 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS += -Iinclude -Itools/lib -I$(OUT)/bpf
+# the one version string: VERSION, the line that is not a comment
+VERSION  := $(shell sed -n '/^[0-9]/{p;q}' VERSION)
+CPPFLAGS += -DDEVMEM_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
 LIBS_BPF := -lbpf -lelf -lz
@@ -74,6 +77,8 @@ $(OUT)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) $(wildcard include/*.h) 
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/lib/cli.o: VERSION
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
