@@ -100,10 +100,12 @@ if command -v devmem-workload >/dev/null; then
 fi
 
 # --- usage -------------------------------------------------------------------------
-"$ranges" -d 0 >/dev/null 2>&1
-check "-d 0: usage exit code" 2 "$?"
-"$ranges" -w -d 1 >"$work/quiet.txt" 2>&1
-check "-w -d 1 with no hotplug: the live ranges only" "$(iomem_ranges | wc -l)" \
+"$ranges" -t 0 >/dev/null 2>&1
+check "-t 0: usage exit code" 2 "$?"
+"$ranges" -w >/dev/null 2>&1
+check "-w (the old watch letter): usage exit code" 2 "$?"
+"$ranges" -W -t 1 >"$work/quiet.txt" 2>&1
+check "-W -t 1 with no hotplug: the live ranges only" "$(iomem_ranges | wc -l)" \
 	"$(awk 'NR > 1 && $7 == "live" && $9 == "before"' "$work/quiet.txt" | wc -l)"
 
 reload_hmm
