@@ -182,12 +182,7 @@ static void report_losses(struct snoop *sn, const struct losses *now, const stru
 	__u64 delta = total - (prev->ringbuf + prev->recursion);
 
 	if (sn->json) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "event", "lost",
-				      "lost", (json_int_t)(final ? total : delta),
-				      "total", (json_int_t)total,
-				      "ringbuf_full", (json_int_t)now->ringbuf,
-				      "handler_skipped", (json_int_t)now->recursion,
-				      "final", final);
+		json_t *o = snoop_lost_json(delta, now->ringbuf, now->recursion, final);
 
 		if (o) {
 			json_dumpf(o, stdout, JSON_COMPACT);
