@@ -51,6 +51,7 @@ host_tap() {
 host_tap sanitizers-and-fuzzing tests/fuzz/run.sh
 host_tap terminal-ui tests/tui/run.sh
 host_tap json-schema tests/host/json-schema.sh
+host_tap man-pages tests/host/man-pages.sh
 host_tap guest-log-scanner tests/guest/test-scan-log.sh
 
 # guest_run TITLE NAME RUN.SH-ARGS...: one guest boot, its TAP lines counted;

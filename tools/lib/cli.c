@@ -325,6 +325,9 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 
 		if (v->flag && !(c->takes & v->flag))
 			continue;
+		/* -c chooses the process: only where -p can */
+		if (v->key == 'c' && !(c->takes & DEVMEM_CLI_PID))
+			continue;
 		add_option(c, &n, &o);
 	}
 	for (size_t r = 0; r < sizeof(retired) / sizeof(retired[0]); r++) {
