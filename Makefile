@@ -113,6 +113,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard inclu
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -DDEVMEM_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
+		-DDEVMEM_BUILD_DIR='"$(CURDIR)/$(OUT)"' -DDEVMEM_SOURCE_DIR='"$(CURDIR)"' \
 		$< -o $@ $(TOOL_LIBS) -lcmocka
 
 kernel: $(OUT)/.deps-guest

@@ -66,6 +66,7 @@ static const struct retired {
 			       "COMMAND)" },
 	{ 's', "devmemhist record", "-s is no longer the size cap of a recording: give it "
 				    "as -S SIZE" },
+	{ 'D', NULL, "-D is no longer the breakdown per device: give -G" },
 };
 
 /* the parse under way, for --version */
@@ -245,13 +246,19 @@ static error_t common_parser(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARGS:
 		return ARGP_ERR_UNKNOWN;
 	}
+	/* a shared option this tool takes */
+	for (const struct argp_option *o = c->options; o->key; o++)
+		if (o->key == key && !(o->flags & OPTION_HIDDEN)) {
+			devmem_cli_option(c, key, arg);
+			return 0;
+		}
+	/* else one of the retired letters added as hidden options */
 	if (key == 'd' && !(c->takes & DEVMEM_CLI_INTERVAL))
 		devmem_cli_usage_error(c, "-d is no longer an option: give how long to run as -t SECS");
 	for (size_t i = 0; i < sizeof(retired) / sizeof(retired[0]); i++)
 		if (key == retired[i].key)
 			devmem_cli_usage_error(c, "%s", retired[i].msg);
-	devmem_cli_option(c, key, arg);
-	return 0;
+	return ARGP_ERR_UNKNOWN;
 }
 
 static error_t root_parser(int key, char *arg, struct argp_state *state)
@@ -330,11 +337,12 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 			continue;
 		add_option(c, &n, &o);
 	}
+	c->common.options = c->options;	/* the shared options so far, for tool_has_key() */
 	for (size_t r = 0; r < sizeof(retired) / sizeof(retired[0]); r++) {
 		struct argp_option o = { NULL, retired[r].key, "X", OPTION_HIDDEN | OPTION_ARG_OPTIONAL,
 					 NULL, 0 };
 
-		if (tool_has_key(tool, retired[r].key) ||
+		if (tool_has_key(tool, retired[r].key) || tool_has_key(&c->common, retired[r].key) ||
 		    (retired[r].tool && strcmp(retired[r].tool, c->tool)))
 			continue;
 		add_option(c, &n, &o);
