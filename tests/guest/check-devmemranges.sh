@@ -52,7 +52,7 @@ check "text: header" "START" "$(head -1 "$work/live.txt" | awk '{ print $1 }')"
 check "text: the ranges of /proc/iomem" "$(echo $before)" \
 	"$(awk 'NR > 1 && $1 ~ /^0x/ && $8 ~ /^hmm_dmirror[0-9]*$/ { print $1 "-" $2 }' "$work/live.txt" | sort | tr '\n' ' ' | sed 's/ $//')"
 check "text: listed as added before the start" "$(echo "$before" | wc -l)" \
-	"$(awk 'NR > 1 && $8 ~ /^hmm_dmirror[0-9]*$/ && $9 == "before" && $7 == "live"' "$work/live.txt" | wc -l)"
+	"$(awk 'NR > 1 && $8 ~ /^hmm_dmirror[0-9]*$/ && $10 == "before" && $7 == "live"' "$work/live.txt" | wc -l)"
 "$ranges" -j >"$work/live.json" 2>"$work/live.json.err"
 check "devmemranges -j: exit status" 0 "$?"
 check "JSON: the ranges of /proc/iomem" "$before" "$(jsel "$work/live.json" 'r["name"].startswith("hmm_dmirror")')"
@@ -89,7 +89,7 @@ check "watch: remove happened after the start and before the add" True \
 # text form of the same, and a listing with pages in use
 "$ranges" -- "$work/reload.sh" >"$work/watch.txt" 2>"$work/watch.txt.err"
 check "text watch: removed and live lines" "2 2" \
-	"$(awk 'NR > 1 && $7 == "removed"' "$work/watch.txt" | wc -l) $(awk 'NR > 1 && $7 == "live" && $9 != "before"' "$work/watch.txt" | wc -l)"
+	"$(awk 'NR > 1 && $7 == "removed"' "$work/watch.txt" | wc -l) $(awk 'NR > 1 && $7 == "live" && $10 != "before"' "$work/watch.txt" | wc -l)"
 
 # --- 3. pages in use while a process holds device memory -----------------------
 if command -v devmem-workload >/dev/null; then
@@ -106,7 +106,7 @@ check "-t 0: usage exit code" 2 "$?"
 check "-w (the old watch letter): usage exit code" 2 "$?"
 "$ranges" -W -t 1 >"$work/quiet.txt" 2>&1
 check "-W -t 1 with no hotplug: the live ranges only" "$(iomem_ranges | wc -l)" \
-	"$(awk 'NR > 1 && $7 == "live" && $9 == "before"' "$work/quiet.txt" | wc -l)"
+	"$(awk 'NR > 1 && $7 == "live" && $10 == "before"' "$work/quiet.txt" | wc -l)"
 
 reload_hmm
 check "test_hmm is loaded at the end" 1 "$(grep -c '^test_hmm ' /proc/modules)"
