@@ -17,6 +17,9 @@ json_t *devmem_json_hex(__u64 v);
  */
 json_t *devmem_json_str(const char *s, size_t maxlen);
 
+/* a range's type: "private", "coherent", "other"; null when not known (0) */
+json_t *devmem_json_range_type(__u32 type);
+
 /* every counter as a key of obj, by its name (devmem_counter_names); 0 or -1 */
 int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c);
 /* the same as an object of its own */
