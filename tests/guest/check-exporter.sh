@@ -134,7 +134,7 @@ EOF
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom-data" \
 	--web.listen-address=127.0.0.1:$pport --log.level=warn >"$work/prometheus.log" 2>&1 &
 prom_pid=$!
-devmemhist record -D -o "$work/run.rec" 0.5 2>"$work/recorder.log" &
+devmemhist record -G -o "$work/run.rec" 0.5 2>"$work/recorder.log" &
 rec_pid=$!
 for _ in $(seq 1 300); do
 	grep -q '^Recording to' "$work/recorder.log" 2>/dev/null &&
