@@ -124,7 +124,7 @@ check("devmemtop -j: totals", et, tuple(tot))
 check("devmemtop -j: every process exact", ep, {k: pid.get(k) for k in ep})
 check("devmemtop -j: per device", ed, sorted(v for k, v in dev.items() if k.startswith("hmm_dmirror")))
 names["devmemtop"] = sorted(k for k in dev if k.startswith("hmm_dmirror"))
-names["devmemhist report -D"] = snapshot_like("devmemhist report -D", json.load(open(os.path.join(res, "rec-d.json"))), "rec", procs=False)
+names["devmemhist report -G"] = snapshot_like("devmemhist report -G", json.load(open(os.path.join(res, "rec-d.json"))), "rec", procs=False)
 snapshot_like("devmemhist report -P", json.load(open(os.path.join(res, "rec-p.json"))), "rec")
 # devmemsnoop: events counted per process and per device
 tot = [0] * 4; pid = {}; dev = {}

@@ -63,7 +63,7 @@ fi
 mkdir -p "$work/tsdb/wal"	# promtool 2.42's dump wants one
 promtool tsdb dump "$work/tsdb" >"$work/dump" 2>"$work/dump.err" ||
 	bail "promtool tsdb dump failed: $(tail -n 2 "$work/dump.err")"
-"$out/devmemhist" report -D -j "$work/a.rec" >"$work/a.json" || bail "devmemhist report -j failed"
+"$out/devmemhist" report -G -j "$work/a.rec" >"$work/a.json" || bail "devmemhist report -j failed"
 # last NAME [LABEL=VALUE]: the value of the newest sample of a series in the dump
 last() {
 	awk -v n="{__name__=\"$1\"" -v l="${2:-}" 'index($0, n) == 1 && (l == "" || index($0, l)) {

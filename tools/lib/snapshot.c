@@ -13,7 +13,7 @@ const char *const devmem_counter_names[DEVMEM_NR_COUNTERS] = {
 	"faults", "fault_errors", "faults_wasted", "pages_to_device", "pages_to_ram",
 	"migrate_calls_to_device", "migrate_calls_to_ram", "fault_migrations",
 	"fault_pages", "pages_collected", "allocs", "frees", "adds", "removes",
-	"refs_waited",
+	"refs_waited", "faults_uncollected", "faults_unmigrated", "faults_retry",
 };
 
 const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
@@ -25,6 +25,11 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_FAULT_TS_FULL] = "fault_start_no_storage",
 	[DEVMEM_LOST_MIGRATE_TRUNC] = "migrate_window_truncated",
 	[DEVMEM_LOST_MAP_BUSY] = "map_insert_failed_not_full",
+	[DEVMEM_LOST_THRASH_EVICTED] = "thrash_page_evicted_unsent",
+	[DEVMEM_LOST_THRASH_RACE] = "thrash_way_claim_raced",
+	[DEVMEM_LOST_STACK_COLLISION] = "stack_map_collision",
+	[DEVMEM_LOST_STACK_DROP] = "stack_not_taken",
+	[DEVMEM_LOST_STACK_COUNTS_FULL] = "stack_counts_map_full",
 	[DEVMEM_UNMATCHED_FREE] = "free_of_page_allocated_before_start",
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
