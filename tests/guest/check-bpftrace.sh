@@ -9,6 +9,9 @@
 #
 # Programs run four at a time against one workload run, to keep bpftrace's
 # start-up (compiling each program) from dominating the time under TCG.
+# The output readers and the batch runner are in bpftrace-lib.sh, shared
+# with check-bpftrace-kfunc.sh (the *-kfunc.bt scripts and the README's
+# "Stock kernels (kfunc)" one-liners).
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-bpftrace.sh
 set -u
@@ -20,132 +23,40 @@ bt=$top/tools/bpftrace
 work=$(mktemp -d /tmp/check-bpftrace.XXXXXX)
 keep=${DEVMEM_RESULTS:-$work}/bpftrace
 mkdir -p "$keep"
-declare -a pids=()
+wl=$(command -v devmem-workload)
+. "$here/bpftrace-lib.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	grep -q '^test_hmm ' /proc/modules || insmod "$kdir/test_hmm.ko"
+	bt_cleanup
 	cp -r "$work"/. "$keep"/ 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 command -v bpftrace >/dev/null || bail "bpftrace is not installed (apt-get install bpftrace)"
-wl=$(command -v devmem-workload) || bail "devmem-workload is not in PATH; build it with tests/workload/build.sh"
+[ -n "$wl" ] || bail "devmem-workload is not in PATH; build it with tests/workload/build.sh"
 [ -d /sys/kernel/tracing/events/devmem ] || bail "the kernel has no devmem tracepoints; boot the patched kernel"
 echo "# $(bpftrace --version)"
 
-# ---- output readers ---------------------------------------------------------------
-# mapval FILE '@name[key]': the value of a printed map entry (last one), 0 if absent
-mapval() { awk -v k="$2:" 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$1"; }
-# histtotal FILE '@name[key]': the sum of the histogram's rows
-histtotal() {
-	awk -v name="$2" '{ l = $0; sub(/[ \t]+$/, "", l) } l == name ":" { on = 1; next }
-		on && /^\[/ { sub(/^\[[^])]*[])] */, ""); s += $1; next }
-		{ on = 0 } END { print s + 0 }' "$1"
-}
-expect() { sed -n "s/^expect $2=\\([0-9]*\\)\$/\\1/p" "$1" | head -1; }
-workload_pids() { awk '$1 == "expect" && $2 ~ /^pid=/ { sub(/^pid=/, "", $2); print $2 }' "$1" | sort -n | tr '\n' ' '; }
-hex() { printf '0x%x' "$((16#${1#0x}))"; }
-iomem_ranges() {
-	awk -F' : ' '$2 ~ /^hmm_dmirror[0-9]*$/ { gsub(/ /, "", $1); print $1 }' /proc/iomem |
-		while IFS=- read -r a b; do echo "$(hex "$a")-$(hex "$b")"; done | sort | tr '\n' ' '
-}
-atleast() {
-	if [ "$3" -ge "$2" ] 2>/dev/null; then ok "$1 ($3 >= $2)"; else not_ok "$1 (expected at least $2, got $3)"; fi
-}
-
 # ---- the programs -------------------------------------------------------------------
-# name -> how to run it, which driver, and its check function
-declare -A src kind driver drvout
+# the tracepoint ones; the *-kfunc.bt scripts are check-bpftrace-kfunc.sh's
 declare -a wl_progs=() hp_progs=()
-add_prog() {	# NAME script|oneliner SOURCE wl|hotplug
-	src[$1]=$3
-	kind[$1]=$2
-	driver[$1]=$4
+add() {	# NAME script|oneliner SOURCE wl|hotplug
+	add_prog "$1" "$2" "$3"
 	if [ "$4" = wl ]; then wl_progs+=("$1"); else hp_progs+=("$1"); fi
 }
-for s in faultlat migrate pagelife; do add_prog "$s" script "$bt/devmem-$s.bt" wl; done
-for s in removewait hotplug; do add_prog "$s" script "$bt/devmem-$s.bt" hotplug; done
-[ "$(ls "$bt"/*.bt | wc -l)" = 5 ] || not_ok "tools/bpftrace has $(ls "$bt"/*.bt | wc -l) scripts; this test checks 5: add a check for the new one"
+for s in faultlat migrate pagelife; do add "$s" script "$bt/devmem-$s.bt" wl; done
+for s in removewait hotplug; do add "$s" script "$bt/devmem-$s.bt" hotplug; done
+nscripts=$(ls "$bt"/*.bt | grep -vc -- '-kfunc\.bt$')
+[ "$nscripts" = 5 ] || not_ok "tools/bpftrace has $nscripts tracepoint scripts; this test checks 5: add a check for the new one"
 
-mapfile -t oneliners < <(sed -n "s/^bpftrace -e '\\(.*\\)'\$/\\1/p" "$bt/README.md")
+mapfile -t oneliners < <(readme_oneliners "$bt/README.md" One-liners)
 check "one-liners listed in tools/bpftrace/README.md" 11 "${#oneliners[@]}"
 for i in "${!oneliners[@]}"; do
 	n=$((i + 1))
 	case $n in 9|10) d=hotplug ;; *) d=wl ;; esac
-	add_prog "ol$n" oneliner "${oneliners[$i]}" "$d"
+	add "ol$n" oneliner "${oneliners[$i]}" "$d"
 done
 
-cat >"$work/reload.sh" <<SH
-#!/bin/sh
-rmmod test_hmm || exit 1
-insmod '$kdir/test_hmm.ko'
-SH
-chmod +x "$work/reload.sh"
-
-# run_batch DRIVER NAME...: start the programs, wait until all are attached,
-# drive them once, stop them with SIGINT (they print their maps), collect.
-batch=0
-run_batch() {
-	local d=$1 n i t started
-	shift
-	local names=("$@")
-	batch=$((batch + 1))
-	pids=()
-	for n in "${names[@]}"; do
-		if [ "${kind[$n]}" = script ]; then
-			bpftrace "${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
-		else
-			# BEGIN runs once every probe is attached: it marks readiness
-			bpftrace -e "BEGIN { printf(\"Tracing\\n\"); } ${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
-		fi
-		pids+=($!)
-	done
-	for i in "${!pids[@]}"; do
-		n=${names[$i]}
-		started=0
-		for t in $(seq 600); do
-			# "Attaching" comes before the probes are attached, BEGIN's
-			# "Tracing" line after
-			if grep -qs '^Tracing' "$work/$n.out"; then started=1; break; fi
-			kill -0 "${pids[$i]}" 2>/dev/null || break
-			sleep 0.5
-		done
-		[ $started = 1 ] || echo "# $n did not attach: $(grep -v RLIMIT "$work/$n.err" | head -3)"
-	done
-	sleep 1
-	if [ "$d" = wl ]; then
-		"$wl" >"$work/batch$batch.drv" 2>&1
-		echo "ranges $(iomem_ranges)" >>"$work/batch$batch.drv"
-	else
-		echo "before $(iomem_ranges)" >"$work/batch$batch.drv"
-		"$work/reload.sh" >>"$work/batch$batch.drv" 2>&1
-		echo "after $(iomem_ranges)" >>"$work/batch$batch.drv"
-	fi
-	echo "# batch $batch ($d, status $?): $*"
-	sleep 1.5	# one interval:s:1 print after the workload
-	for i in "${!pids[@]}"; do kill -INT "${pids[$i]}" 2>/dev/null; done
-	for i in "${!pids[@]}"; do
-		n=${names[$i]}
-		# bpftrace under TCG can take a while to detach and print its maps,
-		# and bpftrace 0.17 now and then misses a SIGINT: it is sent again
-		# every 30 s.
-		for t in $(seq 360); do
-			kill -0 "${pids[$i]}" 2>/dev/null || break
-			case $t in
-			60|120|180|240)
-				echo "# $n still running $((t / 2)) s after SIGINT; sending it again"
-				kill -INT "${pids[$i]}" 2>/dev/null ;;
-			esac
-			sleep 0.5
-		done
-		kill -KILL "${pids[$i]}" 2>/dev/null
-		wait "${pids[$i]}"
-		echo $? >"$work/$n.status"
-		drvout[$n]=$work/batch$batch.drv
-	done
-	pids=()
-}
 run_all() {	# DRIVER NAME...: in groups of four
 	local d=$1
 	shift
