@@ -16,4 +16,5 @@ for t in check-bpf.sh check-tools.sh check-driver-tools.sh; do
 	echo "# --- $t"
 	"$here/$t" || rc=1
 done
+echo "# --- check-bpftrace-kfunc.sh"; "$here/check-bpftrace-kfunc.sh" || rc=1
 exit $rc
