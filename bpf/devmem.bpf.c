@@ -1041,7 +1041,7 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), ts, lat;
 	__u32 tgid = id >> 32;
-	__u64 migrated;
+	__u64 migrated, fault_addr;
 	const struct dev_pagemap *pgmap;
 	int slot;
 
@@ -1058,6 +1058,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	lat = ts - st->ts_ns;
 	slot = st->slot;
 	migrated = st->migrated;
+	/* read apart from vmf's: one load may not take a map value or a kernel pointer */
+	fault_addr = st->address;
+	barrier_var(fault_addr);
 	st->ts_ns = 0;			/* the thread is out of its fault */
 
 	get_ctrs(&c, slot, tgid);
@@ -1085,8 +1088,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 		n.ts = ts;
 		n.lat = lat;
 		/* do_swap_page()'s vm_fault has the faulting address where margs has its range */
-		n.vpage = (vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, address) : st->address) >>
-			  page_shift;
+		if (vmf)
+			fault_addr = DEVMEM_READ(fast, struct vm_fault, vmf, address);
+		n.vpage = fault_addr >> page_shift;
 		n.range = st->range;
 		n.start_ns = st->proc_start_ns;
 		n.tgid = tgid;
