@@ -260,6 +260,17 @@ tm send-keys -t $S 'h'
 wait_for 'devmemtop keys' 2 && ok "'h' shows the key help" || not_ok "'h' shows no help"
 tm send-keys -t $S 'x'
 wait_for '^RANGE' 2 && ok "any key leaves the help" || not_ok "the help did not go away"
+tm send-keys -t $S 't'
+wait_for 'thrashing detection is off' 2 &&
+	ok "'t' shows the thrashing view, which says that a recording without it has none" ||
+	not_ok "'t' did not show the thrashing view: $(screen | sed -n 5,8p)"
+screen | grep -qE '^ +PID +PAGES +\*BOUNCES' && ok "the thrashing view is sorted by bounces" ||
+	not_ok "the thrashing view's title is wrong: $(screen | grep PAGES)"
+tm send-keys -t $S 'v'
+wait_for '^ +PID .*COMMAND' 2 && ok "'v' goes from the thrashing view back to the processes" ||
+	not_ok "'v' did not cycle back to the processes: $(screen | sed -n 5,6p)"
+tm send-keys -t $S 'v'
+wait_for '^RANGE' 2 || not_ok "'v' did not return to the devices"
 
 tm send-keys -t $S 'q'
 if wait_for '^MARK-0' 3; then

@@ -493,6 +493,32 @@ static void test_thrash_column(void **state)
 	assert_int_equal(dev_by_owner(&f, GPU1)->thrash_pages, 1);
 	top_title_text(line, sizeof(line), &f, TOP_VIEW_PROCESSES, NULL, NULL, NULL);
 	assert_non_null(strstr(line, "THRASH"));
+	/* the thrash view: alpha's three pages in a row, bravo's one, most bounces first */
+	{
+		struct top_sort so;
+
+		top_sort_init(&so);
+		top_sort_rows(&f, &so);
+		assert_int_equal(top_row_count(&f, TOP_VIEW_THRASH), 2);
+		assert_int_equal(f.runs[0].tgid, 1001);
+		assert_int_equal(f.runs[0].npages, 3);
+		assert_int_equal(f.runs[0].bounces, 15);
+		assert_int_equal(f.runs[0].vaddr, 0x10000);
+		assert_int_equal(f.runs[1].tgid, 1002);
+		assert_int_equal(f.runs[1].bounces, 4);
+		top_row_text(line, sizeof(line), &f, TOP_VIEW_THRASH, 0);
+		assert_non_null(strstr(line, "alpha"));
+		assert_non_null(strstr(line, " 15 "));
+		assert_non_null(strstr(line, "10000"));
+		top_title_text(line, sizeof(line), &f, TOP_VIEW_THRASH, &so, NULL, NULL);
+		assert_non_null(strstr(line, "*BOUNCES"));
+		so.key[TOP_VIEW_THRASH] = top_key_parse(TOP_VIEW_THRASH, "pid");
+		top_sort_rows(&f, &so);
+		assert_int_equal(f.runs[0].tgid, 1001);
+		so.reverse[TOP_VIEW_THRASH] = true;
+		top_sort_rows(&f, &so);
+		assert_int_equal(f.runs[0].tgid, 1002);
+	}
 	cum.thrash_k = 4;
 	assert_int_equal(top_frame_build(&f, &cum, &cum, NULL), 0);
 	assert_int_equal(proc(&f, 1001)->thrash_pages, 3);
@@ -501,6 +527,7 @@ static void test_thrash_column(void **state)
 	cum.thrash_on = false;
 	assert_int_equal(top_frame_build(&f, &cum, &cum, NULL), 0);
 	assert_false(f.thrash_on);
+	assert_int_equal(top_row_count(&f, TOP_VIEW_THRASH), 0);
 	top_frame_free(&f);
 	devmem_snapshot_free(&cum);
 }

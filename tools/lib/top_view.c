@@ -26,6 +26,7 @@ void top_frame_free(struct top_frame *f)
 {
 	free(f->procs);
 	free(f->devs);
+	free(f->runs);
 	top_frame_init(f);
 }
 
@@ -209,6 +210,46 @@ static __u32 thrash_k(const struct devmem_snapshot *s)
 	return s->thrash_k ? s->thrash_k : DEVMEM_THRASH_K_DEFAULT;
 }
 
+static int build_runs(struct top_frame *f, const struct devmem_snapshot *cum,
+		      const struct top_filter *flt)
+{
+	struct devmem_thrash_run *runs;
+	size_t n, i, kept = 0;
+
+	f->thrash_k = thrash_k(cum);
+	f->thrash_window_ns = cum->thrash_window_ns;
+	if (devmem_thrash_runs(cum, f->thrash_k, &runs, &n))
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	f->runs = calloc(n, sizeof(*f->runs));
+	if (!f->runs) {
+		free(runs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct top_thrash_row *r = &f->runs[kept];
+
+		if (flt && flt->tgid && runs[i].tgid != flt->tgid)
+			continue;
+		if (flt && flt->device && strcmp(flt->device, runs[i].device))
+			continue;
+		r->tgid = runs[i].tgid;
+		r->window_max = runs[i].window_max;
+		copy_str(r->comm, sizeof(r->comm), runs[i].comm, sizeof(runs[i].comm));
+		copy_str(r->device, sizeof(r->device), runs[i].device, sizeof(runs[i].device));
+		r->vaddr = runs[i].vaddr;
+		r->npages = runs[i].npages;
+		r->bounces = runs[i].bounces;
+		r->faults = runs[i].faults;
+		r->fault_ns = runs[i].fault_ns;
+		kept++;
+	}
+	f->nr_runs = kept;
+	free(runs);
+	return 0;
+}
+
 int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 		    const struct devmem_snapshot *cum, const struct top_filter *flt)
 {
@@ -242,6 +283,8 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 	err = build_procs(f, delta, cum, flt);
 	if (!err)
 		err = build_devices(f, delta, cum, flt);
+	if (!err && cum->thrash_on)
+		err = build_runs(f, cum, flt);
 	if (!err && cum->thrash_on)
 		for (size_t i = 0; i < f->nr_devs; i++) {
 			struct devmem_thrash_sum sum;
@@ -308,11 +351,17 @@ static const char *const dev_key_names[TOP_DK_COUNT] = {
 	[TOP_DK_NAME] = "name",
 };
 
+static const char *const thrash_key_names[TOP_TK_COUNT] = {
+	[TOP_TK_PID] = "pid", [TOP_TK_PAGES] = "pages", [TOP_TK_BOUNCES] = "bounces",
+	[TOP_TK_FAULT_TIME] = "time",
+};
+
 void top_sort_init(struct top_sort *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->key[TOP_VIEW_PROCESSES] = TOP_PK_FAULTS;
 	s->key[TOP_VIEW_DEVICES] = TOP_DK_FAULTS;
+	s->key[TOP_VIEW_THRASH] = TOP_TK_BOUNCES;
 }
 
 const char *top_key_name(enum top_view v, int key)
@@ -321,12 +370,15 @@ const char *top_key_name(enum top_view v, int key)
 		return proc_key_names[key];
 	if (v == TOP_VIEW_DEVICES && key >= 0 && key < TOP_DK_COUNT)
 		return dev_key_names[key];
+	if (v == TOP_VIEW_THRASH && key >= 0 && key < TOP_TK_COUNT)
+		return thrash_key_names[key];
 	return "?";
 }
 
 int top_key_parse(enum top_view v, const char *name)
 {
-	int n = v == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : TOP_DK_COUNT;
+	int n = v == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : v == TOP_VIEW_DEVICES ? TOP_DK_COUNT :
+		TOP_TK_COUNT;
 
 	for (int k = 0; k < n; k++)
 		if (!strcasecmp(name, top_key_name(v, k)))
@@ -345,6 +397,8 @@ bool top_key_descending(enum top_view v, int key)
 {
 	if (v == TOP_VIEW_PROCESSES)
 		return key != TOP_PK_PID && key != TOP_PK_COMM;
+	if (v == TOP_VIEW_THRASH)
+		return key != TOP_TK_PID;
 	return key != TOP_DK_RANGE && key != TOP_DK_NAME;
 }
 
@@ -445,6 +499,30 @@ static int dev_cmp(const void *x, const void *y)
 	return c ?: cmp_u64(a->start, b->start) ?: cmp_u64(a->owner, b->owner);
 }
 
+static int run_cmp_key(const struct top_thrash_row *a, const struct top_thrash_row *b)
+{
+	switch (sort_key) {
+	case TOP_TK_PID:
+		return cmp_u64(a->tgid, b->tgid);
+	case TOP_TK_PAGES:
+		return cmp_u64(a->npages, b->npages);
+	case TOP_TK_FAULT_TIME:
+		return cmp_u64(a->fault_ns, b->fault_ns);
+	default:
+		return cmp_u64(a->bounces, b->bounces);
+	}
+}
+
+static int run_cmp(const void *x, const void *y)
+{
+	const struct top_thrash_row *a = x, *b = y;
+	int c = run_cmp_key(a, b);
+
+	if (sort_desc)
+		c = -c;
+	return c ?: cmp_u64(a->tgid, b->tgid) ?: cmp_u64(a->vaddr, b->vaddr);
+}
+
 void top_sort_rows(struct top_frame *f, const struct top_sort *s)
 {
 	sort_key = s->key[TOP_VIEW_PROCESSES];
@@ -455,6 +533,10 @@ void top_sort_rows(struct top_frame *f, const struct top_sort *s)
 	sort_desc = top_key_descending(TOP_VIEW_DEVICES, sort_key) != s->reverse[TOP_VIEW_DEVICES];
 	if (f->nr_devs)
 		qsort(f->devs, f->nr_devs, sizeof(*f->devs), dev_cmp);
+	sort_key = s->key[TOP_VIEW_THRASH];
+	sort_desc = top_key_descending(TOP_VIEW_THRASH, sort_key) != s->reverse[TOP_VIEW_THRASH];
+	if (f->nr_runs)
+		qsort(f->runs, f->nr_runs, sizeof(*f->runs), run_cmp);
 }
 
 /* ---- formatting ---- */
@@ -521,6 +603,7 @@ void top_fmt_bytes(char *buf, size_t len, __u64 bytes)
 enum col_id {
 	C_PID, C_FAULTS, C_WASTED, C_THRASH, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
 	C_COMM, C_RANGE, C_SIZE, C_IN_USE, C_MIGR, C_NAME,
+	C_PAGES, C_BOUNCES, C_WMAX, C_TIME, C_ADDR, C_TDEV,
 };
 
 struct column {
@@ -561,8 +644,24 @@ static const struct column dev_cols[] = {
 	{ C_NAME, "DEVICE", "DEVICE", 0, TOP_DK_NAME, false },
 };
 
+static const struct column thrash_cols[] = {
+	{ C_PID, "PID", "PID", 7, TOP_TK_PID, false },
+	{ C_PAGES, "PAGES", "PAGES", 7, TOP_TK_PAGES, false },
+	{ C_BOUNCES, "BOUNCES", "BOUNCES", 8, TOP_TK_BOUNCES, false },
+	{ C_FAULTS, "FAULTS", "FAULTS", 8, -1, false },
+	{ C_WMAX, "MAX/T", "MAX/T", 5, -1, false },
+	{ C_TIME, "TIME", "TIME", 8, TOP_TK_FAULT_TIME, false },
+	{ C_ADDR, "ADDRESS", "ADDRESS", -14, -1, false },
+	{ C_TDEV, "DEVICE", "DEVICE", -14, -1, false },
+	{ C_COMM, "COMMAND", "COMMAND", 0, -1, false },
+};
+
 static const struct column *view_cols(enum top_view v, size_t *n)
 {
+	if (v == TOP_VIEW_THRASH) {
+		*n = sizeof(thrash_cols) / sizeof(thrash_cols[0]);
+		return thrash_cols;
+	}
 	if (v == TOP_VIEW_PROCESSES) {
 		*n = sizeof(proc_cols) / sizeof(proc_cols[0]);
 		return proc_cols;
@@ -650,7 +749,8 @@ void top_title_text(char *buf, size_t len, const struct top_frame *f, enum top_v
 
 size_t top_row_count(const struct top_frame *f, enum top_view v)
 {
-	return v == TOP_VIEW_PROCESSES ? f->nr_procs : f->nr_devs;
+	return v == TOP_VIEW_PROCESSES ? f->nr_procs : v == TOP_VIEW_DEVICES ? f->nr_devs :
+	       f->nr_runs;
 }
 
 /* a figure: a count in summary frames, else a rate over the interval */
@@ -777,6 +877,48 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 	}
 }
 
+static void run_field(char *buf, size_t len, const struct top_thrash_row *r, enum col_id id)
+{
+	switch (id) {
+	case C_PID:
+		snprintf(buf, len, "%u", r->tgid);
+		break;
+	case C_PAGES:
+		snprintf(buf, len, "%llu", (unsigned long long)r->npages);
+		break;
+	case C_BOUNCES:
+		snprintf(buf, len, "%llu", (unsigned long long)r->bounces);
+		break;
+	case C_FAULTS:
+		snprintf(buf, len, "%llu", (unsigned long long)r->faults);
+		break;
+	case C_WMAX:
+		snprintf(buf, len, "%u", r->window_max);
+		break;
+	case C_TIME:
+		top_fmt_ns(buf, len, (double)r->fault_ns, false);
+		break;
+	case C_ADDR:
+		snprintf(buf, len, "%llx", (unsigned long long)r->vaddr);
+		break;
+	case C_TDEV:
+		if (r->device[0])
+			devmem_sanitize(buf, len, r->device, sizeof(r->device),
+					DEVMEM_SANITIZE_SPACE);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case C_COMM:
+		if (r->comm[0])
+			devmem_sanitize(buf, len, r->comm, sizeof(r->comm), 0);
+		else
+			snprintf(buf, len, "?");
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+}
+
 void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v, size_t i)
 {
 	const struct column *cols;
@@ -795,8 +937,10 @@ void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_vie
 			continue;
 		if (v == TOP_VIEW_PROCESSES)
 			proc_field(field, sizeof(field), f, &f->procs[i], cols[k].id, w);
-		else
+		else if (v == TOP_VIEW_DEVICES)
 			dev_field(field, sizeof(field), f, &f->devs[i], cols[k].id, w);
+		else
+			run_field(field, sizeof(field), &f->runs[i], cols[k].id);
 		put_field(buf, len, &pos, &cols[k], field, first);
 		first = false;
 	}
@@ -908,6 +1052,9 @@ void top_frame_print(FILE *out, const struct top_frame *f, const struct top_sort
 
 		if (!(views & (1U << v)))
 			continue;
+		/* nothing to show without thrashing detection (or an older recording) */
+		if (v == TOP_VIEW_THRASH && !f->thrash_on)
+			continue;
 		fputc('\n', out);
 		top_title_text(line, sizeof(line), f, v, s, NULL, NULL);
 		line_out(out, line, o->width);
@@ -1017,6 +1164,24 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "processes", procs);
 	json_object_set_new(root, "devices", devs);
 	procs = devs = NULL;
+	{
+		json_t *runs = json_array();
+
+		for (size_t i = 0; i < f->nr_runs; i++) {
+			const struct top_thrash_row *r = &f->runs[i];
+
+			json_array_append_new(runs, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+				"tgid", (json_int_t)r->tgid,
+				"comm", devmem_json_str(r->comm, sizeof(r->comm)),
+				"device", r->device[0] ? devmem_json_str(r->device, sizeof(r->device)) :
+					json_null(),
+				"address", (json_int_t)r->vaddr, "pages", (json_int_t)r->npages,
+				"bounces", (json_int_t)r->bounces, "faults", (json_int_t)r->faults,
+				"fault_ns", (json_int_t)r->fault_ns,
+				"window_max", (json_int_t)r->window_max));
+		}
+		json_object_set_new(root, "thrash_runs", runs);
+	}
 	if (json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII) || fputc('\n', out) == EOF)
 		err = -EIO;
 out:
