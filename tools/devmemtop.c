@@ -191,7 +191,7 @@ static void parse_args(int argc, char **argv, struct top_opts *o)
 	devmem_cli_init(c, prog, DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
 			DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT |
 			DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON | DEVMEM_CLI_FENTRY |
-			DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL);
+			DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL | DEVMEM_CLI_THRASH);
 	devmem_cli_parse(c, &argp, argc, argv);
 	if (c->per_process)
 		set_view(o, TOP_VIEW_PROCESSES);
@@ -676,6 +676,7 @@ int main(int argc, char **argv)
 			.hist_per_process = true,
 			.verbose = opts.verbose,
 		};
+		devmem_cli_diag_opts(&opts.cli, &dopts);
 		err = devmem_session_open(&dopts, &src.sess);
 		if (err != DEVMEM_OK) {
 			devmem_child_abandon(&child);

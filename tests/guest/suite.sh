@@ -11,6 +11,8 @@ for t in hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-
 	check-bpftrace.sh check-driver.sh check-driver-tools.sh check-diagnosis.sh \
 	check-exporter.sh check-json-schema.sh; do
 	echo "# --- $t"
+	start=$(date +%s)
 	"$here/$t" || rc=1
+	echo "# --- $t took $(($(date +%s) - start)) s"
 done
 exit $rc

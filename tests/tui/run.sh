@@ -60,9 +60,9 @@ summary_field() { # PID COLUMN
 		"$work/batch.txt"
 }
 check "summary: bravo's faults are 30 x $N" $((30 * N)) "$(summary_field 1002 2)"
-check "summary: alpha's pages to device are 100 x $N" $((100 * N)) "$(summary_field 1001 4)"
-check "summary: charlie's pages to RAM are 20 x $N" $((20 * N)) "$(summary_field 1003 5)"
-check "summary: bravo's frees are 50 x $N" $((50 * N)) "$(summary_field 1002 7)"
+check "summary: alpha's pages to device are 100 x $N" $((100 * N)) "$(summary_field 1001 5)"
+check "summary: charlie's pages to RAM are 20 x $N" $((20 * N)) "$(summary_field 1003 6)"
+check "summary: bravo's frees are 50 x $N" $((50 * N)) "$(summary_field 1002 8)"
 # devices: "RANGE SIZE INUSE FAULTS WASTED TODEV TORAM ALLOCS FREES DEVICE"
 dev_field() { # RANGE COLUMN
 	awk -v r="$1" -v col="$2" '/summary over/ { s = 1 } s && $1 == r { print $col; exit }' \

@@ -164,8 +164,10 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 	return 0;
 }
 
+static __u32 thrash_k(const struct devmem_snapshot *s);
+
 static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
-		       const struct top_filter *flt)
+		       const struct devmem_snapshot *cum, const struct top_filter *flt)
 {
 	size_t i, n = 0;
 
@@ -191,9 +193,20 @@ static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
 		if (p->has_hist)
 			latency(&p->hist[DEVMEM_HIST_FAULT_LATENCY], &r->has_latency,
 				&r->p50_ns, &r->p99_ns, &r->p99_saturated);
+		if (cum->thrash_on) {
+			struct devmem_thrash_sum sum;
+
+			devmem_thrash_sum_process(cum, thrash_k(cum), p->tgid, p->start_ns, &sum);
+			r->thrash_pages = sum.pages_thrashing;
+		}
 	}
 	f->nr_procs = n;
 	return 0;
+}
+
+static __u32 thrash_k(const struct devmem_snapshot *s)
+{
+	return s->thrash_k ? s->thrash_k : DEVMEM_THRASH_K_DEFAULT;
 }
 
 int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
@@ -219,9 +232,23 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 	f->lost = devmem_snapshot_lost_total(delta);
 	f->lost_since_start = devmem_snapshot_lost_total(cum);
 	copy_str(f->note, sizeof(f->note), cum->note, sizeof(cum->note));
-	err = build_procs(f, delta, flt);
+	f->thrash_on = cum->thrash_on;
+	if (cum->thrash_on) {
+		struct devmem_thrash_sum sum;
+
+		devmem_thrash_sum_all(cum, thrash_k(cum), &sum);
+		f->thrash_pages = sum.pages_thrashing;
+	}
+	err = build_procs(f, delta, cum, flt);
 	if (!err)
 		err = build_devices(f, delta, cum, flt);
+	if (!err && cum->thrash_on)
+		for (size_t i = 0; i < f->nr_devs; i++) {
+			struct devmem_thrash_sum sum;
+
+			devmem_thrash_sum_device(cum, thrash_k(cum), f->devs[i].name, &sum);
+			f->devs[i].thrash_pages = sum.pages_thrashing;
+		}
 	if (err)
 		top_frame_free(f);
 	return err;
@@ -492,7 +519,7 @@ void top_fmt_bytes(char *buf, size_t len, __u64 bytes)
 /* ---- columns ---- */
 
 enum col_id {
-	C_PID, C_FAULTS, C_WASTED, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
+	C_PID, C_FAULTS, C_WASTED, C_THRASH, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
 	C_COMM, C_RANGE, C_SIZE, C_IN_USE, C_MIGR, C_NAME,
 };
 
@@ -509,6 +536,7 @@ static const struct column proc_cols[] = {
 	{ C_PID, "PID", "PID", 7, TOP_PK_PID, false },
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_PK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
+	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
 	{ C_TO_DEVICE, "TODEV/s", "TODEV", 8, TOP_PK_TO_DEVICE, false },
 	{ C_TO_RAM, "TORAM/s", "TORAM", 8, TOP_PK_TO_RAM, false },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
@@ -525,6 +553,7 @@ static const struct column dev_cols[] = {
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_DK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
 	{ C_MIGR, "MIGR/s", NULL, 8, TOP_DK_MIGRATIONS, false },
+	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
 	{ C_TO_DEVICE, NULL, "TODEV", 8, -1, true },
 	{ C_TO_RAM, NULL, "TORAM", 8, -1, true },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
@@ -648,6 +677,13 @@ static void proc_field(char *buf, size_t len, const struct top_frame *f,
 	case C_WASTED:
 		figure(buf, len, f, r->c.faults_wasted, w);
 		break;
+	case C_THRASH:
+		/* pages, since the start: not a rate */
+		if (f->thrash_on)
+			snprintf(buf, len, "%llu", (unsigned long long)r->thrash_pages);
+		else
+			snprintf(buf, len, "-");
+		break;
 	case C_TO_DEVICE:
 		figure(buf, len, f, r->c.pages_to_device, w);
 		break;
@@ -706,6 +742,12 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 		break;
 	case C_WASTED:
 		figure(buf, len, f, d->c.faults_wasted, w);
+		break;
+	case C_THRASH:
+		if (f->thrash_on)
+			snprintf(buf, len, "%llu", (unsigned long long)d->thrash_pages);
+		else
+			snprintf(buf, len, "-");
 		break;
 	case C_MIGR:
 		figure(buf, len, f, dev_migrations(d), w);
@@ -827,6 +869,9 @@ int top_header_text(FILE *out, const struct top_frame *f, const struct top_sort 
 	put(line, sizeof(line), &pos,
 	    "%s faults %s (wasted %s)  pages to device %s  to RAM %s  allocs %s  frees %s",
 	    f->summary ? "Total:" : "Per second:", a, b, c, d, e, g);
+	if (f->thrash_on)
+		put(line, sizeof(line), &pos, "  thrashing pages %llu",
+		    (unsigned long long)f->thrash_pages);
 	line_out(out, line, o->width);
 	lines++;
 
@@ -929,15 +974,20 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "lost_since_start", json_integer((json_int_t)f->lost_since_start));
 	if (f->note[0])
 		json_object_set_new(root, "note", devmem_json_str(f->note, sizeof(f->note)));
+	/* pages thrashing since the start; null when detection is off */
+	json_object_set_new(root, "thrash_pages", f->thrash_on ?
+			    json_integer((json_int_t)f->thrash_pages) : json_null());
 	for (size_t i = 0; i < f->nr_procs; i++) {
 		const struct top_proc_row *r = &f->procs[i];
 
-		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o}",
+		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o,s:o}",
 			"tgid", (json_int_t)r->tgid,
 			"comm", devmem_json_str(r->comm, sizeof(r->comm)), "exited", r->exited,
 			"counters", devmem_json_counters(&r->c), "rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
-							 r->p99_saturated)));
+							 r->p99_saturated),
+			"thrash_pages", f->thrash_on ? json_integer((json_int_t)r->thrash_pages) :
+				json_null()));
 	}
 	for (size_t i = 0; i < f->nr_devs; i++) {
 		const struct top_dev_row *d = &f->devs[i];
@@ -960,6 +1010,8 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_object_set_new(dj, "pages_in_use_change", json_integer(d->in_use_change));
 		json_object_set_new(dj, "counters", devmem_json_counters(&d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
+		json_object_set_new(dj, "thrash_pages", f->thrash_on ?
+				    json_integer((json_int_t)d->thrash_pages) : json_null());
 		json_array_append_new(devs, dj);
 	}
 	json_object_set_new(root, "processes", procs);

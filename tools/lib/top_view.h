@@ -55,6 +55,7 @@ struct top_proc_row {
 	bool has_latency;		/* fault latency samples in the interval */
 	double p50_ns, p99_ns;
 	bool p99_saturated;		/* p99 is a lower bound */
+	__u64 thrash_pages;		/* its pages thrashing since the start */
 };
 
 struct top_dev_row {
@@ -73,6 +74,7 @@ struct top_dev_row {
 	long long in_use_change;	/* allocs - frees since the start */
 	__u64 nr_pages;			/* pages of its live ranges, as the snapshot counts them */
 	struct devmem_counters c;	/* over the frame's interval */
+	__u64 thrash_pages;		/* pages on it thrashing since the start */
 };
 
 struct top_frame {
@@ -97,6 +99,8 @@ struct top_frame {
 	struct top_dev_row *devs;
 	size_t nr_devs;
 	char note[256];			/* from the snapshot (e.g. ranges unknown), as read */
+	bool thrash_on;			/* thrashing detection is on */
+	__u64 thrash_pages;		/* pages thrashing since the start */
 };
 
 /* What rows a frame keeps. */
