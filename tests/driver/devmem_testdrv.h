@@ -29,6 +29,12 @@ struct devmem_td_dev {
 
 /* devmem_td_pagemap.flags: memremap_pages() even where hmm_devmem_add() exists */
 #define DEVMEM_TD_DIRECT	0x1
+/*
+ * ... and the last range placed beyond the physical address space the kernel
+ * can hotplug, so that memremap_pages() fails (EINVAL, without a kernel
+ * warning) after setting up the ranges before it: the ioctl fails with it.
+ */
+#define DEVMEM_TD_BOGUS		0x2
 
 /* DEVMEM_TD_ADD_PAGEMAP */
 struct devmem_td_pagemap {
