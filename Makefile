@@ -3,11 +3,17 @@
 # devmem-kit: tracing toolkit for HMM device-private memory.
 #
 #   make            BPF programs, skeletons and tools (into build/)
-#   make test       unit tests on the host, then the guest suite on the patched kernel
+#   make install    the tools, man pages, bpftrace scripts and JSON schemas
+#                   under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#   make unit       the host tests only (no guest)
+#   make test       host tests, then the guest suite on the patched kernel
+#   make guest-test the guest suite alone
 #   make demo       boot the patched kernel in a guest and run the tools on test_hmm
 #   make kernel     build (or take from the cache) the patched guest kernel
 #   make bench      benchmarks (guest and host), table in build/bench.txt
-#   make deps       install the Debian packages of scripts/packages.txt
+#   make deps       install every Debian package of scripts/packages.txt
+#                   (each target installs only the sets it needs: build,
+#                   test, guest)
 #   V=1             show full commands
 
 OUT      ?= build
@@ -33,9 +39,12 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS += -Iinclude -Itools/lib -I$(OUT)/bpf
+# the one version string: VERSION, the line that is not a comment
+VERSION  := $(shell sed -n '/^[0-9]/{p;q}' VERSION)
+CPPFLAGS += -DDEVMEM_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ibpf -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
-LIBS_BPF := -lbpf -lelf -lz
+LIBS_BPF := -lbpf -ldw -lelf -lz
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -52,22 +61,36 @@ TOOL_LIBS := $(LIB) $(LIBS_BPF) -lncursesw -ljansson -lm
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h
+# where make install puts things; DESTDIR for staging (packages, tests)
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share/devmem-kit
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/devmem-kit
+INSTALL  ?= install
+MANPAGES := $(wildcard docs/man/*.8)
+SCHEMAS  := $(wildcard docs/schema/*.json)
+BTSCRIPTS:= $(wildcard tools/bpftrace/*.bt)
+DOCS     := README.md docs/devmemtop.md docs/recording-format.md
+
+.PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h install uninstall
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
 
-all: $(OUT)/.deps $(BPF_SKELS) $(TOOLS)
+all: $(OUT)/.deps-build $(BPF_SKELS) $(TOOLS)
 
-# Every target that needs packages depends on this stamp.
-$(OUT)/.deps: scripts/packages.txt scripts/deps.sh
+# A target that needs packages depends on the stamp of each set it needs
+# (scripts/packages.txt): build for the tools, test for the host tests,
+# guest for the kernel build and the qemu guests.
+$(OUT)/.deps-%: scripts/packages.txt scripts/deps.sh
 	$(Q)mkdir -p $(OUT)
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh $*
 	$(Q)touch $@
 
 deps:
 	$(Q)scripts/deps.sh
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUT)/.deps
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUT)/.deps-build
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -76,10 +99,12 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUT)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUT)/.deps
+$(OUT)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUT)/.deps-build
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/lib/cli.o: VERSION
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -94,29 +119,53 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard inclu
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -DDEVMEM_TEST_DATA='"$(CURDIR)/tests/unit/data"' \
+		-DDEVMEM_BUILD_DIR='"$(CURDIR)/$(OUT)"' -DDEVMEM_SOURCE_DIR='"$(CURDIR)"' \
 		$< -o $@ $(TOOL_LIBS) -lcmocka
 
-kernel: $(OUT)/.deps
+kernel: $(OUT)/.deps-guest
 	$(Q)scripts/kernel.sh patched
 
 # bpf/vmlinux.h is checked in; this regenerates it from the patched kernel's BTF.
-vmlinux-h: $(OUT)/.deps
+vmlinux-h: $(OUT)/.deps-guest
 	$(Q)scripts/gen-vmlinux-h.sh "$$(scripts/kernel.sh patched)"
 
-unit: all $(UNITS)
+unit: all $(OUT)/.deps-test $(UNITS)
 	$(Q)DEVMEM_GUEST=0 tests/run-all.sh $(UNITS)
 
-guest-test: all
-	$(Q)tests/run-guest-tests.sh
+guest-test: all $(OUT)/.deps-test $(OUT)/.deps-guest
+	$(Q)DEVMEM_HOST=0 tests/run-all.sh
 
-test: all $(UNITS)
+test: all $(OUT)/.deps-test $(OUT)/.deps-guest $(UNITS)
 	$(Q)tests/run-all.sh $(UNITS)
 
-demo: all
+demo: all $(OUT)/.deps-guest
 	$(Q)tests/demo.sh
 
-bench: all
+bench: all $(OUT)/.deps-test $(OUT)/.deps-guest
 	$(Q)tests/bench/run.sh
+
+# The tools go to sbin: they trace the kernel, which needs root (or CAP_BPF
+# with CAP_PERFMON), like bpftool and the BCC tools; their pages are man8.
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/bpftrace \
+		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
+	$(Q)$(INSTALL) -m 0755 $(BTSCRIPTS) $(DESTDIR)$(DATADIR)/bpftrace/
+	$(Q)$(INSTALL) -m 0644 tools/bpftrace/README.md $(DESTDIR)$(DATADIR)/bpftrace/
+	$(Q)$(INSTALL) -m 0644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/schema/
+	$(Q)for m in $(MANPAGES); do \
+		sed 's/@VERSION@/$(VERSION)/g' $$m >$(DESTDIR)$(MANDIR)/man8/$${m##*/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man8/$${m##*/} || exit 1; \
+	done
+	$(Q)$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(Q)$(INSTALL) -m 0644 tools/README.md $(DESTDIR)$(DOCDIR)/tools.md
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
+	$(Q)rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	$(Q)rm -rf $(OUT)

@@ -194,6 +194,7 @@ static __always_inline const void *migrate_fault_page(const void *migrate, bool 
 #define DEVMEM_VM_FAULT_ERROR	(0x000001 /* OOM */ | 0x000002 /* SIGBUS */ | \
 				 0x000040 /* SIGSEGV */ | 0x000010 /* HWPOISON */ | \
 				 0x000020 /* HWPOISON_LARGE */ | 0x000800 /* FALLBACK */)
+#define DEVMEM_VM_FAULT_RETRY	0x000400
 #define DEVMEM_FAULT_FLAG_WRITE	0x1
 /* include/linux/migrate.h */
 #define DEVMEM_MIGRATE_PFN_VALID	(1UL << 0)

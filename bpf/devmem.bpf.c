@@ -46,6 +46,11 @@ const volatile bool hist_per_process = false;	/* fill proc_hists (-P views) */
 const volatile __u32 page_shift = 12;		/* of the running kernel, from user space */
 /* fallback without do_swap_page(): a fault ends at migrate_vma_finalize(), result unseen */
 const volatile bool fault_result_unknown = false;
+/* thrashing detection: the window T in ns (0: off) and the thrash map's sets - 1 */
+const volatile __u64 thrash_window_ns = 0;
+const volatile __u32 thrash_mask = 0;
+/* the user stack of each fault (stacks, stack_counts) */
+const volatile bool fault_stacks = false;
 
 /* Loop bound of the fallback's migrate window walk (pages). */
 #define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
@@ -195,6 +200,38 @@ struct {
 	__type(key, __u32);			/* enum devmem_lost_kind */
 	__type(value, __u64);
 } lost SEC(".maps");
+
+/* pages faults hit, for thrashing detection (include/devmem.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEVMEM_THRASH_SETS);	/* 1 when off */
+	__type(key, __u32);
+	__type(value, struct devmem_thrash_set);
+} thrash SEC(".maps");
+
+/* user stacks of faults, with --stacks; 1 entry each otherwise */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__uint(value_size, DEVMEM_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct devmem_stack_key);
+	__type(value, struct devmem_stack_value);
+} stack_counts SEC(".maps");
+
+/* processes whose first stack user space was told of (their maps) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* tgid */
+	__type(value, __u64);			/* start_ns */
+} stack_procs SEC(".maps");
 
 /* per-CPU sequence numbers: (n << 12) | cpu is unique without atomics */
 struct {
@@ -775,16 +812,81 @@ static __always_inline __u64 fault_address(const void *vmf, const void *margs, b
 	return margs ? DEVMEM_READ(fast, struct migrate_vma, margs, start) : 0;
 }
 
-static __always_inline int on_fault(const void *page, const void *vmf, const void *margs,
-				    bool fast)
+/* the start time of the current process, from its entry when it has one */
+static __always_inline __u64 cur_proc_start(const struct ctrs *c)
+{
+	const struct devmem_proc_value *v;
+
+	if (c->proc) {
+		v = (const void *)c->proc - offsetof(struct devmem_proc_value, c);
+		return v->start_ns;
+	}
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader,
+			     start_time);
+}
+
+/*
+ * A process's first stack: tell user space, which reads its maps while it
+ * lives (a stack's addresses mean nothing without them). A full ring
+ * leaves the process untold, and a later fault tries again.
+ */
+static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
+{
+	struct devmem_stack_proc_exit *rec;
+	__u64 *known = bpf_map_lookup_elem(&stack_procs, &tgid);
+
+	if (known && *known == start_ns)
+		return;
+	rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+	if (!rec)
+		return;
+	rec->type = DEVMEM_EXIT_STACK_PROC;
+	rec->tgid = tgid;
+	rec->start_ns = start_ns;
+	bpf_ringbuf_submit(rec, 0);
+	bpf_map_update_elem(&stack_procs, &tgid, &start_ns, BPF_ANY);
+}
+
+/* count a fault under its process and user stack; the stack id, or < 0 */
+static __noinline int stack_count(void *ctx, __u32 tgid, __u64 start_ns)
+{
+	struct devmem_stack_key key = { .tgid = tgid, .start_ns = start_ns };
+	struct devmem_stack_value *v, init = {};
+	int id, err;	/* helpers return int: a 64-bit compare would miss errors on v6.1 */
+
+	id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	if (id < 0) {
+		count_lost(id == -EEXIST ? DEVMEM_LOST_STACK_COLLISION : DEVMEM_LOST_STACK_DROP);
+		return id;
+	}
+	key.stackid = id;
+	v = bpf_map_lookup_elem(&stack_counts, &key);
+	if (!v) {
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		err = bpf_map_update_elem(&stack_counts, &key, &init, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count_insert_failure(err, DEVMEM_LOST_STACK_COUNTS_FULL);
+			return -1;
+		}
+		stack_proc_announce(tgid, start_ns);
+		v = bpf_map_lookup_elem(&stack_counts, &key);
+		if (!v)
+			return -1;
+	}
+	ADD(&v->faults, 1);
+	return id;
+}
+
+static __always_inline int on_fault(void *ctx, const void *page, const void *vmf,
+				    const void *margs, bool fast)
 {
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
 	const struct dev_pagemap *pgmap;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), ts;
+	__u64 id = bpf_get_current_pid_tgid(), ts, start_ns = 0;
 	__u32 tgid = id >> 32;
-	int slot;
+	int slot, stackid = -1;
 
 	if (tgid_filtered(tgid))
 		return 0;
@@ -792,6 +894,12 @@ static __always_inline int on_fault(const void *page, const void *vmf, const voi
 	if (pgmap_filtered(pgmap, fast))
 		return 0;
 	slot = range_slot(pgmap, fast);
+	get_ctrs(&c, slot, tgid);
+	CTR_ADD(&c, faults, 1);
+	if (thrash_window_ns || fault_stacks)
+		start_ns = cur_proc_start(&c);
+	if (fault_stacks)
+		stackid = stack_count(ctx, tgid, start_ns);
 	ts = bpf_ktime_get_ns();
 	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -799,11 +907,18 @@ static __always_inline int on_fault(const void *page, const void *vmf, const voi
 		st->ts_ns = ts;
 		st->slot = slot;
 		st->migrated = 0;
+		st->collected = 0;
+		st->calls = 0;
+		st->stackid = stackid;
+		st->proc_start_ns = start_ns;
+		if (thrash_window_ns) {
+			st->address = fault_address(vmf, margs, fast);
+			st->range = pgmap ? DEVMEM_READ(fast, struct dev_pagemap, pgmap,
+							range.start) : 0;
+		}
 	} else {
 		count_lost(DEVMEM_LOST_FAULT_TS_FULL);
 	}
-	get_ctrs(&c, slot, tgid);
-	CTR_ADD(&c, faults, 1);
 	e = stream_reserve(DEVMEM_EV_FAULT, ts, pgmap, fast);
 	if (e) {
 		e->address = fault_address(vmf, margs, fast);
@@ -816,16 +931,117 @@ static __always_inline int on_fault(const void *page, const void *vmf, const voi
 	return 0;
 }
 
+/* ---- thrashing ------------------------------------------------------------ */
+
+struct thrash_note {
+	__u64 ts, lat, vpage, range, start_ns;
+	__u32 tgid;
+	bool bounced;
+};
+
+static __always_inline __u32 thrash_index(__u32 tgid, __u64 vpage)
+{
+	__u64 h = (vpage ^ ((__u64)tgid << 40)) * 0x9E3779B97F4A7C15ULL;
+
+	return (__u32)(h >> 32) & thrash_mask;
+}
+
+/*
+ * A fault on a page ended: count it in the page's way of its set, taking
+ * the least recently faulted way for a page not in the set. Ways are
+ * claimed with a compare-and-swap of their seq; the figures of one page
+ * are updated by the faults on that page, which its page lock serialises,
+ * so plain updates suffice there. A page that loses its way after two or
+ * more bounces goes to user space first.
+ */
+static __noinline int thrash_note(struct thrash_note *n)
+{
+	struct devmem_thrash_page *w = NULL, *victim = NULL, *x;
+	struct devmem_thrash_exit *rec = NULL;
+	struct devmem_thrash_set *set;
+	__u32 idx = thrash_index(n->tgid, n->vpage), i, in_window = 0;
+	__u64 old, seq;
+
+	set = bpf_map_lookup_elem(&thrash, &idx);
+	if (!set)
+		return 0;
+	for (i = 0; i < DEVMEM_THRASH_WAYS; i++) {
+		x = &set->w[i];
+		if (x->seq && x->tgid == n->tgid && x->vpage == n->vpage &&
+		    x->start_ns == n->start_ns) {
+			w = x;
+			break;
+		}
+		if (!victim || (victim->seq && (!x->seq || x->last_ns < victim->last_ns)))
+			victim = x;
+	}
+	if (!w) {
+		if (!victim)
+			return 0;
+		old = victim->seq;
+		if (old && victim->bounces >= 2) {
+			rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+			if (rec) {
+				rec->type = DEVMEM_EXIT_THRASH;
+				rec->pad = 0;
+				__builtin_memcpy(&rec->p, victim, sizeof(rec->p));
+			} else {
+				count_lost(DEVMEM_LOST_THRASH_EVICTED);
+			}
+		}
+		seq = next_seq();
+		if (__sync_val_compare_and_swap(&victim->seq, old, seq) != old) {
+			if (rec)
+				bpf_ringbuf_discard(rec, 0);
+			count_lost(DEVMEM_LOST_THRASH_RACE);
+			return 0;
+		}
+		if (rec)
+			bpf_ringbuf_submit(rec, 0);
+		w = victim;
+		w->tgid = n->tgid;
+		w->start_ns = n->start_ns;
+		w->vpage = n->vpage;
+		w->bounces = 0;
+		w->faults = 0;
+		w->fault_ns = 0;
+		w->window_max = 0;
+		w->ring_pos = 0;
+		for (i = 0; i < DEVMEM_THRASH_RING; i++)
+			w->ring[i] = 0;
+	}
+	w->range = n->range;
+	w->last_ns = n->ts;
+	w->faults++;
+	w->fault_ns += n->lat;
+	if (!n->bounced)
+		return 0;
+	w->bounces++;
+	w->ring[w->ring_pos & (DEVMEM_THRASH_RING - 1)] = n->ts;
+	w->ring_pos++;
+	for (i = 0; i < DEVMEM_THRASH_RING; i++)
+		if (w->ring[i] && n->ts - w->ring[i] < thrash_window_ns)
+			in_window++;
+	if (in_window > w->window_max)
+		w->window_max = in_window;
+	return 0;
+}
+
+_Static_assert((DEVMEM_THRASH_RING & (DEVMEM_THRASH_RING - 1)) == 0, "ring size: power of 2");
+
 static __always_inline int on_fault_done(const void *vmf, const void *margs, __u64 ret,
 					 bool failed, bool fast, bool only_started)
 {
 	const void *page;
 	struct devmem_fault_start *st;
+	struct devmem_stack_value *sv;
+	struct devmem_stack_key sk;
+	struct thrash_note n;
 	struct devmem_event *e;
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), ts, lat;
 	__u32 tgid = id >> 32;
-	__u64 migrated;
+	__u64 migrated, fault_addr;
 	const struct dev_pagemap *pgmap;
 	int slot;
 
@@ -842,14 +1058,45 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	lat = ts - st->ts_ns;
 	slot = st->slot;
 	migrated = st->migrated;
+	/* read apart from vmf's: one load may not take a map value or a kernel pointer */
+	fault_addr = st->address;
+	barrier_var(fault_addr);
 	st->ts_ns = 0;			/* the thread is out of its fault */
 
 	get_ctrs(&c, slot, tgid);
 	if (failed)
 		CTR_ADD(&c, fault_errors, 1);
-	if (!migrated)
+	if (vmf && (ret & DEVMEM_VM_FAULT_RETRY))
+		CTR_ADD(&c, faults_retry, 1);
+	if (!migrated) {
 		CTR_ADD(&c, faults_wasted, 1);
+		if (!st->collected)
+			CTR_ADD(&c, faults_uncollected, 1);
+		else
+			CTR_ADD(&c, faults_unmigrated, 1);
+	}
 	hist_add(DEVMEM_HIST_FAULT_LATENCY, lat, slot, tgid);
+	if (fault_stacks && st->stackid >= 0) {
+		sk.tgid = tgid;
+		sk.stackid = st->stackid;
+		sk.start_ns = st->proc_start_ns;
+		sv = bpf_map_lookup_elem(&stack_counts, &sk);
+		if (sv)
+			ADD(&sv->fault_ns, lat);
+	}
+	if (thrash_window_ns) {
+		n.ts = ts;
+		n.lat = lat;
+		/* do_swap_page()'s vm_fault has the faulting address where margs has its range */
+		if (vmf)
+			fault_addr = DEVMEM_READ(fast, struct vm_fault, vmf, address);
+		n.vpage = fault_addr >> page_shift;
+		n.range = st->range;
+		n.start_ns = st->proc_start_ns;
+		n.tgid = tgid;
+		n.bounced = migrated > 0;
+		thrash_note(&n);
+	}
 	if (stream_mask & (1U << DEVMEM_EV_FAULT_DONE)) {
 		e = stream_reserve(DEVMEM_EV_FAULT_DONE, ts, NULL, fast);
 		if (e) {
@@ -923,8 +1170,12 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 			CTR_ADD(&c, fault_migrations, 1);
 		CTR_ADD(&c, fault_pages, migrated);
 		st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
-		if (st && st->ts_ns)
+		if (st && st->ts_ns) {
 			st->migrated += migrated;
+			st->collected += cpages;
+			if (!part)
+				st->calls++;	/* a window is one call */
+		}
 	}
 	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, slot, tgid);
 	e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), pgmap, fast);
@@ -1142,7 +1393,7 @@ SEC("tp_btf/devmem_fault")
 int BPF_PROG(tp_fault, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
 	     unsigned int ret)
 {
-	return on_fault(DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
+	return on_fault(ctx, DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("tp_btf/devmem_fault_done")
@@ -1206,7 +1457,7 @@ SEC("raw_tp/devmem_fault")
 int BPF_PROG(raw_fault, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
 	     unsigned int ret)
 {
-	return on_fault(DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
+	return on_fault(ctx, DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("raw_tp/devmem_fault_done")
@@ -1491,7 +1742,7 @@ int BPF_PROG(fe_migrate_vma_setup, struct migrate_vma *args)
 
 	if (!page)
 		return 0;
-	return on_fault(page, NULL, args, false);
+	return on_fault(ctx, page, NULL, args, false);
 }
 
 SEC("fexit/migrate_vma_setup")

@@ -149,6 +149,10 @@ struct devmem_counters {
 	__u64 adds;			/* pagemaps added */
 	__u64 removes;			/* pagemaps removed */
 	__u64 refs_waited;		/* in-use pages a remove had to wait for */
+	/* why a wasted fault migrated nothing, where the kernel shows it */
+	__u64 faults_uncollected;	/* ... its migration collected no page, or none was tried */
+	__u64 faults_unmigrated;	/* ... pages were collected but none moved (busy, pinned) */
+	__u64 faults_retry;		/* faults that returned VM_FAULT_RETRY */
 };
 
 #define DEVMEM_NR_COUNTERS (sizeof(struct devmem_counters) / sizeof(__u64))
@@ -206,6 +210,8 @@ struct devmem_proc_hists {
 enum devmem_exit_type {
 	DEVMEM_EXIT_PROCESS = 1,	/* a process left the procs table */
 	DEVMEM_EXIT_RANGE,		/* a range was learnt: user space names it now */
+	DEVMEM_EXIT_THRASH,		/* a page left the thrash table */
+	DEVMEM_EXIT_STACK_PROC,		/* a process's first stack */
 };
 
 #define DEVMEM_EXIT_F_HISTS	0x1	/* hists are valid */
@@ -231,6 +237,78 @@ struct devmem_fault_start {
 	__u64 ts_ns;
 	__s64 slot;		/* range slot of the faulting page, -1: none */
 	__u64 migrated;		/* pages migrated by the fault so far */
+	__u64 collected;	/* pages its migrations collected */
+	__u64 address;		/* faulting virtual address */
+	__u64 range;		/* physical start of the faulting page's pagemap */
+	__u64 proc_start_ns;	/* its process's start time */
+	__u32 calls;		/* migrate calls it made */
+	__s32 stackid;		/* its user stack in the stacks map; < 0: none */
+};
+
+/*
+ * Thrashing: the thrash map is a set-associative table of the pages CPU
+ * faults on device memory hit, DEVMEM_THRASH_WAYS ways per set, the set
+ * chosen by a hash of (tgid, virtual page). A bounce is a fault that
+ * migrated its page back to RAM; the times of a page's last
+ * DEVMEM_THRASH_RING bounces give the most bounces it made within the
+ * window T, so user space can apply any threshold K below the ring size.
+ * A page that must give its way to another is sent to user space (exits
+ * ring) if it bounced twice or more.
+ */
+#define DEVMEM_THRASH_WAYS	4
+#define DEVMEM_THRASH_RING	8
+#define DEVMEM_THRASH_K_MAX	(DEVMEM_THRASH_RING - 1)
+#define DEVMEM_THRASH_SETS	512	/* default: 2048 pages followed at once */
+
+struct devmem_thrash_page {
+	__u64 seq;		/* incarnation of the way, unique; 0: empty */
+	__u32 tgid;
+	__u32 window_max;	/* most bounces within T, at most DEVMEM_THRASH_RING */
+	__u64 start_ns;		/* its process's start time: the identity with tgid */
+	__u64 vpage;		/* virtual address >> page shift */
+	__u64 range;		/* physical start of the pagemap of its last fault */
+	__u64 bounces;		/* faults that migrated it back to RAM */
+	__u64 faults;		/* faults on it, wasted ones too */
+	__u64 fault_ns;		/* their summed latency */
+	__u64 last_ns;		/* its last fault */
+	__u64 ring[DEVMEM_THRASH_RING];	/* times of its last bounces, 0: none */
+	__u32 ring_pos;
+	__u32 pad;
+};
+
+struct devmem_thrash_set {
+	struct devmem_thrash_page w[DEVMEM_THRASH_WAYS];
+};
+
+struct devmem_thrash_exit {
+	__u32 type;		/* DEVMEM_EXIT_THRASH */
+	__u32 pad;
+	struct devmem_thrash_page p;
+};
+
+/*
+ * Stacks (optional): the user stack of each CPU fault on device memory,
+ * kept in a BPF stack map; stack_counts counts faults per (process, stack).
+ */
+#define DEVMEM_STACK_DEPTH	64	/* frames kept per stack */
+
+struct devmem_stack_key {
+	__u32 tgid;
+	__s32 stackid;
+	__u64 start_ns;		/* process start time */
+};
+
+struct devmem_stack_value {
+	__u64 faults;
+	__u64 fault_ns;		/* summed latency of the faults that ended */
+	char comm[DEVMEM_COMM_LEN];
+};
+
+/* a process took its first stack: user space reads its maps while it lives */
+struct devmem_stack_proc_exit {
+	__u32 type;		/* DEVMEM_EXIT_STACK_PROC */
+	__u32 tgid;
+	__u64 start_ns;
 };
 
 /*
@@ -246,6 +324,11 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_FAULT_TS_FULL,	/* no task storage for the fault start: latency lost */
 	DEVMEM_LOST_MIGRATE_TRUNC,	/* migrate window longer than the loop bound */
 	DEVMEM_LOST_MAP_BUSY,		/* an insert failed although the table had room */
+	DEVMEM_LOST_THRASH_EVICTED,	/* a bouncing page left the thrash table unsent */
+	DEVMEM_LOST_THRASH_RACE,	/* two CPUs claimed one thrash way: one page not followed */
+	DEVMEM_LOST_STACK_COLLISION,	/* stack map bucket held another stack */
+	DEVMEM_LOST_STACK_DROP,		/* stack not taken (no user stack, no memory) */
+	DEVMEM_LOST_STACK_COUNTS_FULL,	/* stack_counts table full */
 	DEVMEM_LOST_NR_LOSSES,
 	/* not losses: events whose start happened before tracing started */
 	DEVMEM_UNMATCHED_FREE = DEVMEM_LOST_NR_LOSSES,

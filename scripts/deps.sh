@@ -1,16 +1,43 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# Install the Debian packages of scripts/packages.txt that are missing.
+#
+# Install the Debian packages of the named sets of scripts/packages.txt
+# (build, test, guest; none named: all) that are missing.
+#
+#   scripts/deps.sh [--check] [SET...]
+#
+# --check only says what is missing (exit 1 if anything is).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt")
+list=$here/packages.txt
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
+sets=("$@")
+known=$(sed -n 's/^\[\([a-z]*\)\]$/\1/p' "$list")
+for s in "${sets[@]}"; do
+	grep -qx "$s" <<<"$known" ||
+		{ echo "deps: unknown package set '$s'; the sets are: $(echo $known)." >&2; exit 2; }
+done
+[ ${#sets[@]} -gt 0 ] || mapfile -t sets <<<"$known"
+# the packages of the sets asked for, comments and blank lines left out
+mapfile -t pkgs < <(awk -v want=" ${sets[*]} " '
+	/^\[[a-z]+\]$/ { set = substr($0, 2, length($0) - 2); next }
+	{ sub(/#.*/, ""); gsub(/[ \t]/, "") }
+	$0 != "" && index(want, " " set " ") { print }' "$list")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+if [ $check = 1 ]; then
+	echo "deps: missing Debian packages (${sets[*]}): ${missing[*]}"
+	exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing Debian packages: ${missing[*]}; run 'sudo make deps' (or install them with apt-get) and try again." >&2
+	echo "deps: missing Debian packages: ${missing[*]}; run 'sudo scripts/deps.sh ${sets[*]}' (or install them with apt-get) and try again." >&2
 	exit 1
 fi
 echo "deps: installing ${missing[*]}"

@@ -5,7 +5,6 @@
  * in the spirit of biolatency, recorded to a file always on, and reported
  * later from recordings on any machine without BPF.
  */
-#include <argp.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -16,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "lib/devmem.h"
+#include "lib/child.h"
+#include "lib/cli.h"
 #include "lib/record.h"
 #include "lib/sanitize.h"
 #include "lib/svg.h"
@@ -26,16 +28,18 @@
 enum mode { MODE_LIVE, MODE_RECORD, MODE_REPORT };
 
 static struct env {
+	struct devmem_cli cli;		/* the shared options */
 	enum mode mode;
 	bool per_device, per_process;
 	bool timestamp;
 	double unit_div;		/* ns per printed unit */
 	const char *unit;
 	__u32 pid;
+	__u64 owner;			/* -D: only this device (pgmap owner) */
 	bool fentry, verbose;
 	double interval;		/* seconds */
 	long count;			/* intervals; 0: until stopped */
-	int positional;
+	__u64 deadline;			/* -t: CLOCK_MONOTONIC end; 0: none */
 	/* record */
 	const char *output;
 	__u64 max_bytes;
@@ -47,6 +51,7 @@ static struct env {
 	size_t nr_files;
 	struct devmem_window window;
 	bool json;
+	bool openmetrics;
 	const char *svg;
 	const char *svg_hist;
 	const char *svg_rate;
@@ -61,53 +66,51 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-const char *argp_program_version = "devmemhist 1.0";
-
 static const char live_doc[] =
 "Summarize device-private memory activity as log2 histograms.\n"
-"\n"
-"USAGE: devmemhist [-D|-P] [-m|-N] [-T] [-p PID] [interval] [count]\n"
-"       devmemhist record -o FILE [-s SIZE [-k KEEP]] [-D|-P] [int] [count]\n"
-"       devmemhist report [-w START,END] [-D|-P] [-j] [--svg FILE] FILE...\n"
 "\n"
 "Histograms: fault latency, pages per migration, device-page lifetime and\n"
 "the time a pagemap remove waited for page references. Live mode needs root\n"
 "(or CAP_BPF and CAP_PERFMON); report mode needs nothing but the files.\n"
 "\n"
+"  devmemhist record -o FILE [OPTION...] [INTERVAL [COUNT]] [-- COMMAND...]\n"
+"  devmemhist report [OPTION...] FILE...\n"
+"record and report tell their options with --help.\n"
+"\n"
 "EXAMPLES:\n"
 "    devmemhist                 # histograms until Ctrl-C\n"
 "    devmemhist -m 1 10         # milliseconds, every second, 10 times\n"
-"    devmemhist -D -T 5         # per device, every 5 s, with timestamps\n"
+"    devmemhist -G -T 5         # per device, every 5 s, with timestamps\n"
 "    devmemhist -P -p 185       # per process, only PID 185\n"
-"    devmemhist record -o /var/log/devmem.rec -s 64M -k 4 10\n"
+"    devmemhist -P -- ./app     # per process, while ./app runs\n"
+"    devmemhist record -o /var/log/devmem.rec -S 64M -k 4 10\n"
 "                     # always on: every 10 s, at most 5 files of 64 MiB\n"
 "    devmemhist report /var/log/devmem.rec* -w 3600,7200\n"
 "                     # the second hour of a recording\n"
 "    devmemhist report -j a.rec b.rec    # two hosts, summed, as JSON\n"
 "    devmemhist report --svg lat.svg rec # fault latency as a picture\n"
-"    devmemhist report --svg rate.svg --svg-rate pages_to_ram rec\n";
+"    devmemhist report --svg rate.svg --svg-rate pages_to_ram rec\n"
+"\v"
+"-D filters in the kernel and takes the device's owner address. -P and -G\n"
+"exclude each other. With -- COMMAND, devmemhist stops when COMMAND exits.";
 
 static const char record_doc[] =
 "Record snapshots of the in-kernel aggregates to a file, for later reports.\n"
 "\n"
-"USAGE: devmemhist record -o FILE [-s SIZE [-k KEEP]] [-f] [-D|-P] [-p PID]\n"
-"                         [interval] [count]\n"
-"\n"
 "A snapshot is appended and flushed to disk every interval (default 1 s), so\n"
-"a crash or kill -9 loses at most the last interval. With -s the file stops\n"
+"a crash or kill -9 loses at most the last interval. With -S the file stops\n"
 "growing at SIZE bytes: with -k KEEP it is rotated (FILE.1 .. FILE.KEEP),\n"
-"without it recording stops. SIGINT/SIGTERM write a last snapshot and close.\n"
+"without it recording stops. SIGINT/SIGTERM, -n, -t or the end of the\n"
+"-- COMMAND write a last snapshot and close.\n"
 "\n"
 "EXAMPLES:\n"
 "    devmemhist record -o run.rec              # every second until Ctrl-C\n"
 "    devmemhist record -o run.rec -P 0.5 120   # per process, 2 per second, 1 minute\n"
-"    devmemhist record -o /var/log/devmem.rec -s 100M -k 9 10\n";
+"    devmemhist record -o run.rec -P -- ./app  # while ./app runs\n"
+"    devmemhist record -o /var/log/devmem.rec -S 100M -k 9 10\n";
 
 static const char report_doc[] =
 "Report histograms and counters from recordings, on any machine, without BPF.\n"
-"\n"
-"USAGE: devmemhist report [-w START,END] [-D|-P] [-m|-N] [-j] [--svg FILE\n"
-"       [--svg-hist KIND | --svg-rate COUNTER]] FILE...\n"
 "\n"
 "Several files are merged: the parts of one rotated recording are joined, and\n"
 "the changes of different recordings (hosts) within the window are summed.\n"
@@ -119,49 +122,38 @@ static const char report_doc[] =
 "    devmemhist report -w 60, run.rec          # from the first minute on\n"
 "    devmemhist report -w 2026-11-25T10:00:00,2026-11-25T10:05:00 host*.rec\n"
 "    devmemhist report -P -j run.rec           # JSON, per process\n"
+"    devmemhist report --openmetrics run.rec > run.om   # for Prometheus\n"
 "    devmemhist report --svg h.svg --svg-hist page_lifetime run.rec\n";
 
 enum {
-	OPT_SVG = 0x100,
+	OPT_SVG = 0x200,
 	OPT_SVG_HIST,
 	OPT_SVG_RATE,
-	OPT_FENTRY,
 	OPT_HOST,
+	OPT_OPENMETRICS,
 };
 
 static const struct argp_option live_options[] = {
-	{ "per-device", 'D', NULL, 0, "Histograms per device (pagemap owner)", 0 },
-	{ "per-process", 'P', NULL, 0, "Histograms per process", 0 },
 	{ "milliseconds", 'm', NULL, 0, "Times in milliseconds (default microseconds)", 0 },
 	{ "nanoseconds", 'N', NULL, 0, "Times in nanoseconds", 0 },
-	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each interval", 0 },
-	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
-	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry fallback, not the tracepoints", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{},
 };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Recording file (required)", 0 },
-	{ "max-size", 's', "SIZE", 0, "Cap of one file, e.g. 64M (default: no cap)", 0 },
+	{ "max-size", 'S', "SIZE", 0, "Cap of one file, e.g. 64M (default: no cap)", 0 },
 	{ "keep", 'k', "KEEP", 0, "Rotate at the cap, keeping KEEP older files (default 0: stop)", 0 },
 	{ "force", 'f', NULL, 0, "Overwrite FILE if it exists", 0 },
 	{ "host", OPT_HOST, "NAME", 0, "Host name stored in the file (default: uname)", 0 },
-	{ "per-device", 'D', NULL, 0, "Record histograms per device", 0 },
-	{ "per-process", 'P', NULL, 0, "Record histograms per process", 0 },
-	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
-	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry fallback, not the tracepoints", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{},
 };
 
 static const struct argp_option report_options[] = {
 	{ "window", 'w', "START,END", 0, "Only this time window (see below)", 0 },
-	{ "per-device", 'D', NULL, 0, "Histograms per device", 0 },
-	{ "per-process", 'P', NULL, 0, "Histograms per process", 0 },
 	{ "milliseconds", 'm', NULL, 0, "Times in milliseconds (default microseconds)", 0 },
 	{ "nanoseconds", 'N', NULL, 0, "Times in nanoseconds", 0 },
-	{ "json", 'j', NULL, 0, "JSON output (values in nsecs and pages)", 0 },
+	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "The history as OpenMetrics with timestamps, "
+	  "for promtool tsdb create-blocks-from openmetrics", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "Also draw an SVG picture into FILE", 0 },
 	{ "svg-hist", OPT_SVG_HIST, "KIND", 0,
 	  "Histogram to draw: fault_latency (default), migrate_pages, page_lifetime, remove_wait", 0 },
@@ -170,23 +162,7 @@ static const struct argp_option report_options[] = {
 	{},
 };
 
-/* one sentence with the remedy, and the usage exit code */
-static void usage_error(struct argp_state *state, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void usage_error(struct argp_state *state, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", state->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(DEVMEM_EXIT_USAGE);
-}
-
-static __u64 parse_size(struct argp_state *state, const char *arg)
+static __u64 parse_size(const char *arg)
 {
 	char *end;
 	double v;
@@ -206,9 +182,8 @@ static __u64 parse_size(struct argp_state *state, const char *arg)
 		goto bad;
 	return (__u64)v;
 bad:
-	usage_error(state, "Bad size '%s': give bytes with an optional K, M or G suffix, e.g. -s 64M.",
-		    arg);
-	return 0;
+	devmem_cli_usage_error(&env.cli, "bad size '%s': give bytes with an optional K, M or G "
+			       "suffix, e.g. -S 64M", arg);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -217,12 +192,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
-	case 'D':
-		env.per_device = true;
-		break;
-	case 'P':
-		env.per_process = true;
-		break;
 	case 'm':
 		env.unit_div = 1e6;
 		env.unit = "msecs";
@@ -231,35 +200,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.unit_div = 1;
 		env.unit = "nsecs";
 		break;
-	case 'T':
-		env.timestamp = true;
-		break;
-	case 'v':
-		env.verbose = true;
-		break;
-	case OPT_FENTRY:
-		env.fentry = true;
-		break;
-	case 'p':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (end == arg || *end || errno || v <= 0 || v > INT_MAX)
-			usage_error(state, "Bad PID '%s': give a positive process id, e.g. -p 1234.",
-				    arg);
-		env.pid = (__u32)v;
-		break;
 	case 'o':
 		env.output = arg;
 		break;
-	case 's':
-		env.max_bytes = parse_size(state, arg);
+	case 'S':
+		env.max_bytes = parse_size(arg);
 		break;
 	case 'k':
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (end == arg || *end || errno || v < 0 || v > 1000)
-			usage_error(state, "Bad KEEP '%s': give how many rotated files to keep "
-				    "(0..1000), e.g. -k 4.", arg);
+			devmem_cli_usage_error(&env.cli, "bad KEEP '%s': give how many rotated files "
+					       "to keep (0..1000), e.g. -k 4", arg);
 		env.keep = (unsigned int)v;
 		break;
 	case 'f':
@@ -272,11 +224,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		char err[ERRLEN];
 
 		if (devmem_window_parse(arg, &env.window, err, sizeof(err)))
-			usage_error(state, "%s", err);
+			devmem_cli_usage_error(&env.cli, "%s", err);
 		break;
 	}
-	case 'j':
-		env.json = true;
+	case OPT_OPENMETRICS:
+		env.openmetrics = true;
 		break;
 	case OPT_SVG:
 		env.svg = arg;
@@ -288,55 +240,49 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.svg_rate = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (env.mode == MODE_REPORT) {
-			env.files[env.nr_files++] = arg;
-			break;
-		}
-		if (env.positional == 0) {
-			double d;
-
-			errno = 0;
-			d = strtod(arg, &end);
-			if (end == arg || *end || errno || !(d >= 0.01) || d > 86400)
-				usage_error(state, "Bad interval '%s': give seconds between 0.01 and "
-					    "86400, e.g. 1 or 0.5.", arg);
-			env.interval = d;
-		} else if (env.positional == 1) {
-			errno = 0;
-			v = strtol(arg, &end, 10);
-			if (end == arg || *end || errno || v <= 0)
-				usage_error(state, "Bad count '%s': give a positive number of "
-					    "intervals, e.g. 10.", arg);
-			env.count = v;
-		} else {
-			usage_error(state, "Unexpected argument '%s': give at most an interval and "
-				    "a count.", arg);
-		}
-		env.positional++;
-		break;
-	case ARGP_KEY_END:
-		if (env.per_device && env.per_process)
-			usage_error(state, "-D and -P exclude each other: choose per device or "
-				    "per process.");
-		if (env.mode == MODE_RECORD && !env.output)
-			usage_error(state, "No output file: give one with -o FILE.");
-		if (env.mode == MODE_RECORD && env.keep && !env.max_bytes)
-			usage_error(state, "-k rotates at the size cap: give the cap with -s SIZE "
-				    "too.");
-		if (env.mode == MODE_REPORT && !env.nr_files)
-			usage_error(state, "No recording given: name one or more files written "
-				    "by 'devmemhist record'.");
-		if (env.mode == MODE_REPORT && env.svg_hist && env.svg_rate)
-			usage_error(state, "--svg-hist and --svg-rate exclude each other: draw "
-				    "one picture at a time.");
-		if (env.mode == MODE_REPORT && (env.svg_hist || env.svg_rate) && !env.svg)
-			usage_error(state, "--svg-hist/--svg-rate choose what --svg FILE draws: "
-				    "give --svg FILE too.");
+		if (env.mode != MODE_REPORT)
+			return ARGP_ERR_UNKNOWN;	/* [INTERVAL [COUNT]]: the shared parser's */
+		env.files[env.nr_files++] = arg;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* what the shared options left, checked once all are known */
+static void check_args(void)
+{
+	struct devmem_cli *c = &env.cli;
+
+	env.per_device = c->per_device;
+	env.per_process = c->per_process;
+	env.timestamp = c->timestamp;
+	env.json = c->json;
+	env.fentry = c->fentry;
+	env.verbose = c->verbose;
+	env.pid = c->pid;
+	if (c->interval_set)
+		env.interval = c->interval_s;
+	env.count = (long)c->count;
+	if (env.mode != MODE_REPORT)
+		env.owner = devmem_cli_owner_only(c);
+	if (env.per_device && env.per_process)
+		devmem_cli_usage_error(c, "-G and -P exclude each other: choose per device or per "
+				       "process");
+	if (env.mode == MODE_RECORD && !env.output)
+		devmem_cli_usage_error(c, "no output file: give one with -o FILE");
+	if (env.mode == MODE_RECORD && env.keep && !env.max_bytes)
+		devmem_cli_usage_error(c, "-k rotates at the size cap: give the cap with -S SIZE too");
+	if (env.mode == MODE_REPORT && !env.nr_files)
+		devmem_cli_usage_error(c, "no recording given: name one or more files written by "
+				       "'devmemhist record'");
+	if (env.mode == MODE_REPORT && env.svg_hist && env.svg_rate)
+		devmem_cli_usage_error(c, "--svg-hist and --svg-rate exclude each other: draw one "
+				       "picture at a time");
+	if (env.mode == MODE_REPORT && (env.svg_hist || env.svg_rate) && !env.svg)
+		devmem_cli_usage_error(c, "--svg-hist/--svg-rate choose what --svg FILE draws: give "
+				       "--svg FILE too");
 }
 
 /* ---- text rendering ----------------------------------------------------- */
@@ -508,6 +454,20 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* the end of the -- COMMAND ends the run as a signal would */
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+/* the -- COMMAND, forked before the session opens so that -c can filter by it */
+static struct devmem_child child = DEVMEM_CHILD_INIT;
+
+static void end_command(void)
+{
+	if (child.pid > 0 && !devmem_child_reap(&child, "devmemhist", env.cli.command[0])) {
+		kill(child.pid, SIGTERM);
+		waitpid(child.pid, NULL, 0);
+	}
 }
 
 /* sleep until the deadline (CLOCK_MONOTONIC) or a signal */
@@ -532,20 +492,58 @@ static void advance(struct timespec *t, double seconds)
 
 static int open_session(struct devmem_session **sess)
 {
-	struct devmem_opts o = {
-		.tgid = env.pid,
+	struct devmem_opts o;
+	enum devmem_error e;
+
+	if (devmem_cli_start_command(&env.cli, &child)) {
+		fprintf(stderr, "devmemhist: %s\n", devmem_strerror(DEVMEM_E_CHILD));
+		return devmem_exit_code(DEVMEM_E_CHILD);
+	}
+	o = (struct devmem_opts){
+		.tgid = env.cli.pid,
+		.owner = env.owner,
 		.force_fentry = env.fentry,
 		.hist_per_device = env.per_device,
 		.hist_per_process = env.per_process,
 		.verbose = env.verbose,
 	};
-	enum devmem_error e = devmem_session_open(&o, sess);
-
+	e = devmem_session_open(&o, sess);
 	if (e != DEVMEM_OK) {
+		devmem_child_abandon(&child);
 		fprintf(stderr, "devmemhist: %s\n", devmem_strerror(e));
 		return devmem_exit_code(e);
 	}
+	env.deadline = devmem_cli_deadline(&env.cli, devmem_mono_ns());
 	return 0;
+}
+
+/* let the -- COMMAND run, once tracing is on; 0 or the exit code */
+static int start_command(struct devmem_session *sess)
+{
+	int e;
+
+	if (child.pid <= 0)
+		return 0;
+	e = devmem_child_go(&child);
+	if (!e)
+		return 0;
+	fprintf(stderr, "devmemhist: %s: %s. %s\n", env.cli.command[0], strerror(-e),
+		devmem_strerror(DEVMEM_E_CHILD));
+	return devmem_exit_code(DEVMEM_E_CHILD);
+}
+
+/* the next interval's end, cut at the -t deadline; true if it is the last */
+static bool next_stop(struct timespec *next)
+{
+	__u64 t;
+
+	advance(next, env.interval);
+	t = (__u64)next->tv_sec * 1000000000ULL + (__u64)next->tv_nsec;
+	if (!env.deadline || t < env.deadline)
+		return false;
+	next->tv_sec = (time_t)(env.deadline / 1000000000ULL);
+	next->tv_nsec = (long)(env.deadline % 1000000000ULL);
+	return true;
 }
 
 static int snap_error(int err)
@@ -587,12 +585,17 @@ static int run_live(void)
 		goto out;
 	}
 	devmem_snapshot_copy(&first, &prev);
-	printf("Tracing device-private memory (%s)... Hit Ctrl-C to end.\n",
-	       devmem_mode_name(devmem_session_mode(sess)));
+	printf("Tracing device-private memory (%s)... %s\n",
+	       devmem_mode_name(devmem_session_mode(sess)),
+	       child.pid > 0 ? "Stops when the command exits." : "Hit Ctrl-C to end.");
 	fflush(stdout);
+	ret = start_command(sess);
+	if (ret)
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!exiting) {
-		advance(&next, env.interval);
+		bool last = next_stop(&next);
+
 		wait_until(sess, &next);
 		ret = devmem_session_snapshot(sess, &cur);
 		if (ret) {
@@ -613,7 +616,7 @@ static int run_live(void)
 		devmem_snapshot_free(&prev);
 		prev = cur;
 		devmem_snapshot_init(&cur);
-		if (env.count && ++n >= env.count)
+		if ((env.count && ++n >= env.count) || last)
 			break;
 	}
 	/* the final summary: everything since the start */
@@ -630,6 +633,7 @@ out:
 	devmem_snapshot_free(&cur);
 	devmem_snapshot_free(&delta);
 	devmem_session_close(sess);
+	end_command();
 	return ret;
 }
 
@@ -651,7 +655,7 @@ static int run_record(void)
 
 	if (!env.force && !env.keep && access(env.output, F_OK) == 0) {
 		fprintf(stderr, "devmemhist: %s exists: remove it, give -f to overwrite it, or "
-			"rotate with -s SIZE -k KEEP to keep it as %s.1.\n", env.output, env.output);
+			"rotate with -S SIZE -k KEEP to keep it as %s.1.\n", env.output, env.output);
 		return DEVMEM_EXIT_USAGE;
 	}
 	ret = open_session(&sess);
@@ -664,11 +668,16 @@ static int run_record(void)
 		ret = DEVMEM_EXIT_FAILURE;
 		goto out;
 	}
-	fprintf(stderr, "Recording to %s every %g s (%s)... Hit Ctrl-C to end.\n", env.output,
-		env.interval, devmem_mode_name(devmem_session_mode(sess)));
+	fprintf(stderr, "Recording to %s every %g s (%s)... %s\n", env.output,
+		env.interval, devmem_mode_name(devmem_session_mode(sess)),
+		child.pid > 0 ? "Stops when the command exits." : "Hit Ctrl-C to end.");
+	ret = start_command(sess);
+	if (ret)
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		bool last = exiting || (env.count && frames >= env.count);
+		bool last = exiting || (env.count && frames >= env.count) ||
+			    (env.deadline && devmem_mono_ns() >= env.deadline);
 
 		ret = devmem_session_snapshot(sess, &s);
 		if (ret) {
@@ -695,7 +704,7 @@ static int run_record(void)
 		if (last)
 			break;
 		frames++;
-		advance(&next, env.interval);
+		next_stop(&next);
 		wait_until(sess, &next);
 	}
 	fprintf(stderr, "Recorded %ld intervals to %s (%llu bytes in the current file, %u "
@@ -706,6 +715,7 @@ out:
 	devmem_recorder_close(rec);
 	devmem_snapshot_free(&s);
 	devmem_session_close(sess);
+	end_command();
 	return ret;
 }
 
@@ -835,6 +845,14 @@ static int run_report(void)
 			"all).\n", env.svg_rate);
 		return DEVMEM_EXIT_USAGE;
 	}
+	if (env.openmetrics) {
+		ret = devmem_rec_report_openmetrics(stdout, env.files, env.nr_files, &env.window,
+						    err, sizeof(err));
+		if (ret)
+			fprintf(stderr, "devmemhist: %s\n", err);
+		return ret == -ENOMEM ? DEVMEM_EXIT_NOMEM : ret == -EINVAL ?
+		       DEVMEM_EXIT_BAD_INPUT : ret ? DEVMEM_EXIT_FAILURE : 0;
+	}
 	ret = devmem_rec_report_load(&rep, env.files, env.nr_files, &env.window, err,
 				     sizeof(err));
 	if (ret) {
@@ -879,20 +897,34 @@ static int run_report(void)
 
 int main(int argc, char **argv)
 {
-	struct argp live = { live_options, parse_arg, "[interval] [count]", live_doc, 0, 0, 0 };
-	struct argp record = { record_options, parse_arg, "[interval] [count]", record_doc,
-			       0, 0, 0 };
-	struct argp report = { report_options, parse_arg, "FILE...", report_doc, 0, 0, 0 };
-	struct argp *a = &live;
+	static const unsigned int live = DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
+		DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT | DEVMEM_CLI_DURATION |
+		DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL;
+	struct argp live_argp = {
+		live_options, parse_arg,
+		"[INTERVAL [COUNT]] [-- COMMAND [ARG...]]", live_doc, 0, 0, 0,
+	};
+	struct argp record_argp = {
+		record_options, parse_arg, "-o FILE [INTERVAL [COUNT]] [-- COMMAND [ARG...]]",
+		record_doc, 0, 0, 0,
+	};
+	struct argp report_argp = { report_options, parse_arg, "FILE...", report_doc, 0, 0, 0 };
+	struct argp *a = &live_argp;
+	const char *tool = "devmemhist";
+	unsigned int takes = live | DEVMEM_CLI_TIMESTAMP;
 	int first = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "record")) {
 		env.mode = MODE_RECORD;
-		a = &record;
+		a = &record_argp;
+		tool = "devmemhist record";
+		takes = live;
 		first = 1;
 	} else if (argc > 1 && !strcmp(argv[1], "report")) {
 		env.mode = MODE_REPORT;
-		a = &report;
+		a = &report_argp;
+		tool = "devmemhist report";
+		takes = DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_JSON;
 		first = 1;
 		env.files = calloc((size_t)argc, sizeof(*env.files));
 		if (!env.files)
@@ -905,9 +937,9 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "devmemhist %s", argv[1]);
 		argv[1] = name;
 	}
-	argp_err_exit_status = DEVMEM_EXIT_USAGE;
-	if (argp_parse(a, argc - first, argv + first, 0, NULL, NULL))
-		return DEVMEM_EXIT_USAGE;
+	devmem_cli_init(&env.cli, tool, takes);
+	devmem_cli_parse(&env.cli, a, argc - first, argv + first);
+	check_args();
 	switch (env.mode) {
 	case MODE_RECORD:
 		return run_record();

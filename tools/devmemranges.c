@@ -14,7 +14,6 @@
  * every tool names it by (tools/lib/inventory.c renders them).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,24 +23,25 @@
 #include <jansson.h>
 #include "lib/devmem.h"
 #include "lib/child.h"
+#include "lib/cli.h"
 #include "lib/inventory.h"
 #include "lib/sanitize.h"
 
-static const char usage_text[] =
-"Usage: devmemranges [-j] [-w] [-d SECONDS] [--fentry] [-v] [-- COMMAND [ARG...]]\n"
-"\n"
+static const char doc[] =
 "List the device-private and device-coherent memory ranges: physical range,\n"
 "size, NUMA node, type, pages in use, device, and when each was added and\n"
 "removed.\n"
 "\n"
-"  -j, --json            one JSON document instead of a table\n"
-"  -w, --watch           trace range hotplug until Ctrl-C (or SIGTERM), then\n"
-"                        list live ranges and those removed meanwhile\n"
-"  -d, --duration SECS   watch for SECS seconds\n"
-"  -- COMMAND            watch while COMMAND runs (e.g. -- modprobe -r drv)\n"
-"      --fentry          use the fentry fallback even where tracepoints exist\n"
-"  -v, --verbose         libbpf debug output\n"
-"  -h, --help            this help\n"
+"EXAMPLES:\n"
+"    devmemranges                            # live ranges now\n"
+"    devmemranges -W                         # follow hotplug until Ctrl-C\n"
+"    devmemranges -t 60                      # follow hotplug for a minute\n"
+"    devmemranges -D hmm_dmirror0            # the ranges of one device\n"
+"    devmemranges -j -- rmmod test_hmm       # what an unload removed, as JSON\n"
+"\v"
+"-W, -t SECS and -- COMMAND trace range hotplug (until Ctrl-C or SIGTERM, for\n"
+"SECS, while COMMAND runs), then list the live ranges and those removed\n"
+"meanwhile.\n"
 "\n"
 "Columns: START and END (physical, inclusive), SIZE, NODE (NUMA node, '?'\n"
 "unknown), TYPE (private or coherent), IN_USE (device pages holding a\n"
@@ -53,26 +53,49 @@ static const char usage_text[] =
 "\n"
 "Ranges present at start are found in the kernel from /proc/iomem, and from\n"
 DEVMEM_PAGEMAPS_PATH " where the devmem kernel series has it\n"
-"(which also gives their pages in use); both need root.\n"
-"\n"
-"Examples:\n"
-"  devmemranges                            # live ranges now\n"
-"  devmemranges -w                         # follow hotplug until Ctrl-C\n"
-"  devmemranges -j -- rmmod test_hmm       # what an unload removed, as JSON\n";
+"(which also gives their pages in use); both need root.";
 
-enum {
-	OPT_FENTRY = 256,
+static const struct argp_option ranges_options[] = {
+	{ "watch", 'W', NULL, 0, "Trace range hotplug until Ctrl-C (or SIGTERM), then list live "
+	  "ranges and those removed meanwhile", 0 },
+	{ 0 },
 };
 
-static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "watch", no_argument, NULL, 'w' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "fentry", no_argument, NULL, OPT_FENTRY },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
+static struct devmem_cli cli;
+static bool watch;
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	if (key != 'W')
+		return ARGP_ERR_UNKNOWN;
+	watch = true;
+	return 0;
+}
+
+/* -D: does the range belong to the device asked for? */
+static bool range_matches(const struct devmem_inv_range *r, const struct devmem_cli_device *d)
+{
+	switch (d->kind) {
+	case DEVMEM_CLI_DEV_OWNER:
+		return r->owner == d->value;
+	case DEVMEM_CLI_DEV_START:
+		return r->start == d->value || r->id == d->value;
+	case DEVMEM_CLI_DEV_NAME:
+		return !strcmp(r->device, d->arg) || !strcmp(r->name, d->arg);
+	default:
+		return true;
+	}
+}
+
+static void filter_device(struct devmem_inventory *inv, const struct devmem_cli_device *d)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < inv->n; i++)
+		if (range_matches(&inv->r[i], d))
+			inv->r[kept++] = inv->r[i];
+	inv->n = kept;
+}
 
 static volatile sig_atomic_t exiting;
 
@@ -99,69 +122,40 @@ static int listing_error(const char *note, int err)
 
 	fprintf(stderr, "devmemranges: %s\n", note[0] ? note : devmem_strerror(e));
 	if (e == DEVMEM_E_NO_HOOKS)
-		fprintf(stderr, "devmemranges: use -w to list the ranges added or removed from "
+		fprintf(stderr, "devmemranges: use -W to list the ranges added or removed from "
 			"now on.\n");
 	return devmem_exit_code(e);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct argp argp = {
+		ranges_options, parse_opt, "[-- COMMAND [ARG...]]", doc, NULL, NULL, NULL,
+	};
 	struct devmem_opts opts = { 0 };
 	struct devmem_child child = DEVMEM_CHILD_INIT;
 	struct devmem_session *s = NULL;
 	struct devmem_snapshot snap;
 	struct devmem_inventory inv = { 0 };
-	unsigned long long duration_s = 0;
 	unsigned long page_size = (unsigned long)sysconf(_SC_PAGESIZE);
-	bool json = false, watch = false, nomem = false;
+	bool json, nomem = false;
 	enum devmem_error err;
 	__u64 deadline = 0;
 	__s64 wall_offset = devmem_wall_offset_ns();
-	char note[256] = "", *end;
-	int opt, rc = 0, e;
+	char note[256] = "";
+	int rc = 0, e;
 
-	while ((opt = getopt_long(argc, argv, "+jwd:vh", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'w':
-			watch = true;
-			break;
-		case 'd':
-			errno = 0;
-			duration_s = strtoull(optarg, &end, 10);
-			if (errno || *end || !duration_s || *optarg == '-' || duration_s > (1ULL << 31)) {
-				fprintf(stderr, "devmemranges: -d wants a number of seconds, not "
-					"'%s'.\n%s\n", optarg, devmem_strerror(DEVMEM_E_USAGE));
-				return devmem_exit_code(DEVMEM_E_USAGE);
-			}
-			watch = true;
-			break;
-		case OPT_FENTRY:
-			opts.force_fentry = true;
-			break;
-		case 'v':
-			opts.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return devmem_exit_code(DEVMEM_E_USAGE);
-		}
-	}
-	if (optind < argc && strcmp(argv[optind - 1], "--")) {
-		fprintf(stderr, "devmemranges: unexpected argument '%s'; put a command to watch "
-			"after --.\n%s\n", argv[optind], devmem_strerror(DEVMEM_E_USAGE));
-		return devmem_exit_code(DEVMEM_E_USAGE);
-	}
-	if (optind < argc)
+	devmem_cli_init(&cli, "devmemranges", DEVMEM_CLI_DEVICE | DEVMEM_CLI_DURATION |
+			DEVMEM_CLI_JSON | DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND);
+	devmem_cli_parse(&cli, &argp, argc, argv);
+	json = cli.json;
+	opts.force_fentry = cli.fentry;
+	opts.verbose = cli.verbose;
+	if (cli.duration_s > 0 || cli.command)
 		watch = true;
 
 	devmem_snapshot_init(&snap);
-	if (optind < argc && devmem_child_start(argv + optind, &child)) {
+	if (devmem_cli_start_command(&cli, &child)) {
 		fprintf(stderr, "devmemranges: %s\n", devmem_strerror(DEVMEM_E_CHILD));
 		return devmem_exit_code(DEVMEM_E_CHILD);
 	}
@@ -189,12 +183,11 @@ int main(int argc, char **argv)
 	if (watch) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		if (duration_s)
-			deadline = devmem_mono_ns() + duration_s * 1000000000ULL;
+		deadline = devmem_cli_deadline(&cli, devmem_mono_ns());
 		if (child.pid > 0) {
 			e = devmem_child_go(&child);
 			if (e) {
-				fprintf(stderr, "devmemranges: %s: %s. %s\n", argv[optind],
+				fprintf(stderr, "devmemranges: %s: %s. %s\n", cli.command[0],
 					strerror(-e), devmem_strerror(DEVMEM_E_CHILD));
 				devmem_session_close(s);
 				return devmem_exit_code(DEVMEM_E_CHILD);
@@ -204,7 +197,7 @@ int main(int argc, char **argv)
 		}
 		while (!exiting) {
 			devmem_session_wait(s, devmem_mono_ns() + 200000000ULL, &exiting);
-			if (devmem_child_reap(&child, "devmemranges", argv[optind]))
+			if (devmem_child_reap(&child, "devmemranges", cli.command ? cli.command[0] : ""))
 				break;
 			if (deadline && devmem_mono_ns() >= deadline)
 				break;
@@ -232,6 +225,7 @@ int main(int argc, char **argv)
 	devmem_snapshot_free(&snap);
 
 print:
+	filter_device(&inv, &cli.device);
 	devmem_inv_sort(&inv);
 	if (nomem) {
 		fprintf(stderr, "devmemranges: %s\n", devmem_strerror(DEVMEM_E_NOMEM));

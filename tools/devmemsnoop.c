@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,71 +21,48 @@
 #include <jansson.h>
 #include "lib/devmem.h"
 #include "lib/child.h"
+#include "lib/cli.h"
 #include "lib/snoop_fmt.h"
 
-static const char usage_text[] =
-"Usage: devmemsnoop [-e EVENT[,EVENT...]] [-p PID] [-D DEVICE] [-j] [-T]\n"
-"                   [-d SECONDS] [-b KB] [-i SECONDS] [--fentry] [-v]\n"
-"                   [-- COMMAND [ARG...]]\n"
-"\n"
+static const char doc[] =
 "Print one line per HMM device-private memory event: range hotplug (add,\n"
 "remove, remove_done), CPU faults on device pages (fault, fault_done),\n"
 "migrations (migrate) and device pages handed out and freed (alloc, free).\n"
 "\n"
-"  -e, --events LIST     only these events, comma separated: add, remove,\n"
-"                        remove_done, fault, fault_done, migrate, alloc, free\n"
-"                        (tracepoint names such as devmem_page_alloc work too)\n"
-"  -p, --pid PID         only events of this process\n"
-"  -D, --device DEV      only this device: its owner (kernel address, as in\n"
-"                        -j output), the physical start of one of its ranges\n"
-"                        (the DEVICE column), or its /proc/iomem name\n"
-"  -j, --json            one JSON object per line instead of columns\n"
-"  -T, --timestamp       show the time of day instead of seconds since start\n"
-"  -d, --duration SECS   stop after SECS seconds\n"
-"  -b, --ringbuf-kb KB   ring buffer size (default 1024); a small one makes\n"
-"                        losses easy to provoke\n"
-"  -i, --lost-interval S report lost events every S seconds while they grow\n"
-"                        (default 1; 0: only the final count)\n"
-"      --fentry          use the fentry fallback even where tracepoints exist\n"
-"  -v, --verbose         libbpf debug output\n"
-"  -h, --help            this help\n"
-"  -- COMMAND            run COMMAND and trace until it exits (events of all\n"
-"                        processes are shown unless -p is given)\n"
-"\n"
+"EXAMPLES:\n"
+"    devmemsnoop                         # every event, until Ctrl-C\n"
+"    devmemsnoop -e fault_done -p 1234   # fault completions of process 1234\n"
+"    devmemsnoop -D hmm_dmirror0 -j      # JSON lines for one test_hmm device\n"
+"    devmemsnoop -e alloc,free -- ./app  # page traffic while ./app runs\n"
+"    devmemsnoop -t 10 -T > events.txt   # ten seconds, with times of day\n"
+"\v"
 "Columns: TIME(s) since start (or TIME with -T), CPU, PID (process id), COMM,\n"
-"DEVICE (pgmap id: physical start of the device range, '-' if unknown),\n"
-"EVENT, ADDR/PFN (physical start for add/remove, virtual address for faults\n"
-"and migrations, pfn for alloc/free), PAGES (range size, pages migrated, or\n"
-"1), RESULT (in_use=N at remove, read/write, fault result, migration\n"
-"direction), LAT(us) (remove wait, fault latency, page lifetime).\n"
+"DEVICE (the device's name, else the physical start of its range, '-' if\n"
+"unknown), EVENT, ADDR/PFN (physical start for add/remove, virtual address\n"
+"for faults and migrations, pfn for alloc/free), PAGES (range size, pages\n"
+"migrated, or 1), RESULT (in_use=N at remove, read/write, fault result,\n"
+"migration direction), LAT(us) (remove wait, fault latency, page lifetime).\n"
 "\n"
-"Examples:\n"
-"  devmemsnoop                         # every event, until Ctrl-C\n"
-"  devmemsnoop -e fault_done -p 1234   # fault completions of process 1234\n"
-"  devmemsnoop -D hmm_dmirror -j       # JSON lines for test_hmm's ranges\n"
-"  devmemsnoop -e alloc,free -- ./app  # page traffic while ./app runs\n";
+"-D with an owner filters in the kernel; a range start or a name filters\n"
+"here, by the range an event falls in. -i is how often lost events are\n"
+"reported while they grow (default 1 s; --lost-interval 0: only the final\n"
+"count). With -- COMMAND, events of every process are shown unless -c or -p\n"
+"is given, and devmemsnoop stops when COMMAND exits.";
 
 enum {
-	OPT_FENTRY = 256,
+	OPT_LOST_INTERVAL = 0x200,
 };
 
-static const struct option long_opts[] = {
-	{ "events", required_argument, NULL, 'e' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "device", required_argument, NULL, 'D' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "timestamp", no_argument, NULL, 'T' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "ringbuf-kb", required_argument, NULL, 'b' },
-	{ "lost-interval", required_argument, NULL, 'i' },
-	{ "fentry", no_argument, NULL, OPT_FENTRY },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct argp_option snoop_options[] = {
+	{ "events", 'e', "LIST", 0, "Only these events, comma separated: add, remove, remove_done, "
+	  "fault, fault_done, migrate, alloc, free (tracepoint names such as devmem_page_alloc "
+	  "work too)", 0 },
+	{ "ringbuf-kb", 'B', "KB", 0, "Ring buffer size in KiB (default 1024); a small one makes "
+	  "losses easy to provoke", 0 },
+	{ "lost-interval", OPT_LOST_INTERVAL, "SECS", 0,
+	  "As -i, and 0: no reports but the final count", 0 },
+	{ 0 },
 };
-
-/* Kernel addresses (owner pointers) start here on x86-64 and arm64. */
-#define KERNEL_ADDR_MIN 0xffff000000000000ULL
 
 enum device_filter {
 	DEV_ANY = 0,
@@ -216,12 +192,7 @@ static void report_losses(struct snoop *sn, const struct losses *now, const stru
 	__u64 delta = total - (prev->ringbuf + prev->recursion);
 
 	if (sn->json) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "event", "lost",
-				      "lost", (json_int_t)(final ? total : delta),
-				      "total", (json_int_t)total,
-				      "ringbuf_full", (json_int_t)now->ringbuf,
-				      "handler_skipped", (json_int_t)now->recursion,
-				      "final", final);
+		json_t *o = snoop_lost_json(delta, now->ringbuf, now->recursion, final);
 
 		if (o) {
 			json_dumpf(o, stdout, JSON_COMPACT);
@@ -236,107 +207,96 @@ static void report_losses(struct snoop *sn, const struct losses *now, const stru
 			(uint64_t)total, (uint64_t)now->ringbuf, (uint64_t)now->recursion);
 	else
 		fprintf(stderr, "devmemsnoop: lost %" PRIu64 " events in the last interval "
-			"(%" PRIu64 " since start); use a larger -b or fewer -e events\n",
+			"(%" PRIu64 " since start); use a larger -B or fewer -e events\n",
 			(uint64_t)delta, (uint64_t)total);
 }
 
-/* Fork COMMAND held back until go() so its first event is already traced. */
-static void usage_error(const char *fmt, const char *arg)
+static struct devmem_cli cli;
+static struct devmem_opts opts = { .stream_mask = DEVMEM_STREAM_ALL };
+static double lost_interval_s = 1;
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	fprintf(stderr, "devmemsnoop: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s\n", devmem_strerror(DEVMEM_E_USAGE));
-	exit(devmem_exit_code(DEVMEM_E_USAGE));
+	unsigned long long v;
+	char bad[64], *end;
+
+	switch (key) {
+	case 'e':
+		if (snoop_parse_events(arg, &opts.stream_mask, bad, sizeof(bad)))
+			devmem_cli_usage_error(&cli, "unknown event '%s' in -e: the events are add, "
+					       "remove, remove_done, fault, fault_done, migrate, "
+					       "alloc and free", bad[0] ? bad : arg);
+		break;
+	case 'B':
+		if (parse_ull(arg, 1ULL << 20, &v) || !v)
+			devmem_cli_usage_error(&cli, "-B wants a size in KiB from 1 to 1048576, not "
+					       "'%s'", arg);
+		opts.ringbuf_bytes = v * 1024;
+		break;
+	case OPT_LOST_INTERVAL:
+		errno = 0;
+		lost_interval_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !(lost_interval_s >= 0) ||
+		    lost_interval_s > DEVMEM_CLI_INTERVAL_MAX)
+			devmem_cli_usage_error(&cli, "--lost-interval wants seconds from 0 to 86400, "
+					       "not '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct devmem_opts opts = { .stream_mask = DEVMEM_STREAM_ALL };
+	static const struct argp argp = {
+		snoop_options, parse_opt, "[-- COMMAND [ARG...]]", doc, NULL, NULL, NULL,
+	};
 	struct snoop sn = { 0 };
 	struct devmem_session *s = NULL;
 	struct devmem_snapshot snap;
 	struct losses lost = { 0 }, reported = { 0 };
 	struct devmem_child child = DEVMEM_CHILD_INIT;
-	unsigned long long v, duration_s = 0, lost_interval_s = 1, ringbuf_kb = 0;
-	__u64 deadline = 0, next_report;
+	__u64 deadline = 0, next_report, lost_every_ns;
 	enum devmem_error err;
-	char bad[64];
-	int opt, rc = 0;
+	int rc = 0;
 
-	while ((opt = getopt_long(argc, argv, "+e:p:D:jTd:b:i:vh", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'e':
-			if (snoop_parse_events(optarg, &opts.stream_mask, bad, sizeof(bad)))
-				usage_error("unknown event '%s' in -e; the events are add, remove, "
-					    "remove_done, fault, fault_done, migrate, alloc and free.",
-					    bad[0] ? bad : optarg);
-			break;
-		case 'p':
-			if (parse_ull(optarg, INT_MAX, &v) || !v)
-				usage_error("-p wants a process id, not '%s'.", optarg);
-			opts.tgid = sn.pid = (__u32)v;
-			break;
-		case 'D':
-			if (!parse_ull(optarg, ~0ULL, &v)) {
-				if (v >= KERNEL_ADDR_MIN) {
-					sn.dev_kind = DEV_OWNER;
-					opts.owner = v;
-				} else {
-					sn.dev_kind = DEV_START;
-				}
-				sn.dev_value = v;
-			} else if (*optarg) {
-				sn.dev_kind = DEV_NAME;
-				sn.dev_name = optarg;
-			} else {
-				usage_error("-D wants an owner, a range start or a name%s.", "");
-			}
-			break;
-		case 'j':
-			sn.json = true;
-			break;
-		case 'T':
-			sn.fmt.wall_clock = true;
-			break;
-		case 'd':
-			if (parse_ull(optarg, 1ULL << 31, &duration_s) || !duration_s)
-				usage_error("-d wants a number of seconds, not '%s'.", optarg);
-			break;
-		case 'b':
-			if (parse_ull(optarg, 1ULL << 20, &ringbuf_kb) || !ringbuf_kb)
-				usage_error("-b wants a size in KiB from 1 to 1048576, not '%s'.",
-					    optarg);
-			opts.ringbuf_bytes = ringbuf_kb * 1024;
-			break;
-		case 'i':
-			if (parse_ull(optarg, 1ULL << 31, &lost_interval_s))
-				usage_error("-i wants a number of seconds, not '%s'.", optarg);
-			break;
-		case OPT_FENTRY:
-			opts.force_fentry = true;
-			break;
-		case 'v':
-			opts.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return devmem_exit_code(DEVMEM_E_USAGE);
-		}
+	devmem_cli_init(&cli, "devmemsnoop", DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE |
+			DEVMEM_CLI_INTERVAL | DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON |
+			DEVMEM_CLI_TIMESTAMP | DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND);
+	devmem_cli_parse(&cli, &argp, argc, argv);
+	if (cli.interval_set)
+		lost_interval_s = cli.interval_s;
+	sn.json = cli.json;
+	sn.fmt.wall_clock = cli.timestamp;
+	opts.force_fentry = cli.fentry;
+	opts.verbose = cli.verbose;
+	switch (cli.device.kind) {
+	case DEVMEM_CLI_DEV_OWNER:
+		sn.dev_kind = DEV_OWNER;
+		opts.owner = sn.dev_value = cli.device.value;
+		break;
+	case DEVMEM_CLI_DEV_START:
+		sn.dev_kind = DEV_START;
+		sn.dev_value = cli.device.value;
+		break;
+	case DEVMEM_CLI_DEV_NAME:
+		sn.dev_kind = DEV_NAME;
+		sn.dev_name = cli.device.arg;
+		break;
+	default:
+		break;
 	}
-	if (optind < argc && strcmp(argv[optind - 1], "--"))
-		usage_error("unexpected argument '%s'; put a command to trace after --.",
-			    argv[optind]);
 
 	opts.on_event = handle_event;
 	opts.ctx = &sn;
 
-	if (optind < argc && devmem_child_start(argv + optind, &child)) {
+	/* forked first: with -c its PID is the filter */
+	if (devmem_cli_start_command(&cli, &child)) {
 		fprintf(stderr, "devmemsnoop: %s\n", devmem_strerror(DEVMEM_E_CHILD));
 		return devmem_exit_code(DEVMEM_E_CHILD);
 	}
+	opts.tgid = sn.pid = cli.pid;
 
 	err = devmem_session_open(&opts, &s);
 	if (err) {
@@ -377,15 +337,15 @@ int main(int argc, char **argv)
 	if (isatty(STDERR_FILENO) && child.pid <= 0)
 		fprintf(stderr, "Tracing device-private memory events (%s)... Hit Ctrl-C to end.\n",
 			devmem_mode_name(devmem_session_mode(s)));
-	if (duration_s)
-		deadline = sn.fmt.start_ns + duration_s * 1000000000ULL;
-	next_report = sn.fmt.start_ns + lost_interval_s * 1000000000ULL;
+	deadline = devmem_cli_deadline(&cli, sn.fmt.start_ns);
+	lost_every_ns = (__u64)(lost_interval_s * 1e9);
+	next_report = sn.fmt.start_ns + lost_every_ns;
 
 	if (child.pid > 0) {
 		int e = devmem_child_go(&child);
 
 		if (e) {
-			fprintf(stderr, "devmemsnoop: %s: %s. %s\n", argv[optind], strerror(-e),
+			fprintf(stderr, "devmemsnoop: %s: %s. %s\n", cli.command[0], strerror(-e),
 				devmem_strerror(DEVMEM_E_CHILD));
 			devmem_session_close(s);
 			return devmem_exit_code(DEVMEM_E_CHILD);
@@ -402,13 +362,13 @@ int main(int argc, char **argv)
 			rc = DEVMEM_EXIT_FAILURE;
 			break;
 		}
-		if (devmem_child_reap(&child, "devmemsnoop", argv[optind]))
+		if (devmem_child_reap(&child, "devmemsnoop", cli.command ? cli.command[0] : ""))
 			break;
 		now = devmem_mono_ns();
 		if (deadline && now >= deadline)
 			break;
-		if (lost_interval_s && now >= next_report) {
-			next_report = now + lost_interval_s * 1000000000ULL;
+		if (lost_every_ns && now >= next_report) {
+			next_report = now + lost_every_ns;
 			if (!read_losses(s, &lost) &&
 			    lost.ringbuf + lost.recursion != reported.ringbuf + reported.recursion) {
 				report_losses(&sn, &lost, &reported, false);

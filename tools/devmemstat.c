@@ -4,7 +4,6 @@
  * the end of a traced command, or interval x count, then print per-device
  * and per-process counters, ranges, histogram summaries and lost events.
  */
-#include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,112 +14,62 @@
 #include <sys/wait.h>
 #include "lib/devmem.h"
 #include "lib/child.h"
+#include "lib/cli.h"
 
 static struct env {
-	__u32 pid;
-	__u64 owner;
-	bool json;
-	bool fentry;
-	bool verbose;
+	struct devmem_cli cli;	/* the shared options */
 	bool hist_tables;
-	bool per_device;
-	bool per_process;
-	bool child_only;
 	double interval;	/* seconds; 0: one summary at the end */
 	long count;		/* intervals; 0: unlimited */
-	char **cmd;		/* -- COMMAND [ARGS] */
 } env;
 
-const char *argp_program_version = "devmemstat 0.1";
-const char argp_program_doc[] =
+static const char doc[] =
 "Count HMM device-private memory events (ZONE_DEVICE hotplug, faults,\n"
 "migrations, device page allocation) with in-kernel aggregation.\n"
 "\n"
-"USAGE: devmemstat [-j] [-H] [-D] [-P] [-p PID] [-o OWNER] [--fentry] [-v]\n"
-"                  [interval [count]] [-- COMMAND [ARGS...]]\n"
-"\n"
-"Runs until Ctrl-C or SIGTERM, until COMMAND exits, or for count intervals,\n"
-"then prints the totals. With an interval, each interval's delta is printed.\n"
+"Runs until Ctrl-C or SIGTERM, until COMMAND exits, for -t SECS or for COUNT\n"
+"intervals, then prints the totals. With an interval, each interval's delta\n"
+"is printed.\n"
 "\n"
 "EXAMPLES:\n"
 "    devmemstat                  # count until Ctrl-C, print a summary\n"
 "    devmemstat -j -- ./hmm-tests -t migrate   # trace a command, JSON out\n"
 "    devmemstat -c -- ./workload # only the events of that command\n"
 "    devmemstat 1 10             # ten one-second deltas\n"
+"    devmemstat -T -i 5 -t 60    # a minute of five-second deltas, with times\n"
 "    devmemstat -p 1234 -H       # one process, with histogram tables\n"
-"    devmemstat -D -P            # histograms per device and per process\n"
-"    devmemstat --fentry         # force the fentry/fexit fallback\n";
+"    devmemstat -G -P            # histograms per device and per process\n"
+"    devmemstat --fentry         # force the fentry/fexit fallback\n"
+"    devmemstat --folded f.txt --flamegraph f.svg -- ./app   # faults by stack\n"
+"    devmemstat --thrash-k 5 --thrash-window 0.5   # a stricter thrashing test\n"
+"\v"
+"-D filters in the kernel and takes the device's owner address (the owner\n"
+"field of -j output). -P and -G add histograms per process and per device;\n"
+"the counters are always shown per device and per process.\n"
+"\n"
+"A page thrashes when more than K of its faults within the window moved it\n"
+"back to RAM; the THRASHING section lists runs of such pages per process\n"
+"and device. --stacks (implied by --folded and --flamegraph) counts faults\n"
+"per user stack, symbolized; FINDINGS ranks what stands out.";
 
-#define OPT_FENTRY 1000
-
-static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process only", 0 },
-	{ "owner", 'o', "OWNER", 0, "Trace this pgmap owner only (hex, as printed)", 0 },
-	{ "child-only", 'c', NULL, 0, "With -- COMMAND: trace that command only", 0 },
-	{ "json", 'j', NULL, 0, "Print JSON", 0 },
-	{ "hist", 'H', NULL, 0, "Print the histogram tables, not just percentiles", 0 },
-	{ "per-device", 'D', NULL, 0, "Histograms per device", 0 },
-	{ "per-process", 'P', NULL, 0, "Histograms per process", 0 },
-	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry/fexit fallback even if the "
-	  "devmem tracepoints exist", 0 },
-	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf)", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
-	{},
+enum {
+	OPT_OWNER = 0x200,	/* --owner: the old long name of -D */
 };
 
-static int parse_number(const char *arg, int base, unsigned long long max,
-			unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!arg[0] || arg[0] == '-')
-		return -EINVAL;
-	*out = strtoull(arg, &end, base);
-	if (errno || *end || *out > max)
-		return -EINVAL;
-	return 0;
-}
+static const struct argp_option stat_options[] = {
+	{ "hist", 'H', NULL, 0, "Print the histogram tables, not just percentiles", 0 },
+	{ "owner", OPT_OWNER, "OWNER", OPTION_HIDDEN, NULL, 0 },
+	{ 0 },
+};
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	unsigned long long v;
-	char *end;
-
 	switch (key) {
-	case 'h':
-		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+	case 'H':
+		env.hist_tables = true;
 		break;
-	case 'p':
-		if (parse_number(arg, 10, 0x7fffffff, &v) || !v)
-			argp_error(state, "invalid PID '%s'", arg);
-		env.pid = (__u32)v;
-		break;
-	case 'o':
-		if (parse_number(arg, 16, ~0ULL, &v) || !v)
-			argp_error(state, "invalid owner '%s' (a hex value as printed)", arg);
-		env.owner = v;
-		break;
-	case 'c': env.child_only = true; break;
-	case 'j': env.json = true; break;
-	case 'H': env.hist_tables = true; break;
-	case 'D': env.per_device = true; break;
-	case 'P': env.per_process = true; break;
-	case OPT_FENTRY: env.fentry = true; break;
-	case 'v': env.verbose = true; break;
-	case ARGP_KEY_ARG:
-		errno = 0;
-		if (state->arg_num == 0) {
-			env.interval = strtod(arg, &end);
-			if (errno || *end || !(env.interval > 0) || env.interval > 86400)
-				argp_error(state, "invalid interval '%s' (seconds)", arg);
-		} else if (state->arg_num == 1) {
-			if (parse_number(arg, 10, 1000000000, &v) || !v)
-				argp_error(state, "invalid count '%s'", arg);
-			env.count = (long)v;
-		} else {
-			argp_error(state, "unexpected argument '%s' (put a command after --)", arg);
-		}
+	case OPT_OWNER:
+		devmem_cli_option(&env.cli, 'D', arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -155,7 +104,15 @@ static struct devmem_child child = DEVMEM_CHILD_INIT;
 
 static void print(const struct devmem_snapshot *s)
 {
-	if (env.json)
+	if (env.cli.timestamp && !env.cli.json) {
+		char buf[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
+		printf("%s\n", buf);
+	}
+	if (env.cli.json)
 		devmem_report_json(stdout, s);
 	else
 		devmem_report_text(stdout, s, env.hist_tables ? DEVMEM_REPORT_HISTS : 0);
@@ -170,10 +127,8 @@ static void fail(enum devmem_error e)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
-		.options = opts,
-		.parser = parse_arg,
-		.args_doc = "[interval [count]] [-- COMMAND [ARGS...]]",
-		.doc = argp_program_doc,
+		stat_options, parse_arg, "[INTERVAL [COUNT]] [-- COMMAND [ARG...]]", doc,
+		NULL, NULL, NULL,
 	};
 	struct devmem_snapshot cur, prev, delta;
 	struct devmem_session *s = NULL;
@@ -182,59 +137,58 @@ int main(int argc, char **argv)
 	int ret = DEVMEM_EXIT_OK, err, status, intervals = 0;
 	long slice_ms;
 	struct timespec t0, t;
+	__u64 deadline;
 
-	argp_err_exit_status = DEVMEM_EXIT_USAGE;
-	/* everything after "--" is the command, not ours to parse */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			if (i + 1 < argc)
-				env.cmd = &argv[i + 1];
-			argv[i] = NULL;
-			argc = i;
-			break;
-		}
-	}
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return DEVMEM_EXIT_USAGE;
-	if (env.child_only && !env.cmd) {
-		fprintf(stderr, "devmemstat: -c needs a command after --: see --help.\n");
-		return DEVMEM_EXIT_USAGE;
-	}
+	devmem_cli_init(&env.cli, "devmemstat", DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE |
+			DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL |
+			DEVMEM_CLI_COUNT | DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON |
+			DEVMEM_CLI_TIMESTAMP | DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND |
+			DEVMEM_CLI_POSITIONAL | DEVMEM_CLI_THRASH | DEVMEM_CLI_STACKS |
+			DEVMEM_CLI_FLAME);
+	devmem_cli_parse(&env.cli, &argp, argc, argv);
+	env.interval = env.cli.interval_set ? env.cli.interval_s : 0;
+	env.count = (long)env.cli.count;
+	if (env.count && !env.interval)
+		devmem_cli_usage_error(&env.cli, "-n counts intervals: give the interval too (-i SECS "
+				       "or INTERVAL COUNT)");
+	o.owner = devmem_cli_owner_only(&env.cli);
 	install_signals();
 	devmem_snapshot_init(&cur);
 	devmem_snapshot_init(&prev);
 	devmem_snapshot_init(&delta);
 
-	if (env.cmd) {
-		err = devmem_child_start(env.cmd, &child);
+	if (env.cli.command) {
+		/* forked first: with -c its PID is the filter */
+		err = devmem_cli_start_command(&env.cli, &child);
 		if (err) {
 			fail(DEVMEM_E_CHILD);
 			return devmem_exit_code(DEVMEM_E_CHILD);
 		}
 	}
-	o.tgid = env.child_only ? (__u32)child.pid : env.pid;
-	o.owner = env.owner;
-	o.force_fentry = env.fentry;
-	o.verbose = env.verbose;
-	o.hist_per_device = env.per_device;
-	o.hist_per_process = env.per_process;
+	o.tgid = env.cli.pid;
+	o.force_fentry = env.cli.fentry;
+	o.verbose = env.cli.verbose;
+	o.hist_per_device = env.cli.per_device;
+	o.hist_per_process = env.cli.per_process;
+	devmem_cli_diag_opts(&env.cli, &o);
 	e = devmem_session_open(&o, &s);
 	if (e) {
 		devmem_child_abandon(&child);
 		fail(e);
 		return devmem_exit_code(e);
 	}
-	if (!env.json)
+	if (!env.cli.json)
 		fprintf(stderr, "Tracing device-private memory (%s)... %s\n",
 			devmem_mode_name(devmem_session_mode(s)),
-			env.cmd ? "Stops when the command exits." : "Hit Ctrl-C to end.");
-	if (env.cmd && devmem_child_go(&child)) {
+			env.cli.command ? "Stops when the command exits." : "Hit Ctrl-C to end.");
+	if (env.cli.command && devmem_child_go(&child)) {
 		fail(DEVMEM_E_CHILD);
 		ret = devmem_exit_code(DEVMEM_E_CHILD);
 		goto cleanup;
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	deadline = devmem_cli_deadline(&env.cli, devmem_mono_ns());
 	if (env.interval && devmem_session_snapshot(s, &prev))
 		goto read_error;
 	slice_ms = env.interval ? (long)(env.interval * 1000) : 1000;
@@ -246,6 +200,8 @@ int main(int argc, char **argv)
 			child.pid = 0;
 			break;
 		}
+		if (deadline && devmem_mono_ns() >= deadline)
+			break;
 		if (!env.interval)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -268,6 +224,16 @@ int main(int argc, char **argv)
 	if (devmem_session_snapshot(s, &cur))
 		goto read_error;
 	print(&cur);
+	if (env.cli.folded || env.cli.flamegraph) {
+		char msg[512];
+
+		if (devmem_stacks_write(&cur, env.cli.folded, env.cli.flamegraph,
+					"devmemstat: faults on device memory by user stack", msg,
+					sizeof(msg))) {
+			fprintf(stderr, "devmemstat: %s\n", msg);
+			ret = DEVMEM_EXIT_FAILURE;
+		}
+	}
 	goto cleanup;
 
 read_error:

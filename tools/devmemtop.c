@@ -6,7 +6,6 @@
  * programs or replayed from a recording of devmemhist.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <locale.h>
 #include <math.h>
 #include <poll.h>
@@ -16,50 +15,64 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <curses.h>
 
 #include "lib/devmem.h"
+#include "lib/child.h"
+#include "lib/cli.h"
 #include "lib/record.h"
 #include "lib/sanitize.h"
 #include "lib/top_view.h"
 
 static const char *prog = "devmemtop";
 
-static const char usage_text[] =
-"Usage: devmemtop [OPTIONS] [DELAY [COUNT]]\n"
-"\n"
+static const char doc[] =
 "Show device-private memory activity (HMM) per process or per device, like top.\n"
 "\n"
-"  -d, --delay SECS      refresh interval (default 1; replay: every recorded frame)\n"
-"  -n, --iterations N    stop after N frames\n"
-"  -p, --pid PID         only this process\n"
-"  -D, --device DEV      only this device: owner or range start (hex), or name\n"
-"  -r, --rows N          at most N rows per table\n"
-"  -s, --sort KEY        sort key: pid faults todev toram frees p50 p99 comm\n"
-"                        (processes); range size inuse faults migr frees name\n"
-"                        (devices); figures sort descending, names ascending\n"
-"  -b, --batch           plain-text frames (also when stdout is not a terminal)\n"
-"  -j, --json            JSON frames, one object per line (implies -b)\n"
-"  -R, --replay FILE     replay a recording of devmemhist record instead of live data\n"
-"  -F, --fast            replay as fast as possible, not at the recorded pace\n"
-"      --view VIEW       processes or devices (batch: only that table)\n"
-"      --fentry          use the fentry fallback even where tracepoints exist\n"
-"  -v, --verbose         libbpf messages, and start-up timing at exit, on stderr\n"
-"  -h, --help            this help\n"
+"EXAMPLES:\n"
+"    devmemtop                       # live view, 1 s refresh\n"
+"    devmemtop -s toram              # processes pulling most pages back to RAM first\n"
+"    devmemtop -G -s inuse           # devices, fullest first\n"
+"    devmemtop -b -i 5 -n 12 > log   # one minute of plain-text frames\n"
+"    devmemtop -j | jq .counters     # JSON frames for scripts\n"
+"    devmemtop -b -c -- ./app        # frames while ./app runs, only its process\n"
+"    devmemtop -R run.rec            # replay a recording at its own pace\n"
+"    devmemtop -R run.rec -b -F      # all of a recording as text, at once\n"
+"\v"
+"-P and -G choose the table: processes or devices (in batch mode the only one\n"
+"printed; without either, both). -D keeps only that device's row in the device\n"
+"table; process rows count every device. In a replay -i groups the recorded\n"
+"frames, one per SECS of recorded time (default: every recorded frame).\n"
+"With -- COMMAND, devmemtop stops when COMMAND exits; COMMAND's output goes\n"
+"where devmemtop's goes, so use -b or redirect it.\n"
 "\n"
 "Keys: v view  < > or s sort column  r reverse  p or space pause  q quit  h help\n"
 "\n"
-"Examples:\n"
-"  devmemtop                       live view, 1 s refresh\n"
-"  devmemtop -s toram              processes pulling most pages back to RAM first\n"
-"  devmemtop -b -d 5 -n 12 > log   one minute of plain-text frames\n"
-"  devmemtop -j -d 1 | jq .totals  JSON frames for scripts\n"
-"  devmemtop -R run.rec            replay a recording at its own pace\n"
-"  devmemtop -R run.rec -b -F      all of a recording as text, at once\n"
-"\n"
-"See docs/devmemtop.md for the columns and the overhead.\n";
+"See docs/devmemtop.md (man devmemtop) for the columns and the overhead.";
+
+enum {
+	OPT_VIEW = 0x200,
+	OPT_DELAY,		/* --delay: the old long name of -i */
+	OPT_ITERATIONS,		/* --iterations: the old long name of -n */
+};
+
+static const struct argp_option top_options[] = {
+	{ "rows", 'r', "N", 0, "At most N rows per table", 0 },
+	{ "sort", 's', "KEY", 0, "Sort key: pid faults todev toram frees p50 p99 comm (processes); "
+	  "range size inuse faults migr frees name (devices); figures sort descending, names "
+	  "ascending", 0 },
+	{ "batch", 'b', NULL, 0, "Plain-text frames (also when stdout is not a terminal)", 0 },
+	{ "replay", 'R', "FILE", 0, "Replay a recording of devmemhist record instead of live data", 0 },
+	{ "fast", 'F', NULL, 0, "Replay as fast as possible, not at the recorded pace", 0 },
+	{ "view", OPT_VIEW, "VIEW", 0, "processes or devices: as -P or -G", 0 },
+	{ "delay", OPT_DELAY, "SECS", OPTION_HIDDEN, NULL, 0 },
+	{ "iterations", OPT_ITERATIONS, "N", OPTION_HIDDEN, NULL, 0 },
+	{ 0 },
+};
 
 struct top_opts {
+	struct devmem_cli cli;		/* the shared options */
 	double delay;
 	bool delay_set;
 	unsigned long iterations;	/* 0: no limit */
@@ -88,49 +101,16 @@ static __u64 real_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static void usage_error(const char *fmt, const char *arg)
+static struct top_opts opts;
+static const char *sort_arg;
+
+static void set_view(struct top_opts *o, enum top_view v)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see %s --help.\n", prog);
-	exit(DEVMEM_EXIT_USAGE);
-}
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void parse_delay(struct top_opts *o, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0.05) || v > 86400)
-		usage_error("the delay wants seconds from 0.05 to 86400, not '%s'", s);
-	o->delay = v;
-	o->delay_set = true;
-}
-
-static void parse_iterations(struct top_opts *o, const char *s)
-{
-	unsigned long v;
-
-	if (!parse_ulong(s, 1UL << 31, &v) || !v)
-		usage_error("the frame count wants a number from 1, not '%s'", s);
-	o->iterations = v;
+	if (o->view_set && o->view != v)
+		devmem_cli_usage_error(&o->cli, "-P (processes) and -G (devices) choose one table: "
+				       "give one of them");
+	o->view = v;
+	o->view_set = true;
 }
 
 static void parse_sort(struct top_opts *o, const char *s)
@@ -138,8 +118,8 @@ static void parse_sort(struct top_opts *o, const char *s)
 	int p = top_key_parse(TOP_VIEW_PROCESSES, s), d = top_key_parse(TOP_VIEW_DEVICES, s);
 
 	if (p < 0 && d < 0)
-		usage_error("unknown sort key '%s'; use one of pid faults todev toram frees p50 p99 comm range size inuse migr name",
-			    s);
+		devmem_cli_usage_error(&o->cli, "unknown sort key '%s': use one of pid faults todev "
+				       "toram frees p50 p99 comm range size inuse migr name", s);
 	if (p >= 0)
 		o->sort.key[TOP_VIEW_PROCESSES] = p;
 	if (d >= 0)
@@ -149,109 +129,100 @@ static void parse_sort(struct top_opts *o, const char *s)
 		o->view = p >= 0 ? TOP_VIEW_PROCESSES : TOP_VIEW_DEVICES;
 }
 
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct top_opts *o = &opts;
+	char *end;
+	unsigned long v;
+
+	switch (key) {
+	case 'r':
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (!*arg || *arg == '-' || errno || *end || !v || v > 100000)
+			devmem_cli_usage_error(&o->cli, "-r wants a number of rows from 1 (to replay a "
+					       "recording, use -R FILE), not '%s'", arg);
+		o->rows = (int)v;
+		break;
+	case 's':
+		sort_arg = arg;
+		break;
+	case 'b':
+		o->batch = true;
+		break;
+	case 'R':
+		o->replay = arg;
+		break;
+	case 'F':
+		o->fast = true;
+		break;
+	case OPT_VIEW:
+		if (!strcmp(arg, "processes") || !strcmp(arg, "procs"))
+			set_view(o, TOP_VIEW_PROCESSES);
+		else if (!strcmp(arg, "devices"))
+			set_view(o, TOP_VIEW_DEVICES);
+		else
+			devmem_cli_usage_error(&o->cli, "--view wants processes or devices, not '%s'",
+					       arg);
+		break;
+	case OPT_DELAY:
+		devmem_cli_option(&o->cli, 'i', arg);
+		break;
+	case OPT_ITERATIONS:
+		devmem_cli_option(&o->cli, 'n', arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 static void parse_args(int argc, char **argv, struct top_opts *o)
 {
-	enum { OPT_VIEW = 256, OPT_FENTRY };
-	static const struct option longopts[] = {
-		{ "delay", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "device", required_argument, NULL, 'D' },
-		{ "rows", required_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "replay", required_argument, NULL, 'R' },
-		{ "fast", no_argument, NULL, 'F' },
-		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "fentry", no_argument, NULL, OPT_FENTRY },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const struct argp argp = {
+		top_options, parse_opt, "[INTERVAL [COUNT]] [-- COMMAND [ARG...]]\n-R FILE [-F]", doc,
+		NULL, NULL, NULL,
 	};
-	const char *sort = NULL;
-	unsigned long v;
-	int c;
+	struct devmem_cli *c = &o->cli;
 
-	memset(o, 0, sizeof(*o));
 	o->delay = 1.0;
 	o->rows = -1;
 	top_sort_init(&o->sort);
-	while ((c = getopt_long(argc, argv, "d:n:p:D:r:s:bjR:Fvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			parse_delay(o, optarg);
-			break;
-		case 'n':
-			parse_iterations(o, optarg);
-			break;
-		case 'p':
-			if (!parse_ulong(optarg, 0x7fffffff, &v) || !v)
-				usage_error("-p wants a process ID, not '%s'", optarg);
-			o->pid = (__u32)v;
-			break;
-		case 'D':
-			if (!*optarg)
-				usage_error("-D wants a device owner, range start or name%s", "");
-			o->device = optarg;
-			break;
-		case 'r':
-			if (!parse_ulong(optarg, 100000, &v) || !v)
-				usage_error("-r wants a number of rows from 1 (to replay a recording, use -R FILE), not '%s'",
-					    optarg);
-			o->rows = (int)v;
-			break;
-		case 's':
-			sort = optarg;
-			break;
-		case 'b':
-			o->batch = true;
-			break;
-		case 'j':
-			o->json = o->batch = true;
-			break;
-		case 'R':
-			o->replay = optarg;
-			break;
-		case 'F':
-			o->fast = true;
-			break;
-		case OPT_VIEW:
-			if (!strcmp(optarg, "processes") || !strcmp(optarg, "procs"))
-				o->view = TOP_VIEW_PROCESSES;
-			else if (!strcmp(optarg, "devices"))
-				o->view = TOP_VIEW_DEVICES;
-			else
-				usage_error("--view wants processes or devices, not '%s'", optarg);
-			o->view_set = true;
-			break;
-		case OPT_FENTRY:
-			o->fentry = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(DEVMEM_EXIT_OK);
-		default:
-			fprintf(stderr, "%s: see %s --help for the options.\n", prog, prog);
-			exit(DEVMEM_EXIT_USAGE);
-		}
+	devmem_cli_init(c, prog, DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
+			DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT |
+			DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON | DEVMEM_CLI_FENTRY |
+			DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL);
+	devmem_cli_parse(c, &argp, argc, argv);
+	if (c->per_process)
+		set_view(o, TOP_VIEW_PROCESSES);
+	if (c->per_device)
+		set_view(o, TOP_VIEW_DEVICES);
+	if (c->interval_set) {
+		o->delay = c->interval_s;
+		o->delay_set = true;
 	}
-	/* top-style positional [DELAY [COUNT]] */
-	if (optind < argc)
-		parse_delay(o, argv[optind++]);
-	if (optind < argc)
-		parse_iterations(o, argv[optind++]);
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (sort)
-		parse_sort(o, sort);
+	o->iterations = c->count;
+	o->pid = c->pid;
+	o->device = c->device.arg;
+	o->json = c->json;
+	if (o->json)
+		o->batch = true;
+	o->fentry = c->fentry;
+	o->verbose = c->verbose;
+	if (sort_arg)
+		parse_sort(o, sort_arg);
 	if (o->fast && !o->replay)
-		usage_error("-F replays a recording as fast as possible; give the recording with -R FILE%s", "");
+		devmem_cli_usage_error(c, "-F replays a recording as fast as possible; give the "
+				       "recording with -R FILE");
 	if (o->replay && o->fentry)
-		usage_error("--fentry chooses how live data is traced; a replay (-R %s) needs none", o->replay);
+		devmem_cli_usage_error(c, "--fentry chooses how live data is traced; a replay (-R %s) "
+				       "needs none", o->replay);
+	if (o->replay && c->command)
+		devmem_cli_usage_error(c, "a replay (-R %s) runs no command: leave out '--' and what "
+				       "follows it", o->replay);
+	if (o->replay && c->duration_s > 0)
+		devmem_cli_usage_error(c, "-t limits a live run; a replay (-R %s) ends with its "
+				       "recording (give -n to stop earlier)", o->replay);
 	if (!isatty(STDOUT_FILENO))
 		o->batch = true;
 }
@@ -304,6 +275,7 @@ struct ui {
 	struct top_text_opts text;
 	unsigned int batch_views;
 	struct devmem_session *sess;	/* live: polled while waiting; NULL replaying */
+	__u64 end_ns;			/* -t: CLOCK_MONOTONIC end of the run; 0: none */
 };
 
 static void ui_start(struct ui *ui)
@@ -518,7 +490,7 @@ static enum wait_result wait_until(struct ui *ui, __u64 deadline)
 		int timeout_ms, ch;
 		bool redraw = false;
 
-		if (stop_signal)
+		if (stop_signal || (ui->end_ns && now >= ui->end_ns))
 			return W_SIGNAL;
 		if (ui->curses) {
 			while ((ch = getch()) != ERR) {
@@ -539,6 +511,8 @@ static enum wait_result wait_until(struct ui *ui, __u64 deadline)
 			timeout_ms = 1000;
 		else
 			timeout_ms = (int)((due - now + 999999) / 1000000);
+		if (ui->end_ns && (ui->end_ns - now) / 1000000 < (__u64)timeout_ms)
+			timeout_ms = (int)((ui->end_ns - now + 999999) / 1000000);
 		if (ui->curses || ui->sess) {
 			struct pollfd pfd[2] = {
 				{ .fd = ui->curses ? STDIN_FILENO : -1, .events = POLLIN },
@@ -635,18 +609,18 @@ static void nomem(struct ui *ui)
 int main(int argc, char **argv)
 {
 	__u64 t_main = devmem_mono_ns(), t_open = 0, t_first = 0, deadline, next_due;
-	struct top_opts o;
 	struct source src = { 0 };
 	struct state st;
 	struct ui ui;
 	struct sigaction sa;
+	struct devmem_child child = DEVMEM_CHILD_INIT;
 	enum wait_result w;
 	char replay_name[600];
 	const char *base;
 	bool by_signal = false, quit = false, summary;
 	int ret, rc = DEVMEM_EXIT_OK;
 
-	parse_args(argc, argv, &o);
+	parse_args(argc, argv, &opts);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -654,23 +628,26 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* the end of the -- COMMAND ends the run as a signal would */
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 
 	memset(&st, 0, sizeof(st));
 	memset(&ui, 0, sizeof(ui));
-	st.filter.tgid = o.pid;
-	st.filter.device = o.device;
-	ui.o = &o;
-	ui.view = o.view;
-	ui.batch_views = o.view_set ? 1U << o.view : (1U << TOP_VIEW_COUNT) - 1;
-	ui.text.delay_s = o.delay;
-	ui.text.rows = o.rows;
+	st.filter.tgid = opts.pid;
+	st.filter.device = opts.device;
+	ui.o = &opts;
+	ui.view = opts.view;
+	ui.batch_views = opts.view_set ? 1U << opts.view : (1U << TOP_VIEW_COUNT) - 1;
+	ui.text.delay_s = opts.delay;
+	ui.text.rows = opts.rows;
 	ui.text.source = "live";
 
-	if (o.replay) {
+	if (opts.replay) {
 		const struct devmem_recording_info *info;
 
-		src.path = o.replay;
-		ret = devmem_recording_open(o.replay, &src.rec, src.err, sizeof(src.err));
+		src.path = opts.replay;
+		ret = devmem_recording_open(opts.replay, &src.rec, src.err, sizeof(src.err));
 		if (ret) {
 			fprintf(stderr, "%s: %s\n", prog, src.err);
 			return ret == -EINVAL ? DEVMEM_EXIT_BAD_INPUT : DEVMEM_EXIT_FAILURE;
@@ -679,25 +656,45 @@ int main(int argc, char **argv)
 		st.start_ns = info->start_mono_ns;
 		st.realtime_offset = info->start_realtime_ns - info->start_mono_ns;
 		/* the file name only: the header line has no room for a path */
-		base = strrchr(o.replay, '/') ? strrchr(o.replay, '/') + 1 : o.replay;
+		base = strrchr(opts.replay, '/') ? strrchr(opts.replay, '/') + 1 : opts.replay;
 		memcpy(replay_name, "replay ", 7);
 		devmem_sanitize(replay_name + 7, sizeof(replay_name) - 7, base, strlen(base), 0);
 		ui.text.source = replay_name;
 	} else {
-		struct devmem_opts dopts = {
-			.tgid = o.pid,
-			.force_fentry = o.fentry,
-			.hist_per_process = true,
-			.verbose = o.verbose,
-		};
-		enum devmem_error err = devmem_session_open(&dopts, &src.sess);
+		struct devmem_opts dopts;
+		enum devmem_error err;
 
+		/* forked first: with -c its PID is the filter */
+		if (devmem_cli_start_command(&opts.cli, &child)) {
+			fprintf(stderr, "%s: %s\n", prog, devmem_strerror(DEVMEM_E_CHILD));
+			return devmem_exit_code(DEVMEM_E_CHILD);
+		}
+		opts.pid = st.filter.tgid = opts.cli.pid;
+		dopts = (struct devmem_opts){
+			.tgid = opts.pid,
+			.force_fentry = opts.fentry,
+			.hist_per_process = true,
+			.verbose = opts.verbose,
+		};
+		err = devmem_session_open(&dopts, &src.sess);
 		if (err != DEVMEM_OK) {
+			devmem_child_abandon(&child);
 			fprintf(stderr, "%s: %s\n", prog, devmem_strerror(err));
 			return devmem_exit_code(err);
 		}
+		if (child.pid > 0) {
+			int e = devmem_child_go(&child);
+
+			if (e) {
+				fprintf(stderr, "%s: %s: %s. %s\n", prog, opts.cli.command[0],
+					strerror(-e), devmem_strerror(DEVMEM_E_CHILD));
+				devmem_session_close(src.sess);
+				return devmem_exit_code(DEVMEM_E_CHILD);
+			}
+		}
 		ui.sess = src.sess;
 		t_open = devmem_mono_ns();
+		ui.end_ns = devmem_cli_deadline(&opts.cli, t_open);
 		st.start_ns = t_open;
 		st.realtime_offset = real_ns() - devmem_mono_ns();
 	}
@@ -706,7 +703,7 @@ int main(int argc, char **argv)
 	if (devmem_snapshot_copy(&st.base, &st.start))
 		nomem(&ui);
 
-	if (!o.batch)
+	if (!opts.batch)
 		ui_start(&ui);
 
 	/* the first screen at once: live, what is known before the first interval */
@@ -719,7 +716,7 @@ int main(int argc, char **argv)
 			nomem(&ui);
 		show(&ui, &st.frame);
 		t_first = devmem_mono_ns();
-		deadline = t_open + (__u64)(o.delay * 1e9);
+		deadline = t_open + (__u64)(opts.delay * 1e9);
 	} else {
 		deadline = devmem_mono_ns();
 	}
@@ -752,7 +749,7 @@ int main(int argc, char **argv)
 			show(&ui, &st.frame);
 			if (!t_first)
 				t_first = devmem_mono_ns();
-			next_due = deadline + (__u64)(o.delay * 1e9);
+			next_due = deadline + (__u64)(opts.delay * 1e9);
 			/* fell behind (a stopped terminal): do not catch up in a burst */
 			deadline = next_due + ui.shift_ns < devmem_mono_ns() ? devmem_mono_ns() - ui.shift_ns : next_due;
 		} else {
@@ -779,7 +776,7 @@ int main(int argc, char **argv)
 				rec_t0 = st.start_ns && st.start_ns <= next.ts_ns ? st.start_ns : next.ts_ns;
 				rec_t0_set = true;
 			}
-			if (!o.fast) {
+			if (!opts.fast) {
 				/* wait for the frame's recorded time, keys still work */
 				__u64 due = replay_t0 + (next.ts_ns > rec_t0 ? next.ts_ns - rec_t0 : 0);
 
@@ -805,7 +802,7 @@ int main(int argc, char **argv)
 			st.cum = next;
 			st.have_cum = true;
 			/* with -d, one frame per DELAY of recorded time */
-			if (o.delay_set && st.cum.ts_ns - st.base.ts_ns < (__u64)(o.delay * 1e9))
+			if (opts.delay_set && st.cum.ts_ns - st.base.ts_ns < (__u64)(opts.delay * 1e9))
 				continue;
 			if (make_frame(&st, false))
 				nomem(&ui);
@@ -814,7 +811,7 @@ int main(int argc, char **argv)
 				t_first = devmem_mono_ns();
 			deadline = devmem_mono_ns();
 		}
-		if (o.iterations && st.frames >= o.iterations)
+		if (opts.iterations && st.frames >= opts.iterations)
 			break;
 	}
 
@@ -841,12 +838,12 @@ int main(int argc, char **argv)
 	}
 
 	/* live batch stopped by a signal: the partial interval is a frame too */
-	if (by_signal && src.sess && o.batch) {
+	if (by_signal && src.sess && opts.batch) {
 		if (source_next(&src, &st.cum) >= 0 && !make_frame(&st, false))
 			show(&ui, &st.frame);
 	}
 	ui_stop(&ui);
-	summary = o.batch || by_signal;
+	summary = opts.batch || by_signal;
 	if (summary && st.have_cum) {
 		if (make_summary(&st))
 			nomem(&ui);
@@ -856,8 +853,8 @@ int main(int argc, char **argv)
 	}
 	if (src.rec && src.ended && devmem_recording_truncated(src.rec))
 		fprintf(stderr, "%s: %s: the last frame is incomplete (the recorder was stopped while writing it); the frames before it were used.\n",
-			prog, o.replay);
-	if (o.verbose && t_first)
+			prog, opts.replay);
+	if (opts.verbose && t_first)
 		fprintf(stderr, "%s: first frame %.1f ms after start%s%.1f ms to open the BPF session)\n",
 			prog, (double)(t_first - t_main) / 1e6, t_open ? " (" : "",
 			t_open ? (double)(t_open - t_main) / 1e6 : 0.0);
@@ -877,5 +874,10 @@ out:
 		devmem_session_close(src.sess);
 	if (src.rec)
 		devmem_recording_close(src.rec);
+	if (child.pid > 0 && !devmem_child_reap(&child, prog, opts.cli.command[0])) {
+		/* stopped before the command ended (q, -n, -t, a signal): it goes too */
+		kill(child.pid, SIGTERM);
+		waitpid(child.pid, NULL, 0);
+	}
 	return rc;
 }

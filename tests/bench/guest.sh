@@ -221,7 +221,7 @@ for spec in "1 64 1024" "4 64 1024" "8 256 1024" "8 256 64" "8 256 4"; do
 	set -- $spec
 	p=$1 n=$2 kb=$3
 	say "snoop: -p $p -n $n, -b $kb"
-	devmemsnoop -b "$kb" -i 1 >"$work/snoop.out" 2>"$work/snoop.err" </dev/null &
+	devmemsnoop -B "$kb" -i 1 >"$work/snoop.out" 2>"$work/snoop.err" </dev/null &
 	TOOL_PID=$!
 	i=0
 	while [ "$(links_of "$TOOL_PID")" -eq 0 ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done

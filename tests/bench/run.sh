@@ -275,7 +275,7 @@ BEGIN {
 	} else printf "   not measured (handler-cost exit %s: no BPF on this host, see build/bench/handler-cost.log)\n", hrc
 
 	print "\n4. Per-event streaming (devmemsnoop, output to a tmpfs file, workload -r 10)"
-	printf "   %-5s %-6s %6s %9s %9s %12s %9s\n", "procs", "pages", "-b KB", "run ms", "events", "offered/s", "lost"
+	printf "   %-5s %-6s %6s %9s %9s %12s %9s\n", "procs", "pages", "-B KB", "run ms", "events", "offered/s", "lost"
 	for (q = 1; q <= ns; q++) {
 		split(sn[q], f, " ")
 		offered = 0
@@ -287,7 +287,7 @@ BEGIN {
 	else {
 		printf "   highest rate kept up with (no loss): %.0f events/s; the workload cannot drive more in this guest\n", keep
 		if (smsg) printf "   while losing it says: %s\n", smsg
-		for (k in sfinal) if (sfinal[k] ~ /lost [1-9]/) { printf "   at exit (-b %s): %s\n", k, sfinal[k]; break }
+		for (k in sfinal) if (sfinal[k] ~ /lost [1-9]/) { printf "   at exit (-B %s): %s\n", k, sfinal[k]; break }
 	}
 
 	print "\n5. Start-up: launch to attached (ms; median min max)"

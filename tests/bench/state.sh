@@ -41,14 +41,15 @@ maps_of() {
 	echo "$n $b"
 }
 
-tool_cmd() {	# SET TOOL: the command line
-	local bin=$1
+tool_cmd() {	# BIN TOOL SET: the command line (the baseline has the 1.x option letters)
+	local bin=$1 i=-i w=-W
+	[ "$3" = before ] && i=-d w=-w
 	case $2 in
 	record) echo "$bin/devmemhist record -f -o $work/rec 1" ;;
-	top) echo "$bin/devmemtop -b -d 1" ;;
+	top) echo "$bin/devmemtop -b $i 1" ;;
 	snoop) echo "$bin/devmemsnoop" ;;
 	stat) echo "$bin/devmemstat" ;;
-	ranges) echo "$bin/devmemranges -w" ;;
+	ranges) echo "$bin/devmemranges $w" ;;
 	esac
 }
 
@@ -57,7 +58,7 @@ run_tool() {	# SET TOOL
 	bin=$PWD/build
 	[ "$set" = before ] && bin=$base/build
 	# shellcheck disable=SC2046
-	$(tool_cmd "$bin" "$tool") >/dev/null 2>"$work/$set-$tool.err" &
+	$(tool_cmd "$bin" "$tool" "$set") >/dev/null 2>"$work/$set-$tool.err" &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
 		got=$(maps_of $pid)

@@ -194,7 +194,7 @@ EOF
 wl_alt="devmem-workload -p 4 -r 2 -n 9 -d alt --no-last"
 
 # shellcheck disable=SC2086
-devmemstat $mode_args -j -D -- sh -c "$wl_alt >$res/stat.wl" >"$res/stat.json" 2>"$res/stat.err"
+devmemstat $mode_args -j -G -- sh -c "$wl_alt >$res/stat.wl" >"$res/stat.json" 2>"$res/stat.err"
 check "devmemstat: two named devices with exact counts" "$(want_devices "$res/stat.wl")" \
 	"$(python3 "$res/devices.py" "$res/stat.json" doc)"
 tap_from python3 - "$res/stat.json" <<'EOF'
@@ -216,7 +216,7 @@ check "devmemstat text: the devices by name" "hmm_dmirror0 hmm_dmirror1" \
 
 # devmemtop: JSON frames from start to SIGINT, summed per device
 # shellcheck disable=SC2086
-devmemtop $mode_args -b -j -d 1 >"$res/top.json" 2>"$res/top.err" &
+devmemtop $mode_args -b -j -i 1 >"$res/top.json" 2>"$res/top.err" &
 tpid=$!
 for ((i = 0; i < 600; i++)); do
 	[ -s "$res/top.json" ] && break
@@ -235,9 +235,9 @@ check "devmemranges: the two devices" "hmm_dmirror0 hmm_dmirror1" \
 	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(r["device"] for r in d["ranges"] if (r.get("device") or "").startswith("hmm"))))' "$res/ranges.json")"
 
 # a recording across rmmod/insmod: still two devices, both workloads counted
-record reload -D 0.5 -- sh -c "$wl_alt >$res/reload1.wl; rmmod test_hmm && insmod $kdir/test_hmm.ko && $wl_alt >$res/reload2.wl"
+record reload -G 0.5 -- sh -c "$wl_alt >$res/reload1.wl; rmmod test_hmm && insmod $kdir/test_hmm.ko && $wl_alt >$res/reload2.wl"
 grep -q '^test_hmm ' /proc/modules || insmod "$kdir/test_hmm.ko"
-devmemhist report -D -j "$res/reload.rec" >"$res/reload.json" 2>"$res/reload.err"
+devmemhist report -G -j "$res/reload.rec" >"$res/reload.json" 2>"$res/reload.err"
 check "reload: report exit status" 0 "$?"
 check "reload: two named devices with both workloads' counts" \
 	"$(want_devices "$res/reload1.wl" "$res/reload2.wl")" \

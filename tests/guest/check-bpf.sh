@@ -16,7 +16,7 @@ res=${DEVMEM_RESULTS:-/tmp}
 run() {
 	local name=$1 margs=$2
 	shift 3
-	devmemstat -j -P -D $margs -- sh -c "devmem-workload $* >$res/$name.wl 2>&1" \
+	devmemstat -j -P -G $margs -- sh -c "devmem-workload $* >$res/$name.wl 2>&1" \
 		>"$res/$name.json" 2>"$res/$name.err"
 }
 

@@ -72,17 +72,17 @@ check "devmemranges -j -- rmmod+insmod: exit status" 0 "$?"
 after=$(iomem_ranges)
 echo "# hmm_dmirror after insmod: $(echo $after)"
 check "watch: removed ranges are those listed before" "$before" \
-	"$(jsel "$work/watch.json" 'r["state"] == "removed" and r["before_start"] and r["removed"] is not None and r["remove_wait_ns"] is not None')"
+	"$(jsel "$work/watch.json" 'r["state"] == "removed" and r["before_start"] and r["removed"] and r["removed_time"] is not None and r["remove_wait_ns"] is not None')"
 check "watch: removed ranges had no page in use" "$before" \
 	"$(jsel "$work/watch.json" 'r["state"] == "removed" and r["in_use"] == 0')"
 check "watch: live ranges are the new /proc/iomem ones" "$after" \
 	"$(jsel "$work/watch.json" 'r["state"] == "live"')"
 check "watch: new ranges have an add time, not 'before'" "$after" \
-	"$(jsel "$work/watch.json" 'r["state"] == "live" and not r["before_start"] and r["added"] is not None and r["removed"] is None')"
+	"$(jsel "$work/watch.json" 'r["state"] == "live" and not r["before_start"] and r["added_time"] is not None and not r["removed"]')"
 check "watch: new ranges are private, 65536 pages, named hmm_dmirror" "$after" \
 	"$(jsel "$work/watch.json" 'r["state"] == "live" and r["type"] == "private" and r["pages"] == 65536 and r["name"].startswith("hmm_dmirror")')"
 check "watch: four ranges in all" 4 "$(jget "$work/watch.json" 'len(d["ranges"])')"
-check "watch: no lost event" 0 "$(jget "$work/watch.json" 'd["lost"]')"
+check "watch: no lost event" 0 "$(jget "$work/watch.json" 'd["lost"]["total"]')"
 check "watch: remove happened after the start and before the add" True \
 	"$(jget "$work/watch.json" 'max(r["removed_ns"] for r in d["ranges"] if r["removed_ns"]) < min(r["added_ns"] for r in d["ranges"] if r["added_ns"])')"
 
@@ -100,10 +100,12 @@ if command -v devmem-workload >/dev/null; then
 fi
 
 # --- usage -------------------------------------------------------------------------
-"$ranges" -d 0 >/dev/null 2>&1
-check "-d 0: usage exit code" 2 "$?"
-"$ranges" -w -d 1 >"$work/quiet.txt" 2>&1
-check "-w -d 1 with no hotplug: the live ranges only" "$(iomem_ranges | wc -l)" \
+"$ranges" -t 0 >/dev/null 2>&1
+check "-t 0: usage exit code" 2 "$?"
+"$ranges" -w >/dev/null 2>&1
+check "-w (the old watch letter): usage exit code" 2 "$?"
+"$ranges" -W -t 1 >"$work/quiet.txt" 2>&1
+check "-W -t 1 with no hotplug: the live ranges only" "$(iomem_ranges | wc -l)" \
 	"$(awk 'NR > 1 && $7 == "live" && $10 == "before"' "$work/quiet.txt" | wc -l)"
 
 reload_hmm

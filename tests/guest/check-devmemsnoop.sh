@@ -58,7 +58,7 @@ starts=$(dmirror_starts)
 
 # --- 1. every event of the default workload --------------------------------------
 out=$work/all.txt
-"$snoop" -i 0 -- sh -c "exec '$wl' >'$work/all.wl' 2>'$work/all.wl.err'" >"$out" 2>"$work/all.err"
+"$snoop" --lost-interval 0 -- sh -c "exec '$wl' >'$work/all.wl' 2>'$work/all.wl.err'" >"$out" 2>"$work/all.err"
 rc=$?
 check "devmemsnoop -- devmem-workload: exit status" 0 "$rc"
 [ -s "$work/all.wl.err" ] && echo "# workload stderr: $(head -3 "$work/all.wl.err")"
@@ -98,7 +98,7 @@ check "every event names a test_hmm device" 0 \
 
 # --- 2. JSON lines ------------------------------------------------------------
 jout=$work/json.txt
-"$snoop" -j -i 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/json.wl'" >"$jout" 2>"$work/json.err"
+"$snoop" -j --lost-interval 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/json.wl'" >"$jout" 2>"$work/json.err"
 check "devmemsnoop -j: exit status" 0 "$?"
 if command -v python3 >/dev/null; then
 	summary=$(python3 - "$jout" <<'PY'
@@ -173,14 +173,14 @@ fi
 
 # --- 3. filters -----------------------------------------------------------------
 fout=$work/events.txt
-"$snoop" -e migrate,fault_done -i 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/events.wl'" >"$fout" 2>"$work/events.err"
+"$snoop" -e migrate,fault_done --lost-interval 0 -- sh -c "exec '$wl' -p 1 -r 1 -n 5 >'$work/events.wl'" >"$fout" 2>"$work/events.err"
 check "-e migrate,fault_done: only those events" "fault_done migrate" \
 	"$(awk 'NR > 1 && $6 != "" && $1 != "expect" && $1 != "workload" { print $6 }' "$fout" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 check "-e migrate,fault_done: pages to RAM" 5 "$(pages "$fout" to_ram)"
 
 first=$(echo "$starts" | head -1)
 dout=$work/device.txt
-"$snoop" -D "$first" -e alloc -i 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >'$work/device.wl'" >"$dout" 2>"$work/device.err"
+"$snoop" -D "$first" -e alloc --lost-interval 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >'$work/device.wl'" >"$dout" 2>"$work/device.err"
 n=$(nev "$dout" alloc)
 d0=$(awk '$1 == "expect" && $2 == "dev=0" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "allocs") print kv[2] } }' "$work/device.wl")
 d1=$(awk '$1 == "expect" && $2 == "dev=1" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "allocs") print kv[2] } }' "$work/device.wl")
@@ -192,7 +192,7 @@ fi
 check "-D $first: every line on that range's device" 1 "$(awk 'NR > 1 { print $5 }' "$dout" | sort -u | grep -cxE 'hmm_dmirror[01]')"
 nout=$work/name.txt
 # test_hmm names each device's range after the device (hmm_dmirror1 for /dev/hmm_dmirror1).
-"$snoop" -D hmm_dmirror1 -e alloc -i 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
+"$snoop" -D hmm_dmirror1 -e alloc --lost-interval 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
 check "-D hmm_dmirror1: allocs of device 1 only" "$d1" "$(nev "$nout" alloc)"
 
 # -p: trace one process of a running workload, found through /proc
@@ -206,7 +206,7 @@ for _ in $(seq 100); do
 done
 target=$(echo "$kids" | head -1)
 if [ -n "$target" ]; then
-	"$snoop" -p "$target" -d 3 -i 0 >"$work/pid.txt" 2>"$work/pid.err"
+	"$snoop" -p "$target" -t 3 --lost-interval 0 >"$work/pid.txt" 2>"$work/pid.err"
 	check "-p $target: every line from that process" 0 "$(awk -v p="$target" 'NR > 1 && $3 != p' "$work/pid.txt" | wc -l)"
 	if [ "$(nev "$work/pid.txt" alloc)" -gt 0 ]; then
 		ok "-p $target: its events are shown ($(($(wc -l <"$work/pid.txt") - 1)) lines)"
@@ -221,7 +221,7 @@ wait "$wpid" 2>/dev/null
 
 # --- 4. flood: losses counted, not hidden -------------------------------------
 flood=$work/flood.txt
-"$snoop" -b 4 -e alloc,free -i 1 -- sh -c "exec '$wl' >'$work/flood.wl'" >"$flood" 2>"$work/flood.err"
+"$snoop" -B 4 -e alloc,free -i 1 -- sh -c "exec '$wl' >'$work/flood.wl'" >"$flood" 2>"$work/flood.err"
 check "flood: exit status" 0 "$?"
 caused=$(($(expect "$work/flood.wl" allocs) + $(expect "$work/flood.wl" frees)))
 shown=$(($(nev "$flood" alloc) + $(nev "$flood" free)))
@@ -241,5 +241,7 @@ check "flood: shown lines are complete (no torn line)" 0 \
 # --- usage errors --------------------------------------------------------------
 "$snoop" -e nonsense >/dev/null 2>&1
 check "unknown event: usage exit code" 2 "$?"
+"$snoop" -b 4 >/dev/null 2>&1
+check "-b (the old ring buffer letter): usage exit code" 2 "$?"
 
 tap_done

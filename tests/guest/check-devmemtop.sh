@@ -107,7 +107,7 @@ run_case() {
 	shift
 	mkdir -p "$dir"
 	echo "# case $name: devmem-workload $*"
-	if ! start_top "$dir/top.txt" -b -d 1 -v; then
+	if ! start_top "$dir/top.txt" -b -i 1 -v; then
 		not_ok "$name: devmemtop did not print a first frame: $(head -n 2 "$dir/top.txt.err")"
 		return
 	fi
@@ -116,7 +116,7 @@ run_case() {
 	echo "# $name: start-up to first frame (live, BPF load and attach, guest under $(
 		grep -qw hypervisor /proc/cpuinfo && echo a hypervisor || echo bare metal)): $startup_ms ms"
 	local json_pid=
-	if [ -n "$python" ] && start_top "$dir/top.json" -j -d 1; then
+	if [ -n "$python" ] && start_top "$dir/top.json" -j -i 1; then
 		json_pid=$top_pid
 	fi
 	"$workload" "$@" >"$dir/wl.out" 2>"$dir/wl.err"

@@ -7,7 +7,7 @@
 # faults), a device with two pagemaps and a pagemap with two ranges
 # (windows spanning both), migrations to the device whose allocations
 # fail, and a remove while the driver holds pages, released later by a
-# kernel worker. devmemstat -j -P -D around it must give every count of
+# kernel worker. devmemstat -j -P -G around it must give every count of
 # the workload's expect lines exactly, in total, per process and per
 # device, and the held remove its pages in use and a wait within 10% of the
 # hold time. Once per attachment mode: the tracepoints where the kernel has
@@ -41,7 +41,7 @@ for mode in $modes; do
 	margs=
 	[ "$mode" = fentry ] && margs=--fentry
 	name=$mode
-	devmemstat -j -P -D $margs -- sh -c "exec '$workload' -T 3000 >'$res/$name.wl' 2>'$res/$name.wl.err'" \
+	devmemstat -j -P -G $margs -- sh -c "exec '$workload' -T 3000 >'$res/$name.wl' 2>'$res/$name.wl.err'" \
 		>"$res/$name.json" 2>"$res/$name.err"
 	rc=$?
 	if [ $rc -ne 0 ]; then

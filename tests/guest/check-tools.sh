@@ -45,7 +45,7 @@ devmemstat $m -j -- sh -c "$wl >$res/stat.wl" >"$res/stat.json" 2>"$res/stat.err
 check "devmemstat exit status" 0 "$?"
 
 # shellcheck disable=SC2086
-devmemtop $m -b -j -d 1 >"$res/top.json" 2>"$res/top.err" &
+devmemtop $m -b -j -i 1 >"$res/top.json" 2>"$res/top.err" &
 pid=$!
 wait_for "$res/top.json" '^{' || not_ok "devmemtop printed no frame: $(head -c 200 "$res/top.err")"
 sh -c "$wl >$res/top.wl"
@@ -55,17 +55,17 @@ wait $pid
 
 rm -f "$res/rec"
 # shellcheck disable=SC2086
-devmemhist record $m -f -o "$res/rec" -D 0.5 2>"$res/rec.err" &
+devmemhist record $m -f -o "$res/rec" -G 0.5 2>"$res/rec.err" &
 pid=$!
 wait_for "$res/rec.err" '^Recording to' || not_ok "devmemhist record did not start: $(head -c 200 "$res/rec.err")"
 sh -c "$wl >$res/rec.wl"
 kill -INT $pid
 wait $pid
-devmemhist report -D -j "$res/rec" >"$res/rec-d.json" 2>&1
+devmemhist report -G -j "$res/rec" >"$res/rec-d.json" 2>&1
 devmemhist report -P -j "$res/rec" >"$res/rec-p.json" 2>&1
 
 # shellcheck disable=SC2086
-devmemsnoop $m -j -e alloc,free,migrate -i 0 -- sh -c "$wl >$res/snoop.wl" \
+devmemsnoop $m -j -e alloc,free,migrate --lost-interval 0 -- sh -c "$wl >$res/snoop.wl" \
 	>"$res/snoop.json" 2>"$res/snoop.err"
 check "devmemsnoop exit status" 0 "$?"
 
@@ -124,7 +124,7 @@ check("devmemtop -j: totals", et, tuple(tot))
 check("devmemtop -j: every process exact", ep, {k: pid.get(k) for k in ep})
 check("devmemtop -j: per device", ed, sorted(v for k, v in dev.items() if k.startswith("hmm_dmirror")))
 names["devmemtop"] = sorted(k for k in dev if k.startswith("hmm_dmirror"))
-names["devmemhist report -D"] = snapshot_like("devmemhist report -D", json.load(open(os.path.join(res, "rec-d.json"))), "rec", procs=False)
+names["devmemhist report -G"] = snapshot_like("devmemhist report -G", json.load(open(os.path.join(res, "rec-d.json"))), "rec", procs=False)
 snapshot_like("devmemhist report -P", json.load(open(os.path.join(res, "rec-p.json"))), "rec")
 # devmemsnoop: events counted per process and per device
 tot = [0] * 4; pid = {}; dev = {}
@@ -144,7 +144,7 @@ for line in open(os.path.join(res, "snoop.json")):
     else:
         v[3] = e["pages"]
     tot = [a + b for a, b in zip(tot, v)]
-    pid[e["pid"]] = [a + b for a, b in zip(pid.get(e["pid"], [0] * 4), v)]
+    pid[e["tgid"]] = [a + b for a, b in zip(pid.get(e["tgid"], [0] * 4), v)]
     if e["device"]:
         dev[e["device"]] = [a + b for a, b in zip(dev.get(e["device"], [0] * 4), v)]
 et, ep, ed = expect("snoop")

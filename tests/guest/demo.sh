@@ -13,8 +13,8 @@ step "Device-private ranges present before any tool started" "devmemranges"
 "$bin/devmemranges"
 
 step "Live view, batch mode, one frame a second, while the workload runs" \
-	"devmemtop -b -d 1 -- ... (workload: 3 processes x 4 rounds)"
-"$bin/devmemtop" -b -d 1 -r 10 >"$res/top.txt" 2>&1 &
+	"devmemtop -b -i 1 -- ... (workload: 3 processes x 4 rounds)"
+"$bin/devmemtop" -b -i 1 -r 10 >"$res/top.txt" 2>&1 &
 top_pid=$!
 sleep 3
 devmem-workload >"$res/workload.txt"

@@ -30,6 +30,7 @@ static int setup(void **state)
 		.no_attach = true,
 		.hist_per_device = true,
 		.hist_per_process = true,
+		.stacks = true,		/* every optional path through the verifier */
 		.verbose = getenv("DEVMEM_TEST_VERBOSE") != NULL,
 	};
 

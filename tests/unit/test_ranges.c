@@ -199,7 +199,8 @@ static void test_output(void **state)
 			    "0x43fff0000000");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(arr, 1), "bytes")),
 			 256 << 20);
-	assert_true(json_is_null(json_object_get(json_array_get(arr, 1), "removed")));
+	assert_true(json_is_false(json_object_get(json_array_get(arr, 1), "removed")));
+	assert_true(json_is_null(json_object_get(json_array_get(arr, 1), "removed_time")));
 	assert_string_equal(json_string_value(json_object_get(doc, "note")), "a note");
 	json_decref(doc);
 	devmem_inv_free(&inv);

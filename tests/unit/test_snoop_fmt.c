@@ -273,7 +273,7 @@ static void test_json(void **state)
 	o = snoop_event_json(&fmt, &e, &dev);
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "event")), "migrate");
-	assert_int_equal(json_integer_value(json_object_get(o, "pid")), 4242);
+	assert_int_equal(json_integer_value(json_object_get(o, "tgid")), 4242);
 	assert_int_equal(json_integer_value(json_object_get(o, "tid")), 4243);
 	assert_string_equal(json_string_value(json_object_get(o, "device")), "hmm_dmirror");
 	assert_string_equal(json_string_value(json_object_get(o, "pgmap_id")), "0x43fff0000000");

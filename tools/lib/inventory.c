@@ -244,7 +244,8 @@ json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
 		err |= !o;
 		if (err)
 			break;
-		err |= json_object_set_new(o, "id", devmem_json_hex(r->id));
+		/* the keys a snapshot's range has, with the same meaning */
+		err |= json_object_set_new(o, "pgmap_id", devmem_json_hex(r->id));
 		err |= json_object_set_new(o, "start", devmem_json_hex(r->start));
 		err |= json_object_set_new(o, "end", devmem_json_hex(r->end));
 		err |= json_object_set_new(o, "pages", json_integer((json_int_t)r->nr_pages));
@@ -252,7 +253,7 @@ json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
 					   json_integer((json_int_t)(r->nr_pages * page_size)));
 		err |= json_object_set_new(o, "nid", r->nid == ~0U ? json_null() :
 					   json_integer(r->nid));
-		err |= json_object_set_new(o, "type", json_string(type_name(r->type)));
+		err |= json_object_set_new(o, "type", devmem_json_range_type(r->type));
 		err |= json_object_set_new(o, "in_use", r->in_use == DEVMEM_UNKNOWN ? json_null() :
 					   json_integer((json_int_t)r->in_use));
 		err |= json_object_set_new(o, "state", json_string(devmem_inv_state_name(r)));
@@ -263,14 +264,17 @@ json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
 		err |= json_object_set_new(o, "owner", r->owner ? devmem_json_hex(r->owner) :
 					   json_null());
 		err |= json_object_set_new(o, "before_start", json_boolean(r->before));
-		err |= json_object_set_new(o, "added", r->before ? json_null() :
+		err |= json_object_set_new(o, "added_time", r->before ? json_null() :
 					   when_json(r->added_ns, wall_offset));
 		err |= json_object_set_new(o, "added_ns", r->before || !r->added_ns ? json_null() :
 					   json_integer((json_int_t)r->added_ns));
-		err |= json_object_set_new(o, "removed", r->removed ?
+		err |= json_object_set_new(o, "removed", json_boolean(r->removed));
+		err |= json_object_set_new(o, "removed_time", r->removed ?
 					   when_json(r->removed_ns, wall_offset) : json_null());
-		err |= json_object_set_new(o, "removed_ns", r->removed ?
+		err |= json_object_set_new(o, "removed_ns", r->removed && r->removed_ns ?
 					   json_integer((json_int_t)r->removed_ns) : json_null());
+		err |= json_object_set_new(o, "remove_done_ns", r->done && r->done_ns ?
+					   json_integer((json_int_t)r->done_ns) : json_null());
 		err |= json_object_set_new(o, "remove_wait_ns", r->done ?
 					   json_integer((json_int_t)r->wait_ns) : json_null());
 		err |= json_array_append_new(arr, o);
@@ -278,7 +282,8 @@ json_t *devmem_inv_json(const struct devmem_inventory *inv, __s64 wall_offset,
 	if (!err) {
 		err |= json_object_set_new(doc, "ranges", arr);
 		arr = NULL;
-		err |= json_object_set_new(doc, "lost", json_integer((json_int_t)inv->lost));
+		err |= json_object_set_new(doc, "lost", json_pack("{s:I}", "total",
+								      (json_int_t)inv->lost));
 		err |= json_object_set_new(doc, "note", note && note[0] ?
 					   devmem_json_str(note, SIZE_MAX) : json_null());
 	}

@@ -5,6 +5,7 @@
  * every kind. Every JSON output of the tools builds these shapes here.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +77,11 @@ static void percentiles_nested(json_t *o, const struct devmem_hist *h)
 		if (devmem_hist_percentile(h, devmem_rec_percentiles[i], &pc))
 			json_object_set_new(p, key, json_null());
 		else
-			json_object_set_new(p, key, json_pack("{s:f,s:I,s:I,s:b}", "value",
+			/* the open-ended last slot has no upper bound: null, as in buckets */
+			json_object_set_new(p, key, json_pack("{s:f,s:I,s:o,s:b}", "value",
 							      pc.value, "low", (json_int_t)pc.low,
-							      "high", (json_int_t)pc.high,
+							      "high", pc.high == UINT64_MAX ? json_null() :
+							      json_integer((json_int_t)pc.high),
 							      "saturated", pc.saturated));
 	}
 	json_object_set_new(o, "percentiles", p);
@@ -136,10 +139,12 @@ static json_t *text(const char *s, size_t len)
 	return strnlen(s, len) ? devmem_json_str(s, len) : json_null();
 }
 
-static const char *type_name(__u32 type)
+json_t *devmem_json_range_type(__u32 type)
 {
-	return type == DEVMEM_TYPE_PRIVATE ? "private" :
-	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
+	if (!type)
+		return json_null();
+	return json_string(type == DEVMEM_TYPE_PRIVATE ? "private" :
+			   type == DEVMEM_TYPE_COHERENT ? "coherent" : "other");
 }
 
 static json_t *device_json(const struct devmem_device *d)
@@ -185,7 +190,7 @@ static json_t *range_json(const struct devmem_snap_range *r)
 	json_object_set_new(o, "end", devmem_json_hex(r->r.end));
 	json_object_set_new(o, "pages", json_integer((json_int_t)r->r.nr_pages));
 	json_object_set_new(o, "nid", r->r.nid == ~0U ? json_null() : json_integer(r->r.nid));
-	json_object_set_new(o, "type", json_string(type_name(r->r.type)));
+	json_object_set_new(o, "type", devmem_json_range_type(r->r.type));
 	json_object_set_new(o, "owner", r->r.owner ? devmem_json_hex(r->r.owner) : json_null());
 	json_object_set_new(o, "added_ns", stamp(r->r.added_ns));
 	json_object_set_new(o, "removed_ns", stamp(r->r.removed_ns));
@@ -246,6 +251,7 @@ json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags
 		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
 	json_object_set_new(root, "unmatched", o);
 	json_object_set_new(root, "note", text(s->note, sizeof(s->note)));
+	devmem_json_diag(root, s, 0);
 	return root;
 }
 

@@ -17,6 +17,9 @@ json_t *devmem_json_hex(__u64 v);
  */
 json_t *devmem_json_str(const char *s, size_t maxlen);
 
+/* a range's type: "private", "coherent", "other"; null when not known (0) */
+json_t *devmem_json_range_type(__u32 type);
+
 /* every counter as a key of obj, by its name (devmem_counter_names); 0 or -1 */
 int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c);
 /* the same as an object of its own */
@@ -45,5 +48,10 @@ json_t *devmem_json_lost(const struct devmem_snapshot *s);
 json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags);
 /* write doc (and a newline) to out and drop it; 0, -ENOMEM (doc NULL) or -EIO */
 int devmem_json_dump(FILE *out, json_t *doc);
+/*
+ * "thrash" (null when off), "stacks" (null when off) and "findings" of s
+ * into root (diag_report.c); k the thrashing threshold, 0: the snapshot's.
+ */
+void devmem_json_diag(json_t *root, const struct devmem_snapshot *s, __u32 k);
 
 #endif /* DEVMEM_JSON_OUT_H */

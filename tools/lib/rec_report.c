@@ -162,7 +162,8 @@ static void drop_gone_before(struct devmem_snapshot *d, __u64 start_ns)
 }
 
 static int load_stream(struct devmem_rec_report *rep, struct part *parts, size_t n,
-		       const struct devmem_window *w, char *err, size_t errlen)
+		       const struct devmem_window *w, devmem_rec_frame_fn on_frame, void *ctx,
+		       char *err, size_t errlen)
 {
 	struct devmem_rec_stream *st;
 	struct devmem_snapshot base, last, prev, cur, delta;
@@ -236,6 +237,11 @@ static int load_stream(struct devmem_rec_report *rep, struct part *parts, size_t
 			}
 			if (w->has_end && t > w->end)
 				continue;	/* keep reading: the whole file is validated */
+			if (on_frame) {
+				ret = on_frame(ctx, st, info0, &cur, err, errlen);
+				if (ret)
+					break;
+			}
 			if (!have_base) {
 				base = cur;
 				devmem_snapshot_init(&cur);
@@ -292,6 +298,13 @@ int devmem_rec_report_load(struct devmem_rec_report *rep, const char *const *pat
 			   size_t nr_paths, const struct devmem_window *w,
 			   char *err, size_t errlen)
 {
+	return devmem_rec_report_load_frames(rep, paths, nr_paths, w, NULL, NULL, err, errlen);
+}
+
+int devmem_rec_report_load_frames(struct devmem_rec_report *rep, const char *const *paths,
+				  size_t nr_paths, const struct devmem_window *w,
+				  devmem_rec_frame_fn on_frame, void *ctx, char *err, size_t errlen)
+{
 	static const struct devmem_window all;
 	struct part *parts;
 	size_t i, start;
@@ -332,7 +345,7 @@ int devmem_rec_report_load(struct devmem_rec_report *rep, const char *const *pat
 	for (start = 0, i = 1; !ret && i <= nr_paths; i++) {
 		if (i < nr_paths && parts[i].session == parts[start].session)
 			continue;
-		ret = load_stream(rep, parts + start, i - start, w, err, errlen);
+		ret = load_stream(rep, parts + start, i - start, w, on_frame, ctx, err, errlen);
 		start = i;
 	}
 	free(parts);

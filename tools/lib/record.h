@@ -77,13 +77,17 @@ void devmem_recording_close(struct devmem_recording *r);
  * Version 2 frames list only the processes that changed since the previous
  * frame of the file (the first frame of a file lists every live one), so
  * next() returns the frame with every process seen so far in this file.
+ * Version 3 adds tagged sections after the note: the thrashing pages and
+ * the fault stacks, each also only what changed since the previous frame.
  */
-#define DEVMEM_RECORDING_VERSION	2
+#define DEVMEM_RECORDING_VERSION	3
 /* Limits every reader enforces before allocating anything. */
 #define DEVMEM_REC_MAX_FRAME		(64U << 20)	/* payload bytes */
 #define DEVMEM_REC_MAX_DEVICES		65536U
 #define DEVMEM_REC_MAX_PROCS		(1U << 20)
 #define DEVMEM_REC_MAX_RANGES		65536U
+#define DEVMEM_REC_MAX_THRASH		(1U << 20)
+#define DEVMEM_REC_MAX_STACKS		(1U << 20)
 
 /* Error of devmem_recorder_write() when the cap is reached and keep is 0. */
 #define DEVMEM_REC_CAP_REACHED		(-EFBIG)
@@ -162,10 +166,30 @@ int devmem_rec_report_load(struct devmem_rec_report *rep, const char *const *pat
 			   size_t nr_paths, const struct devmem_window *w,
 			   char *err, size_t errlen);
 void devmem_rec_report_free(struct devmem_rec_report *rep);
+/*
+ * The same, also handing every frame inside the window to on_frame, in
+ * order, one recording after the other (st: its stream, info: the header
+ * of its first file); a non-zero return stops the load and is returned.
+ */
+typedef int (*devmem_rec_frame_fn)(void *ctx, const struct devmem_rec_stream *st,
+				   const struct devmem_recording_info *info,
+				   const struct devmem_snapshot *frame, char *err, size_t errlen);
+int devmem_rec_report_load_frames(struct devmem_rec_report *rep, const char *const *paths,
+				  size_t nr_paths, const struct devmem_window *w,
+				  devmem_rec_frame_fn on_frame, void *ctx, char *err, size_t errlen);
 
 #define DEVMEM_REC_JSON_DEVICES		0x1
 #define DEVMEM_REC_JSON_PROCESSES	0x2
 /* JSON document (jansson) of a report; values in nsecs/pages; 0 or -errno */
 int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags);
+/*
+ * The history of recordings as OpenMetrics text (rec_openmetrics.c): one
+ * sample set per frame in the window, stamped with the frame's wall-clock
+ * time, each series labelled with its recording's host and session, ready
+ * for `promtool tsdb create-blocks-from openmetrics`. 0, or -errno with a
+ * one-sentence message in err.
+ */
+int devmem_rec_report_openmetrics(FILE *out, const char *const *paths, size_t nr_paths,
+				  const struct devmem_window *w, char *err, size_t errlen);
 
 #endif /* DEVMEM_RECORD_H */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "devmem.h"
+#include "diag.h"
 
 _Static_assert(sizeof(struct devmem_counters) == DEVMEM_NR_COUNTERS * sizeof(__u64),
 	       "struct devmem_counters must be __u64 fields only");
@@ -13,7 +14,7 @@ const char *const devmem_counter_names[DEVMEM_NR_COUNTERS] = {
 	"faults", "fault_errors", "faults_wasted", "pages_to_device", "pages_to_ram",
 	"migrate_calls_to_device", "migrate_calls_to_ram", "fault_migrations",
 	"fault_pages", "pages_collected", "allocs", "frees", "adds", "removes",
-	"refs_waited",
+	"refs_waited", "faults_uncollected", "faults_unmigrated", "faults_retry",
 };
 
 const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
@@ -25,6 +26,11 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_FAULT_TS_FULL] = "fault_start_no_storage",
 	[DEVMEM_LOST_MIGRATE_TRUNC] = "migrate_window_truncated",
 	[DEVMEM_LOST_MAP_BUSY] = "map_insert_failed_not_full",
+	[DEVMEM_LOST_THRASH_EVICTED] = "thrash_page_evicted_unsent",
+	[DEVMEM_LOST_THRASH_RACE] = "thrash_way_claim_raced",
+	[DEVMEM_LOST_STACK_COLLISION] = "stack_map_collision",
+	[DEVMEM_LOST_STACK_DROP] = "stack_not_taken",
+	[DEVMEM_LOST_STACK_COUNTS_FULL] = "stack_counts_map_full",
 	[DEVMEM_UNMATCHED_FREE] = "free_of_page_allocated_before_start",
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
@@ -68,6 +74,8 @@ void devmem_snapshot_free(struct devmem_snapshot *s)
 	free(s->devices);
 	free(s->procs);
 	free(s->ranges);
+	free(s->thrash);
+	devmem_stacks_free(s->stacks, s->nr_stacks);
 	devmem_snapshot_init(s);
 }
 
@@ -217,13 +225,18 @@ int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapsh
 {
 	struct devmem_snapshot t = *src;
 
+	t.devices = NULL;
+	t.procs = NULL;
+	t.ranges = NULL;
+	t.thrash = NULL;
+	t.stacks = NULL;
 	if (dup_array((void **)&t.devices, src->devices, src->nr_devices, sizeof(*t.devices)) ||
 	    dup_array((void **)&t.procs, src->procs, src->nr_procs, sizeof(*t.procs)) ||
-	    dup_array((void **)&t.ranges, src->ranges, src->nr_ranges, sizeof(*t.ranges))) {
-		if (t.devices != src->devices)
-			free(t.devices);
-		if (t.procs != src->procs)
-			free(t.procs);
+	    dup_array((void **)&t.ranges, src->ranges, src->nr_ranges, sizeof(*t.ranges)) ||
+	    dup_array((void **)&t.thrash, src->thrash, src->nr_thrash, sizeof(*t.thrash)) ||
+	    (src->nr_stacks && !(t.stacks = devmem_stacks_dup(src->stacks, src->nr_stacks)))) {
+		t.nr_stacks = 0;
+		devmem_snapshot_free(&t);
 		return -ENOMEM;
 	}
 	*dst = t;
@@ -411,6 +424,8 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
+	devmem_thrash_delta(out, prev);
+	devmem_stacks_delta(out, prev);
 	free(sorted_prev.procs);
 	return 0;
 }
@@ -534,5 +549,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 	}
 	if (!dst->note[0])
 		memcpy(dst->note, src->note, sizeof(dst->note));
+	if (devmem_thrash_merge(dst, src) || devmem_stacks_merge(dst, src))
+		return -ENOMEM;
 	return 0;
 }

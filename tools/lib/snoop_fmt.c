@@ -318,13 +318,14 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		err |= json_object_set_new(o, "time", json_string(when));
 	}
 	err |= set_u64(o, "cpu", e->cpu);
-	err |= set_u64(o, "pid", e->tgid);
+	/* the process as every JSON output names it, and the thread */
+	err |= set_u64(o, "tgid", e->tgid);
 	err |= set_u64(o, "tid", e->pid);
 	err |= json_object_set_new(o, "comm", e->comm[0] ?
 				   devmem_json_str(e->comm, sizeof(e->comm)) : json_string("?"));
 	err |= json_object_set_new(o, "event", json_string(name ? name : "?"));
 	if (dev && dev->name && dev->name[0])
-		err |= json_object_set_new(o, "device", json_string(dev->name) ?: json_string("?"));
+		err |= json_object_set_new(o, "device", devmem_json_str(dev->name, SIZE_MAX));
 	else
 		err |= json_object_set_new(o, "device", json_null());
 	if (dev && dev->id)
@@ -380,9 +381,9 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		err |= e->dst_pgmap ? set_hex(o, "dst_pgmap", e->dst_pgmap) :
 				      json_object_set_new(o, "dst_pgmap", json_null());
 		err |= json_object_set_new(o, "src_device", dev && dev->src_name && dev->src_name[0] ?
-					   json_string(dev->src_name) : json_null());
+					   devmem_json_str(dev->src_name, SIZE_MAX) : json_null());
 		err |= json_object_set_new(o, "dst_device", dev && dev->dst_name && dev->dst_name[0] ?
-					   json_string(dev->dst_name) : json_null());
+					   devmem_json_str(dev->dst_name, SIZE_MAX) : json_null());
 		break;
 	case DEVMEM_EV_PAGE_ALLOC:
 	case DEVMEM_EV_PAGE_FREE:
@@ -399,4 +400,15 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		return NULL;
 	}
 	return o;
+}
+
+json_t *snoop_lost_json(__u64 since_last_report, __u64 ringbuf_full, __u64 recursion_misses,
+			bool final)
+{
+	/* "lost" as in a snapshot: the losses since the start, by kind */
+	return json_pack("{s:s, s:b, s:I, s:{s:I, s:I, s:I}}", "event", "lost", "final", final,
+			 "lost_since_last_report", (json_int_t)since_last_report, "lost",
+			 "total", (json_int_t)(ringbuf_full + recursion_misses),
+			 "ringbuf_full", (json_int_t)ringbuf_full,
+			 "recursion_misses", (json_int_t)recursion_misses);
 }

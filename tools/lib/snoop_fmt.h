@@ -56,5 +56,12 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 /* The same event as a JSON object (caller json_decref()s it), NULL on ENOMEM. */
 json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e,
 			 const struct snoop_device *dev);
+/*
+ * The lost-events record: {"event": "lost", final, lost_since_last_report,
+ * "lost": {total, ringbuf_full, recursion_misses}} with the losses since
+ * the start named as a snapshot names them. NULL on ENOMEM.
+ */
+json_t *snoop_lost_json(__u64 since_last_report, __u64 ringbuf_full, __u64 recursion_misses,
+			bool final);
 
 #endif /* DEVMEM_SNOOP_FMT_H */

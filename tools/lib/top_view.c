@@ -142,7 +142,9 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 			return -ENOMEM;
 		if (x)
 			d->c = x->c;
-		d->in_use += (long long)c->c.allocs - (long long)c->c.frees;
+		d->in_use_change = (long long)c->c.allocs - (long long)c->c.frees;
+		d->in_use += d->in_use_change;
+		d->nr_pages = c->nr_pages;
 		for (j = 0; j < cum->nr_ranges; j++)
 			if (!strncmp(cum->ranges[j].device, c->name, sizeof(c->name)))
 				add_range(d, &cum->ranges[j], page);
@@ -922,7 +924,8 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "rates", rates_json(f, &f->total));
 	json_object_set_new(root, "fault_latency_ns",
 			    latency_json(f->has_latency, f->p50_ns, f->p99_ns, f->p99_saturated));
-	json_object_set_new(root, "lost", json_integer((json_int_t)f->lost));
+	/* as in a snapshot: the losses of what this object covers */
+	json_object_set_new(root, "lost", json_pack("{s:I}", "total", (json_int_t)f->lost));
 	json_object_set_new(root, "lost_since_start", json_integer((json_int_t)f->lost_since_start));
 	if (f->note[0])
 		json_object_set_new(root, "note", devmem_json_str(f->note, sizeof(f->note)));
@@ -940,17 +943,21 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		const struct top_dev_row *d = &f->devs[i];
 		json_t *dj = json_object();
 
+		/* a snapshot's device keys first, with the same meaning */
+		json_object_set_new(dj, "name", devmem_json_str(d->name, sizeof(d->name)));
 		json_object_set_new(dj, "owner", d->owner ? devmem_json_hex(d->owner) :
 				    json_null());
-		json_object_set_new(dj, "name", devmem_json_str(d->name, sizeof(d->name)));
 		json_object_set_new(dj, "ranges", json_integer(d->nr_ranges));
+		json_object_set_new(dj, "pages", json_integer((json_int_t)d->nr_pages));
 		json_object_set_new(dj, "start", d->nr_ranges ? devmem_json_hex(d->start) :
 				    json_null());
 		json_object_set_new(dj, "end", d->nr_ranges ? devmem_json_hex(d->end) :
 				    json_null());
 		json_object_set_new(dj, "size_bytes", json_integer((json_int_t)d->size_bytes));
-		json_object_set_new(dj, d->in_use_known ? "pages_in_use" : "pages_in_use_change",
-				    json_integer(d->in_use));
+		/* a value that could not be observed is null, never a guess */
+		json_object_set_new(dj, "pages_in_use", d->in_use_known ? json_integer(d->in_use) :
+				    json_null());
+		json_object_set_new(dj, "pages_in_use_change", json_integer(d->in_use_change));
 		json_object_set_new(dj, "counters", devmem_json_counters(&d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
 		json_array_append_new(devs, dj);

@@ -70,6 +70,8 @@ struct top_dev_row {
 	 */
 	long long in_use;
 	bool in_use_known;
+	long long in_use_change;	/* allocs - frees since the start */
+	__u64 nr_pages;			/* pages of its live ranges, as the snapshot counts them */
 	struct devmem_counters c;	/* over the frame's interval */
 };
 

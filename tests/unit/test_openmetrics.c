@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The metrics text of a snapshot (tools/lib/openmetrics.c): exact lines of
+ * a known snapshot in both formats, bucket bounds, monotonic buckets with
+ * +Inf = _count, hostile names escaped, the per-process cap, histories, a
+ * counter not observed left out.
+ *
+ *   test_openmetrics                     the cmocka tests
+ *   test_openmetrics --write-examples DIR
+ *                     write the example snapshot as DIR/example.prom (0.0.4,
+ *                     with the exporter's own metrics) and DIR/example.om, for
+ *                     promtool (tests/host/check-openmetrics.sh)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "clean_text.h"
+#include "../../tools/lib/devmem.h"
+#include "../../tools/lib/openmetrics.h"
+
+#define HOSTILE "evil\"q\\b\nnl\x1b[31m\xff\xc3"
+
+/* the example: two devices (one hostile name), a range each, processes */
+static void example(struct devmem_snapshot *s)
+{
+	struct devmem_snap_range *r;
+	struct devmem_process *p;
+
+	devmem_snapshot_init(s);
+	s->mode = DEVMEM_MODE_TP_BTF;
+	s->total.faults = 7;
+	/* wasted: 2 collected nothing, 1 collected pages it could not move */
+	s->total.faults_wasted = 3;
+	s->total.faults_uncollected = 2;
+	s->total.faults_unmigrated = 1;
+	s->total.faults_retry = 1;
+	s->total.pages_to_device = 40;
+	s->total.pages_to_ram = 6;
+	s->total.migrate_calls_to_device = 2;
+	s->total.migrate_calls_to_ram = 6;
+	s->total.allocs = 40;
+	s->total.frees = 30;
+	s->total.adds = 2;
+	/* fault latency: 1000 ns (slot 9) x 4, 3000 ns (slot 11) x 3 */
+	s->hist[DEVMEM_HIST_FAULT_LATENCY].slots[9] = 4;
+	s->hist[DEVMEM_HIST_FAULT_LATENCY].slots[11] = 3;
+	s->hist[DEVMEM_HIST_FAULT_LATENCY].count = 7;
+	s->hist[DEVMEM_HIST_FAULT_LATENCY].sum = 13000;
+	/* pages per migration: 1 x 6, 20 x 2 */
+	s->hist[DEVMEM_HIST_MIGRATE_PAGES].slots[0] = 6;
+	s->hist[DEVMEM_HIST_MIGRATE_PAGES].slots[4] = 2;
+	s->hist[DEVMEM_HIST_MIGRATE_PAGES].count = 8;
+	s->hist[DEVMEM_HIST_MIGRATE_PAGES].sum = 46;
+	s->lost[DEVMEM_LOST_PROCS_FULL] = 5;
+	s->recursion_misses = 2;
+
+	r = devmem_snapshot_range(s, 1, 0x100000000ULL);
+	r->r.start = 0x100000000ULL;
+	r->r.end = 0x10fffffffULL;
+	r->r.nr_pages = 65536;
+	r->r.added_ns = 1;
+	r->r.type = DEVMEM_TYPE_PRIVATE;
+	r->sources = DEVMEM_RANGE_TRACED;
+	r->id = r->r.start;
+	snprintf(r->name, sizeof(r->name), "gpu0");
+	r->c = s->total;
+	r->c.faults = 5;
+	r->c.allocs = 30;
+	r->c.frees = 26;
+	r->has_hist = true;
+	r->hist[DEVMEM_HIST_FAULT_LATENCY].slots[9] = 4;
+	r->hist[DEVMEM_HIST_FAULT_LATENCY].slots[11] = 1;
+	r->hist[DEVMEM_HIST_FAULT_LATENCY].sum = 7000;
+
+	r = devmem_snapshot_range(s, 2, 0x200000000ULL);
+	r->r.start = 0x200000000ULL;
+	r->r.end = 0x20fffffffULL;
+	r->r.nr_pages = 65536;
+	r->r.type = DEVMEM_TYPE_PRIVATE;
+	r->sources = DEVMEM_RANGE_TRACED;	/* there before tracing: in use unknown */
+	r->in_use_at_start = DEVMEM_UNKNOWN;
+	r->id = r->r.start;
+	snprintf(r->name, sizeof(r->name), "%s", HOSTILE);
+	r->c.faults = 2;
+	r->c.allocs = 10;
+	r->c.frees = 4;
+	r->has_hist = true;
+	assert_int_equal(devmem_snapshot_group_devices(s), 0);
+
+	/* four processes alive, one exited */
+	static const struct { __u32 pid; const char *comm; __u64 faults; __u64 exit; } procs[] = {
+		{ 300, "quiet", 0, 0 }, { 100, "busy", 50, 0 }, { 200, HOSTILE, 20, 0 },
+		{ 400, "gone", 99, 123 }, { 500, "middle", 30, 0 },
+	};
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
+		p = devmem_snapshot_process(s, procs[i].pid, 1000 + i);
+		snprintf(p->comm, sizeof(p->comm), "%s", procs[i].comm);
+		p->c.faults = procs[i].faults;
+		p->exit_ns = procs[i].exit;
+		if (procs[i].pid == 100) {
+			p->c.faults_wasted = 4;
+			p->c.faults_uncollected = 3;
+			p->c.faults_unmigrated = 1;
+			p->c.faults_retry = 2;
+		}
+	}
+	devmem_snapshot_sort(s);
+}
+
+static const struct devmem_om_code_count codes[] = { { 200, 3 }, { 404, 1 } };
+static const struct devmem_om_prog prog = { "tp_fault", 1500, 3 };
+static const struct devmem_om_self self = {
+	.cpu_seconds = 0.25, .rss_bytes = 4096000, .start_time_seconds = 1700000000.5,
+	.open_fds = 9, .bpf_stats_enabled = 1, .progs = &prog, .nr_progs = 1,
+	.codes = codes, .nr_codes = 2,
+};
+
+static char *render(const struct devmem_snapshot *s, enum devmem_om_format f, bool procs,
+		    size_t max, const struct devmem_om_self *me)
+{
+	struct devmem_om_buf b = {};
+	struct devmem_om_opts o = {
+		.format = f, .per_process = procs, .max_processes = max, .page_size = 4096,
+		.self = me,
+	};
+
+	assert_int_equal(devmem_om_render(&b, s, &o), 0);
+	assert_non_null(b.data);
+	return b.data;
+}
+
+/* the text has this line, exactly */
+static void has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line))) {
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return;
+		p += n;
+	}
+	fail_msg("missing line: %s", line);
+}
+
+static void lacks(const char *text, const char *what)
+{
+	if (strstr(text, what))
+		fail_msg("unexpected: %s", what);
+}
+
+static void test_le_bounds(void **state)
+{
+	char b[48];
+	static const struct { unsigned int slot; bool ns; const char *want; } cases[] = {
+		{ 0, true, "1e-09" }, { 1, true, "3e-09" }, { 9, true, "1.023e-06" },
+		{ 13, true, "1.6383e-05" }, { 16, true, "0.000131071" },
+		{ 29, true, "1.073741823" }, { 46, true, "140737.488355327" },
+		{ 0, false, "1.0" }, { 3, false, "15.0" }, { 18, false, "524287.0" },
+		{ 19, false, "1.048575e+06" }, { 46, false, "1.40737488355327e+14" },
+		{ DEVMEM_OM_BUCKETS, false, "+Inf" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		devmem_om_le(b, sizeof(b), cases[i].slot, cases[i].ns);
+		assert_string_equal(b, cases[i].want);
+	}
+	/* every bound is the slot's largest value, ascending */
+	for (unsigned int i = 0; i < DEVMEM_OM_BUCKETS; i++) {
+		double want = (double)((2ULL << i) - 1);
+
+		devmem_om_le(b, sizeof(b), i, true);
+		assert_true(fabs(strtod(b, NULL) - want / 1e9) <= want / 1e9 * 1e-15);
+		devmem_om_le(b, sizeof(b), i, false);
+		assert_true(strtod(b, NULL) == want);
+		assert_true(devmem_hist_slot_high(i) == (2ULL << i) - 1);
+	}
+}
+
+static void test_known_prometheus(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+
+	example(&s);
+	t = render(&s, DEVMEM_OM_PROMETHEUS, false, 0, NULL);
+	has_line(t, "# HELP devmem_faults_total CPU faults on device-private pages: "
+		 "migrate_to_ram() calls");
+	has_line(t, "# TYPE devmem_faults_total counter");
+	has_line(t, "devmem_faults_total 7");
+	has_line(t, "devmem_faults_wasted_total 3");
+	/* the causes of a wasted fault, and the retries */
+	has_line(t, "# HELP devmem_faults_uncollected_total Wasted faults whose migration "
+		 "collected no page, or that made no migrate call");
+	has_line(t, "# TYPE devmem_faults_uncollected_total counter");
+	has_line(t, "devmem_faults_uncollected_total 2");
+	has_line(t, "# HELP devmem_faults_unmigrated_total Wasted faults that collected pages "
+		 "but moved none (busy or pinned)");
+	has_line(t, "# TYPE devmem_faults_unmigrated_total counter");
+	has_line(t, "devmem_faults_unmigrated_total 1");
+	has_line(t, "# HELP devmem_faults_retry_total Faults whose migrate_to_ram() returned "
+		 "VM_FAULT_RETRY");
+	has_line(t, "# TYPE devmem_faults_retry_total counter");
+	has_line(t, "devmem_faults_retry_total 1");
+	has_line(t, "devmem_device_faults_wasted_total{device=\"gpu0\"} 3");
+	has_line(t, "devmem_device_faults_uncollected_total{device=\"gpu0\"} 2");
+	has_line(t, "devmem_device_faults_unmigrated_total{device=\"gpu0\"} 1");
+	has_line(t, "devmem_device_faults_retry_total{device=\"gpu0\"} 1");
+	has_line(t, "# HELP devmem_device_faults_unmigrated_total Wasted faults that collected "
+		 "pages but moved none (busy or pinned), per device (removed ranges included)");
+	has_line(t, "devmem_pages_migrated_total{direction=\"to_device\"} 40");
+	has_line(t, "devmem_pages_migrated_total{direction=\"to_ram\"} 6");
+	has_line(t, "devmem_device_faults_total{device=\"gpu0\"} 5");
+	has_line(t, "devmem_device_page_allocs_total{device=\"gpu0\"} 30");
+	has_line(t, "# TYPE devmem_attach_mode_info gauge");
+	has_line(t, "devmem_attach_mode_info{mode=\"tracepoints\"} 1");
+	/* the histogram: buckets cumulative at the slot bounds, seconds, exact sum */
+	has_line(t, "# TYPE devmem_fault_latency_seconds histogram");
+	has_line(t, "devmem_fault_latency_seconds_bucket{le=\"5.11e-07\"} 0");
+	has_line(t, "devmem_fault_latency_seconds_bucket{le=\"1.023e-06\"} 4");
+	has_line(t, "devmem_fault_latency_seconds_bucket{le=\"2.047e-06\"} 4");
+	has_line(t, "devmem_fault_latency_seconds_bucket{le=\"4.095e-06\"} 7");
+	has_line(t, "devmem_fault_latency_seconds_bucket{le=\"+Inf\"} 7");
+	has_line(t, "devmem_fault_latency_seconds_sum 0.000013");
+	has_line(t, "devmem_fault_latency_seconds_count 7");
+	has_line(t, "devmem_migrate_pages_bucket{le=\"1.0\"} 6");
+	has_line(t, "devmem_migrate_pages_bucket{le=\"31.0\"} 8");
+	has_line(t, "devmem_migrate_pages_sum 46");
+	has_line(t, "devmem_device_fault_latency_seconds_bucket{device=\"gpu0\",le=\"+Inf\"} 5");
+	has_line(t, "devmem_device_fault_latency_seconds_sum{device=\"gpu0\"} 0.000007");
+	/* gauges of live ranges; an in-use count not observed is left out */
+	has_line(t, "devmem_range_in_use_pages{device=\"gpu0\",range=\"0x100000000\"} 4");
+	has_line(t, "devmem_range_size_pages{device=\"gpu0\",range=\"0x100000000\"} 65536");
+	has_line(t, "devmem_range_size_bytes{device=\"gpu0\",range=\"0x100000000\"} 268435456");
+	lacks(t, "devmem_range_in_use_pages{device=\"evil");
+	has_line(t, "devmem_device_in_use_pages{device=\"gpu0\"} 4");
+	has_line(t, "devmem_device_size_pages{device=\"gpu0\"} 65536");
+	has_line(t, "devmem_device_live_ranges{device=\"gpu0\"} 1");
+	has_line(t, "devmem_lost_events_total{kind=\"processes_map_full\"} 5");
+	has_line(t, "devmem_lost_events_total{kind=\"recursion_misses\"} 2");
+	has_line(t, "devmem_lost_events_total{kind=\"ringbuf_full\"} 0");
+	has_line(t, "devmem_unmatched_events_total{kind=\"free_of_page_allocated_before_start\"} 0");
+	has_line(t, "devmem_exit_records_deferred_total 0");
+	/* opt-in parts absent; no OpenMetrics-only lines */
+	lacks(t, "devmem_process_");
+	lacks(t, "process_cpu");
+	lacks(t, "# UNIT");
+	lacks(t, "# EOF");
+	free(t);
+	devmem_snapshot_free(&s);
+}
+
+static void test_known_openmetrics(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+	size_t n;
+
+	example(&s);
+	t = render(&s, DEVMEM_OM_OPENMETRICS, true, 10, &self);
+	n = strlen(t);
+	assert_true(n > 6 && !strcmp(t + n - 6, "# EOF\n"));
+	assert_int_equal(strstr(t, "# EOF") - t, (long)n - 6);	/* only at the end */
+	has_line(t, "# TYPE devmem_faults counter");
+	has_line(t, "# HELP devmem_faults CPU faults on device-private pages: migrate_to_ram() calls");
+	has_line(t, "devmem_faults_total 7");
+	has_line(t, "# TYPE devmem_faults_uncollected counter");
+	has_line(t, "devmem_faults_uncollected_total 2");
+	has_line(t, "# TYPE devmem_faults_unmigrated counter");
+	has_line(t, "devmem_faults_unmigrated_total 1");
+	has_line(t, "# TYPE devmem_faults_retry counter");
+	has_line(t, "devmem_faults_retry_total 1");
+	has_line(t, "devmem_process_faults_uncollected_total{pid=\"100\",comm=\"busy\"} 3");
+	has_line(t, "devmem_process_faults_unmigrated_total{pid=\"100\",comm=\"busy\"} 1");
+	has_line(t, "devmem_process_faults_retry_total{pid=\"100\",comm=\"busy\"} 2");
+	has_line(t, "# HELP devmem_process_faults_retry Faults whose migrate_to_ram() returned "
+		 "VM_FAULT_RETRY, per live process");
+	has_line(t, "# TYPE devmem_fault_latency_seconds histogram");
+	has_line(t, "# UNIT devmem_fault_latency_seconds seconds");
+	has_line(t, "# UNIT devmem_migrate_pages pages");
+	has_line(t, "# TYPE devmem_attach_mode info");
+	has_line(t, "devmem_attach_mode_info{mode=\"tracepoints\"} 1");
+	has_line(t, "# TYPE process_cpu_seconds counter");
+	has_line(t, "# UNIT process_cpu_seconds seconds");
+	has_line(t, "process_cpu_seconds_total 0.250000");
+	has_line(t, "process_resident_memory_bytes 4096000");
+	has_line(t, "process_open_fds 9");
+	has_line(t, "devmem_exporter_bpf_stats_enabled 1");
+	has_line(t, "devmem_exporter_bpf_run_seconds_total{program=\"tp_fault\"} 0.0000015");
+	has_line(t, "devmem_exporter_bpf_runs_total{program=\"tp_fault\"} 3");
+	has_line(t, "devmem_exporter_http_responses_total{code=\"404\"} 1");
+	lacks(t, "# TYPE devmem_faults_total");
+	free(t);
+	/* with the statistics off, the run time is not exported, and that is said */
+	{
+		struct devmem_om_self off = self;
+
+		off.bpf_stats_enabled = 0;
+		t = render(&s, DEVMEM_OM_PROMETHEUS, false, 0, &off);
+		has_line(t, "devmem_exporter_bpf_stats_enabled 0");
+		lacks(t, "# TYPE devmem_exporter_bpf_run_seconds");
+		lacks(t, "\ndevmem_exporter_bpf_run_seconds_total");
+		assert_non_null(strstr(t, "# HELP devmem_exporter_bpf_stats_enabled 1 if "
+				       "kernel.bpf_stats_enabled is on"));
+		free(t);
+	}
+	devmem_snapshot_free(&s);
+}
+
+/* every histogram: le ascending, buckets non-decreasing, +Inf = _count */
+static void check_histograms(const char *text)
+{
+	char name[1024] = "", prev_series[1024] = "";
+	double prev_le = -1, prev_v = -1, inf = -1;
+	const char *line = text;
+	int histograms = 0;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		char buf[1024];
+		size_t len = (size_t)(nl - line);
+		char *le, *brace, *val;
+
+		assert_non_null(nl);
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		line = nl + 1;
+		if (buf[0] == '#' || !(brace = strstr(buf, "_bucket{")))
+			goto count;
+		le = strstr(buf, "le=\"");
+		assert_non_null(le);
+		val = strrchr(buf, ' ') + 1;
+		/* the series without le: a new one starts the checks again */
+		*le = '\0';
+		if (strcmp(prev_series, buf)) {
+			snprintf(prev_series, sizeof(prev_series), "%s", buf);
+			prev_le = -1;
+			prev_v = -1;
+			histograms++;
+		}
+		if (!strncmp(le + 4, "+Inf", 4)) {
+			inf = strtod(val, NULL);
+			snprintf(name, sizeof(name), "%.*s", (int)(brace - buf), buf);
+		} else {
+			double l = strtod(le + 4, NULL);
+
+			assert_true(l > prev_le);
+			prev_le = l;
+		}
+		assert_true(strtod(val, NULL) >= prev_v);
+		prev_v = strtod(val, NULL);
+		continue;
+count:
+		/* name_count{same labels} follows its buckets */
+		if (name[0] && !strncmp(buf, name, strlen(name)) && strstr(buf, "_count")) {
+			assert_true(strtod(strrchr(buf, ' ') + 1, NULL) == inf);
+			name[0] = '\0';
+		}
+	}
+	assert_true(histograms >= 8);
+}
+
+static void test_buckets(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+
+	example(&s);
+	/* a spread over every slot, the open-ended last one included */
+	for (unsigned int i = 0; i < DEVMEM_HIST_SLOTS; i++)
+		s.hist[DEVMEM_HIST_PAGE_LIFETIME].slots[i] = (i * 7919) % 13;
+	s.hist[DEVMEM_HIST_PAGE_LIFETIME].slots[DEVMEM_HIST_SLOTS - 1] = 3;
+	t = render(&s, DEVMEM_OM_PROMETHEUS, true, 10, &self);
+	check_histograms(t);
+	free(t);
+	t = render(&s, DEVMEM_OM_OPENMETRICS, true, 10, &self);
+	check_histograms(t);
+	free(t);
+	devmem_snapshot_free(&s);
+}
+
+static void test_hostile_names(void **state)
+{
+	struct devmem_snapshot s;
+	char v[DEVMEM_OM_LABEL_SIZE(64)], *t;
+	/* sanitized (\x.. for control and bad bytes, \\ for a backslash), then escaped */
+	static const char want[] = "evil\\\"q\\\\\\\\b\\\\x0anl\\\\x1b[31m\\\\xff\\\\xc3";
+
+	devmem_om_label_value(v, sizeof(v), HOSTILE, sizeof(HOSTILE));
+	assert_string_equal(v, want);
+	example(&s);
+	for (int f = 0; f < 2; f++) {
+		char line[256];
+
+		t = render(&s, f, true, 10, &self);
+		assert_clean_text(t, strlen(t));
+		snprintf(line, sizeof(line), "devmem_device_faults_total{device=\"%s\"} 2", want);
+		has_line(t, line);
+		snprintf(line, sizeof(line), "devmem_process_faults_total{pid=\"200\",comm=\"%s\"} 20",
+			 "evil\\\"q\\\\\\\\b\\\\x0anl\\\\x1b[31");	/* comm: 15 bytes of it */
+		has_line(t, line);
+		/* each line outside comments has balanced, escaped quotes */
+		for (char *p = t; *p; p = strchr(p, '\n') + 1) {
+			int quotes = 0;
+
+			if (*p == '#')
+				continue;
+			for (char *q = p; *q != '\n'; q++) {
+				if (*q == '\\') {
+					q++;
+					assert_true(*q == '\\' || *q == '"' || *q == 'n');
+				} else if (*q == '"') {
+					quotes++;
+				}
+			}
+			assert_int_equal(quotes % 2, 0);
+		}
+		free(t);
+	}
+	devmem_snapshot_free(&s);
+}
+
+static void test_process_cap(void **state)
+{
+	struct devmem_snapshot s;
+	size_t keep[8], alive;
+	char *t;
+
+	example(&s);
+	/* alive: 100 busy (50), 200 (20), 300 quiet (0), 500 middle (30); 400 exited */
+	assert_int_equal(devmem_om_select_procs(&s, 2, keep, &alive), 2);
+	assert_int_equal(alive, 4);
+	assert_int_equal(s.procs[keep[0]].tgid, 100);
+	assert_int_equal(s.procs[keep[1]].tgid, 500);
+	t = render(&s, DEVMEM_OM_PROMETHEUS, true, 2, NULL);
+	has_line(t, "devmem_process_faults_total{pid=\"100\",comm=\"busy\"} 50");
+	has_line(t, "devmem_process_faults_total{pid=\"500\",comm=\"middle\"} 30");
+	lacks(t, "pid=\"200\"");
+	lacks(t, "pid=\"300\"");
+	lacks(t, "pid=\"400\"");	/* exited: its series are gone */
+	has_line(t, "devmem_exporter_processes_limit 2");
+	has_line(t, "devmem_exporter_processes_alive 4");
+	has_line(t, "devmem_exporter_processes_dropped 2");
+	/* pid order, not activity order */
+	assert_true(strstr(t, "pid=\"100\"") < strstr(t, "pid=\"500\""));
+	free(t);
+	t = render(&s, DEVMEM_OM_PROMETHEUS, true, 100, NULL);
+	has_line(t, "devmem_process_faults_total{pid=\"300\",comm=\"quiet\"} 0");
+	has_line(t, "devmem_exporter_processes_dropped 0");
+	lacks(t, "pid=\"400\"");
+	free(t);
+	/* a pid seen twice alive (a lost exit): one series, the later start */
+	{
+		struct devmem_process *p = devmem_snapshot_process(&s, 100, 99999);
+
+		snprintf(p->comm, sizeof(p->comm), "reborn");
+		p->c.faults = 1;
+		devmem_snapshot_sort(&s);
+		t = render(&s, DEVMEM_OM_PROMETHEUS, true, 100, NULL);
+		has_line(t, "devmem_process_faults_total{pid=\"100\",comm=\"reborn\"} 1");
+		lacks(t, "comm=\"busy\"");
+		free(t);
+	}
+	devmem_snapshot_free(&s);
+}
+
+/* a counter the attachment mode could not see: its family, no sample */
+static void test_unknown_counter(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+
+	example(&s);
+	s.total.faults_retry = DEVMEM_UNKNOWN;
+	for (size_t d = 0; d < s.nr_devices; d++)
+		if (!strcmp(s.devices[d].name, "gpu0"))
+			s.devices[d].c.faults_unmigrated = DEVMEM_UNKNOWN;
+	for (int f = 0; f < 2; f++) {
+		t = render(&s, f, false, 0, NULL);
+		lacks(t, "\ndevmem_faults_retry_total ");
+		lacks(t, "18446744073709551615");
+		has_line(t, f ? "# TYPE devmem_faults_retry counter" :
+			 "# TYPE devmem_faults_retry_total counter");
+		has_line(t, "devmem_device_faults_retry_total{device=\"gpu0\"} 1");
+		lacks(t, "devmem_device_faults_unmigrated_total{device=\"gpu0\"}");
+		has_line(t, "devmem_faults_unmigrated_total 1");
+		free(t);
+	}
+	devmem_snapshot_free(&s);
+}
+
+static void test_history(void **state)
+{
+	struct devmem_om_history *h = devmem_om_history_new();
+	struct devmem_om_label l = { "host", "h\"1" };
+	struct devmem_om_opts o = { .labels = &l, .nr_labels = 1 };
+	struct devmem_snapshot s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	example(&s);
+	assert_int_equal(devmem_om_history_add(h, &s, &o, 1000500, false), 0);
+	s.total.faults = 9;
+	assert_int_equal(devmem_om_history_add(h, &s, &o, 1001500, false), 0);
+	s.total.faults = 10;	/* the same millisecond: replaces the point before */
+	assert_int_equal(devmem_om_history_add(h, &s, &o, 1001500, true), 0);
+	s.total.faults = 12;
+	assert_int_equal(devmem_om_history_add(h, &s, &o, 1002000, false), 0);
+	f = open_memstream(&text, &len);
+	assert_int_equal(devmem_om_history_write(h, f), 0);
+	fclose(f);
+	assert_true(len > 6 && !strcmp(text + len - 6, "# EOF\n"));
+	assert_non_null(strstr(text, "# TYPE devmem_faults counter\n"
+			       "# HELP devmem_faults CPU faults on device-private pages: "
+			       "migrate_to_ram() calls\n"
+			       "devmem_faults_total{host=\"h\\\"1\"} 7 1000.500\n"
+			       "devmem_faults_total{host=\"h\\\"1\"} 10 1001.500\n"
+			       "devmem_faults_total{host=\"h\\\"1\"} 12 1002.000\n# TYPE "));
+	lacks(text, "} 9 1001.500");
+	/* a histogram's points: all its samples at t1, then at t2 (not interleaved) */
+	{
+		const char *a = strstr(text, "devmem_migrate_pages_count{host=\"h\\\"1\"} 8 1000.500");
+		const char *b = strstr(text, "devmem_migrate_pages_bucket{host=\"h\\\"1\",le=\"1.0\"} 6 "
+				       "1001.500");
+
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_true(a < b);
+	}
+	/* every family's metadata once */
+	{
+		const char *p = strstr(text, "# TYPE devmem_faults counter");
+
+		assert_null(strstr(p + 1, "# TYPE devmem_faults counter"));
+	}
+	free(text);
+	devmem_om_history_free(h);
+	devmem_snapshot_free(&s);
+}
+
+static int write_examples(const char *dir)
+{
+	struct devmem_snapshot s;
+	char path[4096];
+	int ret = 0;
+
+	example(&s);
+	for (int f = 0; f < 2; f++) {
+		struct devmem_om_buf b = {};
+		struct devmem_om_opts o = {
+			.format = f, .per_process = true, .max_processes = 10, .page_size = 4096,
+			.self = &self,
+		};
+		FILE *out;
+
+		snprintf(path, sizeof(path), "%s/example.%s", dir, f ? "om" : "prom");
+		out = fopen(path, "w");
+		if (!out || devmem_om_render(&b, &s, &o) || fwrite(b.data, 1, b.len, out) != b.len)
+			ret = 1;
+		if (out && fclose(out))
+			ret = 1;
+		devmem_om_buf_free(&b);
+	}
+	devmem_snapshot_free(&s);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_le_bounds),
+		cmocka_unit_test(test_known_prometheus),
+		cmocka_unit_test(test_known_openmetrics),
+		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_process_cap),
+		cmocka_unit_test(test_unknown_counter),
+		cmocka_unit_test(test_history),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--write-examples"))
+		return write_examples(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
