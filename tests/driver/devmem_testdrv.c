@@ -478,8 +478,11 @@ static void td_unmap_pagemap(struct td_pagemap *pm)
  */
 #define TD_BOGUS_START	(1ULL << 52)
 
-static int td_map_direct(struct td_pagemap *pm, unsigned long npages, bool bogus)
+static int td_map_direct(struct td_pagemap *pm, unsigned long npages, u32 flags)
 {
+	bool bogus = flags & DEVMEM_TD_BOGUS;
+	unsigned long usable = (flags & DEVMEM_TD_UNBACKED) ?
+			       min_t(unsigned long, npages, DEVMEM_TD_UNBACKED_USABLE) : npages;
 	unsigned long len = ALIGN(npages << PAGE_SHIFT, SUBSECTION_SIZE);
 	struct dev_pagemap *pgmap;
 	unsigned int r;
@@ -522,7 +525,7 @@ static int td_map_direct(struct td_pagemap *pm, unsigned long npages, bool bogus
 	}
 	pm->pgmap = pgmap;
 	for (r = 0; r < pm->nr_range; r++) {
-		ret = td_init_range(pm, r, PHYS_PFN(pgmap->ranges[r].start), npages);
+		ret = td_init_range(pm, r, PHYS_PFN(pgmap->ranges[r].start), usable);
 		if (ret) {
 			td_unmap_pagemap(pm);
 			return ret;
@@ -568,7 +571,8 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 	if (!tdev)
 		return -ENOENT;
 	if (!a->nr_range || a->nr_range > DEVMEM_TD_MAX_RANGES || !a->npages ||
-	    a->npages > DEVMEM_TD_MAX_PAGES || (a->flags & ~(DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS)))
+	    a->npages > ((a->flags & DEVMEM_TD_UNBACKED) ? DEVMEM_TD_MAX_MAPPED : DEVMEM_TD_MAX_PAGES) ||
+	    (a->flags & ~(DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED)))
 		return -EINVAL;
 	if (tdev->nranges + a->nr_range > TD_MAX_DEV_RANGES)
 		return -ENOSPC;
@@ -584,14 +588,14 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 
 	a->helper = 0;
 #if TD_HELPERS
-	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS))) {
+	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED))) {
 		a->helper = 1;
 		ret = td_map_helper(pm, a->npages);
 	} else {
-		ret = td_map_direct(pm, a->npages, a->flags & DEVMEM_TD_BOGUS);
+		ret = td_map_direct(pm, a->npages, a->flags);
 	}
 #else
-	ret = td_map_direct(pm, a->npages, a->flags & DEVMEM_TD_BOGUS);
+	ret = td_map_direct(pm, a->npages, a->flags);
 #endif
 	if (ret) {
 		td_free_ranges(pm);
