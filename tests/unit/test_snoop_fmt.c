@@ -128,7 +128,7 @@ static void test_line_each_type(void **state)
 		{ DEVMEM_EV_PAGE_ALLOC, "alloc", "0x100005", "1", "-", "-" },
 		{ DEVMEM_EV_PAGE_FREE, "free", "0x100005", "1", "-", "1.500" },
 	};
-	char line[256], c[12][32];
+	char line[320], c[13][32];
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct devmem_event e = ev(want[i].type);
@@ -154,11 +154,12 @@ static void test_line_each_type(void **state)
 		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
 		if (want[i].type == DEVMEM_EV_MIGRATE) {
 			/* a migration names both sides after the columns */
-			assert_int_equal(columns(line, c, 12), 12);
+			assert_int_equal(columns(line, c, 13), 13);
 			assert_string_equal(c[10], "src=0x100000000");
 			assert_string_equal(c[11], "dst=ram");
+			assert_string_equal(c[12], "part=0");
 		} else {
-			assert_int_equal(columns(line, c, 12), 10);
+			assert_int_equal(columns(line, c, 13), 10);
 		}
 		assert_string_equal(c[4], "-");
 		assert_string_equal(c[5], want[i].event);
@@ -233,29 +234,32 @@ static void test_line_migrate_sides(void **state)
 	struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
 	struct snoop_device dev = { .id = 0x200000000ULL, .name = "gpu0",
 				    .src_name = "gpu0", .dst_name = "gpu1" };
-	char line[320], c[12][32];
+	char line[320], c[13][32];
 
 	e.dir = DEVMEM_TO_DEVICE;
 	e.reason = DEVMEM_REASON_DRIVER;
 	e.npages = 64;
 	e.cpages = 64;
 	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
-	assert_int_equal(columns(line, c, 12), 12);
+	assert_int_equal(columns(line, c, 13), 13);
 	assert_string_equal(c[7], "0");
 	assert_string_equal(c[8], "to_device,driver");
 	assert_string_equal(c[10], "src=ram");
 	assert_string_equal(c[11], "dst=none");
+	assert_string_equal(c[12], "part=0");
 
 	e.dir = DEVMEM_DEVICE_TO_DEVICE;
 	e.reason = DEVMEM_REASON_EVICT;
 	e.src_pgmap = 0x200000000ULL;
 	e.dst_pgmap = 0x300000000ULL;
 	e.migrated = 5;
+	e.part = 1;
 	snoop_format_line(line, sizeof(line), &fmt, &e, &dev);
-	assert_int_equal(columns(line, c, 12), 12);
+	assert_int_equal(columns(line, c, 13), 13);
 	assert_string_equal(c[8], "device_to_device,evict");
 	assert_string_equal(c[10], "src=gpu0");
 	assert_string_equal(c[11], "dst=gpu1");
+	assert_string_equal(c[12], "part=1");
 }
 
 static void test_json(void **state)

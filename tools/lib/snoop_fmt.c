@@ -275,12 +275,13 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 	if (e->type == DEVMEM_EV_MIGRATE) {
 		char src[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)], dst[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)];
 
-		/* both sides, after the columns: a move names two devices */
+		/* both sides and the part, after the columns: a move names two devices */
 		side_name(src, sizeof(src), e->src_pgmap, dev ? dev->src_name : NULL, false, e->dir);
 		side_name(dst, sizeof(dst), e->dst_pgmap, dev ? dev->dst_name : NULL, true, e->dir);
-		return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s src=%s dst=%s\n",
+		/* part: a window is one line per pair of pagemaps, counted at part=0 */
+		return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s src=%s dst=%s part=%u\n",
 				when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
-				c.pages, c.result, c.lat, src, dst);
+				c.pages, c.result, c.lat, src, dst, e->part);
 	}
 	return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s\n",
 			when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
