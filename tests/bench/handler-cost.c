@@ -358,6 +358,16 @@ int main(int argc, char **argv)
 		runs = strtol(argv[1], NULL, 10);
 	if (runs <= 0)
 		runs = 100000;
+	/* the diagnosis options: thrashing off, the default (on), stacks too */
+	if (argc > 2 && !strcmp(argv[2], "nothrash"))
+		o.no_thrash = true;
+	else if (argc > 2 && !strcmp(argv[2], "stacks"))
+		o.stacks = true;
+	else if (argc > 2 && strcmp(argv[2], "thrash")) {
+		fprintf(stderr, "handler-cost: the second argument is nothrash, thrash or stacks, "
+			"not '%s'.\n", argv[2]);
+		return 2;
+	}
 	err = devmem_session_open(&o, &sess);
 	if (err) {
 		fprintf(stderr, "handler-cost: %s\n", devmem_strerror(err));

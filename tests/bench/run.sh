@@ -176,7 +176,7 @@ host_raw=$out/host.raw
 : >"$host_raw"
 if ${CC:-gcc} -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Itools/lib -Ibuild/bpf tests/bench/handler-cost.c -o "$out/handler-cost" \
-	build/lib/libdevmem.a -lbpf -lelf -lz -lncursesw -ljansson -lm 2>"$out/handler-cost.log"; then
+	build/lib/libdevmem.a -lbpf -ldw -lelf -lz -lncursesw -ljansson -lm 2>"$out/handler-cost.log"; then
 	"$out/handler-cost" 200000 >"$host_raw" 2>>"$out/handler-cost.log"
 	echo "host_rc $?" >>"$host_raw"
 else
@@ -211,6 +211,19 @@ if [ $baseline_ok = 1 ] && [ -x "$out/handler-cost" ]; then
 			say "host: handler cost, $set, pass $pass"
 			"$bin" 100000 2>/dev/null | awk -v s=$set '$1 == "cost" { print "hcost", s, $2, $4 }' \
 				>>"$state_raw"
+		done
+	done
+fi
+
+# per-event cost of the diagnosis options, interleaved, best of three passes
+diag_raw=$out/diag-host.raw
+: >"$diag_raw"
+if [ -x "$out/handler-cost" ]; then
+	for pass in 1 2 3; do
+		for cfg in nothrash thrash stacks; do
+			say "host: handler cost, $cfg, pass $pass"
+			"$out/handler-cost" 100000 $cfg 2>/dev/null |
+				awk -v c=$cfg '$1 == "cost" { print c, $2, $4 }' >>"$diag_raw"
 		done
 	done
 fi
@@ -475,8 +488,20 @@ BEGIN {
 		pn["after", pl[q]] ? sprintf("%.0f", pc["after", pl[q]] / pn["after", pl[q]]) : "-"
 	if (!npl) print "   not measured"
 	if (fails) printf "\nproblems:%s\n", fails
-}' >"$table"
-echo >>"$table"
-listing_table "$lb" "$kp" >>"$table"
-cat "$table"
+}' | tee "$table"
+# the diagnosis options' cost per event (thrashing is on by default)
+awk '{ k = $1 SUBSEP $2; if (!(k in b) || $3 < b[k]) b[k] = $3
+       if (!($2 in seen)) { seen[$2] = 1; n++; prog[n] = $2 } }
+     END {
+	print "\n   diagnosis options, natively on the host, BPF_PROG_TEST_RUN, net ns per event, best of 3:"
+	printf "   %-22s %12s %12s %16s\n", "program", "--no-thrash", "default", "--stacks"
+	for (i = 1; i <= n; i++)
+		printf "   %-22s %12.1f %12.1f %16.1f\n", prog[i], b["nothrash", prog[i]],
+			b["thrash", prog[i]], b["stacks", prog[i]]
+	if (!n) print "   not measured (no BPF on this host)"
+	print "   (--stacks walks the calling user stack: the cost grows with its depth)"
+     }' "$diag_raw" | tee -a "$table"
+# section 10, the debugfs listing
+echo | tee -a "$table"
+listing_table "$lb" "$kp" | tee -a "$table"
 say "table written to $table"

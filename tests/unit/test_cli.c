@@ -230,6 +230,12 @@ static const struct {
 	{ 'h', { 1, 1, 1, 1, 1, 1 } },
 	{ 0x101, { 1, 1, 1, 1, 1, 1 } },	/* --usage */
 	{ 'V', { 1, 1, 1, 1, 1, 1 } },
+	{ 0x102, { 1, 1, 0, 0, 1, 0 } },	/* --thrash-k */
+	{ 0x103, { 1, 1, 0, 0, 1, 0 } },	/* --thrash-window */
+	{ 0x104, { 1, 1, 0, 0, 1, 0 } },	/* --no-thrash */
+	{ 0x105, { 0, 1, 0, 0, 1, 0 } },	/* --stacks */
+	{ 0x106, { 0, 1, 0, 0, 1, 0 } },	/* --folded */
+	{ 0x107, { 0, 1, 0, 0, 1, 0 } },	/* --flamegraph */
 };
 
 static const struct devmem_cli_word *word(int key)

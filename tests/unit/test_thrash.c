@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include "../../tools/lib/diag.h"
+#include "../../tools/lib/json_out.h"
 
 #define PAGE_SHIFT	12
 #define VPAGE(n)	((0x7f0000000ULL) + (n))
@@ -271,6 +273,94 @@ static void test_findings_name_the_run(void **state)
 	devmem_snapshot_free(&s);
 }
 
+static char *render_text(const struct devmem_snapshot *s, __u32 k)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	devmem_diag_text(f, s, k);
+	fclose(f);
+	return buf;
+}
+
+/* the THRASHING section: the runs, most bounces first; names filtered */
+static void test_diag_text(void **state)
+{
+	struct devmem_snapshot s;
+	char *out, *a, *b;
+	const char *names[2] = { "fault_site_a", "main" };
+
+	thrash_fixture(&s);
+	strcpy(s.procs[1].comm, "ev\x1b[2Jil");	/* process 43 */
+	out = render_text(&s, 0);
+	assert_non_null(strstr(out, "THRASHING: 7 pages bounced more than 3 times within 1.000s"));
+	assert_non_null(strstr(out, "(8 pages bounced twice or more)"));
+	a = strstr(out, "0x0000000010000000      4       20");
+	b = strstr(out, "0x0000000010006000      2       10");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	assert_null(strchr(out, '\x1b'));
+	assert_non_null(strstr(out, "ev\\x1b[2Jil"));
+	assert_non_null(strstr(out, "Findings:\n  1. thrashing:"));
+	/* stacks off: no section */
+	assert_null(strstr(out, "FAULT STACKS"));
+	free(out);
+	/* at K 5 only process 43's page */
+	out = render_text(&s, 5);
+	assert_non_null(strstr(out, "THRASHING: 1 pages bounced more than 5 times"));
+	free(out);
+
+	s.stacks_on = true;
+	s.stacks = calloc(1, sizeof(*s.stacks));
+	assert_non_null(s.stacks);
+	s.stacks[0].tgid = 42;
+	s.stacks[0].faults = 37;
+	s.stacks[0].fault_ns = 5000;
+	strcpy(s.stacks[0].comm, "bouncer");
+	assert_int_equal(devmem_stack_set_names(&s.stacks[0], names, 2), 0);
+	s.nr_stacks = 1;
+	out = render_text(&s, 0);
+	assert_non_null(strstr(out, "FAULT STACKS: 1 stacks, 37 faults"));
+	assert_non_null(strstr(out, "bouncer;main;fault_site_a"));
+	free(out);
+	devmem_snapshot_free(&s);
+}
+
+/* the JSON of the same: runs, stacks (outermost first), findings */
+static void test_diag_json(void **state)
+{
+	struct devmem_snapshot s;
+	json_t *root = json_object(), *t, *r;
+
+	thrash_fixture(&s);
+	devmem_json_diag(root, &s, 0);
+	t = json_object_get(root, "thrash");
+	assert_true(json_is_object(t));
+	assert_int_equal(json_integer_value(json_object_get(t, "k")), 3);
+	assert_int_equal(json_integer_value(json_object_get(t, "pages_thrashing")), 7);
+	assert_int_equal(json_integer_value(json_object_get(t, "pages_bouncing")), 8);
+	r = json_array_get(json_object_get(t, "runs"), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "tgid")), 42);
+	assert_int_equal(json_integer_value(json_object_get(r, "pages")), 4);
+	assert_int_equal(json_integer_value(json_object_get(r, "bounces")), 20);
+	assert_int_equal(json_integer_value(json_object_get(r, "address")), 0x10000000);
+	assert_string_equal(json_string_value(json_object_get(r, "device")), "hmm_dmirror0");
+	assert_true(json_is_null(json_object_get(root, "stacks")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(root, "findings"), 0), "kind")), "thrash");
+	json_decref(root);
+	/* off: null */
+	s.thrash_on = false;
+	root = json_object();
+	devmem_json_diag(root, &s, 0);
+	assert_true(json_is_null(json_object_get(root, "thrash")));
+	json_decref(root);
+	devmem_snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_runs_and_sums),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_findings_name_the_run),
+		cmocka_unit_test(test_diag_text),
+		cmocka_unit_test(test_diag_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
