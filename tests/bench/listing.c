@@ -4,15 +4,16 @@
  * costs a concurrent remove, against the size of the pagemaps listed. Run in
  * the guest by tests/bench/listing.sh, with the test driver loaded.
  *
- *   listing PAGES READS
+ *   listing PAGES READS [REMOVES]
  *
  * adds one pagemap of PAGES struct pages (DEVMEM_TD_UNBACKED: only a few of
  * them backed) to a new test device, then
  *   - reads the listing READS times and prints each read's time;
- *   - removes the pagemap once while nothing reads the listing and once
- *     while a child process reads it in a loop (the pagemap is added again
- *     in between), and prints how long each remove took: memunmap_pages()
- *     as the driver timed it, and the ioctl as seen from here.
+ *   - removes the pagemap REMOVES times (default 5; it is added again before
+ *     each) while nothing reads the listing, then REMOVES times while a child
+ *     process reads it in a loop, and prints how long each remove took:
+ *     memunmap_pages() as the driver timed it, and the ioctl as seen from
+ *     here.
  * Output lines: "read PAGES US", "remove PAGES idle|busy WAIT_US IOCTL_US".
  */
 #define _GNU_SOURCE
@@ -86,16 +87,20 @@ static void remove_timed(int fd, unsigned int pagemap, unsigned int pages, const
 int main(int argc, char **argv)
 {
 	struct devmem_td_dev dev = { 0 };
-	unsigned int pages, reads, pagemap, i;
+	unsigned int pages, reads, removes = 5, pagemap, i;
 	pid_t reader;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: listing PAGES READS\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: listing PAGES READS [REMOVES]\n");
 		return 2;
 	}
 	pages = strtoul(argv[1], NULL, 0);
 	reads = strtoul(argv[2], NULL, 0);
+	if (argc == 4)
+		removes = strtoul(argv[3], NULL, 0);
+	if (!removes)
+		removes = 1;
 	fd = open("/dev/" DEVMEM_TD_NAME, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("open /dev/" DEVMEM_TD_NAME, "load devmem_testdrv.ko first (tests/driver/build.sh builds it)");
@@ -110,8 +115,11 @@ int main(int argc, char **argv)
 		printf("read %u %.1f\n", pages, (now_ns() - t0) / 1000.0);
 	}
 	remove_timed(fd, pagemap, pages, "idle");
+	for (i = 1; i < removes; i++) {
+		pagemap = add(fd, dev.dev, pages);
+		remove_timed(fd, pagemap, pages, "idle");
+	}
 
-	pagemap = add(fd, dev.dev, pages);
 	fflush(stdout);
 	reader = fork();
 	if (reader < 0)
@@ -120,8 +128,11 @@ int main(int argc, char **argv)
 		for (;;)
 			read_listing();
 	}
-	usleep(200000);		/* the reader is in its loop */
-	remove_timed(fd, pagemap, pages, "busy");
+	for (i = 0; i < removes; i++) {
+		pagemap = add(fd, dev.dev, pages);
+		usleep(100000);		/* the reader lists the new pagemap */
+		remove_timed(fd, pagemap, pages, "busy");
+	}
 	kill(reader, SIGKILL);
 	waitpid(reader, NULL, 0);
 

@@ -28,7 +28,7 @@ done
 # 128 MiB to 4 GiB of device private memory in one pagemap (struct pages
 # for all of it; the guest has 2 GiB of RAM, 64 MiB of them for the largest).
 for pages in 32768 131072 524288 1048576; do
-	"$helper" "$pages" "$reads" | sed "s/^/$tag /" >>"$raw" ||
+	"$helper" "$pages" "$reads" "${DEVMEM_BENCH_LISTING_REMOVES:-5}" | sed "s/^/$tag /" >>"$raw" ||
 		echo "$tag fail $pages" >>"$raw"
 done
 rmmod devmem_testdrv

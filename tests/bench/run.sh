@@ -23,6 +23,7 @@
 #                             never built here)
 #   DEVMEM_BENCH_LISTING_ROUNDS N  guest boots per kernel, alternating (default 1)
 #   DEVMEM_BENCH_LISTING_READS N   reads of the listing per size (default 20)
+#   DEVMEM_BENCH_LISTING_REMOVES N removes per size, idle and busy (default 5)
 #
 # The guests run under qemu TCG on most machines: absolute times are
 # inflated several times, so the table gives ratios against "nothing
@@ -133,6 +134,7 @@ function med(k,   n, a, i) { n = split(L[k], a, " "); if (!n) return ""; for (i 
 function mx(k,   n, a, i, m) { n = split(L[k], a, " "); m = ""; for (i = 1; i <= n; i++) if (m == "" || a[i] + 0 > m) m = a[i] + 0; return m }
 function add(k, v) { L[k] = (k in L) ? L[k] " " v : v }
 function ms(x) { return x == "" ? "-" : sprintf("%.2f", x / 1000) }
+function mm(k) { return k in L ? sprintf("%.0f (%.0f)", med(k) / 1000, mx(k) / 1000) : "-" }
 BEGIN {
 	while ((getline l < R) > 0) {
 		split(l, f, " ")
@@ -147,15 +149,15 @@ BEGIN {
 	printf "   before: %s (the first version of the series, at %s)\n", kb, rev
 	printf "   after:  %s\n", ka
 	print "   one device private pagemap of N struct pages; ms, TCG guest: read = one whole read(2) loop of the"
-	print "   file (median over the reads); remove = memunmap_pages() as the driver times it, with nothing reading"
-	print "   the file (idle) and while another process reads it in a loop (busy; the extra is its wait)"
-	printf "   %9s %7s %10s %10s %8s %12s %12s %12s %12s\n", "pages", "GiB", "read bef", "read aft", "bef/aft",
+	print "   file (median over the reads); rm = memunmap_pages() as the driver times it, median (max) of the"
+	print "   removes, with nothing reading the file (idle) and while another process reads it in a loop (busy)"
+	printf "   %9s %5s %9s %9s %8s %12s %12s %12s %12s\n", "pages", "GiB", "read bef", "read aft", "bef/aft",
 		"rm idle bef", "rm idle aft", "rm busy bef", "rm busy aft"
 	for (i = 1; i <= np; i++) {
 		p = sz[i]; rb = med("before:read:" p); ra = med("after:read:" p)
-		printf "   %9d %7.2f %10s %10s %8s %12s %12s %12s %12s\n", p, p * 4096 / 2^30, ms(rb), ms(ra),
+		printf "   %9d %5.2f %9s %9s %8s %12s %12s %12s %12s\n", p, p * 4096 / 2^30, ms(rb), ms(ra),
 			(rb != "" && ra > 0) ? sprintf("%.0fx", rb / ra) : "-",
-			ms(mx("before:idle:" p)), ms(mx("after:idle:" p)), ms(mx("before:busy:" p)), ms(mx("after:busy:" p))
+			mm("before:idle:" p), mm("after:idle:" p), mm("before:busy:" p), mm("after:busy:" p)
 	}
 	if (!np) print "   not measured (no guest produced figures; see build/bench/guest-listing-*.log)"
 	if (kb == "none") print "   before: no cached kernel of the first version; build it from a checkout of " rev " with scripts/kernel.sh patched"
