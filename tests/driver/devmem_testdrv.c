@@ -476,7 +476,10 @@ static void td_unmap_pagemap(struct td_pagemap *pm)
  * is 46, or 52 with 5-level paging): mhp_range_allowed() refuses it with a
  * pr_warn(), before anything is mapped.
  */
-#define TD_BOGUS_START	(1ULL << 52)
+#define TD_BOGUS_START	BIT_ULL(52)
+
+/* The flags that only the memremap_pages() path implements. */
+#define TD_DIRECT_FLAGS	(DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED)
 
 static int td_map_direct(struct td_pagemap *pm, unsigned long npages, u32 flags)
 {
@@ -566,13 +569,14 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 {
 	struct td_device *tdev = td_find_dev(file, a->dev);
 	struct td_pagemap *pm;
+	u32 max_pages;
 	int ret;
 
 	if (!tdev)
 		return -ENOENT;
+	max_pages = (a->flags & DEVMEM_TD_UNBACKED) ? DEVMEM_TD_MAX_MAPPED : DEVMEM_TD_MAX_PAGES;
 	if (!a->nr_range || a->nr_range > DEVMEM_TD_MAX_RANGES || !a->npages ||
-	    a->npages > ((a->flags & DEVMEM_TD_UNBACKED) ? DEVMEM_TD_MAX_MAPPED : DEVMEM_TD_MAX_PAGES) ||
-	    (a->flags & ~(DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED)))
+	    a->npages > max_pages || (a->flags & ~(TD_DIRECT_FLAGS | DEVMEM_TD_DIRECT)))
 		return -EINVAL;
 	if (tdev->nranges + a->nr_range > TD_MAX_DEV_RANGES)
 		return -ENOSPC;
@@ -588,7 +592,7 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 
 	a->helper = 0;
 #if TD_HELPERS
-	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED))) {
+	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | TD_DIRECT_FLAGS))) {
 		a->helper = 1;
 		ret = td_map_helper(pm, a->npages);
 	} else {

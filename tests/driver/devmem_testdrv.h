@@ -42,7 +42,7 @@ struct devmem_td_dev {
  * what costs per struct page, without the memory to back them.
  */
 #define DEVMEM_TD_UNBACKED	0x4
-#define DEVMEM_TD_MAX_MAPPED	(1U << 20)	/* pages of an unbacked range: 4 GiB */
+#define DEVMEM_TD_MAX_MAPPED	1048576U	/* pages of an unbacked range: 4 GiB */
 #define DEVMEM_TD_UNBACKED_USABLE 16
 
 /* DEVMEM_TD_ADD_PAGEMAP */
