@@ -957,7 +957,7 @@ static __always_inline __u32 thrash_index(__u32 tgid, __u64 vpage)
 static __noinline int thrash_note(struct thrash_note *n)
 {
 	struct devmem_thrash_page *w = NULL, *victim = NULL, *x;
-	struct devmem_thrash_exit *rec = NULL;
+	struct devmem_thrash_exit rec;
 	struct devmem_thrash_set *set;
 	__u32 idx = thrash_index(n->tgid, n->vpage), i, in_window = 0;
 	__u64 old, seq;
@@ -978,26 +978,25 @@ static __noinline int thrash_note(struct thrash_note *n)
 	if (!w) {
 		if (!victim)
 			return 0;
-		old = victim->seq;
-		if (old && victim->bounces >= 2) {
-			rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
-			if (rec) {
-				rec->type = DEVMEM_EXIT_THRASH;
-				rec->pad = 0;
-				__builtin_memcpy(&rec->p, victim, sizeof(rec->p));
-			} else {
-				count_lost(DEVMEM_LOST_THRASH_EVICTED);
-			}
-		}
+		/*
+		 * The old incarnation's figures, copied before the way is taken:
+		 * sent with bpf_ringbuf_output() once the claim succeeded, so no
+		 * ring buffer reservation is held across the claim (the 6.1
+		 * verifier loses track of one there).
+		 */
+		__builtin_memcpy(&rec.p, victim, sizeof(rec.p));
+		old = rec.p.seq;
 		seq = next_seq();
 		if (__sync_val_compare_and_swap(&victim->seq, old, seq) != old) {
-			if (rec)
-				bpf_ringbuf_discard(rec, 0);
 			count_lost(DEVMEM_LOST_THRASH_RACE);
 			return 0;
 		}
-		if (rec)
-			bpf_ringbuf_submit(rec, 0);
+		if (old && rec.p.bounces >= 2) {
+			rec.type = DEVMEM_EXIT_THRASH;
+			rec.pad = 0;
+			if (bpf_ringbuf_output(&exits, &rec, sizeof(rec), 0))
+				count_lost(DEVMEM_LOST_THRASH_EVICTED);
+		}
 		w = victim;
 		w->tgid = n->tgid;
 		w->start_ns = n->start_ns;
@@ -1041,7 +1040,7 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid(), ts, lat;
 	__u32 tgid = id >> 32;
-	__u64 migrated;
+	__u64 migrated, fault_addr;
 	const struct dev_pagemap *pgmap;
 	int slot;
 
@@ -1058,6 +1057,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	lat = ts - st->ts_ns;
 	slot = st->slot;
 	migrated = st->migrated;
+	/* read apart from vmf's: one load may not take a map value or a kernel pointer */
+	fault_addr = st->address;
+	barrier_var(fault_addr);
 	st->ts_ns = 0;			/* the thread is out of its fault */
 
 	get_ctrs(&c, slot, tgid);
@@ -1085,8 +1087,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 		n.ts = ts;
 		n.lat = lat;
 		/* do_swap_page()'s vm_fault has the faulting address where margs has its range */
-		n.vpage = (vmf ? DEVMEM_READ(fast, struct vm_fault, vmf, address) : st->address) >>
-			  page_shift;
+		if (vmf)
+			fault_addr = DEVMEM_READ(fast, struct vm_fault, vmf, address);
+		n.vpage = fault_addr >> page_shift;
 		n.range = st->range;
 		n.start_ns = st->proc_start_ns;
 		n.tgid = tgid;
@@ -1118,41 +1121,59 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 
 /* ---- migrations ---------------------------------------------------------- */
 
-static __always_inline int on_migrate(const void *migrate, const struct dev_pagemap *pgmap,
+/*
+ * One migrate window, or one part of it: the tracepoint reports a window
+ * once per pair of source and destination pagemaps (part 0, 1, ...), the
+ * fallback once per window (part 0). A window is a call, counted at part 0;
+ * pages are counted in every part, on the device side's range: the source
+ * for a move to RAM, the destination otherwise (either, where only one is
+ * known). owner names the device where no pagemap does (every destination
+ * allocation of a move to the device failed).
+ */
+static __always_inline int on_migrate(const void *migrate, const struct dev_pagemap *src_pgmap,
+				      const struct dev_pagemap *dst_pgmap, __u64 owner,
 				      __u64 npages, __u64 cpages, __u64 migrated, __u32 dir,
-				      bool fast)
+				      __u32 reason, __u32 part, bool fast)
 {
+	const struct dev_pagemap *pgmap;
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
 	struct ctrs c;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	bool fault;
+	bool fault = reason == DEVMEM_REASON_FAULT;
 	int slot;
 
+	if (dir == DEVMEM_TO_RAM)
+		pgmap = src_pgmap ? src_pgmap : dst_pgmap;
+	else
+		pgmap = dst_pgmap ? dst_pgmap : src_pgmap;
 	if (tgid_filtered(tgid))
 		return 0;
-	if (pgmap_filtered(pgmap, fast))
+	if (pgmap_filtered(pgmap, fast) && !(filter_owner && !pgmap && owner == filter_owner))
 		return 0;
 	slot = range_slot(pgmap, fast);
-	fault = migrate_fault_page(migrate, fast) != NULL;
 	get_ctrs(&c, slot, tgid);
-	if (dir == DEVMEM_TO_DEVICE) {
-		CTR_ADD(&c, migrate_calls_to_device, 1);
-		CTR_ADD(&c, pages_to_device, migrated);
-	} else {
-		CTR_ADD(&c, migrate_calls_to_ram, 1);
+	if (dir == DEVMEM_TO_RAM) {
+		if (!part)
+			CTR_ADD(&c, migrate_calls_to_ram, 1);
 		CTR_ADD(&c, pages_to_ram, migrated);
+	} else {
+		if (!part)
+			CTR_ADD(&c, migrate_calls_to_device, 1);
+		CTR_ADD(&c, pages_to_device, migrated);
 	}
 	CTR_ADD(&c, pages_collected, cpages);
 	if (fault) {
-		CTR_ADD(&c, fault_migrations, 1);
+		if (!part)
+			CTR_ADD(&c, fault_migrations, 1);
 		CTR_ADD(&c, fault_pages, migrated);
 		st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
 		if (st && st->ts_ns) {
 			st->migrated += migrated;
 			st->collected += cpages;
-			st->calls++;
+			if (!part)
+				st->calls++;	/* a window is one call */
 		}
 	}
 	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, slot, tgid);
@@ -1164,6 +1185,14 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 		e->migrated = migrated;
 		e->dir = dir;
 		e->fault = fault;
+		e->reason = reason;
+		e->part = part;
+		if (src_pgmap)
+			e->src_pgmap = DEVMEM_READ(fast, struct dev_pagemap, src_pgmap, range.start);
+		if (dst_pgmap)
+			e->dst_pgmap = DEVMEM_READ(fast, struct dev_pagemap, dst_pgmap, range.start);
+		if (!pgmap)
+			e->owner = owner;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -1212,6 +1241,7 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, __u64 npag
 	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
+		e->npages = npages;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -1261,6 +1291,7 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npage
 	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
+		e->npages = npages;
 		e->latency_ns = life;
 		bpf_ringbuf_submit(e, 0);
 	}
@@ -1331,105 +1362,135 @@ int probe_range(__u64 *ctx)
 
 /* ==== tp_btf: the devmem tracepoints (primary) =========================== */
 
+/*
+ * The pagemap events: (pgmap, nid, in_use, error). A failed add (error set)
+ * created no pagemap: there is nothing to learn or count.
+ */
 SEC("tp_btf/devmem_pagemap_add")
-int BPF_PROG(tp_pagemap_add, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(tp_pagemap_add, const struct dev_pagemap *pgmap, int nid, unsigned long in_use,
+	     int error)
 {
-	return on_pagemap_add(pgmap, ~0U);
+	return error ? 0 : on_pagemap_add(pgmap, (__u32)nid);
 }
 
 SEC("tp_btf/devmem_pagemap_remove")
-int BPF_PROG(tp_pagemap_remove, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(tp_pagemap_remove, const struct dev_pagemap *pgmap, int nid, unsigned long in_use,
+	     int error)
 {
 	return on_pagemap_remove(pgmap, in_use);
 }
 
 SEC("tp_btf/devmem_pagemap_remove_done")
-int BPF_PROG(tp_pagemap_remove_done, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(tp_pagemap_remove_done, const struct dev_pagemap *pgmap, int nid,
+	     unsigned long in_use, int error)
 {
 	return on_pagemap_remove_done(pgmap);
 }
 
+/* the fault class: (vmf, pgmap, ret); ret is 0 for devmem_fault */
 SEC("tp_btf/devmem_fault")
-int BPF_PROG(tp_fault, const struct vm_fault *vmf)
+int BPF_PROG(tp_fault, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
+	     unsigned int ret)
 {
 	return on_fault(ctx, DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("tp_btf/devmem_fault_done")
-int BPF_PROG(tp_fault_done, const struct vm_fault *vmf, unsigned int ret)
+int BPF_PROG(tp_fault_done, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
+	     unsigned int ret)
 {
 	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true, false);
 }
 
-/* dir is enum devmem_migrate_dir, read as an int (see core_fixes.bpf.h) */
+/* dir and reason are enums of the trace header, read as ints */
 SEC("tp_btf/devmem_migrate")
-int BPF_PROG(tp_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *pgmap,
-	     unsigned long npages, unsigned long cpages, unsigned long migrated, int dir)
+int BPF_PROG(tp_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *src_pgmap,
+	     const struct dev_pagemap *dst_pgmap, unsigned long npages, unsigned long cpages,
+	     unsigned long migrated, int dir, int reason, unsigned int part)
 {
-	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir, true);
+	__u64 owner = migrate ? (__u64)DEVMEM_READ(true, struct migrate_vma, migrate, pgmap_owner) : 0;
+
+	return on_migrate(migrate, src_pgmap, dst_pgmap, owner, npages, cpages, migrated, dir,
+			  reason, part, true);
 }
 
+/* the page events: (page, pgmap, order), 2^order pages */
 SEC("tp_btf/devmem_page_alloc")
-int BPF_PROG(tp_page_alloc, const struct page *page)
+int BPF_PROG(tp_page_alloc, const struct page *page, const struct dev_pagemap *pgmap,
+	     unsigned int order)
 {
-	return on_page_alloc(page, page_to_pfn(page), 1, true);
+	return on_page_alloc(page, page_to_pfn(page), order < 20 ? 1ULL << order : 1, true);
 }
 
 SEC("tp_btf/devmem_page_free")
-int BPF_PROG(tp_page_free, const struct page *page)
+int BPF_PROG(tp_page_free, const struct page *page, const struct dev_pagemap *pgmap,
+	     unsigned int order)
 {
-	return on_page_free(page, page_to_pfn(page), 1, false, true);
+	return on_page_free(page, page_to_pfn(page), order < 20 ? 1ULL << order : 1, false, true);
 }
 
 /* ==== raw_tp: the same tracepoints, untyped arguments ===================== */
 
 SEC("raw_tp/devmem_pagemap_add")
-int BPF_PROG(raw_pagemap_add, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(raw_pagemap_add, const struct dev_pagemap *pgmap, int nid, unsigned long in_use,
+	     int error)
 {
-	return on_pagemap_add(pgmap, ~0U);
+	return error ? 0 : on_pagemap_add(pgmap, (__u32)nid);
 }
 
 SEC("raw_tp/devmem_pagemap_remove")
-int BPF_PROG(raw_pagemap_remove, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(raw_pagemap_remove, const struct dev_pagemap *pgmap, int nid, unsigned long in_use,
+	     int error)
 {
 	return on_pagemap_remove(pgmap, in_use);
 }
 
 SEC("raw_tp/devmem_pagemap_remove_done")
-int BPF_PROG(raw_pagemap_remove_done, const struct dev_pagemap *pgmap, unsigned long in_use)
+int BPF_PROG(raw_pagemap_remove_done, const struct dev_pagemap *pgmap, int nid,
+	     unsigned long in_use, int error)
 {
 	return on_pagemap_remove_done(pgmap);
 }
 
 SEC("raw_tp/devmem_fault")
-int BPF_PROG(raw_fault, const struct vm_fault *vmf)
+int BPF_PROG(raw_fault, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
+	     unsigned int ret)
 {
 	return on_fault(ctx, DEVMEM_READ(true, struct vm_fault, vmf, page), vmf, NULL, true);
 }
 
 SEC("raw_tp/devmem_fault_done")
-int BPF_PROG(raw_fault_done, const struct vm_fault *vmf, unsigned int ret)
+int BPF_PROG(raw_fault_done, const struct vm_fault *vmf, const struct dev_pagemap *pgmap,
+	     unsigned int ret)
 {
 	return on_fault_done(vmf, NULL, ret, ret & DEVMEM_VM_FAULT_ERROR, true, false);
 }
 
 SEC("raw_tp/devmem_migrate")
-int BPF_PROG(raw_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *pgmap,
-	     unsigned long npages, unsigned long cpages, unsigned long migrated, int dir)
+int BPF_PROG(raw_migrate, const struct migrate_vma *migrate, const struct dev_pagemap *src_pgmap,
+	     const struct dev_pagemap *dst_pgmap, unsigned long npages, unsigned long cpages,
+	     unsigned long migrated, int dir, int reason, unsigned int part)
 {
-	return on_migrate(migrate, pgmap, npages, cpages, migrated, dir, true);
+	__u64 owner = migrate ? (__u64)DEVMEM_READ(true, struct migrate_vma, migrate, pgmap_owner) : 0;
+
+	return on_migrate(migrate, src_pgmap, dst_pgmap, owner, npages, cpages, migrated, dir,
+			  reason, part, true);
 }
 
 SEC("raw_tp/devmem_page_alloc")
-int BPF_PROG(raw_page_alloc, const struct page *page)
+int BPF_PROG(raw_page_alloc, const struct page *page, const struct dev_pagemap *pgmap,
+	     unsigned int order)
 {
-	return on_page_alloc(page, page_value_to_pfn((__u64)page), 1, true);
+	return on_page_alloc(page, page_value_to_pfn((__u64)page), order < 20 ? 1ULL << order : 1,
+			     true);
 }
 
 SEC("raw_tp/devmem_page_free")
-int BPF_PROG(raw_page_free, const struct page *page)
+int BPF_PROG(raw_page_free, const struct page *page, const struct dev_pagemap *pgmap,
+	     unsigned int order)
 {
-	return on_page_free(page, page_value_to_pfn((__u64)page), 1, false, true);
+	return on_page_free(page, page_value_to_pfn((__u64)page), order < 20 ? 1ULL << order : 1,
+			    false, true);
 }
 
 /* ==== fentry/fexit: kernels without the tracepoints ====================== */
@@ -1651,8 +1712,13 @@ int BPF_PROG(fx_migrate_vma_pages, struct migrate_vma *migrate)
 		if (!pgmap)
 			pgmap = page_pgmap(migrate_fault_page(migrate, false), false);
 	}
-	return on_migrate(migrate, pgmap, npages, BPF_CORE_READ(migrate, cpages), migrated, dir,
-			  false);
+	/* the fallback sees one side's pagemap: the device side */
+	return on_migrate(migrate, dir == DEVMEM_TO_RAM ? pgmap : NULL,
+			  dir == DEVMEM_TO_RAM ? NULL : pgmap,
+			  (__u64)BPF_CORE_READ(migrate, pgmap_owner), npages,
+			  BPF_CORE_READ(migrate, cpages), migrated, dir,
+			  migrate_fault_page(migrate, false) ? DEVMEM_REASON_FAULT :
+			  DEVMEM_REASON_DRIVER, 0, false);
 }
 
 SEC("fexit/migrate_device_pages")
@@ -1664,8 +1730,8 @@ int BPF_PROG(fx_migrate_device_pages, unsigned long *src_pfns, unsigned long *ds
 
 	/* migrate_device_range()/pfns() collect device pages: they go to RAM */
 	migrated = count_migrated(src_pfns, npages, &first_src, &idx);
-	return on_migrate(NULL, mpfn_pgmap(first_src), npages, migrated, migrated,
-			  DEVMEM_TO_RAM, false);
+	return on_migrate(NULL, mpfn_pgmap(first_src), NULL, 0, npages, migrated, migrated,
+			  DEVMEM_TO_RAM, DEVMEM_REASON_EVICT, 0, false);
 }
 
 SEC("fentry/migrate_vma_setup")

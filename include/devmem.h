@@ -16,10 +16,19 @@
 #define DEVMEM_TYPE_PRIVATE	1
 #define DEVMEM_TYPE_COHERENT	2
 
-/* enum devmem_migrate_dir of the kernel series */
+/* enum devmem_migrate_dir of the kernel series' trace header */
 enum devmem_dir {
 	DEVMEM_TO_DEVICE = 0,
 	DEVMEM_TO_RAM = 1,
+	DEVMEM_DEVICE_TO_DEVICE = 2,
+};
+
+/* enum devmem_migrate_reason of the kernel series' trace header */
+enum devmem_reason {
+	DEVMEM_REASON_FAULT = 0,	/* a CPU fault's migrate_to_ram() */
+	DEVMEM_REASON_DRIVER = 1,	/* the driver's own migrate_vma_setup() */
+	DEVMEM_REASON_EVICT = 2,	/* migrate_device_pages(): an eviction */
+	DEVMEM_REASON_PIN = 3,		/* a long-term pin of a coherent page */
 };
 
 /* What a ring buffer record describes; also the bit number in stream_mask. */
@@ -51,8 +60,13 @@ enum devmem_event_type {
  *                   (DEVMEM_UNKNOWN where not seen), migrated = pages the
  *                   fault moved, latency = fault latency
  *   migrate:        address = migrate->start, npages/cpages/migrated, dir,
- *                   fault = fault-driven
- *   page_alloc/free: pfn, latency = page lifetime (free only, 0 if unknown)
+ *                   fault = fault-driven, reason, src_pgmap/dst_pgmap, part;
+ *                   pgmap is the device side (the destination unless dir is
+ *                   to_ram), owner the migrate_vma's pgmap_owner where no
+ *                   pagemap names the device (all destination allocations
+ *                   failed)
+ *   page_alloc/free: pfn, npages = pages covered (2^order),
+ *                   latency = page lifetime (free only, 0 if unknown)
  */
 struct devmem_event {
 	__u32 type;
@@ -72,6 +86,11 @@ struct devmem_event {
 	__u32 fault;
 	__u64 result;
 	__u64 latency_ns;
+	/* appended for the second version of the kernel series */
+	__u64 src_pgmap;	/* migrate: physical id of the source pagemap, 0: RAM */
+	__u64 dst_pgmap;	/* migrate: ... of the destination, 0: RAM or no page */
+	__u32 reason;		/* migrate: enum devmem_reason */
+	__u32 part;		/* migrate: index of the record in its window, 0 first */
 };
 
 /*

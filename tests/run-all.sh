@@ -6,7 +6,9 @@
 # taken from the cache), and Debian's stock kernel. Every test prints a TAP line; the
 # closing line counts them all, and the exit status is non-zero on any failure.
 # DEVMEM_GUEST=0 leaves the guests out (make unit), DEVMEM_HOST=0 the host
-# tests (make guest-test).
+# tests (make guest-test). The unpatched and stock kernels' guests run one
+# after another beside the patched kernel's suite; DEVMEM_GUEST_PARALLEL=0
+# runs them after it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -80,6 +82,40 @@ guest_run() {
 		failed "the guest run failed (status $rc); its console log is $log/$name/console.log"
 }
 
+# guest_report TITLE NAME: the output of a guest run made in the background
+# (tests/guest/run.sh -o $log/NAME, its stdout and stderr in $log/NAME.out,
+# its status in $log/NAME.rc), counted like guest_run's.
+guest_report() {
+	local title=$1 name=$2 rc
+	section "$title"
+	cat "$log/$name.out"
+	rc=$(cat "$log/$name.rc" 2>/dev/null || echo 125)
+	count "$log/$name/output"
+	[ "$rc" -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name/output" 2>/dev/null ||
+		failed "the guest run failed (status $rc); its console log is $log/$name/console.log"
+}
+
+# the other kernels' guests, one after another: beside the patched suite
+# (DEVMEM_GUEST_PARALLEL=1, the default), or after it
+other_guests() {
+	local vdir v suite
+	for vdir in "${kdirs[@]:1}"; do
+		v=$(sed -n 's/^variant=//p' "$vdir/info")
+		suite=tests/guest/suite-vanilla.sh
+		[ "$v" = stock61 ] && suite=tests/guest/suite-6.1.sh
+		tests/guest/run.sh -o "$log/$v" -k "$vdir" -t 900 -- "$suite" >"$log/$v.out" 2>&1
+		echo $? >"$log/$v.rc"
+	done
+	if [ -n "$stock" ]; then
+		tests/guest/run.sh -o "$log/stock" --kernel-image "$stock" --initrd "$initrd" --no-hmm \
+			-k "$kdir" -t 900 -- tests/guest/check-stock.sh >"$log/stock.out" 2>&1
+		echo $? >"$log/stock.rc"
+	fi
+}
+
+# an interrupted run takes the background guests with it
+trap 'trap - INT TERM; kill 0' INT TERM
+
 section "guest kernel"
 if [ "${DEVMEM_GUEST:-1}" = 0 ]; then
 	echo "guest suite skipped (DEVMEM_GUEST=0)"
@@ -88,37 +124,45 @@ elif kdir=$(scripts/kernel.sh patched); then
 	host_tap kernel-series tests/host/kernel-patches.sh "$kdir"
 	host_tap guest-runner-paths tests/guest/test-runner-paths.sh "$kdir"
 	if tests/guest/build.sh "$kdir" >"$log/guest-build.log" 2>&1; then
-		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
 		# The unpatched kernels, 6.12 and Debian's 6.1 source, each booted with
 		# test_hmm and the test driver; the driver built against all three.
 		kdirs=("$kdir")
 		for v in vanilla stock61; do
 			if vdir=$(scripts/kernel.sh "$v" 2>"$log/kernel-$v.log"); then
 				kdirs+=("$vdir")
+				if [ "$v" = stock61 ]; then
+					tests/guest/build-hmm-tests.sh "$vdir" >/dev/null ||
+						failed "building hmm-tests with short timeouts for $v failed"
+				fi
 			else
 				tail -n 5 "$log/kernel-$v.log"
 				failed "building the $v guest kernel failed; its log is $log/kernel-$v.log"
 			fi
 		done
 		host_tap test-driver-build tests/host/driver-build.sh "${kdirs[@]}"
-		for vdir in "${kdirs[@]:1}"; do
-			v=$(sed -n 's/^variant=//p' "$vdir/info")
-			suite=tests/guest/suite-vanilla.sh
-			if [ "$v" = stock61 ]; then
-				suite=tests/guest/suite-6.1.sh
-				tests/guest/build-hmm-tests.sh "$vdir" >/dev/null || failed "building hmm-tests with short timeouts for $v failed"
-			fi
-			guest_run "guest suite ($v kernel, linux $(sed -n 's/^kernel_version=//p' "$vdir/info"))" "$v" \
-				-k "$vdir" -t 900 -- "$suite"
-		done
 		# Debian's stock kernel: BTF, no devmem tracepoints, no DEVICE_PRIVATE.
 		stock=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1)
-		if [ -n "$stock" ] && initrd=$(scripts/stock-initramfs.sh "${stock#/boot/vmlinuz-}"); then
-			guest_run "guest: Debian stock kernel $(basename "$stock")" stock \
-				--kernel-image "$stock" --initrd "$initrd" --no-hmm -k "$kdir" -t 900 -- tests/guest/check-stock.sh
-		else
+		initrd=
+		if [ -z "$stock" ] || ! initrd=$(scripts/stock-initramfs.sh "${stock#/boot/vmlinuz-}"); then
+			stock=
 			failed "Debian's 6.1 kernel is not installed; run 'make deps' (linux-image-amd64)"
 		fi
+		others=
+		if [ "${DEVMEM_GUEST_PARALLEL:-1}" != 0 ]; then
+			other_guests &
+			others=$!
+		fi
+		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
+		if [ -n "$others" ]; then
+			wait "$others"
+		else
+			other_guests
+		fi
+		for vdir in "${kdirs[@]:1}"; do
+			v=$(sed -n 's/^variant=//p' "$vdir/info")
+			guest_report "guest suite ($v kernel, linux $(sed -n 's/^kernel_version=//p' "$vdir/info"))" "$v"
+		done
+		[ -n "$stock" ] && guest_report "guest: Debian stock kernel $(basename "$stock")" stock
 	else
 		cat "$log/guest-build.log"
 		failed "building the guest test programs failed"

@@ -15,7 +15,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lib/devmem.h"
+#include "lib/cli.h"
 #include "lib/http.h"
 #include "lib/openmetrics.h"
 #include "devmem.skel.h"
@@ -41,95 +41,79 @@
 #define DEFAULT_LISTEN	"127.0.0.1:19477"
 
 static struct env {
+	struct devmem_cli cli;		/* the shared options: -p, -D, -P, -i, -t, --fentry, -v */
 	const char *listen;
-	bool per_process;
+	bool listen_set;
 	unsigned long max_processes;
 	unsigned long max_connections;
+	bool max_connections_set;
 	double timeout;			/* seconds a request may take to arrive */
+	bool timeout_set;
 	const char *textfile;		/* directory */
 	double interval;		/* seconds between textfile writes */
-	bool fentry, verbose;
 } env = {
 	.listen = DEFAULT_LISTEN, .max_processes = 50, .max_connections = 16, .timeout = 10,
 	.interval = 10,
 };
 
-const char *argp_program_version = "devmem-exporter 1.0";
 static const char doc[] =
 "Export device-private memory metrics to Prometheus.\n"
-"\n"
-"USAGE: devmem-exporter [-l ADDR:PORT] [-P [--max-processes N]]\n"
-"                       [--max-connections N] [--timeout S] [--fentry] [-v]\n"
-"       devmem-exporter --textfile DIR [-i SECONDS] [-P [--max-processes N]]\n"
 "\n"
 "Serves http://ADDR:PORT/metrics (default " DEFAULT_LISTEN ") in the Prometheus\n"
 "text format, or OpenMetrics 1.0 when the scraper asks for it. With --textfile\n"
 "it writes DIR/devmem.prom for node_exporter's textfile collector instead\n"
-"(atomically, every -i seconds). Needs root (or CAP_BPF and CAP_PERFMON).\n"
-"Metric names: docs/prometheus.md.\n"
+"(atomically, every -i seconds, default 10). Runs until Ctrl-C, SIGTERM or\n"
+"-t SECS. Needs root (or CAP_BPF and CAP_PERFMON). Metric names:\n"
+"docs/prometheus.md.\n"
 "\n"
 "EXAMPLES:\n"
 "    devmem-exporter                         # 127.0.0.1:19477/metrics\n"
 "    devmem-exporter -l 0.0.0.0:19477 -P     # every address, per process too\n"
-"    devmem-exporter --textfile /var/lib/prometheus/node-exporter -i 15\n";
+"    devmem-exporter -p 1234 -t 600          # one process, for ten minutes\n"
+"    devmem-exporter --textfile /var/lib/prometheus/node-exporter -i 15\n"
+"\v"
+"-i is the time between the writes of --textfile. -P adds per-process\n"
+"series of live processes, at most --max-processes. -p and -D filter in the\n"
+"kernel, so every figure counts only that process or device; -D takes the\n"
+"device's owner address (the owner field of devmemstat -j).";
 
 enum {
-	OPT_MAX_PROCS = 0x100,
+	OPT_MAX_PROCS = 0x200,
 	OPT_MAX_CONNS,
 	OPT_TIMEOUT,
 	OPT_TEXTFILE,
-	OPT_FENTRY,
 };
 
-static const struct argp_option options[] = {
+static const struct argp_option exporter_options[] = {
 	{ "listen", 'l', "ADDR:PORT", 0, "Address and port to serve on (default "
 	  DEFAULT_LISTEN "; [ADDR6]:PORT for IPv6, :PORT for every IPv4 address)", 0 },
-	{ "per-process", 'P', NULL, 0, "Also export per-process series (live processes only)", 0 },
-	{ "max-processes", OPT_MAX_PROCS, "N", 0, "At most N processes, the most active "
-	  "(default 50)", 0 },
 	{ "max-connections", OPT_MAX_CONNS, "N", 0, "Connections served at once; more get 503 "
 	  "(default 16)", 0 },
-	{ "timeout", OPT_TIMEOUT, "SECONDS", 0, "Time a request may take to arrive, else 408 "
-	  "(default 10)", 0 },
+	{ "max-processes", OPT_MAX_PROCS, "N", 0, "With -P: at most N processes, the most "
+	  "active (default 50)", 0 },
 	{ "textfile", OPT_TEXTFILE, "DIR", 0, "Write DIR/devmem.prom for node_exporter instead "
 	  "of serving HTTP", 0 },
-	{ "interval", 'i', "SECONDS", 0, "Seconds between textfile writes (default 10)", 0 },
-	{ "fentry", OPT_FENTRY, NULL, 0, "Use the fentry fallback, not the tracepoints", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
-	{},
+	{ "timeout", OPT_TIMEOUT, "SECS", 0, "Time a request may take to arrive, else 408 "
+	  "(default 10)", 0 },
+	{ 0 },
 };
 
-static void usage_error(struct argp_state *state, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-
-static void usage_error(struct argp_state *state, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", state->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(DEVMEM_EXIT_USAGE);
-}
-
-static unsigned long parse_count(struct argp_state *state, const char *arg, unsigned long min,
-				 unsigned long max, const char *what)
+static unsigned long parse_count(const char *opt, const char *arg, unsigned long min,
+				 unsigned long max)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (!*arg || *arg == '-' || *end || errno || v < min || v > max)
-		usage_error(state, "Bad %s '%s': give a whole number from %lu to %lu.", what, arg,
-			    min, max);
+	if (!*arg || *arg == '-' || *arg == '+' || *arg == ' ' || *end || errno || v < min ||
+	    v > max)
+		devmem_cli_usage_error(&env.cli, "%s wants a whole number from %lu to %lu, not '%s'",
+				       opt, min, max, arg);
 	return v;
 }
 
-static double parse_seconds(struct argp_state *state, const char *arg, double min, double max,
-			    const char *what)
+static double parse_seconds(const char *opt, const char *arg, double min, double max)
 {
 	char *end;
 	double v;
@@ -137,33 +121,104 @@ static double parse_seconds(struct argp_state *state, const char *arg, double mi
 	errno = 0;
 	v = strtod(arg, &end);
 	if (end == arg || *end || errno || !(v >= min) || v > max)
-		usage_error(state, "Bad %s '%s': give seconds from %g to %g.", what, arg, min, max);
+		devmem_cli_usage_error(&env.cli, "%s wants seconds from %g to %g, not '%s'", opt, min,
+				       max, arg);
 	return v;
+}
+
+/*
+ * ADDR:PORT into host and port for getaddrinfo(): [ADDR6]:PORT is IPv6,
+ * :PORT every IPv4 address. false if it is not of that form.
+ */
+static bool split_listen(const char *spec, char *host, size_t host_len, char *port,
+			 size_t port_len, int *family)
+{
+	const char *colon = strrchr(spec, ':');
+	unsigned long p;
+	char *end;
+	size_t n;
+
+	*family = AF_UNSPEC;
+	if (!colon || (size_t)(colon - spec) >= host_len || strlen(colon + 1) >= port_len)
+		return false;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	snprintf(port, port_len, "%s", colon + 1);
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!port[0] || port[0] == '-' || port[0] == '+' || *end || errno || p < 1 || p > 65535)
+		return false;
+	if (host[0] == '[') {
+		n = strlen(host);
+		if (n < 3 || host[n - 1] != ']')
+			return false;
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+		*family = AF_INET6;
+	} else if (!host[0]) {
+		snprintf(host, host_len, "0.0.0.0");
+	} else if (strchr(host, ':')) {
+		return false;	/* an IPv6 address needs brackets */
+	}
+	return true;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	char host[256], port[16];
+	int family;
+
 	switch (key) {
-	case 'l': env.listen = arg; break;
-	case 'P': env.per_process = true; break;
+	case 'l':
+		if (!split_listen(arg, host, sizeof(host), port, sizeof(port), &family))
+			devmem_cli_usage_error(&env.cli, "bad address '%s': give ADDR:PORT with a port "
+					       "from 1 to 65535, e.g. -l 127.0.0.1:19477 or -l "
+					       "[::1]:19477", arg);
+		env.listen = arg;
+		env.listen_set = true;
+		break;
 	case OPT_MAX_PROCS:
-		env.max_processes = parse_count(state, arg, 1, 100000, "process limit");
+		env.max_processes = parse_count("--max-processes", arg, 1, 100000);
 		break;
 	case OPT_MAX_CONNS:
-		env.max_connections = parse_count(state, arg, 1, 1000, "connection limit");
+		env.max_connections = parse_count("--max-connections", arg, 1, 1000);
+		env.max_connections_set = true;
 		break;
-	case OPT_TIMEOUT: env.timeout = parse_seconds(state, arg, 0.1, 3600, "timeout"); break;
-	case OPT_TEXTFILE: env.textfile = arg; break;
-	case 'i': env.interval = parse_seconds(state, arg, 0.1, 86400, "interval"); break;
-	case OPT_FENTRY: env.fentry = true; break;
-	case 'v': env.verbose = true; break;
+	case OPT_TIMEOUT:
+		env.timeout = parse_seconds("--timeout", arg, 0.1, 3600);
+		env.timeout_set = true;
+		break;
+	case OPT_TEXTFILE:
+		if (!*arg)
+			devmem_cli_usage_error(&env.cli, "--textfile wants a directory, not ''");
+		env.textfile = arg;
+		break;
 	case ARGP_KEY_ARG:
-		usage_error(state, "Unexpected argument '%s': the address goes with -l ADDR:PORT.",
-			    arg);
+		devmem_cli_usage_error(&env.cli, "unexpected argument '%s': give the address as "
+				       "-l ADDR:PORT", arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* the options of one mode are refused in the other, not ignored */
+static void check_modes(void)
+{
+	if (env.textfile) {
+		const char *http = env.listen_set ? "-l" : env.max_connections_set ?
+				   "--max-connections" : env.timeout_set ? "--timeout" : NULL;
+
+		if (http)
+			devmem_cli_usage_error(&env.cli, "%s is for serving HTTP, and --textfile "
+					       "serves none: leave out one of them", http);
+		if (env.cli.interval_set)
+			env.interval = env.cli.interval_s;
+	} else if (env.cli.interval_set) {
+		devmem_cli_usage_error(&env.cli, "-i sets how often --textfile DIR is written (a "
+				       "scrape reads the figures of its moment): give --textfile "
+				       "DIR too, or leave -i out");
+	}
 }
 
 static volatile sig_atomic_t exiting;
@@ -268,7 +323,7 @@ static int metrics(struct devmem_session *sess, struct devmem_om_buf *out,
 	struct devmem_snapshot snap;
 	struct devmem_om_self self;
 	struct devmem_om_opts o = {
-		.format = format, .per_process = env.per_process,
+		.format = format, .per_process = env.cli.per_process,
 		.max_processes = env.max_processes, .page_size = (__u64)sysconf(_SC_PAGESIZE),
 		.self = &self,
 	};
@@ -365,15 +420,33 @@ static int check_dir(const char *dir)
 	return 0;
 }
 
-static int run_textfile(struct devmem_session *sess)
+/* "Hit Ctrl-C to end.", or when -t ends it */
+static void say_end(char *buf, size_t len)
+{
+	if (env.cli.duration_s > 0)
+		snprintf(buf, len, "Stops after %g s, or at Ctrl-C.", env.cli.duration_s);
+	else
+		snprintf(buf, len, "Hit Ctrl-C to end.");
+}
+
+static int run_textfile(struct devmem_session *sess, __u64 deadline)
 {
 	__u64 next = now_ns();
+	char end[64];
 
-	fprintf(stderr, "Writing %s/devmem.prom every %g s (%s)... Hit Ctrl-C to end.\n",
-		env.textfile, env.interval, devmem_mode_name(devmem_session_mode(sess)));
+	say_end(end, sizeof(end));
+	fprintf(stderr, "Writing %s/devmem.prom every %g s (%s)... %s\n", env.textfile,
+		env.interval, devmem_mode_name(devmem_session_mode(sess)), end);
 	while (!exiting) {
 		write_textfile(sess, env.textfile);
 		next += (__u64)(env.interval * 1e9);
+		if (deadline && next >= deadline) {
+			/* at the end of -t, the file holds the figures of the whole run */
+			devmem_session_wait(sess, deadline, &exiting);
+			if (!exiting && write_textfile(sess, env.textfile))
+				return DEVMEM_EXIT_FAILURE;
+			break;
+		}
 		devmem_session_wait(sess, next, &exiting);
 	}
 	return 0;
@@ -395,49 +468,30 @@ struct conn {
 
 static struct conn *conns;
 
+/* the socket listening on -l (checked by the parser already); -1 after saying why */
 static int listen_on(const char *spec)
 {
 	char host[256], port[16];
-	const char *colon, *h = host;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
-	unsigned long p;
-	char *end;
 	int fd, one = 1, rc;
 
-	colon = strrchr(spec, ':');
-	if (!colon || (size_t)(colon - spec) >= sizeof(host) || strlen(colon + 1) >= sizeof(port))
-		goto bad;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	snprintf(port, sizeof(port), "%s", colon + 1);
-	errno = 0;
-	p = strtoul(port, &end, 10);
-	if (!port[0] || *end || errno || p < 1 || p > 65535)
-		goto bad;
-	if (host[0] == '[') {
-		size_t n = strlen(host);
-
-		if (n < 3 || host[n - 1] != ']')
-			goto bad;
-		host[n - 1] = '\0';
-		h = host + 1;
-		hints.ai_family = AF_INET6;
-	} else if (!host[0]) {
-		h = "0.0.0.0";
-	} else if (strchr(host, ':')) {
-		goto bad;	/* an IPv6 address needs brackets */
+	if (!split_listen(spec, host, sizeof(host), port, sizeof(port), &hints.ai_family)) {
+		fprintf(stderr, "devmem-exporter: bad address '%s': give ADDR:PORT, e.g. -l "
+			"127.0.0.1:19477.\n", spec);
+		return -1;
 	}
-	rc = getaddrinfo(h, port, &hints, &ai);
+	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc) {
 		fprintf(stderr, "devmem-exporter: cannot use the address '%s' of -l %s (%s): give "
-			"an address of this machine, e.g. 127.0.0.1:19477.\n", h, spec,
+			"an address of this machine, e.g. 127.0.0.1:19477.\n", host, spec,
 			gai_strerror(rc));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fprintf(stderr, "devmem-exporter: cannot make a socket: %s.\n", strerror(errno));
+		fprintf(stderr, "devmem-exporter: cannot make a socket: %s; check the limit of open "
+			"files (ulimit -n).\n", strerror(errno));
 		freeaddrinfo(ai);
 		return -1;
 	}
@@ -458,10 +512,6 @@ static int listen_on(const char *spec)
 	}
 	freeaddrinfo(ai);
 	return fd;
-bad:
-	fprintf(stderr, "devmem-exporter: bad address '%s': give ADDR:PORT with a port from 1 to "
-		"65535, e.g. -l 127.0.0.1:19477 or -l [::1]:19477.\n", spec);
-	return -2;
 }
 
 static void conn_close(struct conn *c)
@@ -641,11 +691,12 @@ static void accept_all(int lfd)
 	}
 }
 
-static int run_server(struct devmem_session *sess, int lfd)
+static int run_server(struct devmem_session *sess, int lfd, __u64 deadline)
 {
 	size_t nfds = 2 + env.max_connections;
 	struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
 	int sfd = devmem_session_fd(sess);
+	char end[64];
 
 	conns = calloc(env.max_connections, sizeof(*conns));
 	if (!pfd || !conns) {
@@ -653,11 +704,17 @@ static int run_server(struct devmem_session *sess, int lfd)
 		free(pfd);
 		return DEVMEM_EXIT_NOMEM;
 	}
-	fprintf(stderr, "Serving http://%s/metrics (%s)... Hit Ctrl-C to end.\n", env.listen,
-		devmem_mode_name(devmem_session_mode(sess)));
+	say_end(end, sizeof(end));
+	fprintf(stderr, "Serving http://%s/metrics (%s)... %s\n", env.listen,
+		devmem_mode_name(devmem_session_mode(sess)), end);
 	while (!exiting) {
 		__u64 now = now_ns(), next = now + 1000000000ULL;
 		int timeout;
+
+		if (deadline && now >= deadline)
+			break;
+		if (deadline && deadline < next)
+			next = deadline;
 
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -716,17 +773,29 @@ static int run_server(struct devmem_session *sess, int lfd)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_arg, NULL, doc, 0, 0, 0 };
+	static const struct argp argp = {
+		exporter_options, parse_arg,
+		"[-l ADDR:PORT]\n--textfile DIR [-i SECS]",
+		doc, NULL, NULL, NULL,
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct devmem_session *sess = NULL;
 	struct devmem_opts o = {};
 	struct timespec ts;
 	enum devmem_error e;
 	int lfd = -1, ret;
+	__u64 deadline;
 
-	argp_err_exit_status = DEVMEM_EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return DEVMEM_EXIT_USAGE;
+	devmem_cli_init(&env.cli, "devmem-exporter", DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE |
+			DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_DURATION |
+			DEVMEM_CLI_FENTRY);
+	devmem_cli_parse(&env.cli, &argp, argc, argv);
+	check_modes();
+	o.owner = devmem_cli_owner_only(&env.cli);
+	o.tgid = env.cli.pid;
+	o.force_fentry = env.cli.fentry;
+	o.verbose = env.cli.verbose;
+	o.hist_per_device = true;
 	for (size_t i = 0; i < NR_CODES; i++)
 		code_counts[i].code = status_codes[i];
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -738,16 +807,13 @@ int main(int argc, char **argv)
 	} else {
 		lfd = listen_on(env.listen);
 		if (lfd < 0)
-			return lfd == -2 ? DEVMEM_EXIT_USAGE : DEVMEM_EXIT_FAILURE;
+			return DEVMEM_EXIT_FAILURE;
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	o.force_fentry = env.fentry;
-	o.verbose = env.verbose;
-	o.hist_per_device = true;
 	e = devmem_session_open(&o, &sess);
 	if (e) {
 		fprintf(stderr, "devmem-exporter: %s\n", devmem_strerror(e));
@@ -755,7 +821,8 @@ int main(int argc, char **argv)
 			close(lfd);
 		return devmem_exit_code(e);
 	}
-	ret = env.textfile ? run_textfile(sess) : run_server(sess, lfd);
+	deadline = devmem_cli_deadline(&env.cli, now_ns());
+	ret = env.textfile ? run_textfile(sess, deadline) : run_server(sess, lfd, deadline);
 	if (lfd >= 0)
 		close(lfd);
 	devmem_session_close(sess);

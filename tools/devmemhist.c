@@ -274,6 +274,10 @@ static void check_args(void)
 		devmem_cli_usage_error(c, "no output file: give one with -o FILE");
 	if (env.mode == MODE_RECORD && env.keep && !env.max_bytes)
 		devmem_cli_usage_error(c, "-k rotates at the size cap: give the cap with -S SIZE too");
+	if (env.mode == MODE_REPORT && (c->thrash_window_ns || c->no_thrash))
+		devmem_cli_usage_error(c, "the thrashing window is set when recording: give "
+				       "--thrash-window or --no-thrash to 'devmemhist record'; a report "
+				       "takes --thrash-k");
 	if (env.mode == MODE_REPORT && !env.nr_files)
 		devmem_cli_usage_error(c, "no recording given: name one or more files written by "
 				       "'devmemhist record'");
@@ -443,6 +447,27 @@ static void print_snapshot(FILE *out, const struct devmem_snapshot *s, bool coun
 				print_hists(out, p->hist, "  ");
 		}
 	}
+	if (counters)
+		devmem_diag_text(out, s, env.cli.thrash_k);
+}
+
+/* --folded and --flamegraph of a summary or report; 0 or an exit code */
+static int write_stacks(const struct devmem_snapshot *s, const char *title)
+{
+	char msg[512];
+
+	if (!env.cli.folded && !env.cli.flamegraph)
+		return 0;
+	if (!s->stacks_on) {
+		fprintf(stderr, "devmemhist: no fault stacks to write: the recording was made "
+			"without --stacks; record again with 'devmemhist record --stacks'.\n");
+		return DEVMEM_EXIT_BAD_INPUT;
+	}
+	if (devmem_stacks_write(s, env.cli.folded, env.cli.flamegraph, title, msg, sizeof(msg))) {
+		fprintf(stderr, "devmemhist: %s\n", msg);
+		return DEVMEM_EXIT_FAILURE;
+	}
+	return 0;
 }
 
 /* ---- live and record ------------------------------------------------------ */
@@ -507,6 +532,7 @@ static int open_session(struct devmem_session **sess)
 		.hist_per_process = env.per_process,
 		.verbose = env.verbose,
 	};
+	devmem_cli_diag_opts(&env.cli, &o);
 	e = devmem_session_open(&o, sess);
 	if (e != DEVMEM_OK) {
 		devmem_child_abandon(&child);
@@ -625,6 +651,9 @@ static int run_live(void)
 		devmem_snapshot_sort(&delta);
 		printf("\nSummary since the start (%.1f s):\n", (double)delta.interval_ns / 1e9);
 		print_snapshot(stdout, &delta, true);
+		fflush(stdout);
+		ret = write_stacks(&delta, "devmemhist: faults on device memory by user stack");
+		goto out;
 	}
 	ret = 0;
 out:
@@ -873,6 +902,8 @@ static int run_report(void)
 			fprintf(stderr, "devmemhist: note: the recording %s has no snapshot in the "
 				"window; it adds nothing.\n", st->first_path);
 	}
+	if (env.cli.thrash_k)
+		rep.total.thrash_k = env.cli.thrash_k;
 	if (env.json) {
 		ret = devmem_rec_report_json(stdout, &rep,
 					     (env.per_device ? DEVMEM_REC_JSON_DEVICES : 0) |
@@ -887,6 +918,11 @@ static int run_report(void)
 	}
 	if (!ret && env.svg)
 		ret = write_svg(&rep);
+	if (!ret) {
+		fflush(stdout);
+		ret = write_stacks(&rep.total, "devmemhist report: faults on device memory by "
+				   "user stack");
+	}
 	devmem_rec_report_free(&rep);
 	if (fflush(stdout) && !ret) {
 		fprintf(stderr, "devmemhist: writing the output failed: %s.\n", strerror(errno));
@@ -899,7 +935,8 @@ int main(int argc, char **argv)
 {
 	static const unsigned int live = DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
 		DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT | DEVMEM_CLI_DURATION |
-		DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL;
+		DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL | DEVMEM_CLI_THRASH |
+		DEVMEM_CLI_STACKS;
 	struct argp live_argp = {
 		live_options, parse_arg,
 		"[INTERVAL [COUNT]] [-- COMMAND [ARG...]]", live_doc, 0, 0, 0,
@@ -911,7 +948,7 @@ int main(int argc, char **argv)
 	struct argp report_argp = { report_options, parse_arg, "FILE...", report_doc, 0, 0, 0 };
 	struct argp *a = &live_argp;
 	const char *tool = "devmemhist";
-	unsigned int takes = live | DEVMEM_CLI_TIMESTAMP;
+	unsigned int takes = live | DEVMEM_CLI_TIMESTAMP | DEVMEM_CLI_FLAME;
 	int first = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "record")) {
@@ -924,7 +961,8 @@ int main(int argc, char **argv)
 		env.mode = MODE_REPORT;
 		a = &report_argp;
 		tool = "devmemhist report";
-		takes = DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_JSON;
+		takes = DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_JSON |
+			DEVMEM_CLI_THRASH | DEVMEM_CLI_FLAME;
 		first = 1;
 		env.files = calloc((size_t)argc, sizeof(*env.files));
 		if (!env.files)

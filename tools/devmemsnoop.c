@@ -116,7 +116,8 @@ static int handle_event(void *ctx, const struct devmem_event *e)
 {
 	struct snoop *sn = ctx;
 	struct snoop_device dev = { 0 };
-	char line[256], name[DEVMEM_NAME_LEN], range_name[DEVMEM_NAME_LEN];
+	char line[320], name[DEVMEM_NAME_LEN], range_name[DEVMEM_NAME_LEN];
+	char src_name[DEVMEM_NAME_LEN], dst_name[DEVMEM_NAME_LEN];
 	/* a pagemap-carrying event names its range by its physical start */
 	bool known = e->pgmap && !devmem_session_range_device(sn->sess, e->pgmap, name,
 							       sizeof(name), range_name,
@@ -139,6 +140,15 @@ static int handle_event(void *ctx, const struct devmem_event *e)
 	if (known) {
 		dev.id = e->pgmap;
 		dev.name = name;
+	}
+	/* a migration names the device of each side (0: system memory) */
+	if (e->type == DEVMEM_EV_MIGRATE) {
+		if (e->src_pgmap && !devmem_session_range_device(sn->sess, e->src_pgmap, src_name,
+								  sizeof(src_name), NULL, 0))
+			dev.src_name = src_name;
+		if (e->dst_pgmap && !devmem_session_range_device(sn->sess, e->dst_pgmap, dst_name,
+								  sizeof(dst_name), NULL, 0))
+			dev.dst_name = dst_name;
 	}
 	sn->shown++;
 	if (sn->json) {

@@ -40,10 +40,17 @@ static const char doc[] =
 "    devmemstat -p 1234 -H       # one process, with histogram tables\n"
 "    devmemstat -G -P            # histograms per device and per process\n"
 "    devmemstat --fentry         # force the fentry/fexit fallback\n"
+"    devmemstat --folded f.txt --flamegraph f.svg -- ./app   # faults by stack\n"
+"    devmemstat --thrash-k 5 --thrash-window 0.5   # a stricter thrashing test\n"
 "\v"
 "-D filters in the kernel and takes the device's owner address (the owner\n"
 "field of -j output). -P and -G add histograms per process and per device;\n"
-"the counters are always shown per device and per process.";
+"the counters are always shown per device and per process.\n"
+"\n"
+"A page thrashes when more than K of its faults within the window moved it\n"
+"back to RAM; the THRASHING section lists runs of such pages per process\n"
+"and device. --stacks (implied by --folded and --flamegraph) counts faults\n"
+"per user stack, symbolized; FINDINGS ranks what stands out.";
 
 enum {
 	OPT_OWNER = 0x200,	/* --owner: the old long name of -D */
@@ -136,7 +143,8 @@ int main(int argc, char **argv)
 			DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL |
 			DEVMEM_CLI_COUNT | DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON |
 			DEVMEM_CLI_TIMESTAMP | DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND |
-			DEVMEM_CLI_POSITIONAL);
+			DEVMEM_CLI_POSITIONAL | DEVMEM_CLI_THRASH | DEVMEM_CLI_STACKS |
+			DEVMEM_CLI_FLAME);
 	devmem_cli_parse(&env.cli, &argp, argc, argv);
 	env.interval = env.cli.interval_set ? env.cli.interval_s : 0;
 	env.count = (long)env.cli.count;
@@ -162,6 +170,7 @@ int main(int argc, char **argv)
 	o.verbose = env.cli.verbose;
 	o.hist_per_device = env.cli.per_device;
 	o.hist_per_process = env.cli.per_process;
+	devmem_cli_diag_opts(&env.cli, &o);
 	e = devmem_session_open(&o, &s);
 	if (e) {
 		devmem_child_abandon(&child);
@@ -215,6 +224,16 @@ int main(int argc, char **argv)
 	if (devmem_session_snapshot(s, &cur))
 		goto read_error;
 	print(&cur);
+	if (env.cli.folded || env.cli.flamegraph) {
+		char msg[512];
+
+		if (devmem_stacks_write(&cur, env.cli.folded, env.cli.flamegraph,
+					"devmemstat: faults on device memory by user stack", msg,
+					sizeof(msg))) {
+			fprintf(stderr, "devmemstat: %s\n", msg);
+			ret = DEVMEM_EXIT_FAILURE;
+		}
+	}
 	goto cleanup;
 
 read_error:

@@ -47,7 +47,8 @@ static const char doc[] =
 "With -- COMMAND, devmemtop stops when COMMAND exits; COMMAND's output goes\n"
 "where devmemtop's goes, so use -b or redirect it.\n"
 "\n"
-"Keys: v view  < > or s sort column  r reverse  p or space pause  q quit  h help\n"
+"Keys: v view  t thrashing  < > or s sort column  r reverse  p or space pause\n"
+"      q quit  h help\n"
 "\n"
 "See docs/devmemtop.md (man devmemtop) for the columns and the overhead.";
 
@@ -65,7 +66,8 @@ static const struct argp_option top_options[] = {
 	{ "batch", 'b', NULL, 0, "Plain-text frames (also when stdout is not a terminal)", 0 },
 	{ "replay", 'R', "FILE", 0, "Replay a recording of devmemhist record instead of live data", 0 },
 	{ "fast", 'F', NULL, 0, "Replay as fast as possible, not at the recorded pace", 0 },
-	{ "view", OPT_VIEW, "VIEW", 0, "processes or devices: as -P or -G", 0 },
+	{ "view", OPT_VIEW, "VIEW", 0,
+	  "processes, devices (as -P or -G) or thrash (runs of thrashing pages)", 0 },
 	{ "delay", OPT_DELAY, "SECS", OPTION_HIDDEN, NULL, 0 },
 	{ "iterations", OPT_ITERATIONS, "N", OPTION_HIDDEN, NULL, 0 },
 	{ 0 },
@@ -161,9 +163,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			set_view(o, TOP_VIEW_PROCESSES);
 		else if (!strcmp(arg, "devices"))
 			set_view(o, TOP_VIEW_DEVICES);
+		else if (!strcmp(arg, "thrash") || !strcmp(arg, "thrashing"))
+			set_view(o, TOP_VIEW_THRASH);
 		else
-			devmem_cli_usage_error(&o->cli, "--view wants processes or devices, not '%s'",
-					       arg);
+			devmem_cli_usage_error(&o->cli, "--view wants processes, devices or thrash, "
+					       "not '%s'", arg);
 		break;
 	case OPT_DELAY:
 		devmem_cli_option(&o->cli, 'i', arg);
@@ -191,7 +195,7 @@ static void parse_args(int argc, char **argv, struct top_opts *o)
 	devmem_cli_init(c, prog, DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
 			DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT |
 			DEVMEM_CLI_DURATION | DEVMEM_CLI_JSON | DEVMEM_CLI_FENTRY |
-			DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL);
+			DEVMEM_CLI_COMMAND | DEVMEM_CLI_POSITIONAL | DEVMEM_CLI_THRASH);
 	devmem_cli_parse(c, &argp, argc, argv);
 	if (c->per_process)
 		set_view(o, TOP_VIEW_PROCESSES);
@@ -313,7 +317,8 @@ static void ui_stop(struct ui *ui)
 static const char *const help_lines[] = {
 	"devmemtop keys",
 	"",
-	"  v, Tab        switch between the process and the device view",
+	"  v, Tab        cycle through the process, device and thrashing views",
+	"  t             the thrashing view: runs of pages bouncing to RAM",
 	"  <, >          sort by the column left / right of the current one",
 	"  s             sort by the next column",
 	"  r             reverse the sort order",
@@ -384,13 +389,18 @@ static void draw(struct ui *ui, const struct top_frame *f)
 	if (!n && y < LINES - 1)
 		mvaddnstr(y, 0, ui->view == TOP_VIEW_PROCESSES ?
 			  "(no process used device memory in this interval)" :
-			  "(no device-private memory known)", COLS);
+			  ui->view == TOP_VIEW_DEVICES ? "(no device-private memory known)" :
+			  f->thrash_on ? "(no page thrashes: more than K bounces to RAM within T)" :
+			  "(thrashing detection is off: --no-thrash, or a recording without it)",
+			  COLS);
 	if (LINES > 1) {
 		attron(A_REVERSE);
 		mvhline(LINES - 1, 0, ' ', COLS);
 		mvaddnstr(LINES - 1, 0, ui->view == TOP_VIEW_PROCESSES ?
 			  " processes | v devices  < > s sort  r reverse  p pause  h help  q quit" :
-			  " devices | v processes  < > s sort  r reverse  p pause  h help  q quit",
+			  ui->view == TOP_VIEW_DEVICES ?
+			  " devices | v thrashing  < > s sort  r reverse  p pause  h help  q quit" :
+			  " thrashing | v processes  < > s sort  r reverse  p pause  h help  q quit",
 			  COLS);
 		attroff(A_REVERSE);
 	}
@@ -416,7 +426,8 @@ static void show(struct ui *ui, struct top_frame *f)
 
 static void cycle_sort(struct ui *ui, int step)
 {
-	int n = ui->view == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : TOP_DK_COUNT;
+	int n = ui->view == TOP_VIEW_PROCESSES ? TOP_PK_COUNT :
+		ui->view == TOP_VIEW_DEVICES ? TOP_DK_COUNT : TOP_TK_COUNT;
 	int *k = &ui->o->sort.key[ui->view];
 
 	*k = (*k + step + n) % n;
@@ -437,7 +448,11 @@ static enum wait_result handle_key(struct ui *ui, int ch)
 	case 'v':
 	case 'V':
 	case '\t':
-		ui->view = ui->view == TOP_VIEW_PROCESSES ? TOP_VIEW_DEVICES : TOP_VIEW_PROCESSES;
+		ui->view = (ui->view + 1) % TOP_VIEW_COUNT;
+		return W_REDRAW;
+	case 't':
+	case 'T':
+		ui->view = TOP_VIEW_THRASH;
 		return W_REDRAW;
 	case '>':
 	case '.':
@@ -676,6 +691,7 @@ int main(int argc, char **argv)
 			.hist_per_process = true,
 			.verbose = opts.verbose,
 		};
+		devmem_cli_diag_opts(&opts.cli, &dopts);
 		err = devmem_session_open(&dopts, &src.sess);
 		if (err != DEVMEM_OK) {
 			devmem_child_abandon(&child);

@@ -303,7 +303,7 @@ static double cost_single(int fd, __u64 *a, int nr)
 /* N rounds over D pagemaps; ns[p] per run of each handler */
 static void cost_rounds(const int *fds, int d, long n, double *ns)
 {
-	__u64 c0[NR_PROGS], t0[NR_PROGS], c1 = 0, t1 = 0, a[6];
+	__u64 c0[NR_PROGS], t0[NR_PROGS], c1 = 0, t1 = 0, a[9];
 
 	for (int p = 0; p < NR_PROGS; p++)
 		if (stats_of(fds[p], &c0[p], &t0[p]))
@@ -311,18 +311,19 @@ static void cost_rounds(const int *fds, int d, long n, double *ns)
 	for (long r = 0; r < n; r++) {
 		__u64 k = karena + (__u64)(r % d + 1) * SLOT;
 
-		a[0] = k + OFF_VMF;
-		if (run1(fds[P_FAULT], a, 1))
+		/* the tracepoints' arguments: see the tp_btf/raw_tp entry points */
+		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0;
+		if (run1(fds[P_FAULT], a, 3))
 			die("a test run failed");
-		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_PGMAP; a[2] = 16; a[3] = 16; a[4] = 16;
-		a[5] = DEVMEM_TO_RAM;
-		if (run1(fds[P_MIGRATE], a, 6))
+		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_PGMAP; a[2] = 0; a[3] = 16; a[4] = 16;
+		a[5] = 16; a[6] = DEVMEM_TO_RAM; a[7] = DEVMEM_REASON_FAULT; a[8] = 0;
+		if (run1(fds[P_MIGRATE], a, 9))
 			die("a test run failed");
-		a[0] = k + OFF_VMF; a[1] = 0x400;	/* VM_FAULT_NOPAGE-like success */
-		if (run1(fds[P_FAULT_DONE], a, 2))
+		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0x400;	/* VM_FAULT_NOPAGE-like success */
+		if (run1(fds[P_FAULT_DONE], a, 3))
 			die("a test run failed");
-		a[0] = k + OFF_PAGE;
-		if (run1(fds[P_ALLOC], a, 1) || run1(fds[P_FREE], a, 1))
+		a[0] = k + OFF_PAGE; a[1] = k + OFF_PGMAP; a[2] = 0;
+		if (run1(fds[P_ALLOC], a, 3) || run1(fds[P_FREE], a, 3))
 			die("a test run failed");
 	}
 	for (int p = 0; p < NR_PROGS; p++) {
@@ -357,6 +358,16 @@ int main(int argc, char **argv)
 		runs = strtol(argv[1], NULL, 10);
 	if (runs <= 0)
 		runs = 100000;
+	/* the diagnosis options: thrashing off, the default (on), stacks too */
+	if (argc > 2 && !strcmp(argv[2], "nothrash"))
+		o.no_thrash = true;
+	else if (argc > 2 && !strcmp(argv[2], "stacks"))
+		o.stacks = true;
+	else if (argc > 2 && strcmp(argv[2], "thrash")) {
+		fprintf(stderr, "handler-cost: the second argument is nothrash, thrash or stacks, "
+			"not '%s'.\n", argv[2]);
+		return 2;
+	}
 	err = devmem_session_open(&o, &sess);
 	if (err) {
 		fprintf(stderr, "handler-cost: %s\n", devmem_strerror(err));

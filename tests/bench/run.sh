@@ -6,7 +6,10 @@
 # one table and writes it to build/bench.txt (raw figures next to it in
 # build/bench/).
 #
-#   tests/bench/run.sh [--quick]
+#   tests/bench/run.sh [--quick] [--only SECTION]
+#
+# --only listing runs section 10 alone (the debugfs listing, before and
+# after) and prints just its table, to build/bench-listing.txt.
 #
 # Environment:
 #   DEVMEM_BENCH_PATCHED DIR  patched kernel dir (default: scripts/kernel.sh patched)
@@ -14,6 +17,13 @@
 #                             vanilla build of `scripts/kernel.sh --key vanilla`,
 #                             else the newest cached vanilla build; never built here)
 #   DEVMEM_BENCH_CYCLES, _SAMPLES, _ROUNDS, _PAGES, _STARTS: sizes (guest.sh)
+#   DEVMEM_BENCH_LISTING_BEFORE DIR  the kernel of section 10's "before"
+#                             (default: the cached build of the first version
+#                             of the series, at DEVMEM_BENCH_LISTING_V1_REV;
+#                             never built here)
+#   DEVMEM_BENCH_LISTING_ROUNDS N  guest boots per kernel, alternating (default 1)
+#   DEVMEM_BENCH_LISTING_READS N   reads of the listing per size (default 20)
+#   DEVMEM_BENCH_LISTING_REMOVES N removes per size, idle and busy (default 5)
 #
 # The guests run under qemu TCG on most machines: absolute times are
 # inflated several times, so the table gives ratios against "nothing
@@ -26,10 +36,21 @@ out=$top/build/bench
 table=$top/build/bench.txt
 mkdir -p "$out"
 
-if [ "${1:-}" = --quick ]; then
-	export DEVMEM_BENCH_CYCLES=${DEVMEM_BENCH_CYCLES:-2} DEVMEM_BENCH_SAMPLES=${DEVMEM_BENCH_SAMPLES:-1}
-	export DEVMEM_BENCH_ROUNDS=${DEVMEM_BENCH_ROUNDS:-20} DEVMEM_BENCH_STARTS=${DEVMEM_BENCH_STARTS:-1}
-fi
+only=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick)
+		export DEVMEM_BENCH_CYCLES=${DEVMEM_BENCH_CYCLES:-2} DEVMEM_BENCH_SAMPLES=${DEVMEM_BENCH_SAMPLES:-1}
+		export DEVMEM_BENCH_ROUNDS=${DEVMEM_BENCH_ROUNDS:-20} DEVMEM_BENCH_STARTS=${DEVMEM_BENCH_STARTS:-1}
+		export DEVMEM_BENCH_LISTING_READS=${DEVMEM_BENCH_LISTING_READS:-5} ;;
+	--only)
+		only=${2:-}
+		[ "$only" = listing ] || { echo "run.sh: --only takes a section name: listing (the debugfs listing, section 10)." >&2; exit 2; }
+		shift ;;
+	*) echo "run.sh: unknown argument '$1'; use [--quick] [--only listing]." >&2; exit 2 ;;
+	esac
+	shift
+done
 export DEVMEM_BENCH_CYCLES=${DEVMEM_BENCH_CYCLES:-3} DEVMEM_BENCH_SAMPLES=${DEVMEM_BENCH_SAMPLES:-2}
 export DEVMEM_BENCH_ROUNDS=${DEVMEM_BENCH_ROUNDS:-40} DEVMEM_BENCH_PAGES=${DEVMEM_BENCH_PAGES:-64}
 export DEVMEM_BENCH_STARTS=${DEVMEM_BENCH_STARTS:-2}
@@ -56,13 +77,108 @@ if [ -z "$kv" ]; then
 	fi
 fi
 
+# ---- 10. the debugfs listing, before and after ---------------------------------
+# "before" is the first version of the series, whose listing walked every
+# struct page of a range for in_use while holding a live reference on its
+# pagemap; "after" is this series (per-range counters). The same test driver
+# and helper run on both, one guest at a time, alternating.
+listing_v1_rev=${DEVMEM_BENCH_LISTING_V1_REV:-5a0d136}
+listing_raw=$out/listing.raw
+listing_before() {	# the cached kernel of the series at $listing_v1_rev
+	local t key
+	if [ -n "${DEVMEM_BENCH_LISTING_BEFORE:-}" ]; then
+		echo "$DEVMEM_BENCH_LISTING_BEFORE"
+		return
+	fi
+	t=$(mktemp -d)
+	git archive "$listing_v1_rev" scripts/kernel.sh kernel-patch | tar -x -C "$t" &&
+		key=$("$t/scripts/kernel.sh" --key patched 2>/dev/null)
+	rm -rf "$t"
+	[ -n "${key:-}" ] && [ -e "${DEVMEM_CACHE:-/var/cache/devmem-kit}/kernels/patched-$key/.done" ] &&
+		echo "${DEVMEM_CACHE:-/var/cache/devmem-kit}/kernels/patched-$key"
+}
+run_listing() {
+	local kb=$1 ka=$2 round tag kdir ko
+	: >"$listing_raw"
+	if ! ${CC:-gcc} -O2 -g -Wall -Wextra -Werror -std=gnu11 -Itests/driver tests/bench/listing.c \
+		-o "$out/listing" 2>"$out/listing-build.log"; then
+		echo "fail build-helper" >>"$listing_raw"
+		return
+	fi
+	for round in $(seq "${DEVMEM_BENCH_LISTING_ROUNDS:-1}"); do
+		for tag in before after; do
+			kdir=$ka
+			[ $tag = before ] && kdir=$kb
+			[ -n "$kdir" ] || continue
+			if ! ko=$(tests/driver/build.sh "$kdir" "$out/driver" 2>>"$out/listing-build.log"); then
+				echo "fail $tag build-driver" >>"$listing_raw"
+				continue
+			fi
+			say "guest (listing, $tag, round $round): $kdir"
+			rm -rf "$out/guest-listing-$tag"
+			mkdir -p "$out/guest-listing-$tag"
+			if ! tests/guest/run.sh -k "$kdir" -t 1200 --no-hmm -o "$out/guest-listing-$tag" -- \
+				bash tests/bench/listing.sh "$tag" "$ko" "$out/listing" \
+				>"$out/guest-listing-$tag.log" 2>&1; then
+				say "the listing guest ($tag) failed; see $out/guest-listing-$tag.log"
+				echo "fail $tag guest" >>"$listing_raw"
+			fi
+			cat "$out/guest-listing-$tag/listing.raw" >>"$listing_raw" 2>/dev/null
+		done
+	done
+}
+listing_table() {	# BEFORE_KDIR AFTER_KDIR
+	awk -v R="$listing_raw" -v kb="${1:-none}" -v ka="$2" -v rev="$listing_v1_rev" '
+function sortv(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function med(k,   n, a, i) { n = split(L[k], a, " "); if (!n) return ""; for (i = 1; i <= n; i++) a[i] += 0; sortv(a, n); return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+function mx(k,   n, a, i, m) { n = split(L[k], a, " "); m = ""; for (i = 1; i <= n; i++) if (m == "" || a[i] + 0 > m) m = a[i] + 0; return m }
+function add(k, v) { L[k] = (k in L) ? L[k] " " v : v }
+function ms(x) { return x == "" ? "-" : sprintf("%.2f", x / 1000) }
+function mm(k) { return k in L ? sprintf("%.0f (%.0f)", med(k) / 1000, mx(k) / 1000) : "-" }
+BEGIN {
+	while ((getline l < R) > 0) {
+		split(l, f, " ")
+		if (f[1] == "fail") { fails = fails " " substr(l, 6); continue }
+		if (f[2] == "fail") { fails = fails " " f[1] ":" f[3]; continue }
+		if (!(f[3] in seen)) { seen[f[3]] = 1; np++; sz[np] = f[3] + 0 }
+		if (f[2] == "read") add(f[1] ":read:" f[3], f[4])
+		else if (f[2] == "remove") add(f[1] ":" f[4] ":" f[3], f[5])
+	}
+	sortv(sz, np)
+	print "10. The debugfs listing (/sys/kernel/debug/devmem/pagemaps), before and after, side by side in this run"
+	printf "   before: %s (the first version of the series, at %s)\n", kb, rev
+	printf "   after:  %s\n", ka
+	print "   one device private pagemap of N struct pages; ms, TCG guest: read = one whole read(2) loop of the"
+	print "   file (median over the reads); rm = memunmap_pages() as the driver times it, median (max) of the"
+	print "   removes, with nothing reading the file (idle) and while another process reads it in a loop (busy)"
+	printf "   %9s %5s %9s %9s %8s %12s %12s %12s %12s\n", "pages", "GiB", "read bef", "read aft", "bef/aft",
+		"rm idle bef", "rm idle aft", "rm busy bef", "rm busy aft"
+	for (i = 1; i <= np; i++) {
+		p = sz[i]; rb = med("before:read:" p); ra = med("after:read:" p)
+		printf "   %9d %5.2f %9s %9s %8s %12s %12s %12s %12s\n", p, p * 4096 / 2^30, ms(rb), ms(ra),
+			(rb != "" && ra > 0) ? sprintf("%.0fx", rb / ra) : "-",
+			mm("before:idle:" p), mm("after:idle:" p), mm("before:busy:" p), mm("after:busy:" p)
+	}
+	if (!np) print "   not measured (no guest produced figures; see build/bench/guest-listing-*.log)"
+	if (kb == "none") print "   before: no cached kernel of the first version; build it from a checkout of " rev " with scripts/kernel.sh patched"
+	if (fails != "") print "   failed:" fails
+}'
+}
+if [ "$only" = listing ]; then
+	lb=$(listing_before)
+	run_listing "$lb" "$kp"
+	listing_table "$lb" "$kp" | tee "$top/build/bench-listing.txt"
+	say "table written to $top/build/bench-listing.txt"
+	exit 0
+fi
+
 # ---- host: native handler cost -------------------------------------------------
 say "host: building and running tests/bench/handler-cost"
 host_raw=$out/host.raw
 : >"$host_raw"
 if ${CC:-gcc} -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Itools/lib -Ibuild/bpf tests/bench/handler-cost.c -o "$out/handler-cost" \
-	build/lib/libdevmem.a -lbpf -lelf -lz -lncursesw -ljansson -lm 2>"$out/handler-cost.log"; then
+	build/lib/libdevmem.a -lbpf -ldw -lelf -lz -lncursesw -ljansson -lm 2>"$out/handler-cost.log"; then
 	"$out/handler-cost" 200000 >"$host_raw" 2>>"$out/handler-cost.log"
 	echo "host_rc $?" >>"$host_raw"
 else
@@ -101,6 +217,19 @@ if [ $baseline_ok = 1 ] && [ -x "$out/handler-cost" ]; then
 	done
 fi
 
+# per-event cost of the diagnosis options, interleaved, best of three passes
+diag_raw=$out/diag-host.raw
+: >"$diag_raw"
+if [ -x "$out/handler-cost" ]; then
+	for pass in 1 2 3; do
+		for cfg in nothrash thrash stacks; do
+			say "host: handler cost, $cfg, pass $pass"
+			"$out/handler-cost" 100000 $cfg 2>/dev/null |
+				awk -v c=$cfg '$1 == "cost" { print c, $2, $4 }' >>"$diag_raw"
+		done
+	done
+fi
+
 # ---- guests --------------------------------------------------------------------
 run_guest() {	# KIND KDIR TIMEOUT
 	local kind=$1 kdir=$2 rc
@@ -129,6 +258,8 @@ for smp in 2 8; do
 		bash tests/bench/state.sh "$base" "$([ $smp = 2 ] && echo cost)" \
 		>"$out/guest-state-$smp.log" 2>&1 || say "the $smp-vCPU guest failed; see $out/guest-state-$smp.log"
 done
+lb=$(listing_before)
+run_listing "$lb" "$kp"
 t_end=$(date +%s)
 
 # ---- table -----------------------------------------------------------------------
@@ -360,4 +491,19 @@ BEGIN {
 	if (!npl) print "   not measured"
 	if (fails) printf "\nproblems:%s\n", fails
 }' | tee "$table"
+# the diagnosis options' cost per event (thrashing is on by default)
+awk '{ k = $1 SUBSEP $2; if (!(k in b) || $3 < b[k]) b[k] = $3
+       if (!($2 in seen)) { seen[$2] = 1; n++; prog[n] = $2 } }
+     END {
+	print "\n   diagnosis options, natively on the host, BPF_PROG_TEST_RUN, net ns per event, best of 3:"
+	printf "   %-22s %12s %12s %16s\n", "program", "--no-thrash", "default", "--stacks"
+	for (i = 1; i <= n; i++)
+		printf "   %-22s %12.1f %12.1f %16.1f\n", prog[i], b["nothrash", prog[i]],
+			b["thrash", prog[i]], b["stacks", prog[i]]
+	if (!n) print "   not measured (no BPF on this host)"
+	print "   (--stacks walks the calling user stack: the cost grows with its depth)"
+     }' "$diag_raw" | tee -a "$table"
+# section 10, the debugfs listing
+echo | tee -a "$table"
+listing_table "$lb" "$kp" | tee -a "$table"
 say "table written to $table"

@@ -76,6 +76,8 @@ struct opts {
 	unsigned long pages, range_pages;
 	uint64_t fail_mask, waste_mask;
 	int fail_all, last, verbose;
+	unsigned int bogus_add;	/* --bogus-add N: only a pagemap add that fails */
+	unsigned int evict;	/* --evict N: only N pages evicted by a remove */
 };
 
 /* What one process, device, pagemap or range makes the kernel count. */
@@ -425,6 +427,83 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 	return 0;
 }
 
+/*
+ * --bogus-add: one device, one pagemap add that memremap_pages() refuses
+ * (its last range beyond the hotpluggable physical space), then nothing.
+ */
+static int bogus_add(int fd, unsigned int nr_range)
+{
+	struct devmem_td_dev dev = { 0 };
+	struct devmem_td_pagemap pm = { 0 };
+	int rc, err;
+
+	if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &dev) < 0)
+		die("DEVMEM_TD_CREATE_DEV failed: %s.", strerror(errno));
+	pm.dev = dev.dev;
+	pm.nr_range = nr_range;
+	pm.npages = 16;
+	pm.flags = DEVMEM_TD_BOGUS;
+	rc = ioctl(fd, DEVMEM_TD_ADD_PAGEMAP, &pm);
+	err = rc < 0 ? errno : 0;
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
+	if (err != EINVAL)
+		die("the bogus pagemap add returned %d (%s), not EINVAL.", rc,
+		    err ? strerror(err) : "success");
+	printf("expect bogus_add_errno=%d bogus_add_ranges=%u pagemaps_added=0 pagemaps_removed=0\n",
+	       err, nr_range);
+	return 0;
+}
+
+/*
+ * --evict: N pages of one mapping migrated to a one-range pagemap in one
+ * window, then the pagemap removed while they are still mapped: the driver
+ * evicts them one by one, and the data must be intact.
+ */
+static int evict(int fd, unsigned int npages)
+{
+	struct devmem_td_dev dev = { 0 };
+	struct devmem_td_pagemap pm = { 0 };
+	struct devmem_td_migrate m = { 0 };
+	struct devmem_td_remove rm = { 0 };
+	size_t len = (size_t)npages * page_size;
+	unsigned char *p;
+	unsigned int i;
+
+	if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &dev) < 0)
+		die("DEVMEM_TD_CREATE_DEV failed: %s.", strerror(errno));
+	pm.dev = dev.dev;
+	pm.nr_range = 1;
+	pm.npages = npages;
+	if (ioctl(fd, DEVMEM_TD_ADD_PAGEMAP, &pm) < 0)
+		die("DEVMEM_TD_ADD_PAGEMAP failed: %s.", strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes failed: %s.", len, strerror(errno));
+	for (i = 0; i < npages; i++)
+		memset(p + (size_t)i * page_size, 0x5a ^ i, page_size);
+	m.addr = (uintptr_t)p;
+	m.npages = npages;
+	m.dev = dev.dev;
+	m.window = npages;
+	if (ioctl(fd, DEVMEM_TD_MIGRATE_TO_DEV, &m) < 0)
+		die("DEVMEM_TD_MIGRATE_TO_DEV failed: %s.", strerror(errno));
+	if (m.migrated != npages)
+		die("%llu of %u pages reached the device.", (unsigned long long)m.migrated, npages);
+	rm.pagemap = pm.pagemap;
+	if (ioctl(fd, DEVMEM_TD_REMOVE_PAGEMAP, &rm) < 0)
+		die("DEVMEM_TD_REMOVE_PAGEMAP failed: %s.", strerror(errno));
+	for (i = 0; i < npages; i++)
+		if (p[(size_t)i * page_size] != (unsigned char)(0x5a ^ i))
+			die("page %u lost its data in the eviction.", i);
+	munmap(p, len);
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
+	printf("expect evicted=%u evict_calls=%u driver_evicted=%u pages_to_device=%u migrate_to_device_calls=1\n",
+	       npages, npages, rm.evicted, npages);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -447,6 +526,10 @@ static void usage(FILE *f)
 "  -R PAGES     usable pages per range (default 1024)\n"
 "  --no-fail-all  skip the migration whose every allocation fails\n"
 "  --no-last    skip the range unmapped while on the device\n"
+"  --evict N    only migrate N pages to a device and remove its pagemap while\n"
+"               they are mapped: the remove evicts them (migrate_device_range())\n"
+"  --bogus-add N  only add a pagemap of N ranges whose last one lies beyond the\n"
+"               hotpluggable physical space: memremap_pages() must fail (EINVAL)\n"
 "  -v           progress on stderr\n"
 "\n"
 "Requires the test driver: insmod devmem_testdrv.ko (tests/driver/build.sh builds it).\n",
@@ -455,10 +538,12 @@ static void usage(FILE *f)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_NO_FAIL_ALL = 256, OPT_NO_LAST };
+	enum { OPT_NO_FAIL_ALL = 256, OPT_NO_LAST, OPT_BOGUS_ADD, OPT_EVICT };
 	static const struct option longopts[] = {
 		{ "no-fail-all", no_argument, NULL, OPT_NO_FAIL_ALL },
 		{ "no-last", no_argument, NULL, OPT_NO_LAST },
+		{ "bogus-add", required_argument, NULL, OPT_BOGUS_ADD },
+		{ "evict", required_argument, NULL, OPT_EVICT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -532,6 +617,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NO_LAST:
 			o->last = 0;
+			break;
+		case OPT_BOGUS_ADD:
+			if (parse_ulong(optarg, 1, DEVMEM_TD_MAX_RANGES, &v))
+				die("--bogus-add wants a range count from 1 to %d, not '%s'.",
+				    DEVMEM_TD_MAX_RANGES, optarg);
+			o->bogus_add = v;
+			break;
+		case OPT_EVICT:
+			if (parse_ulong(optarg, 1, DEVMEM_TD_MAX_WINDOW, &v))
+				die("--evict wants a page count from 1 to %d, not '%s'.",
+				    DEVMEM_TD_MAX_WINDOW, optarg);
+			o->evict = v;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -624,6 +721,10 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("cannot open %s: %s; load the test driver (insmod devmem_testdrv.ko) first.",
 		    DEV_PATH, strerror(errno));
+	if (o.bogus_add)
+		return bogus_add(fd, o.bogus_add);
+	if (o.evict)
+		return evict(fd, o.evict);
 	for (k = 0; k < NDEVS; k++) {
 		memset(&devs[k], 0, sizeof(devs[k]));
 		if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &devs[k]) < 0)

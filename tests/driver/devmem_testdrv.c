@@ -471,8 +471,21 @@ static void td_unmap_pagemap(struct td_pagemap *pm)
 	pm->pgmap = NULL;
 }
 
-static int td_map_direct(struct td_pagemap *pm, unsigned long npages)
+/*
+ * Beyond what memory hotplug accepts on any x86-64 kernel (MAX_PHYSMEM_BITS
+ * is 46, or 52 with 5-level paging): mhp_range_allowed() refuses it with a
+ * pr_warn(), before anything is mapped.
+ */
+#define TD_BOGUS_START	BIT_ULL(52)
+
+/* The flags that only the memremap_pages() path implements. */
+#define TD_DIRECT_FLAGS	(DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED)
+
+static int td_map_direct(struct td_pagemap *pm, unsigned long npages, u32 flags)
 {
+	bool bogus = flags & DEVMEM_TD_BOGUS;
+	unsigned long usable = (flags & DEVMEM_TD_UNBACKED) ?
+			       min_t(unsigned long, npages, DEVMEM_TD_UNBACKED_USABLE) : npages;
 	unsigned long len = ALIGN(npages << PAGE_SHIFT, SUBSECTION_SIZE);
 	struct dev_pagemap *pgmap;
 	unsigned int r;
@@ -485,6 +498,11 @@ static int td_map_direct(struct td_pagemap *pm, unsigned long npages)
 	for (r = 0; r < pm->nr_range; r++) {
 		struct resource *res;
 
+		if (bogus && r == pm->nr_range - 1) {
+			pgmap->ranges[r].start = TD_BOGUS_START;
+			pgmap->ranges[r].end = TD_BOGUS_START + len - 1;
+			continue;
+		}
 		res = request_free_mem_region(&iomem_resource, npages << PAGE_SHIFT,
 					      dev_name(&pm->tdev->dev));
 		if (IS_ERR(res)) {
@@ -510,7 +528,7 @@ static int td_map_direct(struct td_pagemap *pm, unsigned long npages)
 	}
 	pm->pgmap = pgmap;
 	for (r = 0; r < pm->nr_range; r++) {
-		ret = td_init_range(pm, r, PHYS_PFN(pgmap->ranges[r].start), npages);
+		ret = td_init_range(pm, r, PHYS_PFN(pgmap->ranges[r].start), usable);
 		if (ret) {
 			td_unmap_pagemap(pm);
 			return ret;
@@ -530,7 +548,11 @@ static int td_map_helper(struct td_pagemap *pm, unsigned long npages)
 	struct hmm_devmem *devmem;
 	int ret;
 
+#ifdef DEVMEM_TD_HMM_DEVMEM_OWNER
+	devmem = hmm_devmem_add(&td_hmm_devmem_ops, &pm->tdev->dev, NULL, npages << PAGE_SHIFT);
+#else
 	devmem = hmm_devmem_add(&td_hmm_devmem_ops, &pm->tdev->dev, npages << PAGE_SHIFT);
+#endif
 	if (IS_ERR(devmem))
 		return PTR_ERR(devmem);
 	devmem->drvdata = pm;
@@ -547,12 +569,14 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 {
 	struct td_device *tdev = td_find_dev(file, a->dev);
 	struct td_pagemap *pm;
+	u32 max_pages;
 	int ret;
 
 	if (!tdev)
 		return -ENOENT;
+	max_pages = (a->flags & DEVMEM_TD_UNBACKED) ? DEVMEM_TD_MAX_MAPPED : DEVMEM_TD_MAX_PAGES;
 	if (!a->nr_range || a->nr_range > DEVMEM_TD_MAX_RANGES || !a->npages ||
-	    a->npages > DEVMEM_TD_MAX_PAGES || (a->flags & ~DEVMEM_TD_DIRECT))
+	    a->npages > max_pages || (a->flags & ~(TD_DIRECT_FLAGS | DEVMEM_TD_DIRECT)))
 		return -EINVAL;
 	if (tdev->nranges + a->nr_range > TD_MAX_DEV_RANGES)
 		return -ENOSPC;
@@ -568,14 +592,14 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 
 	a->helper = 0;
 #if TD_HELPERS
-	if (a->nr_range == 1 && !(a->flags & DEVMEM_TD_DIRECT)) {
+	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | TD_DIRECT_FLAGS))) {
 		a->helper = 1;
 		ret = td_map_helper(pm, a->npages);
 	} else {
-		ret = td_map_direct(pm, a->npages);
+		ret = td_map_direct(pm, a->npages, a->flags);
 	}
 #else
-	ret = td_map_direct(pm, a->npages);
+	ret = td_map_direct(pm, a->npages, a->flags);
 #endif
 	if (ret) {
 		td_free_ranges(pm);

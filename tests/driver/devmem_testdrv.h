@@ -29,13 +29,28 @@ struct devmem_td_dev {
 
 /* devmem_td_pagemap.flags: memremap_pages() even where hmm_devmem_add() exists */
 #define DEVMEM_TD_DIRECT	0x1
+/*
+ * ... and the last range placed beyond the physical address space the kernel
+ * can hotplug, so that memremap_pages() fails (EINVAL, without a kernel
+ * warning) after setting up the ranges before it: the ioctl fails with it.
+ */
+#define DEVMEM_TD_BOGUS		0x2
+/*
+ * ... and npages (up to DEVMEM_TD_MAX_MAPPED) is the size of each range,
+ * struct pages for all of it, but only its first DEVMEM_TD_UNBACKED_USABLE
+ * pages are usable (have a backing page): big pagemaps for a benchmark of
+ * what costs per struct page, without the memory to back them.
+ */
+#define DEVMEM_TD_UNBACKED	0x4
+#define DEVMEM_TD_MAX_MAPPED	1048576U	/* pages of an unbacked range: 4 GiB */
+#define DEVMEM_TD_UNBACKED_USABLE 16
 
 /* DEVMEM_TD_ADD_PAGEMAP */
 struct devmem_td_pagemap {
 	__u32 dev;		/* in: device id */
 	__u32 nr_range;		/* in: physical ranges, 1 to DEVMEM_TD_MAX_RANGES */
 	__u32 npages;		/* in: usable pages per range, 1 to DEVMEM_TD_MAX_PAGES */
-	__u32 flags;		/* in: DEVMEM_TD_DIRECT or 0 */
+	__u32 flags;		/* in: DEVMEM_TD_* flags, or 0 */
 	__u32 pagemap;		/* out: pagemap id */
 	__u32 helper;		/* out: 1 if added with hmm_devmem_add() */
 };

@@ -13,6 +13,37 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/* a thrashing page and a fault stack per process, changing every other frame */
+static void diag(struct devmem_snapshot *s, unsigned int k, unsigned int procs)
+{
+	s->thrash_on = s->stacks_on = true;
+	s->thrash_k = 3;
+	s->thrash_window_ns = 1000000000ULL;
+	s->page_size = 4096;
+	s->thrash = calloc(procs, sizeof(*s->thrash));
+	s->stacks = calloc(procs, sizeof(*s->stacks));
+	if (!s->thrash || !s->stacks)
+		return;
+	for (unsigned int p = 0; p < procs; p++) {
+		const char *names[2] = { "fault_site_a", "main" };
+		struct devmem_thrash_entry *e = &s->thrash[p];
+		struct devmem_snap_stack *st = &s->stacks[p];
+
+		e->tgid = st->tgid = 100 + p;
+		e->start_ns = st->start_ns = 1000 + p;
+		e->vaddr = 0x7f0000000000ULL;
+		e->range = 0x100000000ULL;
+		e->bounces = e->faults = k / 2 + 2;
+		e->window_max = 4;
+		st->id = 1;
+		st->faults = k / 2 + 1;
+		strcpy(st->comm, "p");
+		if (devmem_stack_set_names(st, names, 2))
+			return;
+		s->nr_thrash = s->nr_stacks = p + 1;
+	}
+}
+
 static int seed(const char *dir, const char *name, unsigned int frames, unsigned int procs,
 		bool hists)
 {
@@ -55,6 +86,8 @@ static int seed(const char *dir, const char *name, unsigned int frames, unsigned
 			if (devmem_snapshot_group_devices(&s))
 				return 1;
 			strcpy(s.note, "seed note");
+			if (hists)
+				diag(&s, k, procs);
 		}
 		if (devmem_recorder_write(rec, &s, err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
@@ -73,5 +106,5 @@ int main(int argc, char **argv)
 	return seed(dir, "header-only.rec", 0, 0, false) ||
 	       seed(dir, "one-empty.rec", 1, 0, false) ||
 	       seed(dir, "three.rec", 3, 1, false) ||
-	       seed(dir, "hists.rec", 2, 2, true);
+	       seed(dir, "hists.rec", 3, 2, true);
 }

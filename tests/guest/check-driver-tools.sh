@@ -91,6 +91,11 @@ check("migrate calls (to the device and to RAM) = migrate_vma_pages calls",
 check("pages collected for the device, failed allocations included",
       int(exp["pages_collected_to_device"]) + int(exp["pages_to_ram"]) > 0, t["pages_collected"] > 0)
 check("nothing lost", 0, doc["lost"]["total"])
+# the driver's wasted faults return before migrate_vma_pages(), having collected nothing
+check("wasted faults that collected nothing (faults_uncollected)", int(exp["faults_wasted"]),
+      t["faults_uncollected"])
+check("wasted faults that collected pages but moved none (faults_unmigrated)", 0,
+      t["faults_unmigrated"])
 check("fault latency samples = faults", int(exp["fault_calls"]), doc["histograms"]["fault_latency"]["count"])
 procs = {p["tgid"]: p for p in doc["processes"]}
 for pid, kv in sorted(per_pid.items()):

@@ -7,10 +7,12 @@
 # test_hmm evicts all pages of its device when any process closes its mirror
 # file (dmirror_fops_release -> migrate_device_range). Four workloads at once
 # make those evictions run while the other processes allocate device pages
-# and fault them back. A tracepoint that fires in zone_device_page_init()
-# before the page is locked lets an eviction take a page whose driver data
-# is not set yet; test_hmm then copies from a device private page and the
-# kernel oopses (the guest run fails on that). The figures must balance too:
+# and fault them back. An eviction can take a page as soon as
+# zone_device_page_init() has given it a reference; before the series'
+# test_hmm fix (its first patch) test_hmm set the page's driver data only
+# after that, so an eviction could copy from a device private page and the
+# kernel oopsed (the guest run fails on that), the more likely the slower
+# zone_device_page_init() is. The figures must balance too:
 # every device page handed out during a run was given back by its end, and
 # every fault was seen to its end.
 set -u
@@ -38,15 +40,22 @@ for ((rep = 1; rep <= reps; rep++)); do
 		>"$res/race.$rep.json" 2>"$res/race.$rep.err"
 	rc=$?
 	check "run $rep: devmemstat exit status" 0 "$rc"
+	# Two CPUs claiming one way of the thrash table at once is a loss the
+	# thrash tracking counts by design (one page not followed for
+	# thrashing); it touches none of the figures this test balances, and four
+	# workloads faulting on two vCPUs make it happen now and then. Every
+	# other kind of loss must be 0.
 	got=$(jq -r '[.counters.allocs, .counters.frees, .counters.faults,
-		.histograms.fault_latency.count, .lost.total] | map(tostring) | join(" ")' \
+		.histograms.fault_latency.count, .lost.total - (.lost.thrash_way_claim_raced // 0),
+		(.lost.thrash_way_claim_raced // 0)] | map(tostring) | join(" ")' \
 		"$res/race.$rep.json" 2>/dev/null)
-	read -r allocs frees faults fdone lost <<<"${got:-x x x x x}"
+	read -r allocs frees faults fdone lost thrash_raced <<<"${got:-x x x x x x}"
+	echo "# run $rep: thrash way claims raced: $thrash_raced"
 	check "run $rep: device pages were handed out" yes \
 		"$([ "$allocs" -gt 0 ] 2>/dev/null && echo yes || echo "no ($allocs)")"
 	check "run $rep: every page handed out was given back (frees = allocs $allocs)" "$allocs" "$frees"
 	check "run $rep: every fault was seen to its end (fault_done = faults $faults)" "$faults" "$fdone"
-	check "run $rep: nothing lost" 0 "$lost"
+	check "run $rep: nothing lost but thrash way races" 0 "$lost"
 done
 kill -INT "$slow" 2>/dev/null
 for ((i = 0; i < 100; i++)); do kill -0 "$slow" 2>/dev/null || break; sleep 0.1; done

@@ -77,6 +77,8 @@ trace_save "$res/trace-insmod.txt"
 check "insmod: devmem_pagemap_add events" 2 "$(nev "$res/trace-insmod.txt" devmem_pagemap_add)"
 check "insmod: all added pagemaps are device-private" 2 \
 	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["type"] == "private"')"
+check "insmod: both adds succeeded (error=0)" 2 \
+	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["error"] == 0')"
 check "insmod: each range is 256 MiB (65536 pages)" 2 \
 	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["nr_pages"] == 65536')"
 # Every added range is in /proc/iomem as hmm_dmirror with the same bounds.
@@ -107,7 +109,7 @@ t=$res/trace-workload.txt
 check "devmem_page_alloc events" "$(expect allocs)" "$(nev "$t" devmem_page_alloc)"
 check "devmem_page_free events" "$(expect frees)" "$(nev "$t" devmem_page_free)"
 check "devmem_migrate to_device calls" "$(expect migrate_to_device_calls)" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device"')"
+	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device" && f["part"] == 0')"
 check "devmem_migrate to_device pages migrated" "$(expect pages_to_device)" \
 	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_device"')"
 check "devmem_migrate to_ram pages migrated" "$(expect pages_to_ram)" \
@@ -115,7 +117,7 @@ check "devmem_migrate to_ram pages migrated" "$(expect pages_to_ram)" \
 # Closing a device file evicts its pages with migrate_device_range(): those
 # to_ram migrations are not fault-driven, and here they find nothing to move.
 check "every page brought back to RAM was moved by a CPU fault" "$(expect pages_to_ram)" \
-	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_ram" && f["fault"] == 1')"
+	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_ram" && f["reason"] == "fault"')"
 faults=$(nev "$t" devmem_fault)
 check "devmem_fault_done events match devmem_fault" "$faults" "$(nev "$t" devmem_fault_done)"
 # A fault that collected nothing is retried, so faults >= pages brought back.
@@ -125,7 +127,15 @@ else
 	not_ok "devmem_fault events ($faults) fewer than pages brought back ($(expect pages_to_ram))"
 fi
 check "fault-driven to_ram migrations equal devmem_fault events" "$faults" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_ram" && f["fault"] == 1')"
+	"$(nev "$t" devmem_migrate 'f["dir"] == "to_ram" && f["reason"] == "fault" && f["part"] == 0')"
+check "every devmem_migrate of a fault has reason=fault, every other one driver or evict" 0 \
+	"$(nev "$t" devmem_migrate '!(f["reason"] == "fault" || f["reason"] == "driver" || f["reason"] == "evict")')"
+check "test_hmm's own migrations to the device have reason=driver" \
+	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device"')" \
+	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device" && f["reason"] == "driver"')"
+check "closing a device file evicts with reason=evict (migrate_device_range())" 0 \
+	"$(nev "$t" devmem_migrate 'f["reason"] == "evict" && f["dir"] != "to_ram"')"
+check "every devmem_fault_done prints a result" 0 "$(nev "$t" devmem_fault_done '!("ret" in f) || f["ret"] == ""')"
 check "devmem_fault_done results are all successes" 0 \
 	"$(nev "$t" devmem_fault_done 'f["ret"] ~ /SIGBUS|SIGSEGV|OOM|HWPOISON|ERROR/')"
 

@@ -12,7 +12,7 @@ echo "# --- hmm-tests.sh"
 echo "# --- check-driver.sh"
 "$here/check-driver.sh" || rc=1
 # the fallback, exact, for the BPF core, every tool and the test driver
-for t in check-bpf.sh check-tools.sh check-driver-tools.sh; do
+for t in check-bpf.sh check-tools.sh check-driver-tools.sh check-diagnosis.sh; do
 	echo "# --- $t"
 	"$here/$t" || rc=1
 done

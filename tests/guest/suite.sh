@@ -8,9 +8,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 for t in hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-always-on.sh check-release-race.sh \
 	check-devmemtop.sh check-devmemhist.sh check-devmemsnoop.sh check-devmemranges.sh \
-	check-bpftrace.sh check-driver.sh check-driver-tools.sh \
+	check-bpftrace.sh check-driver.sh check-driver-tools.sh check-driver-events.sh check-diagnosis.sh \
 	check-exporter.sh check-json-schema.sh; do
 	echo "# --- $t"
+	start=$(date +%s)
 	"$here/$t" || rc=1
+	echo "# --- $t took $(($(date +%s) - start)) s"
 done
 exit $rc

@@ -10,8 +10,8 @@
 #      openmetrics and promtool tsdb dump: the counts read back from the
 #      blocks equal those of devmemhist report -j; counters never go down;
 #   3. devmem-exporter's errors a user can meet before anything loads (bad
-#      address, a taken port, a textfile directory that is not one): one
-#      sentence, non-zero exit.
+#      address, a taken port, a textfile directory that is not one, bad
+#      option values, options of the other mode): one sentence, non-zero exit.
 #
 #   tests/host/check-openmetrics.sh      (after make; OUT=dir for another build dir)
 #
@@ -114,7 +114,7 @@ exporter_error() {
 	shift 3
 	"$out/devmem-exporter" "$@" >"$work/e.out" 2>"$work/e.err"
 	rc=$?
-	if [ "$rc" = "$want_rc" ] && [ "$(wc -l <"$work/e.err")" = 1 ] && grep -q "$want" "$work/e.err"; then
+	if [ "$rc" = "$want_rc" ] && [ "$(wc -l <"$work/e.err")" = 1 ] && grep -q -e "$want" "$work/e.err"; then
 		ok "$what: exit $rc, $(cat "$work/e.err")"
 	else
 		not_ok "$what: exit $rc (want $want_rc), said: $(cat "$work/e.err")"
@@ -137,6 +137,11 @@ holder=
 : >"$work/file"
 exporter_error "textfile: not a directory" 1 "is not a directory" --textfile "$work/file"
 exporter_error "textfile: missing" 1 "is not a directory" --textfile "$work/missing"
-exporter_error "bad option value" 2 "Bad process limit" --max-processes 0
+exporter_error "bad option value" 2 "^devmem-exporter: --max-processes wants a whole number from 1 to 100000, not '0'; see devmem-exporter --help.$" --max-processes 0
+exporter_error "a shared option's bad value" 2 "the interval wants seconds from 0.01 to 86400" --textfile "$work" -i 0
+exporter_error "-i without --textfile" 2 "give --textfile DIR too, or leave -i out" -i 5
+exporter_error "an HTTP option with --textfile" 2 "-l is for serving HTTP" --textfile "$work" -l 127.0.0.1:19477
+exporter_error "-D by name (the kernel knows owners)" 2 "knows a device by its owner" -D hmm_dmirror0
+exporter_error "a command after --" 2 "runs no command" -- true
 
 tap_done

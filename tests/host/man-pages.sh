@@ -35,7 +35,7 @@ lint() {
 	fi
 }
 
-for t in devmemtop devmemhist devmemsnoop devmemranges devmemstat; do
+for t in devmemtop devmemhist devmemsnoop devmemranges devmemstat devmem-exporter; do
 	page=$man/$t.8
 	[ -r "$page" ] || { not_ok "$t: no man page $page"; continue; }
 	[ -x "$bin/$t" ] || { not_ok "$t: not built ($bin/$t); run make"; continue; }

@@ -60,9 +60,9 @@ summary_field() { # PID COLUMN
 		"$work/batch.txt"
 }
 check "summary: bravo's faults are 30 x $N" $((30 * N)) "$(summary_field 1002 2)"
-check "summary: alpha's pages to device are 100 x $N" $((100 * N)) "$(summary_field 1001 4)"
-check "summary: charlie's pages to RAM are 20 x $N" $((20 * N)) "$(summary_field 1003 5)"
-check "summary: bravo's frees are 50 x $N" $((50 * N)) "$(summary_field 1002 7)"
+check "summary: alpha's pages to device are 100 x $N" $((100 * N)) "$(summary_field 1001 5)"
+check "summary: charlie's pages to RAM are 20 x $N" $((20 * N)) "$(summary_field 1003 6)"
+check "summary: bravo's frees are 50 x $N" $((50 * N)) "$(summary_field 1002 8)"
 # devices: "RANGE SIZE INUSE FAULTS WASTED TODEV TORAM ALLOCS FREES DEVICE"
 dev_field() { # RANGE COLUMN
 	awk -v r="$1" -v col="$2" '/summary over/ { s = 1 } s && $1 == r { print $col; exit }' \
@@ -260,6 +260,17 @@ tm send-keys -t $S 'h'
 wait_for 'devmemtop keys' 2 && ok "'h' shows the key help" || not_ok "'h' shows no help"
 tm send-keys -t $S 'x'
 wait_for '^RANGE' 2 && ok "any key leaves the help" || not_ok "the help did not go away"
+tm send-keys -t $S 't'
+wait_for 'thrashing detection is off' 2 &&
+	ok "'t' shows the thrashing view, which says that a recording without it has none" ||
+	not_ok "'t' did not show the thrashing view: $(screen | sed -n 5,8p)"
+screen | grep -qE '^ +PID +PAGES +\*BOUNCES' && ok "the thrashing view is sorted by bounces" ||
+	not_ok "the thrashing view's title is wrong: $(screen | grep PAGES)"
+tm send-keys -t $S 'v'
+wait_for '^ +PID .*COMMAND' 2 && ok "'v' goes from the thrashing view back to the processes" ||
+	not_ok "'v' did not cycle back to the processes: $(screen | sed -n 5,6p)"
+tm send-keys -t $S 'v'
+wait_for '^RANGE' 2 || not_ok "'v' did not return to the devices"
 
 tm send-keys -t $S 'q'
 if wait_for '^MARK-0' 3; then

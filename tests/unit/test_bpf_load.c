@@ -30,6 +30,7 @@ static int setup(void **state)
 		.no_attach = true,
 		.hist_per_device = true,
 		.hist_per_process = true,
+		.stacks = true,		/* every optional path through the verifier */
 		.verbose = getenv("DEVMEM_TEST_VERBOSE") != NULL,
 	};
 
@@ -102,7 +103,7 @@ static void test_handlers_count(void **state)
 {
 	struct devmem_bpf *skel;
 	struct devmem_snapshot snap;
-	__u64 a[6];
+	__u64 a[9];
 	int i;
 
 	skip_unless_loaded();
@@ -111,28 +112,32 @@ static void test_handlers_count(void **state)
 
 	/* 3 faults, each followed by a fault-driven-looking migrate and its end */
 	for (i = 0; i < 3; i++) {
-		a[0] = FAKE_VMF;
-		run(skel->progs.raw_fault, a, 1);
-		a[0] = 0; a[1] = FAKE_PGMAP; a[2] = 16; a[3] = 8; a[4] = 5; a[5] = DEVMEM_TO_RAM;
-		run(skel->progs.raw_migrate, a, 6);
-		a[0] = FAKE_VMF; a[1] = 0x2;	/* VM_FAULT_SIGBUS */
-		run(skel->progs.raw_fault_done, a, 2);
+		/* (vmf, pgmap, ret) */
+		a[0] = FAKE_VMF; a[1] = FAKE_PGMAP; a[2] = 0;
+		run(skel->progs.raw_fault, a, 3);
+		/* (migrate, src_pgmap, dst_pgmap, npages, cpages, migrated, dir, reason, part) */
+		a[0] = 0; a[1] = FAKE_PGMAP; a[2] = 0; a[3] = 16; a[4] = 8; a[5] = 5;
+		a[6] = DEVMEM_TO_RAM; a[7] = DEVMEM_REASON_DRIVER; a[8] = 0;
+		run(skel->progs.raw_migrate, a, 9);
+		a[0] = FAKE_VMF; a[1] = FAKE_PGMAP; a[2] = 0x2;	/* VM_FAULT_SIGBUS */
+		run(skel->progs.raw_fault_done, a, 3);
 	}
 	/* one migration to the device of 7 pages */
-	a[0] = 0; a[1] = FAKE_PGMAP; a[2] = 8; a[3] = 7; a[4] = 7; a[5] = DEVMEM_TO_DEVICE;
-	run(skel->progs.raw_migrate, a, 6);
-	/* page alloc then free: one lifetime sample */
-	a[0] = FAKE_PAGE;
-	run(skel->progs.raw_page_alloc, a, 1);
-	run(skel->progs.raw_page_free, a, 1);
+	a[0] = 0; a[1] = 0; a[2] = FAKE_PGMAP; a[3] = 8; a[4] = 7; a[5] = 7;
+	a[6] = DEVMEM_TO_DEVICE; a[7] = DEVMEM_REASON_DRIVER; a[8] = 0;
+	run(skel->progs.raw_migrate, a, 9);
+	/* page alloc then free: one lifetime sample; (page, pgmap, order) */
+	a[0] = FAKE_PAGE; a[1] = FAKE_PGMAP; a[2] = 0;
+	run(skel->progs.raw_page_alloc, a, 3);
+	run(skel->progs.raw_page_free, a, 3);
 	/* a free without alloc: counted as unmatched, not lost */
 	a[0] = FAKE_PAGE + 64;
-	run(skel->progs.raw_page_free, a, 1);
-	/* pagemap add with an unreadable pgmap: type 0 is not followed */
-	a[0] = FAKE_PGMAP; a[1] = 0;
-	run(skel->progs.raw_pagemap_add, a, 2);
-	run(skel->progs.raw_pagemap_remove, a, 2);
-	run(skel->progs.raw_pagemap_remove_done, a, 2);
+	run(skel->progs.raw_page_free, a, 3);
+	/* pagemap add with an unreadable pgmap: type 0 is not followed; (pgmap, nid, in_use, error) */
+	a[0] = FAKE_PGMAP; a[1] = 0; a[2] = 0; a[3] = 0;
+	run(skel->progs.raw_pagemap_add, a, 4);
+	run(skel->progs.raw_pagemap_remove, a, 4);
+	run(skel->progs.raw_pagemap_remove_done, a, 4);
 
 	assert_int_equal(devmem_session_snapshot(sess, &snap), 0);
 	assert_int_equal(snap.total.faults, 3);
@@ -186,7 +191,7 @@ static void test_lifetime_slots(void **state)
 {
 	struct devmem_snapshot a0, a1;
 	struct devmem_bpf *skel;
-	__u64 p1 = FAKE_PAGE + 4096 * 64, p2 = p1 + 262144ULL * 64, a[1];
+	__u64 p1 = FAKE_PAGE + 4096 * 64, p2 = p1 + 262144ULL * 64, a[3] = { 0, FAKE_PGMAP, 0 };
 
 	skip_unless_loaded();
 	skel = devmem_session_skel(sess);
@@ -194,14 +199,14 @@ static void test_lifetime_slots(void **state)
 	devmem_snapshot_init(&a1);
 	assert_int_equal(devmem_session_snapshot(sess, &a0), 0);
 	a[0] = p1;
-	run(skel->progs.raw_page_alloc, a, 1);
+	run(skel->progs.raw_page_alloc, a, 3);
 	a[0] = p2;
-	run(skel->progs.raw_page_alloc, a, 1);
+	run(skel->progs.raw_page_alloc, a, 3);
 	a[0] = p1;
-	run(skel->progs.raw_page_free, a, 1);
+	run(skel->progs.raw_page_free, a, 3);
 	a[0] = p2;
-	run(skel->progs.raw_page_free, a, 1);
-	run(skel->progs.raw_page_free, a, 1);
+	run(skel->progs.raw_page_free, a, 3);
+	run(skel->progs.raw_page_free, a, 3);
 	assert_int_equal(devmem_session_snapshot(sess, &a1), 0);
 	assert_int_equal(a1.total.allocs - a0.total.allocs, 2);
 	assert_int_equal(a1.total.frees - a0.total.frees, 3);
@@ -252,12 +257,13 @@ static int empty_prog(void)
 
 static void test_handler_cost(void **state)
 {
-	static const struct { const char *name; int nr; __u64 a[6]; } cases[] = {
-		{ "raw_fault", 1, { FAKE_VMF } },
-		{ "raw_fault_done", 2, { FAKE_VMF, 0 } },
-		{ "raw_migrate", 6, { 0, FAKE_PGMAP, 16, 16, 16, DEVMEM_TO_DEVICE } },
-		{ "raw_page_alloc", 1, { FAKE_PAGE } },
-		{ "raw_page_free", 1, { FAKE_PAGE } },
+	static const struct { const char *name; int nr; __u64 a[9]; } cases[] = {
+		{ "raw_fault", 3, { FAKE_VMF, FAKE_PGMAP, 0 } },
+		{ "raw_fault_done", 3, { FAKE_VMF, FAKE_PGMAP, 0 } },
+		{ "raw_migrate", 9, { 0, 0, FAKE_PGMAP, 16, 16, 16, DEVMEM_TO_DEVICE,
+				      DEVMEM_REASON_DRIVER, 0 } },
+		{ "raw_page_alloc", 3, { FAKE_PAGE, FAKE_PGMAP, 0 } },
+		{ "raw_page_free", 3, { FAKE_PAGE, FAKE_PGMAP, 0 } },
 	};
 	struct devmem_bpf *skel;
 	int stats_fd;

@@ -2,7 +2,8 @@
 /*
  * The metrics text of a snapshot (tools/lib/openmetrics.c): exact lines of
  * a known snapshot in both formats, bucket bounds, monotonic buckets with
- * +Inf = _count, hostile names escaped, the per-process cap, histories.
+ * +Inf = _count, hostile names escaped, the per-process cap, histories, a
+ * counter not observed left out.
  *
  *   test_openmetrics                     the cmocka tests
  *   test_openmetrics --write-examples DIR
@@ -35,7 +36,11 @@ static void example(struct devmem_snapshot *s)
 	devmem_snapshot_init(s);
 	s->mode = DEVMEM_MODE_TP_BTF;
 	s->total.faults = 7;
-	s->total.faults_wasted = 1;
+	/* wasted: 2 collected nothing, 1 collected pages it could not move */
+	s->total.faults_wasted = 3;
+	s->total.faults_uncollected = 2;
+	s->total.faults_unmigrated = 1;
+	s->total.faults_retry = 1;
 	s->total.pages_to_device = 40;
 	s->total.pages_to_ram = 6;
 	s->total.migrate_calls_to_device = 2;
@@ -99,6 +104,12 @@ static void example(struct devmem_snapshot *s)
 		snprintf(p->comm, sizeof(p->comm), "%s", procs[i].comm);
 		p->c.faults = procs[i].faults;
 		p->exit_ns = procs[i].exit;
+		if (procs[i].pid == 100) {
+			p->c.faults_wasted = 4;
+			p->c.faults_uncollected = 3;
+			p->c.faults_unmigrated = 1;
+			p->c.faults_retry = 2;
+		}
 	}
 	devmem_snapshot_sort(s);
 }
@@ -184,7 +195,26 @@ static void test_known_prometheus(void **state)
 		 "migrate_to_ram() calls");
 	has_line(t, "# TYPE devmem_faults_total counter");
 	has_line(t, "devmem_faults_total 7");
-	has_line(t, "devmem_faults_wasted_total 1");
+	has_line(t, "devmem_faults_wasted_total 3");
+	/* the causes of a wasted fault, and the retries */
+	has_line(t, "# HELP devmem_faults_uncollected_total Wasted faults whose migration "
+		 "collected no page, or that made no migrate call");
+	has_line(t, "# TYPE devmem_faults_uncollected_total counter");
+	has_line(t, "devmem_faults_uncollected_total 2");
+	has_line(t, "# HELP devmem_faults_unmigrated_total Wasted faults that collected pages "
+		 "but moved none (busy or pinned)");
+	has_line(t, "# TYPE devmem_faults_unmigrated_total counter");
+	has_line(t, "devmem_faults_unmigrated_total 1");
+	has_line(t, "# HELP devmem_faults_retry_total Faults whose migrate_to_ram() returned "
+		 "VM_FAULT_RETRY");
+	has_line(t, "# TYPE devmem_faults_retry_total counter");
+	has_line(t, "devmem_faults_retry_total 1");
+	has_line(t, "devmem_device_faults_wasted_total{device=\"gpu0\"} 3");
+	has_line(t, "devmem_device_faults_uncollected_total{device=\"gpu0\"} 2");
+	has_line(t, "devmem_device_faults_unmigrated_total{device=\"gpu0\"} 1");
+	has_line(t, "devmem_device_faults_retry_total{device=\"gpu0\"} 1");
+	has_line(t, "# HELP devmem_device_faults_unmigrated_total Wasted faults that collected "
+		 "pages but moved none (busy or pinned), per device (removed ranges included)");
 	has_line(t, "devmem_pages_migrated_total{direction=\"to_device\"} 40");
 	has_line(t, "devmem_pages_migrated_total{direction=\"to_ram\"} 6");
 	has_line(t, "devmem_device_faults_total{device=\"gpu0\"} 5");
@@ -241,6 +271,17 @@ static void test_known_openmetrics(void **state)
 	has_line(t, "# TYPE devmem_faults counter");
 	has_line(t, "# HELP devmem_faults CPU faults on device-private pages: migrate_to_ram() calls");
 	has_line(t, "devmem_faults_total 7");
+	has_line(t, "# TYPE devmem_faults_uncollected counter");
+	has_line(t, "devmem_faults_uncollected_total 2");
+	has_line(t, "# TYPE devmem_faults_unmigrated counter");
+	has_line(t, "devmem_faults_unmigrated_total 1");
+	has_line(t, "# TYPE devmem_faults_retry counter");
+	has_line(t, "devmem_faults_retry_total 1");
+	has_line(t, "devmem_process_faults_uncollected_total{pid=\"100\",comm=\"busy\"} 3");
+	has_line(t, "devmem_process_faults_unmigrated_total{pid=\"100\",comm=\"busy\"} 1");
+	has_line(t, "devmem_process_faults_retry_total{pid=\"100\",comm=\"busy\"} 2");
+	has_line(t, "# HELP devmem_process_faults_retry Faults whose migrate_to_ram() returned "
+		 "VM_FAULT_RETRY, per live process");
 	has_line(t, "# TYPE devmem_fault_latency_seconds histogram");
 	has_line(t, "# UNIT devmem_fault_latency_seconds seconds");
 	has_line(t, "# UNIT devmem_migrate_pages pages");
@@ -430,6 +471,31 @@ static void test_process_cap(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/* a counter the attachment mode could not see: its family, no sample */
+static void test_unknown_counter(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+
+	example(&s);
+	s.total.faults_retry = DEVMEM_UNKNOWN;
+	for (size_t d = 0; d < s.nr_devices; d++)
+		if (!strcmp(s.devices[d].name, "gpu0"))
+			s.devices[d].c.faults_unmigrated = DEVMEM_UNKNOWN;
+	for (int f = 0; f < 2; f++) {
+		t = render(&s, f, false, 0, NULL);
+		lacks(t, "\ndevmem_faults_retry_total ");
+		lacks(t, "18446744073709551615");
+		has_line(t, f ? "# TYPE devmem_faults_retry counter" :
+			 "# TYPE devmem_faults_retry_total counter");
+		has_line(t, "devmem_device_faults_retry_total{device=\"gpu0\"} 1");
+		lacks(t, "devmem_device_faults_unmigrated_total{device=\"gpu0\"}");
+		has_line(t, "devmem_faults_unmigrated_total 1");
+		free(t);
+	}
+	devmem_snapshot_free(&s);
+}
+
 static void test_history(void **state)
 {
 	struct devmem_om_history *h = devmem_om_history_new();
@@ -516,6 +582,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_process_cap),
+		cmocka_unit_test(test_unknown_counter),
 		cmocka_unit_test(test_history),
 	};
 

@@ -876,6 +876,197 @@ static void test_reads_format1(void **state)
 	devmem_recording_close(r);
 }
 
+/*
+ * A recording of format version 2 is still read: three frames, frame k
+ * holding faults 10k, ringbuf_full k, map_insert_failed_not_full 2k,
+ * unmatched frees 5k and fault_done without start 7k (format 2 kept the
+ * unmatched counts right after its 8 losses), process 1234 "workload"
+ * started at 5000 with pages to RAM 30k, host v2-host.
+ */
+static void test_reads_format2(void **state)
+{
+	const char *path = DEVMEM_TEST_DATA "/format2-three-frames.rec";
+	struct devmem_recording *r;
+	struct devmem_snapshot s;
+	unsigned int k = 0;
+
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	assert_int_equal(devmem_recording_info(r)->version, 2);
+	assert_string_equal(devmem_recording_info(r)->host, "v2-host");
+	devmem_snapshot_init(&s);
+	while (devmem_recording_next(r, &s, err, sizeof(err)) == 1) {
+		k++;
+		assert_int_equal(s.total.faults, 10 * k);
+		assert_int_equal(s.lost[DEVMEM_LOST_RINGBUF], k);
+		assert_int_equal(s.lost[DEVMEM_LOST_MAP_BUSY], 2 * k);
+		/* the losses format 3 added are zero, not the old unmatched counts */
+		for (int i = DEVMEM_LOST_THRASH_EVICTED; i < DEVMEM_LOST_NR_LOSSES; i++)
+			assert_int_equal(s.lost[i], 0);
+		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FREE], 5 * k);
+		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FAULT_DONE], 7 * k);
+		assert_int_equal(devmem_snapshot_lost_total(&s), 3 * k);
+		assert_int_equal(s.nr_procs, 1);
+		assert_int_equal(s.procs[0].tgid, 1234);
+		assert_int_equal(s.procs[0].start_ns, 5000);
+		assert_int_equal(s.procs[0].c.pages_to_ram, 30 * k);
+		assert_false(s.thrash_on);
+		assert_int_equal(s.nr_thrash, 0);
+		assert_int_equal(s.nr_stacks, 0);
+	}
+	assert_int_equal(k, 3);
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+}
+
+/*
+ * Frame k of thrash_snapshot(): pages 1..4 of process 200, page p with
+ * bounces p * k for p <= k (the others unchanged since frame p); one
+ * stack per page whose faults grow the same way.
+ */
+static void thrash_snapshot(struct devmem_snapshot *s, __u64 ts, unsigned int k)
+{
+	devmem_snapshot_init(s);
+	s->ts_ns = ts;
+	s->thrash_on = true;
+	s->thrash_k = 3;
+	s->thrash_window_ns = 1000000000ULL;
+	s->page_size = 4096;
+	s->thrash_dropped = k;
+	s->stacks_on = true;
+	s->thrash = calloc(4, sizeof(*s->thrash));
+	s->stacks = calloc(4, sizeof(*s->stacks));
+	assert_non_null(s->thrash);
+	assert_non_null(s->stacks);
+	for (unsigned int p = 1; p <= 4; p++) {
+		struct devmem_thrash_entry *e = &s->thrash[s->nr_thrash];
+		struct devmem_snap_stack *st = &s->stacks[s->nr_stacks];
+		unsigned int at = p <= k ? k : p;	/* the frame it last changed in */
+		char name[32];
+		const char *names[2] = { name, "main" };
+
+		if (p > k)
+			continue;
+		e->tgid = 200;
+		e->start_ns = 777;
+		e->vaddr = 0x7f0000000000ULL + p * 4096;
+		e->range = 0x100000000ULL;
+		e->bounces = p * at;
+		e->faults = p * at + 1;
+		e->fault_ns = 1000 * p * at;
+		e->window_max = p < 8 ? p : 8;
+		e->last_ns = ts;
+		s->nr_thrash++;
+		st->tgid = 200;
+		st->start_ns = 777;
+		st->id = p;
+		snprintf(st->comm, sizeof(st->comm), "bouncer");
+		st->faults = 10 * p * at;
+		st->fault_ns = 99 * p * at;
+		snprintf(name, sizeof(name), "fault_site_%u", p);
+		assert_int_equal(devmem_stack_set_names(st, names, 2), 0);
+		s->nr_stacks++;
+	}
+}
+
+/*
+ * Format 3: the thrash table and the stacks are written when they change,
+ * and a reader gets all of them in every frame, each with its latest figures.
+ */
+static void test_thrash_and_stacks_round_trip(void **state)
+{
+	const char *path = tmp_path("thrash.rec");
+	struct devmem_recorder *rec;
+	struct devmem_recording *r;
+	struct devmem_snapshot s;
+	size_t sizes[5];
+	__u64 t0 = now_ns(), before = 0;
+
+	assert_int_equal(devmem_recorder_open(path, NULL, &rec, err, sizeof(err)), 0);
+	for (unsigned int k = 1; k <= 4; k++) {
+		thrash_snapshot(&s, t0 + k * 1000000000ULL, k);
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		sizes[k] = devmem_recorder_bytes(rec) - before;
+		before = devmem_recorder_bytes(rec);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	/* every page changes in every frame here: frame k has k pages and stacks */
+	assert_true(sizes[4] > sizes[3] && sizes[3] > sizes[2]);
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	assert_int_equal(devmem_recording_info(r)->version, 3);
+	devmem_snapshot_init(&s);
+	for (unsigned int k = 1; k <= 4; k++) {
+		assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);
+		assert_true(s.thrash_on);
+		assert_int_equal(s.thrash_k, 3);
+		assert_int_equal(s.thrash_window_ns, 1000000000ULL);
+		assert_int_equal(s.page_size, 4096);
+		assert_int_equal(s.thrash_dropped, k);
+		assert_int_equal(s.nr_thrash, k);
+		assert_int_equal(s.nr_stacks, k);
+		for (unsigned int p = 1; p <= k; p++) {
+			const struct devmem_thrash_entry *e = &s.thrash[p - 1];
+			const struct devmem_snap_stack *st = &s.stacks[p - 1];
+			char name[32];
+
+			assert_int_equal(e->vaddr, 0x7f0000000000ULL + p * 4096);
+			assert_int_equal(e->bounces, p * k);
+			assert_int_equal(e->faults, p * k + 1);
+			assert_int_equal(e->fault_ns, 1000 * p * k);
+			assert_int_equal(e->window_max, p);
+			assert_int_equal(st->id, p);
+			assert_int_equal(st->faults, 10 * p * k);
+			assert_int_equal(st->fault_ns, 99 * p * k);
+			assert_string_equal(st->comm, "bouncer");
+			assert_int_equal(st->depth, 2);
+			snprintf(name, sizeof(name), "fault_site_%u", p);
+			assert_string_equal(devmem_stack_frame(st, 0), name);
+			assert_string_equal(devmem_stack_frame(st, 1), "main");
+		}
+	}
+	assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 0);
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+}
+
+/* an unchanged page or stack is not written again, and still read */
+static void test_thrash_unchanged_not_rewritten(void **state)
+{
+	const char *path = tmp_path("thrash-same.rec");
+	struct devmem_recorder *rec;
+	struct devmem_recording *r;
+	struct devmem_snapshot s;
+	size_t sizes[4];
+	__u64 t0 = now_ns(), before = 0;
+
+	assert_int_equal(devmem_recorder_open(path, NULL, &rec, err, sizeof(err)), 0);
+	for (unsigned int k = 1; k <= 3; k++) {
+		/* frames 2 and 3 repeat frame 2's figures */
+		thrash_snapshot(&s, t0 + k * 1000000000ULL, k < 2 ? k : 2);
+		s.thrash_dropped = 0;
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		sizes[k] = devmem_recorder_bytes(rec) - before;
+		before = devmem_recorder_bytes(rec);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	assert_true(sizes[3] < sizes[2]);
+	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
+	devmem_snapshot_init(&s);
+	for (unsigned int k = 1; k <= 3; k++) {
+		assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);
+		assert_int_equal(s.nr_thrash, k < 2 ? 1 : 2);
+		assert_int_equal(s.nr_stacks, k < 2 ? 1 : 2);
+		if (k >= 2) {
+			assert_int_equal(s.thrash[1].bounces, 4);
+			assert_int_equal(s.stacks[1].faults, 40);
+			assert_string_equal(devmem_stack_frame(&s.stacks[1], 0), "fault_site_2");
+		}
+	}
+	devmem_snapshot_free(&s);
+	devmem_recording_close(r);
+}
+
 /* frame k of changes(): processes 1..5; p changes in frame k if p % k == 0 */
 static void changes_snapshot(struct devmem_snapshot *s, __u64 ts, unsigned int k)
 {
@@ -1107,6 +1298,9 @@ int main(void)
 		cmocka_unit_test(test_window_parse),
 		cmocka_unit_test(test_report_bad_file),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_reads_format2),
+		cmocka_unit_test(test_thrash_and_stacks_round_trip),
+		cmocka_unit_test(test_thrash_unchanged_not_rewritten),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_reads_format1),
 		cmocka_unit_test(test_changed_processes_only),

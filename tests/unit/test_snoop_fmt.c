@@ -128,7 +128,7 @@ static void test_line_each_type(void **state)
 		{ DEVMEM_EV_PAGE_ALLOC, "alloc", "0x100005", "1", "-", "-" },
 		{ DEVMEM_EV_PAGE_FREE, "free", "0x100005", "1", "-", "1.500" },
 	};
-	char line[256], c[12][32];
+	char line[320], c[13][32];
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct devmem_event e = ev(want[i].type);
@@ -148,9 +148,19 @@ static void test_line_each_type(void **state)
 			e.fault = 1;
 			e.migrated = 37;
 			e.dir = DEVMEM_TO_RAM;
+			e.reason = DEVMEM_REASON_FAULT;
+			e.src_pgmap = 0x100000000ULL;
 		}
 		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
-		assert_int_equal(columns(line, c, 12), 10);
+		if (want[i].type == DEVMEM_EV_MIGRATE) {
+			/* a migration names both sides after the columns */
+			assert_int_equal(columns(line, c, 13), 13);
+			assert_string_equal(c[10], "src=0x100000000");
+			assert_string_equal(c[11], "dst=ram");
+			assert_string_equal(c[12], "part=0");
+		} else {
+			assert_int_equal(columns(line, c, 13), 10);
+		}
 		assert_string_equal(c[4], "-");
 		assert_string_equal(c[5], want[i].event);
 		assert_string_equal(c[6], want[i].addr);
@@ -218,6 +228,40 @@ static void test_unknown_fields(void **state)
 	json_decref(o);
 }
 
+/* a move to the device whose destination allocations all failed, and a device-to-device move */
+static void test_line_migrate_sides(void **state)
+{
+	struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
+	struct snoop_device dev = { .id = 0x200000000ULL, .name = "gpu0",
+				    .src_name = "gpu0", .dst_name = "gpu1" };
+	char line[320], c[13][32];
+
+	e.dir = DEVMEM_TO_DEVICE;
+	e.reason = DEVMEM_REASON_DRIVER;
+	e.npages = 64;
+	e.cpages = 64;
+	snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+	assert_int_equal(columns(line, c, 13), 13);
+	assert_string_equal(c[7], "0");
+	assert_string_equal(c[8], "to_device,driver");
+	assert_string_equal(c[10], "src=ram");
+	assert_string_equal(c[11], "dst=none");
+	assert_string_equal(c[12], "part=0");
+
+	e.dir = DEVMEM_DEVICE_TO_DEVICE;
+	e.reason = DEVMEM_REASON_EVICT;
+	e.src_pgmap = 0x200000000ULL;
+	e.dst_pgmap = 0x300000000ULL;
+	e.migrated = 5;
+	e.part = 1;
+	snoop_format_line(line, sizeof(line), &fmt, &e, &dev);
+	assert_int_equal(columns(line, c, 13), 13);
+	assert_string_equal(c[8], "device_to_device,evict");
+	assert_string_equal(c[10], "src=gpu0");
+	assert_string_equal(c[11], "dst=gpu1");
+	assert_string_equal(c[12], "part=1");
+}
+
 static void test_json(void **state)
 {
 	struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
@@ -229,6 +273,7 @@ static void test_json(void **state)
 	e.cpages = 37;
 	e.migrated = 37;
 	e.dir = DEVMEM_TO_DEVICE;
+	e.reason = DEVMEM_REASON_DRIVER;
 	o = snoop_event_json(&fmt, &e, &dev);
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "event")), "migrate");
@@ -240,6 +285,9 @@ static void test_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "pages")), 37);
 	assert_int_equal(json_integer_value(json_object_get(o, "cpages")), 37);
 	assert_true(json_is_false(json_object_get(o, "fault")));
+	assert_string_equal(json_string_value(json_object_get(o, "reason")), "driver");
+	assert_true(json_is_null(json_object_get(o, "src_pgmap")));
+	assert_true(json_is_null(json_object_get(o, "dst_device")));
 	assert_true(json_real_value(json_object_get(o, "time_s")) > 2.49);
 	json_decref(o);
 
@@ -262,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_line_each_type),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_early_event_time),
+		cmocka_unit_test(test_line_migrate_sides),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_unknown_fields),
 	};

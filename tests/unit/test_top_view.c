@@ -81,6 +81,14 @@ static void fill_cum(struct devmem_snapshot *s)
 	assert_int_equal(devmem_snapshot_group_devices(s), 0);
 }
 
+static __u64 proc_start(const struct devmem_snapshot *s, __u32 tgid)
+{
+	for (size_t i = 0; i < s->nr_procs; i++)
+		if (s->procs[i].tgid == tgid)
+			return s->procs[i].start_ns;
+	return 0;
+}
+
 static const struct top_proc_row *proc(const struct top_frame *f, __u32 tgid)
 {
 	for (size_t i = 0; i < f->nr_procs; i++)
@@ -442,6 +450,88 @@ static void test_initial_frame_has_no_rates(void **state)
 	devmem_snapshot_free(&cum);
 }
 
+/*
+ * THRASH: alpha has 3 pages that bounced 5 times in the window on gpu0, one
+ * that bounced twice; bravo one page 4 times on gpu1. At K 3 that is 3 for
+ * alpha, 1 for bravo; at K 4 alpha's 3 only.
+ */
+static void test_thrash_column(void **state)
+{
+	struct devmem_snapshot cum;
+	struct top_frame f;
+	char line[256];
+	static const struct { __u32 tgid; __u64 range; __u32 w; } p[] = {
+		{ 1001, 0x100000000ULL, 5 }, { 1001, 0x100000000ULL, 5 },
+		{ 1001, 0x100000000ULL, 5 }, { 1001, 0x100000000ULL, 2 },
+		{ 1002, 0x200000000ULL, 4 },
+	};
+
+	fill_cum(&cum);
+	cum.thrash_on = true;
+	cum.thrash_k = 3;
+	cum.page_size = 4096;
+	cum.thrash = calloc(5, sizeof(*cum.thrash));
+	assert_non_null(cum.thrash);
+	for (size_t i = 0; i < 5; i++) {
+		cum.thrash[i].tgid = p[i].tgid;
+		cum.thrash[i].start_ns = proc_start(&cum, p[i].tgid);
+		cum.thrash[i].vaddr = 0x10000 + i * 4096;
+		cum.thrash[i].range = p[i].range;
+		cum.thrash[i].bounces = cum.thrash[i].window_max = p[i].w;
+	}
+	cum.nr_thrash = 5;
+	devmem_thrash_sort(cum.thrash, cum.nr_thrash);
+	top_frame_init(&f);
+	f.summary = true;
+	assert_int_equal(top_frame_build(&f, &cum, &cum, NULL), 0);
+	assert_true(f.thrash_on);
+	assert_int_equal(f.thrash_pages, 4);
+	assert_int_equal(proc(&f, 1001)->thrash_pages, 3);
+	assert_int_equal(proc(&f, 1002)->thrash_pages, 1);
+	assert_int_equal(proc(&f, 1003)->thrash_pages, 0);
+	assert_int_equal(dev_by_owner(&f, GPU0)->thrash_pages, 3);
+	assert_int_equal(dev_by_owner(&f, GPU1)->thrash_pages, 1);
+	top_title_text(line, sizeof(line), &f, TOP_VIEW_PROCESSES, NULL, NULL, NULL);
+	assert_non_null(strstr(line, "THRASH"));
+	/* the thrash view: alpha's three pages in a row, bravo's one, most bounces first */
+	{
+		struct top_sort so;
+
+		top_sort_init(&so);
+		top_sort_rows(&f, &so);
+		assert_int_equal(top_row_count(&f, TOP_VIEW_THRASH), 2);
+		assert_int_equal(f.runs[0].tgid, 1001);
+		assert_int_equal(f.runs[0].npages, 3);
+		assert_int_equal(f.runs[0].bounces, 15);
+		assert_int_equal(f.runs[0].vaddr, 0x10000);
+		assert_int_equal(f.runs[1].tgid, 1002);
+		assert_int_equal(f.runs[1].bounces, 4);
+		top_row_text(line, sizeof(line), &f, TOP_VIEW_THRASH, 0);
+		assert_non_null(strstr(line, "alpha"));
+		assert_non_null(strstr(line, " 15 "));
+		assert_non_null(strstr(line, "10000"));
+		top_title_text(line, sizeof(line), &f, TOP_VIEW_THRASH, &so, NULL, NULL);
+		assert_non_null(strstr(line, "*BOUNCES"));
+		so.key[TOP_VIEW_THRASH] = top_key_parse(TOP_VIEW_THRASH, "pid");
+		top_sort_rows(&f, &so);
+		assert_int_equal(f.runs[0].tgid, 1001);
+		so.reverse[TOP_VIEW_THRASH] = true;
+		top_sort_rows(&f, &so);
+		assert_int_equal(f.runs[0].tgid, 1002);
+	}
+	cum.thrash_k = 4;
+	assert_int_equal(top_frame_build(&f, &cum, &cum, NULL), 0);
+	assert_int_equal(proc(&f, 1001)->thrash_pages, 3);
+	assert_int_equal(proc(&f, 1002)->thrash_pages, 0);
+	/* off: shown as "-", not as 0 */
+	cum.thrash_on = false;
+	assert_int_equal(top_frame_build(&f, &cum, &cum, NULL), 0);
+	assert_false(f.thrash_on);
+	assert_int_equal(top_row_count(&f, TOP_VIEW_THRASH), 0);
+	top_frame_free(&f);
+	devmem_snapshot_free(&cum);
+}
+
 static void test_json(void **state)
 {
 	struct devmem_snapshot cum;
@@ -498,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_title_marks_sort),
 		cmocka_unit_test(test_frame_print),
 		cmocka_unit_test(test_initial_frame_has_no_rates),
+		cmocka_unit_test(test_thrash_column),
 		cmocka_unit_test(test_json),
 	};
 

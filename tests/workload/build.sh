@@ -9,6 +9,7 @@
 # lib/test_hmm_uapi.h) and headers/ (headers_install). The binary is linked
 # statically when the toolchain can, so it runs from the guest's read-only
 # 9p root without depending on the host's libraries; otherwise dynamically.
+# It keeps its frame pointers and its symbol table, for user stack walks.
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -34,6 +35,15 @@ inc=
 mkdir -p "$out"
 cc=${CC:-gcc}
 cflags="-O2 -g -Wall -Wextra -Werror $inc -I$src"
+# Frame pointers in every function, leaves included, and no sibling calls:
+# bpf_get_stackid(BPF_F_USER_STACK) walks the user stack by frame pointer,
+# and the --sites checks want main -> ... -> fault_site_a/b in it.
+fp="-fno-omit-frame-pointer -fno-optimize-sibling-calls"
+if echo 'int main(void) { return 0; }' |
+	$cc -mno-omit-leaf-frame-pointer -x c -o /dev/null - 2>/dev/null; then
+	fp="$fp -mno-omit-leaf-frame-pointer"
+fi
+cflags="$cflags $fp"
 # shellcheck disable=SC2086
 if $cc $cflags -static -o "$out/devmem-workload.tmp" "$here/devmem-workload.c" 2>"$out/devmem-workload.static.log"; then
 	link=static

@@ -15,6 +15,19 @@
  * previous one has exited: B x P short-lived processes, never more than P
  * alive at once.
  *
+ * With --bounce N:B each process first maps N more pages once and B times
+ * migrates all of them to the device and touches each from the CPU (B
+ * faults per page, each moving that page back); with --calm M it maps M
+ * more pages and does that once. These mappings stay mapped until the
+ * process ends, so the rounds' ranges never reuse their addresses; the
+ * rounds and the last range run after them as usual.
+ *
+ * With --sites N1:N2 the first process itself (the one started, before it
+ * forks any other) migrates N1+N2 pages of device 0 (1 with -d 1) once and
+ * touches N1 of them from fault_site_a() and N2 from fault_site_b(), two
+ * functions never inlined or merged, for per-stack fault counts (the
+ * binary is built with frame pointers); -c of the tools sees them.
+ *
  * At the end it prints one "expect KEY=VALUE ..." line per quantity it
  * caused, for tests that compare them with what the kernel reports.
  */
@@ -53,6 +66,16 @@ struct workload_opts {
 	int last;
 	int release;
 	int verbose;
+	unsigned long bounce_pages;	/* --bounce N:B */
+	unsigned long bounce_rounds;
+	unsigned long calm_pages;	/* --calm M */
+	unsigned long site_a, site_b;	/* --sites N1:N2 */
+};
+
+/* Where process i of a batch put its --bounce and --calm ranges. */
+struct proc_report {
+	uint64_t bounce_addr;
+	uint64_t calm_addr;
 };
 
 static const char *prog = "devmem-workload";
@@ -62,7 +85,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [-p PROCS] [-b BATCHES] [-r ROUNDS] [-n PAGES] [-d 0|1|alt] [-w]\n"
-"       [-L|--no-last] [--release] [-v] [-h]\n"
+"       [-L|--no-last] [--release] [--bounce N:B [--calm M]] [--sites N1:N2]\n"
+"       [-v] [-h]\n"
 "\n"
 "Drive test_hmm's device-private memory deterministically and print what\n"
 "the kernel must have seen, as 'expect KEY=VALUE' lines.\n"
@@ -78,6 +102,13 @@ static void usage(FILE *f)
 "                       without being touched (default on)\n"
 "      --no-last        skip that last range\n"
 "      --release        finish with HMM_DMIRROR_RELEASE on each device used\n"
+"      --bounce N:B     first map N pages once, and B times migrate them all to\n"
+"                       the device and touch each from the CPU (B faults per\n"
+"                       page, each moving it back); prints their address\n"
+"      --calm M         also map M pages (another mapping) and do that once\n"
+"      --sites N1:N2    first, in this process: migrate N1+N2 pages once and\n"
+"                       touch N1 of them from fault_site_a(), N2 from\n"
+"                       fault_site_b()\n"
 "  -v, --verbose        progress messages on stderr\n"
 "  -h, --help           this help\n"
 "\n"
@@ -146,26 +177,14 @@ static long check(const uint64_t *mem, unsigned long npages, unsigned int i,
 } while (0)
 
 /*
- * Map, fill and migrate one range to the device. Returns the mapping; the
- * device's copy of the data (returned by the ioctl) is verified too.
+ * Migrate a range holding pattern (i, r) to the device; the device's copy
+ * of the data (returned by the ioctl) is verified too.
  */
-static uint64_t *map_and_migrate(int fd, unsigned int i, unsigned int r,
-				 unsigned long npages, uint64_t *bounce,
-				 const char *what)
+static void migrate_range(int fd, uint64_t *mem, unsigned int i, unsigned int r,
+			  unsigned long npages, uint64_t *bounce, const char *what)
 {
-	size_t size = npages * page_size;
 	struct hmm_dmirror_cmd cmd;
-	uint64_t *mem;
 	long bad;
-
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		child_fail("process %u %s: mmap of %lu pages failed: %s.",
-			   i, what, npages, strerror(errno));
-	/* One base page per fault: keep THP out of the range. */
-	madvise(mem, size, MADV_NOHUGEPAGE);
-	fill(mem, npages, i, r);
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.addr = (uintptr_t)mem;
@@ -181,7 +200,196 @@ static uint64_t *map_and_migrate(int fd, unsigned int i, unsigned int r,
 	if (bad >= 0)
 		child_fail("process %u %s: the device's copy differs from the written pattern at page %ld.",
 			   i, what, bad / (long)(page_size / sizeof(uint64_t)));
+}
+
+/* Map and fill one range with pattern (i, r). */
+static uint64_t *map_filled(unsigned int i, unsigned int r, unsigned long npages,
+			    const char *what)
+{
+	size_t size = npages * page_size;
+	uint64_t *mem;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		child_fail("process %u %s: mmap of %lu pages failed: %s.",
+			   i, what, npages, strerror(errno));
+	/* One base page per fault: keep THP out of the range. */
+	madvise(mem, size, MADV_NOHUGEPAGE);
+	fill(mem, npages, i, r);
 	return mem;
+}
+
+/* Map, fill and migrate one range to the device. Returns the mapping. */
+static uint64_t *map_and_migrate(int fd, unsigned int i, unsigned int r,
+				 unsigned long npages, uint64_t *bounce,
+				 const char *what)
+{
+	uint64_t *mem = map_filled(i, r, npages, what);
+
+	migrate_range(fd, mem, i, r, npages, bounce, what);
+	return mem;
+}
+
+/*
+ * Touch every page of a range that is on the device from the CPU: one
+ * device-private fault per page, each moving that page back to RAM. A
+ * write stores the word it already holds, so the range keeps its pattern.
+ */
+static void touch_all(const struct workload_opts *o, uint64_t *mem, unsigned int i,
+		      unsigned int r, unsigned long npages)
+{
+	unsigned long words = page_size / sizeof(uint64_t);
+	volatile uint64_t *v = mem;
+	unsigned long pg;
+
+	for (pg = 0; pg < npages; pg++) {
+		if (o->write_touch)
+			v[pg * words] = pattern(i, r, pg, 0);
+		else
+			(void)v[pg * words];
+	}
+}
+
+/* The pattern rounds of the --bounce, --calm and --sites ranges. */
+#define ROUND_BOUNCE(o)	((o)->rounds + 1)
+#define ROUND_CALM(o)	((o)->rounds + 2)
+#define ROUND_SITES(o)	((o)->rounds + 3)
+
+/*
+ * The two call sites of --sites: kept out of line, not cloned and not
+ * merged with each other (their bodies differ too), so each fault's user
+ * stack ends in one of them by name. Each calls site_done() at the end: a
+ * leaf function gets no frame pointer from GCC 12 even with
+ * -fno-omit-frame-pointer, and a frame-pointer walk from a leaf misses its
+ * caller.
+ */
+#ifdef __clang__
+#define FAULT_SITE __attribute__((noinline, optnone, used))
+#else
+#define FAULT_SITE __attribute__((noipa, used))
+#endif
+
+FAULT_SITE void site_done(uint64_t x);
+FAULT_SITE uint64_t fault_site_a(const volatile uint64_t *v, unsigned long npages,
+				 unsigned long words);
+FAULT_SITE uint64_t fault_site_b(const volatile uint64_t *v, unsigned long npages,
+				 unsigned long words);
+
+static volatile uint64_t site_sink;
+
+FAULT_SITE void site_done(uint64_t x)
+{
+	site_sink = x;
+}
+
+FAULT_SITE uint64_t fault_site_a(const volatile uint64_t *v, unsigned long npages,
+				 unsigned long words)
+{
+	uint64_t sum = 0;
+	unsigned long pg;
+
+	for (pg = 0; pg < npages; pg++)
+		sum += v[pg * words];
+	site_done(sum);
+	return sum;
+}
+
+FAULT_SITE uint64_t fault_site_b(const volatile uint64_t *v, unsigned long npages,
+				 unsigned long words)
+{
+	uint64_t x = 0;
+	unsigned long pg;
+
+	for (pg = npages; pg > 0; pg--)
+		x ^= v[(pg - 1) * words] + pg;
+	site_done(x);
+	return x;
+}
+
+static void verify(uint64_t *mem, unsigned long npages, unsigned int i, unsigned int r,
+		   const char *what)
+{
+	long bad = check(mem, npages, i, r, 0);
+
+	if (bad >= 0)
+		child_fail("process %u %s: page %ld does not hold the pattern after it came back from the device.",
+			   i, what, bad / (long)(page_size / sizeof(uint64_t)));
+}
+
+/*
+ * --bounce and --calm, before the rounds. Their mappings are returned in
+ * keep[] (bounce, calm) and stay mapped until the end; their addresses go
+ * to rep.
+ */
+static void special_ranges(const struct workload_opts *o, unsigned int i, int fd,
+			   uint64_t *keep[2], struct proc_report *rep)
+{
+	unsigned long most = o->bounce_pages, b;
+	uint64_t *buf;
+
+	if (o->calm_pages > most)
+		most = o->calm_pages;
+	if (!most)
+		return;
+	buf = malloc(most * page_size);
+	if (!buf)
+		child_fail("process %u: out of memory for a %lu-page buffer.", i, most);
+	/* all mapped first, so none can take an address another had */
+	if (o->bounce_pages)
+		keep[0] = map_filled(i, ROUND_BOUNCE(o), o->bounce_pages, "bounce range");
+	if (o->calm_pages)
+		keep[1] = map_filled(i, ROUND_CALM(o), o->calm_pages, "calm range");
+	rep->bounce_addr = (uintptr_t)keep[0];
+	rep->calm_addr = (uintptr_t)keep[1];
+
+	for (b = 0; keep[0] && b < o->bounce_rounds; b++) {
+		migrate_range(fd, keep[0], i, ROUND_BOUNCE(o), o->bounce_pages, buf,
+			      "bounce range");
+		touch_all(o, keep[0], i, ROUND_BOUNCE(o), o->bounce_pages);
+		verify(keep[0], o->bounce_pages, i, ROUND_BOUNCE(o), "bounce range");
+	}
+	if (keep[1]) {
+		migrate_range(fd, keep[1], i, ROUND_CALM(o), o->calm_pages, buf, "calm range");
+		touch_all(o, keep[1], i, ROUND_CALM(o), o->calm_pages);
+		verify(keep[1], o->calm_pages, i, ROUND_CALM(o), "calm range");
+	}
+	free(buf);
+}
+
+/*
+ * --sites, in the first process: N1 + N2 pages of device dev migrated once,
+ * N1 of them touched from fault_site_a(), the N2 after them from
+ * fault_site_b(). The mapping stays; its address goes to *addr. The
+ * device's file stays open too (*fd): closing it would evict the pages of
+ * the processes still running. 0, or 1 on failure.
+ */
+static int sites_range(const struct workload_opts *o, int dev, int *fd, uint64_t **mem)
+{
+	unsigned long nsites = o->site_a + o->site_b;
+	unsigned long words = page_size / sizeof(uint64_t);
+	unsigned int i = o->procs;	/* its pattern: no process's */
+	uint64_t *buf;
+	char path[64];
+
+	dev_path(path, sizeof(path), dev);
+	*fd = open(path, O_RDWR | O_CLOEXEC);
+	if (*fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s.\n", prog, path, strerror(errno));
+		return 1;
+	}
+	buf = malloc(nsites * page_size);
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory for a %lu-page buffer.\n", prog, nsites);
+		return 1;
+	}
+	/* these end this process (exit status 1) if they fail, before any fork */
+	*mem = map_and_migrate(*fd, i, ROUND_SITES(o), nsites, buf, "sites range");
+	fault_site_a(*mem, o->site_a, words);
+	fault_site_b(*mem + o->site_a * words, o->site_b, words);
+	verify(*mem, nsites, i, ROUND_SITES(o), "sites range");
+	free(buf);
+	return 0;
 }
 
 static void wait_pipe_closed(int fd)
@@ -193,8 +401,9 @@ static void wait_pipe_closed(int fd)
 }
 
 static void child(const struct workload_opts *o, unsigned int i, int start_fd,
-		  int done_fd, int finish_fd)
+		  int done_fd, int finish_fd, struct proc_report *rep)
 {
+	uint64_t *keep[2] = { NULL, NULL };
 	unsigned long npages = o->pages + i;
 	unsigned long words = page_size / sizeof(uint64_t);
 	int dev = proc_device(o, i);
@@ -215,6 +424,7 @@ static void child(const struct workload_opts *o, unsigned int i, int start_fd,
 			   i, npages);
 
 	wait_pipe_closed(start_fd);
+	special_ranges(o, i, fd, keep, rep);
 
 	for (r = 0; r < o->rounds; r++) {
 		volatile uint64_t *v;
@@ -252,6 +462,10 @@ static void child(const struct workload_opts *o, unsigned int i, int start_fd,
 			child_fail("process %u last range: munmap failed: %s.",
 				   i, strerror(errno));
 	}
+	if (keep[0])
+		munmap(keep[0], o->bounce_pages * page_size);
+	if (keep[1])
+		munmap(keep[1], o->calm_pages * page_size);
 
 	/*
 	 * Closing a dmirror file evicts every page of the device, other
@@ -280,9 +494,22 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* "A:B", each from 0 to max */
+static int parse_pair(const char *s, unsigned long max, unsigned long *a, unsigned long *b)
+{
+	const char *colon = strchr(s, ':');
+	char first[32];
+
+	if (!colon || (size_t)(colon - s) >= sizeof(first))
+		return -1;
+	memcpy(first, s, colon - s);
+	first[colon - s] = '\0';
+	return parse_uint(first, max, a) || parse_uint(colon + 1, max, b) ? -1 : 0;
+}
+
 static void parse_args(int argc, char **argv, struct workload_opts *o)
 {
-	enum { OPT_NO_LAST = 256, OPT_RELEASE };
+	enum { OPT_NO_LAST = 256, OPT_RELEASE, OPT_BOUNCE, OPT_CALM, OPT_SITES };
 	static const struct option longopts[] = {
 		{ "procs",   required_argument, NULL, 'p' },
 		{ "batches", required_argument, NULL, 'b' },
@@ -293,6 +520,9 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 		{ "last",    no_argument,       NULL, 'L' },
 		{ "no-last", no_argument,       NULL, OPT_NO_LAST },
 		{ "release", no_argument,       NULL, OPT_RELEASE },
+		{ "bounce",  required_argument, NULL, OPT_BOUNCE },
+		{ "calm",    required_argument, NULL, OPT_CALM },
+		{ "sites",   required_argument, NULL, OPT_SITES },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -359,6 +589,30 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 		case OPT_RELEASE:
 			o->release = 1;
 			break;
+		case OPT_BOUNCE:
+			if (parse_pair(optarg, MAX_PAGES, &o->bounce_pages, &o->bounce_rounds) ||
+			    !o->bounce_pages || !o->bounce_rounds || o->bounce_rounds > 1000000) {
+				fprintf(stderr, "%s: --bounce wants PAGES:TIMES, pages from 1 to %lu, times from 1 to 1000000, not '%s'.\n",
+					prog, MAX_PAGES, optarg);
+				exit(2);
+			}
+			break;
+		case OPT_CALM:
+			if (parse_uint(optarg, MAX_PAGES, &v) || v == 0) {
+				fprintf(stderr, "%s: --calm wants a page count from 1 to %lu, not '%s'.\n",
+					prog, MAX_PAGES, optarg);
+				exit(2);
+			}
+			o->calm_pages = v;
+			break;
+		case OPT_SITES:
+			if (parse_pair(optarg, MAX_PAGES, &o->site_a, &o->site_b) ||
+			    o->site_a + o->site_b == 0) {
+				fprintf(stderr, "%s: --sites wants N1:N2, page counts from 0 to %lu, not both 0, not '%s'.\n",
+					prog, MAX_PAGES, optarg);
+				exit(2);
+			}
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -412,7 +666,34 @@ static struct counts proc_counts(const struct workload_opts *o, unsigned int i)
 	c.pages_to_ram = (unsigned long long)o->rounds * npages;
 	c.unmapped_on_device = o->last ? npages : 0;
 	c.allocs = c.pages_to_device;
+	if (o->bounce_pages || o->calm_pages) {
+		/* one ioctl per bounce and one for the calm range */
+		unsigned long long moved = (unsigned long long)o->bounce_pages * o->bounce_rounds +
+					   o->calm_pages;
+
+		c.ioctls_to_device += (o->bounce_pages ? o->bounce_rounds : 0) + !!o->calm_pages;
+		c.migrate_to_device_calls +=
+			o->bounce_rounds * ((o->bounce_pages + HMM_BATCH_PAGES - 1) / HMM_BATCH_PAGES) +
+			(o->calm_pages + HMM_BATCH_PAGES - 1) / HMM_BATCH_PAGES;
+		c.pages_to_device += moved;
+		c.pages_to_ram += moved;
+		c.allocs = c.pages_to_device;
+	}
 	c.frees = c.pages_to_ram + c.unmapped_on_device;
+	return c;
+}
+
+/* What --sites makes the first process do: one range there and back. */
+static struct counts sites_counts(const struct workload_opts *o)
+{
+	unsigned long long n = o->site_a + o->site_b;
+	struct counts c = { 0 };
+
+	if (!n)
+		return c;
+	c.ioctls_to_device = 1;
+	c.migrate_to_device_calls = (n + HMM_BATCH_PAGES - 1) / HMM_BATCH_PAGES;
+	c.pages_to_device = c.pages_to_ram = c.allocs = c.frees = n;
 	return c;
 }
 
@@ -451,9 +732,10 @@ static int release_device(int dev)
 /*
  * One batch: fork the processes, let them go together, wait until all are
  * done before any closes its device (a close evicts the whole device),
- * reap them. Their pids go to pids[]. 0, or 1 if any failed.
+ * reap them. Their pids go to pids[], where they put their special ranges
+ * to reps[] (shared memory). 0, or 1 if any failed.
  */
-static int run_batch(const struct workload_opts *o, pid_t *pids)
+static int run_batch(const struct workload_opts *o, pid_t *pids, struct proc_report *reps)
 {
 	int start_pipe[2], done_pipe[2], finish_pipe[2];
 	unsigned int i, started = 0, done = 0;
@@ -479,7 +761,7 @@ static int run_batch(const struct workload_opts *o, pid_t *pids)
 			close(start_pipe[1]);
 			close(done_pipe[0]);
 			close(finish_pipe[1]);
-			child(o, i, start_pipe[0], done_pipe[1], finish_pipe[0]);
+			child(o, i, start_pipe[0], done_pipe[1], finish_pipe[0], &reps[i]);
 		}
 		pids[i] = pid;
 		started++;
@@ -534,6 +816,10 @@ int main(int argc, char **argv)
 	struct workload_opts o = {
 		.procs = 3, .batches = 1, .rounds = 4, .pages = 37, .device = DEV_0, .last = 1,
 	};
+	struct proc_report *reps;
+	size_t reps_size;
+	uint64_t *sites_mem = NULL;
+	int sites_fd = -1, sites_dev;
 	pid_t *pids;
 	int used[2] = { 0, 0 };
 	unsigned int i, b;
@@ -561,8 +847,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory for %u x %u pids.\n", prog, o.batches, o.procs);
 		return 1;
 	}
+	/* written by the processes, read here */
+	reps_size = (size_t)o.procs * o.batches * sizeof(*reps);
+	reps = mmap(NULL, reps_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (reps == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap of %zu bytes for the processes' reports failed: %s.\n",
+			prog, reps_size, strerror(errno));
+		return 1;
+	}
+	/* --sites: process 0's device, in this process, before any fork */
+	sites_dev = proc_device(&o, 0);
+	if (o.site_a + o.site_b && sites_range(&o, sites_dev, &sites_fd, &sites_mem))
+		return 1;
 	for (b = 0; b < o.batches; b++) {
-		if (run_batch(&o, pids + (size_t)b * o.procs)) {
+		if (run_batch(&o, pids + (size_t)b * o.procs, reps + (size_t)b * o.procs)) {
 			fprintf(stderr, "%s: the workload failed in batch %u (see above); its expectations are not printed.\n",
 				prog, b);
 			return 1;
@@ -571,6 +869,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: batch %u done\n", prog, b);
 	}
 
+	if (sites_fd >= 0) {
+		munmap(sites_mem, (o.site_a + o.site_b) * page_size);
+		close(sites_fd);
+	}
 	if (o.release) {
 		for (dev = 0; dev < 2; dev++)
 			if (used[dev] && release_device(dev))
@@ -579,22 +881,47 @@ int main(int argc, char **argv)
 
 	{
 		struct counts total = { 0 }, perdev[2] = { { 0 }, { 0 } };
+		struct counts sc = sites_counts(&o);
 
 		printf("workload procs=%u batches=%u rounds=%u pages=%lu device=%s touch=%s last=%d release=%d\n",
 		       o.procs, o.batches, o.rounds, o.pages,
 		       o.device == DEV_0 ? "0" : o.device == DEV_1 ? "1" : "alt",
 		       o.write_touch ? "write" : "read", o.last, o.release);
+		if (o.bounce_pages || o.calm_pages || o.site_a + o.site_b)
+			printf("workload bounce=%lu:%lu calm=%lu sites=%lu:%lu\n",
+			       o.bounce_pages, o.bounce_rounds, o.calm_pages, o.site_a, o.site_b);
 		for (b = 0; b < o.batches; b++) {
 			for (i = 0; i < o.procs; i++) {
+				const struct proc_report *r = &reps[(size_t)b * o.procs + i];
+				int pid = (int)pids[(size_t)b * o.procs + i];
 				struct counts pc = proc_counts(&o, i);
 				char prefix[64];
 
 				add_counts(&total, &pc);
 				add_counts(&perdev[proc_device(&o, i)], &pc);
 				snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ",
-					 (int)pids[(size_t)b * o.procs + i], proc_device(&o, i));
+					 pid, proc_device(&o, i));
 				print_counts(prefix, &pc);
+				/* each page of [start, start + pages * page_size) faulted B times */
+				if (o.bounce_pages)
+					printf("expect pid=%d bounce_start=0x%llx bounce_pages=%lu bounce_times=%lu page_size=%ld\n",
+					       pid, (unsigned long long)r->bounce_addr,
+					       o.bounce_pages, o.bounce_rounds, page_size);
+				if (o.calm_pages)
+					printf("expect pid=%d calm_start=0x%llx calm_pages=%lu\n",
+					       pid, (unsigned long long)r->calm_addr, o.calm_pages);
 			}
+		}
+		if (o.site_a + o.site_b) {
+			char prefix[64];
+
+			add_counts(&total, &sc);
+			add_counts(&perdev[sites_dev], &sc);
+			snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ", (int)getpid(), sites_dev);
+			print_counts(prefix, &sc);
+			printf("expect pid=%d sites_start=0x%llx fault_site_a=%lu fault_site_b=%lu\n",
+			       (int)getpid(), (unsigned long long)(uintptr_t)sites_mem,
+			       o.site_a, o.site_b);
 		}
 		for (dev = 0; dev < 2; dev++) {
 			char prefix[16];
@@ -611,7 +938,17 @@ int main(int argc, char **argv)
 		printf("expect allocs=%llu\n", total.allocs);
 		printf("expect frees=%llu\n", total.frees);
 		printf("expect releases=%d\n", o.release ? used[0] + used[1] : 0);
+		if (o.bounce_pages || o.calm_pages || o.site_a + o.site_b) {
+			unsigned long long np = (unsigned long long)o.procs * o.batches;
+
+			/* pages faulted B times (bounce_faults faults), and once */
+			printf("expect bounce_pages=%llu bounce_faults=%llu calm_pages=%llu\n",
+			       np * o.bounce_pages, np * o.bounce_pages * o.bounce_rounds,
+			       np * o.calm_pages);
+			printf("expect fault_site_a=%lu fault_site_b=%lu\n", o.site_a, o.site_b);
+		}
 	}
+	munmap(reps, reps_size);
 	free(pids);
 	return 0;
 }

@@ -21,6 +21,12 @@ const char devmem_version[] = DEVMEM_VERSION;
 enum {
 	OPT_FENTRY = 0x100,
 	OPT_USAGE,
+	OPT_THRASH_K,
+	OPT_THRASH_WINDOW,
+	OPT_NO_THRASH,
+	OPT_STACKS,
+	OPT_FOLDED,
+	OPT_FLAMEGRAPH,
 };
 
 const struct devmem_cli_word devmem_cli_vocabulary[] = {
@@ -40,6 +46,19 @@ const struct devmem_cli_word devmem_cli_vocabulary[] = {
 	{ DEVMEM_CLI_TIMESTAMP, 'T', "timestamp", NULL, "Show the time of day" },
 	{ DEVMEM_CLI_FENTRY, OPT_FENTRY, "fentry", NULL,
 	  "Use the fentry/fexit fallback even where the devmem tracepoints exist" },
+	{ DEVMEM_CLI_THRASH, OPT_THRASH_K, "thrash-k", "K",
+	  "A page thrashes when more than K faults within the window moved it back to RAM "
+	  "(1 to 7, default 3)" },
+	{ DEVMEM_CLI_THRASH, OPT_THRASH_WINDOW, "thrash-window", "SECS",
+	  "The window of thrashing (0.001 to 3600 seconds, default 1)" },
+	{ DEVMEM_CLI_THRASH, OPT_NO_THRASH, "no-thrash", NULL,
+	  "No thrashing detection (no thrash table in the kernel, less work per fault)" },
+	{ DEVMEM_CLI_STACKS, OPT_STACKS, "stacks", NULL,
+	  "Count faults per user stack (a stack walk per fault)" },
+	{ DEVMEM_CLI_FLAME, OPT_FOLDED, "folded", "FILE",
+	  "Write the fault stacks as folded lines to FILE (- for standard output)" },
+	{ DEVMEM_CLI_FLAME, OPT_FLAMEGRAPH, "flamegraph", "FILE",
+	  "Draw the fault stacks as an SVG flame graph into FILE" },
 	{ 0, 'v', "verbose", NULL, "libbpf's messages on stderr" },
 	{ 0, 'h', "help", NULL, "Give this help list" },
 	{ 0, OPT_USAGE, "usage", NULL, "Give a short usage message" },
@@ -196,6 +215,37 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 	case OPT_FENTRY:
 		c->fentry = true;
 		break;
+	case OPT_THRASH_K:
+		if (!parse_ulong(arg, 10, DEVMEM_THRASH_K_MAX, &v) || !v)
+			devmem_cli_usage_error(c, "--thrash-k wants a number of bounces from 1 to %d, "
+					       "not '%s'", DEVMEM_THRASH_K_MAX, arg);
+		c->thrash_k = (__u32)v;
+		break;
+	case OPT_THRASH_WINDOW: {
+		double w;
+
+		if (!parse_double(arg, 0.001, 3600.0, &w))
+			devmem_cli_usage_error(c, "--thrash-window wants seconds from 0.001 to 3600, "
+					       "not '%s'", arg);
+		c->thrash_window_ns = (__u64)(w * 1e9 + 0.5);
+		break;
+	}
+	case OPT_NO_THRASH:
+		c->no_thrash = true;
+		break;
+	case OPT_STACKS:
+		c->stacks = true;
+		break;
+	case OPT_FOLDED:
+	case OPT_FLAMEGRAPH:
+		if (!*arg)
+			devmem_cli_usage_error(c, "--%s wants a file name", key == OPT_FOLDED ?
+					       "folded" : "flamegraph");
+		if (key == OPT_FOLDED)
+			c->folded = arg;
+		else
+			c->flamegraph = arg;
+		break;
 	case 'v':
 		c->verbose = true;
 		break;
@@ -285,6 +335,14 @@ static void add_option(struct devmem_cli *c, size_t *n, const struct argp_option
 	if (*n + 1 >= sizeof(c->options) / sizeof(c->options[0]))
 		devmem_cli_usage_error(c, "internal error: too many shared options");
 	c->options[(*n)++] = *o;
+}
+
+void devmem_cli_diag_opts(const struct devmem_cli *c, struct devmem_opts *o)
+{
+	o->no_thrash = c->no_thrash;
+	o->thrash_k = c->thrash_k;
+	o->thrash_window_ns = c->thrash_window_ns;
+	o->stacks = c->stacks || c->folded || c->flamegraph;
 }
 
 void devmem_cli_init(struct devmem_cli *c, const char *tool, unsigned int takes)

@@ -38,6 +38,9 @@
 #define DEVMEM_CLI_FENTRY	0x0200	/* --fentry */
 #define DEVMEM_CLI_COMMAND	0x0400	/* -- COMMAND [ARG...], and -c, --child-only */
 #define DEVMEM_CLI_POSITIONAL	0x0800	/* [INTERVAL [COUNT]] as -i and -n */
+#define DEVMEM_CLI_THRASH	0x1000	/* --thrash-k K, --thrash-window SECS, --no-thrash */
+#define DEVMEM_CLI_STACKS	0x2000	/* --stacks */
+#define DEVMEM_CLI_FLAME	0x4000	/* --folded FILE, --flamegraph FILE */
 
 /* How a -D value names a device. */
 enum devmem_cli_device_kind {
@@ -78,6 +81,12 @@ struct devmem_cli {
 	bool verbose;			/* -v */
 	bool child_only;		/* -c */
 	char **command;			/* after --; NULL: none */
+	__u32 thrash_k;			/* --thrash-k; 0: DEVMEM_THRASH_K_DEFAULT */
+	__u64 thrash_window_ns;		/* --thrash-window; 0: DEVMEM_THRASH_WINDOW_DEFAULT */
+	bool no_thrash;			/* --no-thrash */
+	bool stacks;			/* --stacks */
+	const char *folded;		/* --folded FILE; "-": stdout */
+	const char *flamegraph;		/* --flamegraph FILE */
 
 	/* the parser's own */
 	int positional;
@@ -109,6 +118,13 @@ void devmem_cli_usage_error(const struct devmem_cli *c, const char *fmt, ...)
  * name is a usage error that says how to find the owner.
  */
 __u64 devmem_cli_owner_only(const struct devmem_cli *c);
+
+struct devmem_opts;
+/*
+ * The thrashing and stack options into a session's options: --folded and
+ * --flamegraph imply --stacks.
+ */
+void devmem_cli_diag_opts(const struct devmem_cli *c, struct devmem_opts *o);
 
 /* start + the -t duration in ns, CLOCK_MONOTONIC; 0 without -t */
 __u64 devmem_cli_deadline(const struct devmem_cli *c, __u64 start_ns);

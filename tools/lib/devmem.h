@@ -241,6 +241,39 @@ struct devmem_snap_range {
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
 
+/*
+ * A page that bounced between the device and RAM twice or more (a bounce:
+ * a CPU fault that migrated it back), with the figures since the session
+ * started. It thrashes when window_max > K.
+ */
+struct devmem_thrash_entry {
+	__u32 tgid;
+	__u32 window_max;		/* most bounces within T (at most DEVMEM_THRASH_RING) */
+	__u64 start_ns;			/* its process: (tgid, start_ns) */
+	__u64 vaddr;			/* page address */
+	__u64 range;			/* physical start of the pagemap of its last fault */
+	__u64 bounces;
+	__u64 faults;			/* faults on it, wasted ones too */
+	__u64 fault_ns;			/* their summed latency */
+	__u64 last_ns;			/* its last fault, CLOCK_MONOTONIC */
+};
+
+/* the user stack of CPU faults on device memory, symbolized */
+struct devmem_snap_stack {
+	__u32 tgid;
+	__u32 depth;			/* frames in names */
+	__u64 start_ns;
+	__u64 id;			/* identity within the process (the kernel's stack id) */
+	char comm[DEVMEM_COMM_LEN];
+	__u64 faults;
+	__u64 fault_ns;			/* summed latency of those that ended */
+	char *names;			/* depth NUL-terminated names, innermost first */
+	size_t names_len;
+};
+
+#define DEVMEM_THRASH_K_DEFAULT		3
+#define DEVMEM_THRASH_WINDOW_DEFAULT	1000000000ULL	/* 1 s */
+
 struct devmem_snapshot {
 	__u64 ts_ns;			/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 	__u64 interval_ns;		/* time a delta covers; 0 for a snapshot */
@@ -256,6 +289,18 @@ struct devmem_snapshot {
 	__u64 lost[DEVMEM_LOST_KINDS];	/* from the BPF side */
 	__u64 recursion_misses;		/* summed over the programs */
 	char note[256];			/* e.g. why earlier ranges are unknown */
+	/* thrashing detection (thrash.c): pages that bounced twice or more */
+	bool thrash_on;
+	__u32 thrash_k;			/* thrashing: more than K bounces ... */
+	__u64 thrash_window_ns;		/* ... within T */
+	__u32 page_size;		/* of the traced kernel; 0: unknown */
+	struct devmem_thrash_entry *thrash;
+	size_t nr_thrash;
+	__u64 thrash_dropped;		/* pages not kept: the user-space table was full */
+	/* fault stacks (stacks.c), with --stacks */
+	bool stacks_on;
+	struct devmem_snap_stack *stacks;
+	size_t nr_stacks;
 };
 
 extern const char *const devmem_counter_names[DEVMEM_NR_COUNTERS];
@@ -327,6 +372,115 @@ int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem
 /* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */
 void devmem_snapshot_sort(struct devmem_snapshot *s);
 
+/* ---- thrashing (thrash.c) ----------------------------------------------- */
+
+/* consecutive thrashing pages of one process and pagemap */
+struct devmem_thrash_run {
+	__u32 tgid;
+	__u32 window_max;		/* the most of its pages */
+	__u64 start_ns;
+	char comm[DEVMEM_COMM_LEN];
+	__u64 vaddr;			/* first page */
+	__u64 npages;
+	__u64 bounces, faults, fault_ns;	/* summed over its pages */
+	__u64 range;			/* physical start of its pagemap */
+	char device[DEVMEM_NAME_LEN];	/* "" if unknown */
+};
+
+/* figures of the thrashing pages of one process or device */
+struct devmem_thrash_sum {
+	__u64 pages_bouncing;		/* bounced twice or more */
+	__u64 pages_thrashing;		/* more than K bounces within T */
+	__u64 bounces;			/* of the thrashing pages */
+	__u64 fault_ns;			/* ... the time their faults took */
+};
+
+/* is this page thrashing at threshold k */
+static inline bool devmem_thrash_is(const struct devmem_thrash_entry *e, __u32 k)
+{
+	return e->window_max > k;
+}
+/*
+ * The runs of thrashing pages of s at threshold k, most bounces first
+ * (ties: lower tgid, lower address); *out is malloc'ed. 0 or -ENOMEM.
+ */
+int devmem_thrash_runs(const struct devmem_snapshot *s, __u32 k, struct devmem_thrash_run **out,
+		       size_t *n);
+/* sums per process (tgid, start_ns) or, with device, per device name; k threshold */
+void devmem_thrash_sum_process(const struct devmem_snapshot *s, __u32 k, __u32 tgid,
+			       __u64 start_ns, struct devmem_thrash_sum *out);
+void devmem_thrash_sum_device(const struct devmem_snapshot *s, __u32 k, const char *device,
+			      struct devmem_thrash_sum *out);
+void devmem_thrash_sum_all(const struct devmem_snapshot *s, __u32 k, struct devmem_thrash_sum *out);
+/* the device name of a pagemap start, as the snapshot's ranges name it; "" if unknown */
+const char *devmem_snapshot_range_device(const struct devmem_snapshot *s, __u64 range);
+/* sort by (tgid, start_ns, vaddr) */
+void devmem_thrash_sort(struct devmem_thrash_entry *e, size_t n);
+/*
+ * Entries of src (sorted: devmem_thrash_sort) replace those of dst with the
+ * same (tgid, start, vaddr), the others join; dst ends up sorted.
+ */
+int devmem_thrash_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
+
+/* ---- fault stacks (stacks.c) --------------------------------------------- */
+
+/* name i (0: innermost) of a stack; "" past its depth */
+const char *devmem_stack_frame(const struct devmem_snap_stack *st, __u32 i);
+/* set a stack's names from an array (innermost first); 0 or -ENOMEM */
+int devmem_stack_set_names(struct devmem_snap_stack *st, const char *const *names, __u32 depth);
+void devmem_stacks_free(struct devmem_snap_stack *st, size_t n);
+/* a deep copy; NULL for n 0 or out of memory (check n) */
+struct devmem_snap_stack *devmem_stacks_dup(const struct devmem_snap_stack *st, size_t n);
+/* stacks of src replace those of dst with the same (tgid, start, id), the others join */
+int devmem_stacks_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
+/* qsort order of stacks: (tgid, start, stack id) */
+int devmem_stack_cmp(const void *x, const void *y);
+/*
+ * Folded lines ("comm;outer;...;inner COUNT"), each process's stacks
+ * under its command name, the same stack of two processes of one name
+ * summed; by_time counts microseconds of fault time instead of faults.
+ */
+int devmem_stacks_folded(FILE *out, const struct devmem_snapshot *s, bool by_time);
+/* the same as an SVG flame graph; 0, -ENOMEM or -EIO */
+int devmem_stacks_flamegraph(FILE *out, const struct devmem_snapshot *s, const char *title);
+
+/* ---- findings (findings.c) ---------------------------------------------- */
+
+enum devmem_finding_kind {
+	DEVMEM_FIND_THRASH = 1,		/* a run of thrashing pages */
+	DEVMEM_FIND_WASTED,		/* a high share of wasted faults */
+	DEVMEM_FIND_LATENCY,		/* fault latency p99 far above p50 */
+	DEVMEM_FIND_FULL,		/* a device almost full */
+	DEVMEM_FIND_LOST,		/* events were lost: figures are low */
+};
+
+struct devmem_finding {
+	enum devmem_finding_kind kind;
+	double score;			/* rank: higher first */
+	char text[512];			/* one line, sanitized */
+};
+
+/*
+ * What stands out in s, ranked, at most max findings; k the thrashing
+ * threshold. Returns the number found (0: nothing stands out) or -ENOMEM.
+ */
+int devmem_findings(const struct devmem_snapshot *s, __u32 k, struct devmem_finding *out,
+		    size_t max);
+/* "Findings:" and one numbered line each, or "Findings: none" */
+void devmem_findings_print(FILE *out, const struct devmem_snapshot *s, __u32 k);
+/*
+ * The THRASHING and FAULT STACKS sections (each when on) and the findings,
+ * as text (diag_report.c); k the thrashing threshold, 0: the snapshot's.
+ */
+void devmem_diag_text(FILE *out, const struct devmem_snapshot *s, __u32 k);
+/*
+ * Write s's stacks as folded lines to folded and as an SVG flame graph to
+ * flamegraph (either NULL: not written; "-": standard output). 0, or
+ * -errno with one sentence in err.
+ */
+int devmem_stacks_write(const struct devmem_snapshot *s, const char *folded,
+			const char *flamegraph, const char *title, char *err, size_t errlen);
+
 /* ---- ranges present before the tool started (pagemaps.c) ---------------- */
 
 #define DEVMEM_PAGEMAPS_PATH "/sys/kernel/debug/devmem/pagemaps"
@@ -377,6 +531,12 @@ struct devmem_opts {
 	devmem_event_fn on_event;
 	void *ctx;
 	size_t ringbuf_bytes;		/* 0: default (1 MiB) */
+	bool no_thrash;			/* thrashing detection off */
+	__u64 thrash_window_ns;		/* T; 0: DEVMEM_THRASH_WINDOW_DEFAULT */
+	__u32 thrash_k;			/* K shown in snapshots; 0: DEVMEM_THRASH_K_DEFAULT */
+	__u32 thrash_sets;		/* thrash map sets, a power of 2; 0: DEVMEM_THRASH_SETS */
+	bool stacks;			/* the user stack of each fault */
+	__u32 stack_entries;		/* stack map size; 0: 1024 */
 };
 
 struct devmem_session;

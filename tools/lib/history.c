@@ -282,6 +282,18 @@ int devmem_history_proc_overflow(struct devmem_history *h, __u32 tgid,
 	return 0;
 }
 
+bool devmem_history_has_proc(struct devmem_history *h, __u32 tgid, __u64 start_ns)
+{
+	return find_proc(h, tgid, start_ns) != NULL;
+}
+
+bool devmem_history_proc_exited(struct devmem_history *h, __u32 tgid, __u64 start_ns)
+{
+	struct hproc *p = find_proc(h, tgid, start_ns);
+
+	return p && p->p.exit_ns && !p->nr_live;
+}
+
 size_t devmem_history_nr_procs(const struct devmem_history *h)
 {
 	return h->nr_procs;

@@ -28,6 +28,10 @@ void devmem_history_proc_gone(struct devmem_history *h, __u32 tgid, __u64 start_
 int devmem_history_proc_overflow(struct devmem_history *h, __u32 tgid,
 				 const struct devmem_proc_overflow *o);
 size_t devmem_history_nr_procs(const struct devmem_history *h);
+/* is the process (tgid, start time) in the history */
+bool devmem_history_has_proc(struct devmem_history *h, __u32 tgid, __u64 start_ns);
+/* ... and has it exited, with no table entry left */
+bool devmem_history_proc_exited(struct devmem_history *h, __u32 tgid, __u64 start_ns);
 /*
  * Drop processes that exited before exited_before_ns (CLOCK_MONOTONIC) and
  * have no live entry: a recorder wrote them, and keeps memory bounded by

@@ -251,6 +251,7 @@ json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags
 		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
 	json_object_set_new(root, "unmatched", o);
 	json_object_set_new(root, "note", text(s->note, sizeof(s->note)));
+	devmem_json_diag(root, s, 0);
 	return root;
 }
 

@@ -48,5 +48,10 @@ json_t *devmem_json_lost(const struct devmem_snapshot *s);
 json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags);
 /* write doc (and a newline) to out and drop it; 0, -ENOMEM (doc NULL) or -EIO */
 int devmem_json_dump(FILE *out, json_t *doc);
+/*
+ * "thrash" (null when off), "stacks" (null when off) and "findings" of s
+ * into root (diag_report.c); k the thrashing threshold, 0: the snapshot's.
+ */
+void devmem_json_diag(json_t *root, const struct devmem_snapshot *s, __u32 k);
 
 #endif /* DEVMEM_JSON_OUT_H */

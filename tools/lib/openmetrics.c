@@ -446,8 +446,14 @@ static const struct counter_family {
 	  { C(faults) }, false, true },
 	{ "faults_wasted", "Faults whose migrate_to_ram() migrated no page (a racing fault "
 	  "retries): a performance signal", { C(faults_wasted) }, false, true },
+	{ "faults_uncollected", "Wasted faults whose migration collected no page, or that "
+	  "made no migrate call", { C(faults_uncollected) }, false, true },
+	{ "faults_unmigrated", "Wasted faults that collected pages but moved none (busy or "
+	  "pinned)", { C(faults_unmigrated) }, false, true },
 	{ "fault_errors", "Faults whose migrate_to_ram() returned VM_FAULT_ERROR bits",
 	  { C(fault_errors) }, false, true },
+	{ "faults_retry", "Faults whose migrate_to_ram() returned VM_FAULT_RETRY",
+	  { C(faults_retry) }, false, true },
 	{ "pages_migrated", "Pages migrated, by direction (to_device, to_ram)",
 	  { C(pages_to_device), C(pages_to_ram) }, true, true },
 	{ "migrate_calls", "Device memory migrate calls, by direction (to_device, to_ram)",
@@ -495,6 +501,9 @@ static void counters_of(struct ctx *c, const struct counter_family *f,
 		c->labels.len = mark;
 		if (c->labels.data)
 			c->labels.data[mark] = '\0';
+		/* a counter the attachment mode cannot see has no sample, not a 0 */
+		if (v[f->idx[d]] == DEVMEM_UNKNOWN)
+			continue;
 		if (f->by_direction)
 			label(c, "direction", directions[d], 16);
 		metric(c);

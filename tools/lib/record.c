@@ -266,6 +266,23 @@ static int check_frame(struct devmem_recording *r, const unsigned char *p, size_
 		s->nr_procs = 0;
 		ret = devmem_snapshot_merge_procs(s, &r->carry);
 	}
+	/* pages and stacks are written when they change, like processes */
+	if (!ret)
+		ret = devmem_thrash_merge(&r->carry, s);
+	if (!ret) {
+		free(s->thrash);
+		s->thrash = NULL;
+		s->nr_thrash = 0;
+		ret = devmem_thrash_merge(s, &r->carry);
+	}
+	if (!ret)
+		ret = devmem_stacks_merge(&r->carry, s);
+	if (!ret) {
+		devmem_stacks_free(s->stacks, s->nr_stacks);
+		s->stacks = NULL;
+		s->nr_stacks = 0;
+		ret = devmem_stacks_merge(s, &r->carry);
+	}
 	if (ret)
 		snprintf(err, errlen, "%s: out of memory while reading a snapshot.", r->name);
 	return ret;

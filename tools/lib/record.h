@@ -77,13 +77,17 @@ void devmem_recording_close(struct devmem_recording *r);
  * Version 2 frames list only the processes that changed since the previous
  * frame of the file (the first frame of a file lists every live one), so
  * next() returns the frame with every process seen so far in this file.
+ * Version 3 adds tagged sections after the note: the thrashing pages and
+ * the fault stacks, each also only what changed since the previous frame.
  */
-#define DEVMEM_RECORDING_VERSION	2
+#define DEVMEM_RECORDING_VERSION	3
 /* Limits every reader enforces before allocating anything. */
 #define DEVMEM_REC_MAX_FRAME		(64U << 20)	/* payload bytes */
 #define DEVMEM_REC_MAX_DEVICES		65536U
 #define DEVMEM_REC_MAX_PROCS		(1U << 20)
 #define DEVMEM_REC_MAX_RANGES		65536U
+#define DEVMEM_REC_MAX_THRASH		(1U << 20)
+#define DEVMEM_REC_MAX_STACKS		(1U << 20)
 
 /* Error of devmem_recorder_write() when the cap is reached and keep is 0. */
 #define DEVMEM_REC_CAP_REACHED		(-EFBIG)

@@ -140,6 +140,135 @@ static void put_hists(struct rec_buf *b, const struct devmem_hist *h)
 		put_hist(b, &h[k]);
 }
 
+/* ---- format 3 sections: tag, length, bytes ------------------------------- */
+
+static int cmp_thrash_key(const struct devmem_thrash_entry *a, const struct devmem_thrash_entry *b)
+{
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return a->vaddr < b->vaddr ? -1 : a->vaddr > b->vaddr;
+}
+
+static int cmp_thrash(const void *a, const void *b)
+{
+	return cmp_thrash_key(a, b);
+}
+
+static bool thrash_changed(const struct devmem_thrash_entry *e, const struct devmem_snapshot *prev)
+{
+	const struct devmem_thrash_entry *q;
+
+	if (!prev)
+		return true;
+	q = prev->nr_thrash ? bsearch(e, prev->thrash, prev->nr_thrash, sizeof(*e), cmp_thrash)
+			    : NULL;
+	return !q || memcmp(q, e, sizeof(*e));
+}
+
+/* the section's length field, filled in once its bytes are written */
+static size_t section_begin(struct rec_buf *b, __u32 tag)
+{
+	size_t at;
+
+	rec_put_u32(b, tag);
+	at = b->len;
+	rec_put_u32(b, 0);
+	return at;
+}
+
+static void section_end(struct rec_buf *b, size_t at)
+{
+	if (!b->oom)
+		set_le32(b->p + at, (__u32)(b->len - at - 4));
+}
+
+static void put_thrash(struct rec_buf *b, const struct devmem_snapshot *s,
+		       const struct devmem_snapshot *prev)
+{
+	size_t at = section_begin(b, REC_SEC_THRASH), n = 0, i;
+
+	for (i = 0; i < s->nr_thrash; i++)
+		n += thrash_changed(&s->thrash[i], prev);
+	rec_put_u64(b, s->thrash_window_ns);
+	rec_put_u32(b, s->thrash_k);
+	rec_put_u32(b, s->page_size);
+	rec_put_u64(b, s->thrash_dropped);
+	rec_put_u32(b, (__u32)n);
+	rec_put_u32(b, 0);
+	for (i = 0; i < s->nr_thrash; i++) {
+		const struct devmem_thrash_entry *e = &s->thrash[i];
+
+		if (!thrash_changed(e, prev))
+			continue;
+		rec_put_u32(b, e->tgid);
+		rec_put_u32(b, e->window_max);
+		rec_put_u64(b, e->start_ns);
+		rec_put_u64(b, e->vaddr);
+		rec_put_u64(b, e->range);
+		rec_put_u64(b, e->bounces);
+		rec_put_u64(b, e->faults);
+		rec_put_u64(b, e->fault_ns);
+		rec_put_u64(b, e->last_ns);
+	}
+	section_end(b, at);
+}
+
+static int cmp_stack(const void *x, const void *y)
+{
+	const struct devmem_snap_stack *a = x, *b = y;
+
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* prev's stacks are sorted by (tgid, start, id), as every snapshot's are */
+static const struct devmem_snap_stack *prev_stack(const struct devmem_snap_stack *st,
+						  const struct devmem_snapshot *prev)
+{
+	if (!prev || !prev->nr_stacks)
+		return NULL;
+	return bsearch(st, prev->stacks, prev->nr_stacks, sizeof(*st), cmp_stack);
+}
+
+static bool stack_changed(const struct devmem_snap_stack *st, const struct devmem_snapshot *prev)
+{
+	const struct devmem_snap_stack *q = prev_stack(st, prev);
+
+	return !q || q->faults != st->faults || q->fault_ns != st->fault_ns;
+}
+
+static void put_stacks(struct rec_buf *b, const struct devmem_snapshot *s,
+		       const struct devmem_snapshot *prev)
+{
+	size_t at = section_begin(b, REC_SEC_STACKS), n = 0, i;
+
+	for (i = 0; i < s->nr_stacks; i++)
+		n += stack_changed(&s->stacks[i], prev);
+	rec_put_u32(b, (__u32)n);
+	rec_put_u32(b, 0);
+	for (i = 0; i < s->nr_stacks; i++) {
+		const struct devmem_snap_stack *st = &s->stacks[i];
+
+		if (!stack_changed(st, prev))
+			continue;
+		rec_put_u32(b, st->tgid);
+		rec_put_u32(b, st->depth);
+		rec_put_u64(b, st->start_ns);
+		rec_put_u64(b, st->id);
+		rec_put_u64(b, st->faults);
+		rec_put_u64(b, st->fault_ns);
+		rec_put_str(b, st->comm, DEVMEM_COMM_LEN);
+		rec_put_u32(b, (__u32)st->names_len);
+		rec_buf_put(b, st->names, st->names_len);
+	}
+	section_end(b, at);
+}
+
 /* Encode one snapshot as a frame payload of the current format version. */
 void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 			const struct devmem_snapshot *s, const struct devmem_snapshot *prev)
@@ -228,6 +357,10 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 			put_hists(b, r->hist);
 	}
 	rec_buf_put(b, s->note, note_len);
+	if (s->thrash_on)
+		put_thrash(b, s, prev);
+	if (s->stacks_on)
+		put_stacks(b, s, prev);
 }
 
 /* A cursor over one payload; any overrun marks it bad at that offset. */
@@ -332,6 +465,9 @@ static size_t hists_bytes(const struct layout *l)
 	return (size_t)l->nr_kinds * (16 + 8 * (size_t)l->nr_slots);
 }
 
+/* format 2 had 8 losses; the kinds after them (not losses) moved up in 3 */
+#define V2_NR_LOSSES	8
+
 /* format 1 loss counters, by index, in today's enum */
 static const int v1_lost[] = {
 	DEVMEM_LOST_RINGBUF, DEVMEM_LOST_RANGES_FULL,
@@ -372,6 +508,137 @@ static void name_v1_devices(struct devmem_snapshot *s)
 				snprintf(s->ranges[j].device, sizeof(s->ranges[j].device), "%s",
 					 d->name);
 	}
+}
+
+#define THRASH_ENTRY_LEN	64U
+#define STACK_MIN_LEN		(48U + DEVMEM_COMM_LEN + 4U)
+
+static int get_thrash(const char *name, struct cur *c, struct devmem_snapshot *s, char *err,
+		      size_t errlen)
+{
+	__u64 off = c->base + 24;
+	__u32 n;
+
+	s->thrash_on = true;
+	s->thrash_window_ns = get_u64(c);
+	s->thrash_k = get_u32(c);
+	s->page_size = get_u32(c);
+	s->thrash_dropped = get_u64(c);
+	n = get_u32(c);
+	get_u32(c);
+	if (c->bad) {
+		fail(name, err, errlen, c->bad_off, "the thrashing section ends early; the frame "
+		     "is corrupted.");
+		return -EINVAL;
+	}
+	if (s->thrash_k < 1 || s->thrash_k > DEVMEM_THRASH_K_MAX ||
+	    (s->page_size & (s->page_size - 1)) || n > DEVMEM_REC_MAX_THRASH ||
+	    (size_t)n * THRASH_ENTRY_LEN != c->left) {
+		fail(name, err, errlen, off, "the thrashing section is malformed (K %u, page size "
+		     "%u, %u pages in %zu bytes); the frame is corrupted.", s->thrash_k,
+		     s->page_size, n, c->left);
+		return -EINVAL;
+	}
+	if (n && !(s->thrash = calloc_cap(n, sizeof(*s->thrash)))) {
+		snprintf(err, errlen, "%s: out of memory while reading a snapshot.", name);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		struct devmem_thrash_entry *e = &s->thrash[i];
+
+		e->tgid = get_u32(c);
+		e->window_max = get_u32(c);
+		e->start_ns = get_u64(c);
+		e->vaddr = get_u64(c);
+		e->range = get_u64(c);
+		e->bounces = get_u64(c);
+		e->faults = get_u64(c);
+		e->fault_ns = get_u64(c);
+		e->last_ns = get_u64(c);
+	}
+	s->nr_thrash = n;
+	if (n)
+		qsort(s->thrash, n, sizeof(*s->thrash), cmp_thrash);
+	for (__u32 i = 1; i < n; i++)
+		if (!cmp_thrash_key(&s->thrash[i - 1], &s->thrash[i])) {
+			fail(name, err, errlen, off, "page 0x%llx of process %u appears twice in one "
+			     "snapshot; the frame is corrupted.",
+			     (unsigned long long)s->thrash[i].vaddr, s->thrash[i].tgid);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static int get_stacks(const char *name, struct cur *c, struct devmem_snapshot *s, char *err,
+		      size_t errlen)
+{
+	__u64 off = c->base;
+	__u32 n;
+
+	s->stacks_on = true;
+	n = get_u32(c);
+	get_u32(c);
+	if (c->bad || n > DEVMEM_REC_MAX_STACKS || (size_t)n * STACK_MIN_LEN > c->left) {
+		fail(name, err, errlen, off, "the stacks section is malformed (%u stacks in %zu "
+		     "bytes); the frame is corrupted.", n, c->left);
+		return -EINVAL;
+	}
+	if (n && !(s->stacks = calloc_cap(n, sizeof(*s->stacks)))) {
+		snprintf(err, errlen, "%s: out of memory while reading a snapshot.", name);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		struct devmem_snap_stack *st = &s->stacks[i];
+		const unsigned char *names;
+		__u32 len, nuls = 0;
+
+		off = c->base;
+		st->tgid = get_u32(c);
+		st->depth = get_u32(c);
+		st->start_ns = get_u64(c);
+		st->id = get_u64(c);
+		st->faults = get_u64(c);
+		st->fault_ns = get_u64(c);
+		get_str(c, st->comm, DEVMEM_COMM_LEN, sizeof(st->comm));
+		len = get_u32(c);
+		names = c->bad || len > REC_STACK_NAMES_MAX ? NULL : take(c, len);
+		for (__u32 k = 0; names && k < len; k++)
+			nuls += !names[k];
+		if (!names || st->depth > DEVMEM_STACK_DEPTH || nuls != st->depth ||
+		    (len && names[len - 1])) {
+			s->nr_stacks = i;
+			fail(name, err, errlen, off, "stack %u is malformed (%u frames, %u names in %u "
+			     "bytes); the frame is corrupted.", i, st->depth, nuls, len);
+			return -EINVAL;
+		}
+		if (len) {
+			st->names = malloc(len);
+			if (!st->names) {
+				s->nr_stacks = i;
+				snprintf(err, errlen, "%s: out of memory while reading a snapshot.",
+					 name);
+				return -ENOMEM;
+			}
+			memcpy(st->names, names, len);
+			st->names_len = len;
+		}
+		s->nr_stacks = i + 1;
+	}
+	if (c->left) {
+		fail(name, err, errlen, c->base, "%zu unexpected bytes after the stacks; the frame "
+		     "is corrupted.", c->left);
+		return -EINVAL;
+	}
+	if (n)
+		qsort(s->stacks, n, sizeof(*s->stacks), cmp_stack);
+	for (__u32 i = 1; i < n; i++)
+		if (!cmp_stack(&s->stacks[i - 1], &s->stacks[i])) {
+			fail(name, err, errlen, off, "stack %llu of process %u appears twice in one "
+			     "snapshot; the frame is corrupted.", (unsigned long long)s->stacks[i].id,
+			     s->stacks[i].tgid);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 int rec_parse_payload(const char *name, unsigned int version, const unsigned char *p,
@@ -444,6 +711,12 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 
 		if (!v2 && i < sizeof(v1_lost) / sizeof(v1_lost[0]))
 			s->lost[v1_lost[i]] += v;
+		else if (v2 && version == 2 && i >= V2_NR_LOSSES) {
+			__u32 k = i - V2_NR_LOSSES + DEVMEM_LOST_NR_LOSSES;
+
+			if (k < DEVMEM_LOST_KINDS)
+				s->lost[k] = v;
+		}
 		else if (v2 && i < DEVMEM_LOST_KINDS)
 			s->lost[i] = v;
 	}
@@ -564,6 +837,30 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 	}
 	if (c.bad)
 		goto short_payload;
+	while (version >= 3 && c.left) {
+		__u32 tag, slen;
+		struct cur sc;
+		int ret;
+
+		field_off = c.base;
+		tag = get_u32(&c);
+		slen = get_u32(&c);
+		if (c.bad || slen > c.left) {
+			fail(name, err, errlen, field_off, "a section of %u bytes overruns the frame; "
+			     "the frame is corrupted.", slen);
+			return -EINVAL;
+		}
+		sc = (struct cur){ .p = c.p, .left = slen, .base = c.base };
+		take(&c, slen);
+		if (tag == REC_SEC_THRASH)
+			ret = get_thrash(name, &sc, s, err, errlen);
+		else if (tag == REC_SEC_STACKS)
+			ret = get_stacks(name, &sc, s, err, errlen);
+		else
+			continue;	/* a later version's section */
+		if (ret)
+			return ret;
+	}
 	if (c.left) {
 		fail(name, err, errlen, c.base, "%zu unexpected bytes after the snapshot; the frame "
 		     "is corrupted.", c.left);

@@ -63,6 +63,10 @@ __u32 rec_crc(const void *p, size_t n);
 #define REC_FRAME_FULL		0x1	/* frame flag: every live process is listed */
 #define REC_PROC_HIST		0x1	/* process flags */
 #define REC_PROC_EXITED		0x2
+/* format 3 section tags, after the note; a reader skips tags it does not know */
+#define REC_SEC_THRASH		1
+#define REC_SEC_STACKS		2
+#define REC_STACK_NAMES_MAX	(DEVMEM_STACK_DEPTH * 1024U)
 
 /*
  * Append one snapshot as a frame payload (current version) to b. With prev

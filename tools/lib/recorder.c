@@ -324,7 +324,14 @@ int devmem_recorder_write(struct devmem_recorder *r, const struct devmem_snapsho
 	free(r->last.procs);
 	r->last.procs = NULL;
 	r->last.nr_procs = 0;
-	r->have_last = !devmem_snapshot_merge_procs(&r->last, s);
+	free(r->last.thrash);
+	r->last.thrash = NULL;
+	r->last.nr_thrash = 0;
+	devmem_stacks_free(r->last.stacks, r->last.nr_stacks);
+	r->last.stacks = NULL;
+	r->last.nr_stacks = 0;
+	r->have_last = !devmem_snapshot_merge_procs(&r->last, s) &&
+		       !devmem_thrash_merge(&r->last, s) && !devmem_stacks_merge(&r->last, s);
 	return 0;
 }
 

@@ -168,6 +168,7 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		devmem_sanitize(note, sizeof(note), s->note, sizeof(s->note), 0);
 		fprintf(out, "\nNOTE: %s\n", note);
 	}
+	devmem_diag_text(out, s, 0);
 }
 
 /* ---- JSON ----------------------------------------------------------------- */

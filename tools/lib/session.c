@@ -17,6 +17,7 @@
 #include "devmem.h"
 #include "devmem.skel.h"
 #include "history.h"
+#include "diag.h"
 
 struct devmem_session {
 	struct devmem_bpf *skel;
@@ -31,6 +32,14 @@ struct devmem_session {
 	void *zero;				/* zeroed per-CPU value, to clear a slot */
 	__u64 last_sweep_ns;
 	int error;				/* of a ring buffer callback */
+	/* thrashing detection and stacks (include/devmem.h) */
+	struct devmem_thrash_acc *thrash;	/* NULL: off */
+	__u32 thrash_sets;
+	__u32 thrash_k;
+	__u64 thrash_window_ns;
+	struct devmem_thrash_set *sets;		/* a read of the table */
+	struct devmem_stack_acc *stacks;	/* NULL: off */
+	struct devmem_symbolizer *sym;
 };
 
 static bool verbose;
@@ -156,6 +165,21 @@ static int exits_cb(void *ctx, void *data, size_t size)
 			fclose(iomem);
 		if (err)
 			s->error = err;
+		return 0;
+	}
+	if (size >= sizeof(struct devmem_thrash_exit) && x->type == DEVMEM_EXIT_THRASH) {
+		/* a bouncing page gave its way to another: its last figures */
+		if (s->thrash &&
+		    devmem_thrash_acc_way(s->thrash, &((const struct devmem_thrash_exit *)data)->p))
+			s->error = -ENOMEM;
+		return 0;
+	}
+	if (size >= sizeof(struct devmem_stack_proc_exit) && x->type == DEVMEM_EXIT_STACK_PROC) {
+		const struct devmem_stack_proc_exit *sp = data;
+
+		/* its address space now, while it lives: a process gone is left unnamed */
+		if (s->sym)
+			devmem_sym_capture(s->sym, sp->tgid, sp->start_ns);
 		return 0;
 	}
 	if (size < offsetof(struct devmem_proc_exit, hists) || x->type != DEVMEM_EXIT_PROCESS)
@@ -332,6 +356,40 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		bpf_map__set_max_entries(s->skel->maps.range_hists, 1);
 	bpf_map__set_max_entries(s->skel->maps.proc_hists,
 				 opts->hist_per_process ? bpf_map__max_entries(s->skel->maps.procs) : 1);
+	if (!opts->no_thrash) {
+		s->thrash_window_ns = opts->thrash_window_ns ? opts->thrash_window_ns :
+				      DEVMEM_THRASH_WINDOW_DEFAULT;
+		s->thrash_sets = opts->thrash_sets ? opts->thrash_sets : DEVMEM_THRASH_SETS;
+		if (s->thrash_sets & (s->thrash_sets - 1)) {
+			e = DEVMEM_E_USAGE;
+			goto fail;
+		}
+		s->thrash_k = opts->thrash_k ? opts->thrash_k : DEVMEM_THRASH_K_DEFAULT;
+		s->skel->rodata->thrash_window_ns = s->thrash_window_ns;
+		s->skel->rodata->thrash_mask = s->thrash_sets - 1;
+		s->thrash = devmem_thrash_acc_new(0, page_shift());
+		s->sets = calloc(s->thrash_sets, sizeof(*s->sets));
+		if (!s->thrash || !s->sets) {
+			e = DEVMEM_E_NOMEM;
+			goto fail;
+		}
+	}
+	bpf_map__set_max_entries(s->skel->maps.thrash, s->thrash ? s->thrash_sets : 1);
+	if (opts->stacks) {
+		s->skel->rodata->fault_stacks = true;
+		if (opts->stack_entries)
+			bpf_map__set_max_entries(s->skel->maps.stacks, opts->stack_entries);
+		s->stacks = devmem_stack_acc_new();
+		s->sym = devmem_sym_new();
+		if (!s->stacks || !s->sym) {
+			e = DEVMEM_E_NOMEM;
+			goto fail;
+		}
+	} else {
+		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
+		bpf_map__set_max_entries(s->skel->maps.stack_counts, 1);
+		bpf_map__set_max_entries(s->skel->maps.stack_procs, 1);
+	}
 	if (!s->skel->rodata->stream_mask)
 		bpf_map__set_max_entries(s->skel->maps.events, round_pow2_pages(1));
 	else if (opts->ringbuf_bytes)
@@ -679,6 +737,76 @@ int devmem_session_range_device(struct devmem_session *s, __u64 start, char *nam
 	return 0;
 }
 
+/* the thrash table: every way into the accumulator */
+static int read_thrash(struct devmem_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.thrash);
+
+	for (__u32 i = 0; i < s->thrash_sets; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &s->sets[i]))
+			continue;
+		for (int w = 0; w < DEVMEM_THRASH_WAYS; w++)
+			if (devmem_thrash_acc_way(s->thrash, &s->sets[i].w[w]))
+				return -ENOMEM;
+	}
+	return devmem_thrash_acc_commit(s->thrash);
+}
+
+#define MAX_STACK_DROPS	1024
+
+/*
+ * Stack counts into the accumulator, each new stack symbolized; the
+ * entries of processes that exited are final and leave the kernel, with
+ * the stacks no live process refers to, so the tables stay bounded.
+ */
+static int read_stacks(struct devmem_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.stack_counts);
+	int sfd = bpf_map__fd(s->skel->maps.stacks);
+	struct devmem_stack_key key, *prev = NULL, gone[MAX_STACK_DROPS];
+	__s32 live_ids[MAX_STACK_DROPS];
+	size_t nr_gone = 0, nr_live = 0;
+	struct devmem_stack_value v;
+	__u64 ips[DEVMEM_STACK_DEPTH];
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (!devmem_stack_acc_known(s->stacks, &key)) {
+			memset(ips, 0, sizeof(ips));
+			/* a stack taken before its process was announced: try its maps now */
+			devmem_sym_capture(s->sym, key.tgid, key.start_ns);
+			if (bpf_map_lookup_elem(sfd, &key.stackid, ips))
+				memset(ips, 0, sizeof(ips));
+			err = devmem_stack_acc_put(s->stacks, &key, &v, ips, DEVMEM_STACK_DEPTH,
+						   s->sym);
+		} else {
+			err = devmem_stack_acc_put(s->stacks, &key, &v, NULL, 0, NULL);
+		}
+		if (err)
+			return err;
+		if (devmem_history_proc_exited(s->history, key.tgid, key.start_ns)) {
+			if (nr_gone < MAX_STACK_DROPS)
+				gone[nr_gone++] = key;
+		} else if (nr_live < MAX_STACK_DROPS) {
+			live_ids[nr_live++] = key.stackid;
+		}
+	}
+	for (size_t i = 0; i < nr_gone; i++) {
+		bool used = false;
+
+		bpf_map_delete_elem(fd, &gone[i]);
+		for (size_t j = 0; j < nr_live && !used; j++)
+			used = live_ids[j] == gone[i].stackid;
+		/* with more live entries than were looked at, keep the stack */
+		if (!used && nr_live < MAX_STACK_DROPS)
+			bpf_map_delete_elem(sfd, &gone[i].stackid);
+	}
+	return 0;
+}
+
 static __u64 recursion_misses(struct devmem_session *s)
 {
 	struct bpf_program *p;
@@ -729,16 +857,45 @@ int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *sn
 		err = read_ranges(s);
 	if (!err)
 		err = devmem_history_snapshot(s->history, snap);
+	if (!err && s->thrash) {
+		snap->thrash_on = true;
+		snap->thrash_k = s->thrash_k;
+		snap->thrash_window_ns = s->thrash_window_ns;
+		err = read_thrash(s);
+		if (!err)
+			err = devmem_thrash_acc_snapshot(s->thrash, snap);
+	}
+	if (!err && s->stacks) {
+		snap->stacks_on = true;
+		err = read_stacks(s);
+		if (!err)
+			err = devmem_stack_acc_snapshot(s->stacks, snap);
+	}
 	if (err)
 		return err;
+	snap->page_size = 1U << page_shift();
 	snap->recursion_misses = recursion_misses(s);
 	devmem_snapshot_sort(snap);
 	return 0;
 }
 
+/* a process the history still has, or one alive now: its pages and stacks stay */
+static bool still_known(void *ctx, __u32 tgid, __u64 start_ns)
+{
+	struct devmem_session *s = ctx;
+
+	return devmem_history_has_proc(s->history, tgid, start_ns) || proc_start_ticks(tgid);
+}
+
 void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns)
 {
 	devmem_history_forget_exited(s->history, exited_before_ns);
+	if (s->thrash)
+		devmem_thrash_acc_forget(s->thrash, still_known, s);
+	if (s->stacks)
+		devmem_stack_acc_forget(s->stacks, still_known, s);
+	if (s->sym)
+		devmem_sym_forget(s->sym, still_known, s);
 }
 
 void devmem_session_close(struct devmem_session *s)
@@ -749,6 +906,10 @@ void devmem_session_close(struct devmem_session *s)
 	devmem_bpf__destroy(s->skel);
 	devmem_snapshot_free(&s->discovered);
 	devmem_history_free(s->history);
+	devmem_thrash_acc_free(s->thrash);
+	free(s->sets);
+	devmem_stack_acc_free(s->stacks);
+	devmem_sym_free(s->sym);
 	free(s->buf);
 	free(s->zero);
 	free(s);

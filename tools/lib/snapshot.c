@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "devmem.h"
+#include "diag.h"
 
 _Static_assert(sizeof(struct devmem_counters) == DEVMEM_NR_COUNTERS * sizeof(__u64),
 	       "struct devmem_counters must be __u64 fields only");
@@ -73,6 +74,8 @@ void devmem_snapshot_free(struct devmem_snapshot *s)
 	free(s->devices);
 	free(s->procs);
 	free(s->ranges);
+	free(s->thrash);
+	devmem_stacks_free(s->stacks, s->nr_stacks);
 	devmem_snapshot_init(s);
 }
 
@@ -222,13 +225,18 @@ int devmem_snapshot_copy(struct devmem_snapshot *dst, const struct devmem_snapsh
 {
 	struct devmem_snapshot t = *src;
 
+	t.devices = NULL;
+	t.procs = NULL;
+	t.ranges = NULL;
+	t.thrash = NULL;
+	t.stacks = NULL;
 	if (dup_array((void **)&t.devices, src->devices, src->nr_devices, sizeof(*t.devices)) ||
 	    dup_array((void **)&t.procs, src->procs, src->nr_procs, sizeof(*t.procs)) ||
-	    dup_array((void **)&t.ranges, src->ranges, src->nr_ranges, sizeof(*t.ranges))) {
-		if (t.devices != src->devices)
-			free(t.devices);
-		if (t.procs != src->procs)
-			free(t.procs);
+	    dup_array((void **)&t.ranges, src->ranges, src->nr_ranges, sizeof(*t.ranges)) ||
+	    dup_array((void **)&t.thrash, src->thrash, src->nr_thrash, sizeof(*t.thrash)) ||
+	    (src->nr_stacks && !(t.stacks = devmem_stacks_dup(src->stacks, src->nr_stacks)))) {
+		t.nr_stacks = 0;
+		devmem_snapshot_free(&t);
 		return -ENOMEM;
 	}
 	*dst = t;
@@ -416,6 +424,8 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
+	devmem_thrash_delta(out, prev);
+	devmem_stacks_delta(out, prev);
 	free(sorted_prev.procs);
 	return 0;
 }
@@ -539,5 +549,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 	}
 	if (!dst->note[0])
 		memcpy(dst->note, src->note, sizeof(dst->note));
+	if (devmem_thrash_merge(dst, src) || devmem_stacks_merge(dst, src))
+		return -ENOMEM;
 	return 0;
 }

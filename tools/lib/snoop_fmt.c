@@ -136,6 +136,39 @@ static void format_time(char *buf, size_t len, const struct snoop_fmt *f, __u64 
 		 (uint64_t)(ts % 1000000000ULL) / 1000);
 }
 
+const char *snoop_reason_name(__u32 reason)
+{
+	static const char *const names[] = {
+		[DEVMEM_REASON_FAULT] = "fault",
+		[DEVMEM_REASON_DRIVER] = "driver",
+		[DEVMEM_REASON_EVICT] = "evict",
+		[DEVMEM_REASON_PIN] = "longterm_pin",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
+
+const char *snoop_dir_name(__u32 dir)
+{
+	return dir == DEVMEM_TO_DEVICE ? "to_device" :
+	       dir == DEVMEM_TO_RAM ? "to_ram" :
+	       dir == DEVMEM_DEVICE_TO_DEVICE ? "device_to_device" : "?";
+}
+
+/*
+ * One side of a migration: its device's name, its pgmap id if unnamed,
+ * "ram" for system memory, "none" for a destination never allocated.
+ */
+static void side_name(char *buf, size_t len, __u64 id, const char *name, bool dst, __u32 dir)
+{
+	if (name && name[0])
+		devmem_sanitize_field(buf, len, name, SIZE_MAX, DEVMEM_SANITIZE_SPACE, 16);
+	else if (id)
+		snprintf(buf, len, "0x%" PRIx64, (uint64_t)id);
+	else
+		snprintf(buf, len, "%s", dst && dir != DEVMEM_TO_RAM ? "none" : "ram");
+}
+
 void snoop_header(FILE *out, const struct snoop_fmt *f)
 {
 	fprintf(out, "%-15s %-3s %-7s %-16s %-16s %-11s %-18s %6s %-14s %s\n",
@@ -200,14 +233,14 @@ static void event_cols(struct cols *c, const struct devmem_event *e)
 	case DEVMEM_EV_MIGRATE:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
 		snprintf(c->pages, sizeof(c->pages), "%" PRIu64, (uint64_t)e->migrated);
-		snprintf(c->result, sizeof(c->result), "%s%s",
-			 e->dir == DEVMEM_TO_DEVICE ? "to_device" : "to_ram",
-			 e->fault ? ",fault" : "");
+		snprintf(c->result, sizeof(c->result), "%s,%s", snoop_dir_name(e->dir),
+			 snoop_reason_name(e->reason));
 		break;
 	case DEVMEM_EV_PAGE_ALLOC:
 	case DEVMEM_EV_PAGE_FREE:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->pfn);
-		snprintf(c->pages, sizeof(c->pages), "1");
+		snprintf(c->pages, sizeof(c->pages), "%" PRIu64,
+			 (uint64_t)(e->npages ? e->npages : 1));
 		/* a page allocated before tracing started has no known lifetime */
 		has_lat = e->type == DEVMEM_EV_PAGE_FREE && e->latency_ns;
 		break;
@@ -239,6 +272,17 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 	else
 		snprintf(device, sizeof(device), "-");
 	event_cols(&c, e);
+	if (e->type == DEVMEM_EV_MIGRATE) {
+		char src[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)], dst[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)];
+
+		/* both sides and the part, after the columns: a move names two devices */
+		side_name(src, sizeof(src), e->src_pgmap, dev ? dev->src_name : NULL, false, e->dir);
+		side_name(dst, sizeof(dst), e->dst_pgmap, dev ? dev->dst_name : NULL, true, e->dir);
+		/* part: a window is one line per pair of pagemaps, counted at part=0 */
+		return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s src=%s dst=%s part=%u\n",
+				when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
+				c.pages, c.result, c.lat, src, dst, e->part);
+	}
 	return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s\n",
 			when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
 			c.pages, c.result, c.lat);
@@ -329,14 +373,23 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		err |= set_u64(o, "pages", e->migrated);
 		err |= set_u64(o, "npages", e->npages);
 		err |= set_u64(o, "cpages", e->cpages);
-		err |= json_object_set_new(o, "dir", json_string(
-			e->dir == DEVMEM_TO_DEVICE ? "to_device" : "to_ram"));
+		err |= json_object_set_new(o, "dir", json_string(snoop_dir_name(e->dir)));
 		err |= json_object_set_new(o, "fault", json_boolean(e->fault));
+		err |= json_object_set_new(o, "reason", json_string(snoop_reason_name(e->reason)));
+		err |= set_u64(o, "part", e->part);
+		err |= e->src_pgmap ? set_hex(o, "src_pgmap", e->src_pgmap) :
+				      json_object_set_new(o, "src_pgmap", json_null());
+		err |= e->dst_pgmap ? set_hex(o, "dst_pgmap", e->dst_pgmap) :
+				      json_object_set_new(o, "dst_pgmap", json_null());
+		err |= json_object_set_new(o, "src_device", dev && dev->src_name && dev->src_name[0] ?
+					   devmem_json_str(dev->src_name, SIZE_MAX) : json_null());
+		err |= json_object_set_new(o, "dst_device", dev && dev->dst_name && dev->dst_name[0] ?
+					   devmem_json_str(dev->dst_name, SIZE_MAX) : json_null());
 		break;
 	case DEVMEM_EV_PAGE_ALLOC:
 	case DEVMEM_EV_PAGE_FREE:
 		err |= set_hex(o, "pfn", e->pfn);
-		err |= set_u64(o, "pages", 1);
+		err |= set_u64(o, "pages", e->npages ? e->npages : 1);
 		if (e->type == DEVMEM_EV_PAGE_FREE)
 			err |= json_object_set_new(o, "latency_ns", e->latency_ns ?
 						   json_integer((json_int_t)e->latency_ns) :

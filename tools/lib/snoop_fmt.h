@@ -38,7 +38,15 @@ struct snoop_fmt {
 struct snoop_device {
 	__u64 id;		/* pgmap id: physical start of range 0; 0 unknown */
 	const char *name;	/* the device name; NULL or "" unknown */
+	/* migrate: the devices of the source and destination pagemaps */
+	const char *src_name;	/* NULL or "": unnamed (shown by its pgmap id) */
+	const char *dst_name;
 };
+
+/* migrate: "fault", "driver", "evict", "longterm_pin"; "?" if unknown */
+const char *snoop_reason_name(__u32 reason);
+/* migrate: "to_device", "to_ram", "device_to_device" */
+const char *snoop_dir_name(__u32 dir);
 
 /* Column headers, one line with '\n'. */
 void snoop_header(FILE *out, const struct snoop_fmt *f);

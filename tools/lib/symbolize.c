@@ -146,6 +146,24 @@ int devmem_sym_add_maps(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns,
 	return 0;
 }
 
+void devmem_sym_forget(struct devmem_symbolizer *s,
+		       bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		struct sym_proc *p = &s->procs[i];
+
+		if (keep(ctx, p->tgid, p->start_ns)) {
+			s->procs[n++] = *p;
+			continue;
+		}
+		if (p->dwfl)
+			dwfl_end(p->dwfl);
+	}
+	s->nr_procs = n;
+}
+
 int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns)
 {
 	char path[64];

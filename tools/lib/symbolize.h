@@ -20,6 +20,9 @@ void devmem_sym_free(struct devmem_symbolizer *s);
 int devmem_sym_add_maps(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, FILE *maps);
 /* the same, read now from /proc/TGID/maps (once per process); 0 or -errno */
 int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns);
+/* drop the processes keep() says are forgotten */
+void devmem_sym_forget(struct devmem_symbolizer *s,
+		       bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
 /*
  * The function an address is in ("main"), else its file and address
  * ("libfoo.so+0x1234"), else the address ("0x7f..."); always buf.

@@ -26,6 +26,7 @@ void top_frame_free(struct top_frame *f)
 {
 	free(f->procs);
 	free(f->devs);
+	free(f->runs);
 	top_frame_init(f);
 }
 
@@ -164,8 +165,10 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 	return 0;
 }
 
+static __u32 thrash_k(const struct devmem_snapshot *s);
+
 static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
-		       const struct top_filter *flt)
+		       const struct devmem_snapshot *cum, const struct top_filter *flt)
 {
 	size_t i, n = 0;
 
@@ -191,8 +194,59 @@ static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
 		if (p->has_hist)
 			latency(&p->hist[DEVMEM_HIST_FAULT_LATENCY], &r->has_latency,
 				&r->p50_ns, &r->p99_ns, &r->p99_saturated);
+		if (cum->thrash_on) {
+			struct devmem_thrash_sum sum;
+
+			devmem_thrash_sum_process(cum, thrash_k(cum), p->tgid, p->start_ns, &sum);
+			r->thrash_pages = sum.pages_thrashing;
+		}
 	}
 	f->nr_procs = n;
+	return 0;
+}
+
+static __u32 thrash_k(const struct devmem_snapshot *s)
+{
+	return s->thrash_k ? s->thrash_k : DEVMEM_THRASH_K_DEFAULT;
+}
+
+static int build_runs(struct top_frame *f, const struct devmem_snapshot *cum,
+		      const struct top_filter *flt)
+{
+	struct devmem_thrash_run *runs;
+	size_t n, i, kept = 0;
+
+	f->thrash_k = thrash_k(cum);
+	f->thrash_window_ns = cum->thrash_window_ns;
+	if (devmem_thrash_runs(cum, f->thrash_k, &runs, &n))
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	f->runs = calloc(n, sizeof(*f->runs));
+	if (!f->runs) {
+		free(runs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct top_thrash_row *r = &f->runs[kept];
+
+		if (flt && flt->tgid && runs[i].tgid != flt->tgid)
+			continue;
+		if (flt && flt->device && strcmp(flt->device, runs[i].device))
+			continue;
+		r->tgid = runs[i].tgid;
+		r->window_max = runs[i].window_max;
+		copy_str(r->comm, sizeof(r->comm), runs[i].comm, sizeof(runs[i].comm));
+		copy_str(r->device, sizeof(r->device), runs[i].device, sizeof(runs[i].device));
+		r->vaddr = runs[i].vaddr;
+		r->npages = runs[i].npages;
+		r->bounces = runs[i].bounces;
+		r->faults = runs[i].faults;
+		r->fault_ns = runs[i].fault_ns;
+		kept++;
+	}
+	f->nr_runs = kept;
+	free(runs);
 	return 0;
 }
 
@@ -219,9 +273,25 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 	f->lost = devmem_snapshot_lost_total(delta);
 	f->lost_since_start = devmem_snapshot_lost_total(cum);
 	copy_str(f->note, sizeof(f->note), cum->note, sizeof(cum->note));
-	err = build_procs(f, delta, flt);
+	f->thrash_on = cum->thrash_on;
+	if (cum->thrash_on) {
+		struct devmem_thrash_sum sum;
+
+		devmem_thrash_sum_all(cum, thrash_k(cum), &sum);
+		f->thrash_pages = sum.pages_thrashing;
+	}
+	err = build_procs(f, delta, cum, flt);
 	if (!err)
 		err = build_devices(f, delta, cum, flt);
+	if (!err && cum->thrash_on)
+		err = build_runs(f, cum, flt);
+	if (!err && cum->thrash_on)
+		for (size_t i = 0; i < f->nr_devs; i++) {
+			struct devmem_thrash_sum sum;
+
+			devmem_thrash_sum_device(cum, thrash_k(cum), f->devs[i].name, &sum);
+			f->devs[i].thrash_pages = sum.pages_thrashing;
+		}
 	if (err)
 		top_frame_free(f);
 	return err;
@@ -281,11 +351,17 @@ static const char *const dev_key_names[TOP_DK_COUNT] = {
 	[TOP_DK_NAME] = "name",
 };
 
+static const char *const thrash_key_names[TOP_TK_COUNT] = {
+	[TOP_TK_PID] = "pid", [TOP_TK_PAGES] = "pages", [TOP_TK_BOUNCES] = "bounces",
+	[TOP_TK_FAULT_TIME] = "time",
+};
+
 void top_sort_init(struct top_sort *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->key[TOP_VIEW_PROCESSES] = TOP_PK_FAULTS;
 	s->key[TOP_VIEW_DEVICES] = TOP_DK_FAULTS;
+	s->key[TOP_VIEW_THRASH] = TOP_TK_BOUNCES;
 }
 
 const char *top_key_name(enum top_view v, int key)
@@ -294,12 +370,15 @@ const char *top_key_name(enum top_view v, int key)
 		return proc_key_names[key];
 	if (v == TOP_VIEW_DEVICES && key >= 0 && key < TOP_DK_COUNT)
 		return dev_key_names[key];
+	if (v == TOP_VIEW_THRASH && key >= 0 && key < TOP_TK_COUNT)
+		return thrash_key_names[key];
 	return "?";
 }
 
 int top_key_parse(enum top_view v, const char *name)
 {
-	int n = v == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : TOP_DK_COUNT;
+	int n = v == TOP_VIEW_PROCESSES ? TOP_PK_COUNT : v == TOP_VIEW_DEVICES ? TOP_DK_COUNT :
+		TOP_TK_COUNT;
 
 	for (int k = 0; k < n; k++)
 		if (!strcasecmp(name, top_key_name(v, k)))
@@ -318,6 +397,8 @@ bool top_key_descending(enum top_view v, int key)
 {
 	if (v == TOP_VIEW_PROCESSES)
 		return key != TOP_PK_PID && key != TOP_PK_COMM;
+	if (v == TOP_VIEW_THRASH)
+		return key != TOP_TK_PID;
 	return key != TOP_DK_RANGE && key != TOP_DK_NAME;
 }
 
@@ -418,6 +499,30 @@ static int dev_cmp(const void *x, const void *y)
 	return c ?: cmp_u64(a->start, b->start) ?: cmp_u64(a->owner, b->owner);
 }
 
+static int run_cmp_key(const struct top_thrash_row *a, const struct top_thrash_row *b)
+{
+	switch (sort_key) {
+	case TOP_TK_PID:
+		return cmp_u64(a->tgid, b->tgid);
+	case TOP_TK_PAGES:
+		return cmp_u64(a->npages, b->npages);
+	case TOP_TK_FAULT_TIME:
+		return cmp_u64(a->fault_ns, b->fault_ns);
+	default:
+		return cmp_u64(a->bounces, b->bounces);
+	}
+}
+
+static int run_cmp(const void *x, const void *y)
+{
+	const struct top_thrash_row *a = x, *b = y;
+	int c = run_cmp_key(a, b);
+
+	if (sort_desc)
+		c = -c;
+	return c ?: cmp_u64(a->tgid, b->tgid) ?: cmp_u64(a->vaddr, b->vaddr);
+}
+
 void top_sort_rows(struct top_frame *f, const struct top_sort *s)
 {
 	sort_key = s->key[TOP_VIEW_PROCESSES];
@@ -428,6 +533,10 @@ void top_sort_rows(struct top_frame *f, const struct top_sort *s)
 	sort_desc = top_key_descending(TOP_VIEW_DEVICES, sort_key) != s->reverse[TOP_VIEW_DEVICES];
 	if (f->nr_devs)
 		qsort(f->devs, f->nr_devs, sizeof(*f->devs), dev_cmp);
+	sort_key = s->key[TOP_VIEW_THRASH];
+	sort_desc = top_key_descending(TOP_VIEW_THRASH, sort_key) != s->reverse[TOP_VIEW_THRASH];
+	if (f->nr_runs)
+		qsort(f->runs, f->nr_runs, sizeof(*f->runs), run_cmp);
 }
 
 /* ---- formatting ---- */
@@ -492,8 +601,9 @@ void top_fmt_bytes(char *buf, size_t len, __u64 bytes)
 /* ---- columns ---- */
 
 enum col_id {
-	C_PID, C_FAULTS, C_WASTED, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
+	C_PID, C_FAULTS, C_WASTED, C_THRASH, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
 	C_COMM, C_RANGE, C_SIZE, C_IN_USE, C_MIGR, C_NAME,
+	C_PAGES, C_BOUNCES, C_WMAX, C_TIME, C_ADDR, C_TDEV,
 };
 
 struct column {
@@ -509,6 +619,7 @@ static const struct column proc_cols[] = {
 	{ C_PID, "PID", "PID", 7, TOP_PK_PID, false },
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_PK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
+	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
 	{ C_TO_DEVICE, "TODEV/s", "TODEV", 8, TOP_PK_TO_DEVICE, false },
 	{ C_TO_RAM, "TORAM/s", "TORAM", 8, TOP_PK_TO_RAM, false },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
@@ -525,6 +636,7 @@ static const struct column dev_cols[] = {
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_DK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
 	{ C_MIGR, "MIGR/s", NULL, 8, TOP_DK_MIGRATIONS, false },
+	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
 	{ C_TO_DEVICE, NULL, "TODEV", 8, -1, true },
 	{ C_TO_RAM, NULL, "TORAM", 8, -1, true },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
@@ -532,8 +644,24 @@ static const struct column dev_cols[] = {
 	{ C_NAME, "DEVICE", "DEVICE", 0, TOP_DK_NAME, false },
 };
 
+static const struct column thrash_cols[] = {
+	{ C_PID, "PID", "PID", 7, TOP_TK_PID, false },
+	{ C_PAGES, "PAGES", "PAGES", 7, TOP_TK_PAGES, false },
+	{ C_BOUNCES, "BOUNCES", "BOUNCES", 8, TOP_TK_BOUNCES, false },
+	{ C_FAULTS, "FAULTS", "FAULTS", 8, -1, false },
+	{ C_WMAX, "MAX/T", "MAX/T", 5, -1, false },
+	{ C_TIME, "TIME", "TIME", 8, TOP_TK_FAULT_TIME, false },
+	{ C_ADDR, "ADDRESS", "ADDRESS", -14, -1, false },
+	{ C_TDEV, "DEVICE", "DEVICE", -14, -1, false },
+	{ C_COMM, "COMMAND", "COMMAND", 0, -1, false },
+};
+
 static const struct column *view_cols(enum top_view v, size_t *n)
 {
+	if (v == TOP_VIEW_THRASH) {
+		*n = sizeof(thrash_cols) / sizeof(thrash_cols[0]);
+		return thrash_cols;
+	}
 	if (v == TOP_VIEW_PROCESSES) {
 		*n = sizeof(proc_cols) / sizeof(proc_cols[0]);
 		return proc_cols;
@@ -621,7 +749,8 @@ void top_title_text(char *buf, size_t len, const struct top_frame *f, enum top_v
 
 size_t top_row_count(const struct top_frame *f, enum top_view v)
 {
-	return v == TOP_VIEW_PROCESSES ? f->nr_procs : f->nr_devs;
+	return v == TOP_VIEW_PROCESSES ? f->nr_procs : v == TOP_VIEW_DEVICES ? f->nr_devs :
+	       f->nr_runs;
 }
 
 /* a figure: a count in summary frames, else a rate over the interval */
@@ -647,6 +776,13 @@ static void proc_field(char *buf, size_t len, const struct top_frame *f,
 		break;
 	case C_WASTED:
 		figure(buf, len, f, r->c.faults_wasted, w);
+		break;
+	case C_THRASH:
+		/* pages, since the start: not a rate */
+		if (f->thrash_on)
+			snprintf(buf, len, "%llu", (unsigned long long)r->thrash_pages);
+		else
+			snprintf(buf, len, "-");
 		break;
 	case C_TO_DEVICE:
 		figure(buf, len, f, r->c.pages_to_device, w);
@@ -707,6 +843,12 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 	case C_WASTED:
 		figure(buf, len, f, d->c.faults_wasted, w);
 		break;
+	case C_THRASH:
+		if (f->thrash_on)
+			snprintf(buf, len, "%llu", (unsigned long long)d->thrash_pages);
+		else
+			snprintf(buf, len, "-");
+		break;
 	case C_MIGR:
 		figure(buf, len, f, dev_migrations(d), w);
 		break;
@@ -735,6 +877,48 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 	}
 }
 
+static void run_field(char *buf, size_t len, const struct top_thrash_row *r, enum col_id id)
+{
+	switch (id) {
+	case C_PID:
+		snprintf(buf, len, "%u", r->tgid);
+		break;
+	case C_PAGES:
+		snprintf(buf, len, "%llu", (unsigned long long)r->npages);
+		break;
+	case C_BOUNCES:
+		snprintf(buf, len, "%llu", (unsigned long long)r->bounces);
+		break;
+	case C_FAULTS:
+		snprintf(buf, len, "%llu", (unsigned long long)r->faults);
+		break;
+	case C_WMAX:
+		snprintf(buf, len, "%u", r->window_max);
+		break;
+	case C_TIME:
+		top_fmt_ns(buf, len, (double)r->fault_ns, false);
+		break;
+	case C_ADDR:
+		snprintf(buf, len, "%llx", (unsigned long long)r->vaddr);
+		break;
+	case C_TDEV:
+		if (r->device[0])
+			devmem_sanitize(buf, len, r->device, sizeof(r->device),
+					DEVMEM_SANITIZE_SPACE);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case C_COMM:
+		if (r->comm[0])
+			devmem_sanitize(buf, len, r->comm, sizeof(r->comm), 0);
+		else
+			snprintf(buf, len, "?");
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+}
+
 void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v, size_t i)
 {
 	const struct column *cols;
@@ -753,8 +937,10 @@ void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_vie
 			continue;
 		if (v == TOP_VIEW_PROCESSES)
 			proc_field(field, sizeof(field), f, &f->procs[i], cols[k].id, w);
-		else
+		else if (v == TOP_VIEW_DEVICES)
 			dev_field(field, sizeof(field), f, &f->devs[i], cols[k].id, w);
+		else
+			run_field(field, sizeof(field), &f->runs[i], cols[k].id);
 		put_field(buf, len, &pos, &cols[k], field, first);
 		first = false;
 	}
@@ -827,6 +1013,9 @@ int top_header_text(FILE *out, const struct top_frame *f, const struct top_sort 
 	put(line, sizeof(line), &pos,
 	    "%s faults %s (wasted %s)  pages to device %s  to RAM %s  allocs %s  frees %s",
 	    f->summary ? "Total:" : "Per second:", a, b, c, d, e, g);
+	if (f->thrash_on)
+		put(line, sizeof(line), &pos, "  thrashing pages %llu",
+		    (unsigned long long)f->thrash_pages);
 	line_out(out, line, o->width);
 	lines++;
 
@@ -862,6 +1051,9 @@ void top_frame_print(FILE *out, const struct top_frame *f, const struct top_sort
 		size_t n = top_row_count(f, v);
 
 		if (!(views & (1U << v)))
+			continue;
+		/* nothing to show without thrashing detection (or an older recording) */
+		if (v == TOP_VIEW_THRASH && !f->thrash_on)
 			continue;
 		fputc('\n', out);
 		top_title_text(line, sizeof(line), f, v, s, NULL, NULL);
@@ -929,15 +1121,20 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "lost_since_start", json_integer((json_int_t)f->lost_since_start));
 	if (f->note[0])
 		json_object_set_new(root, "note", devmem_json_str(f->note, sizeof(f->note)));
+	/* pages thrashing since the start; null when detection is off */
+	json_object_set_new(root, "thrash_pages", f->thrash_on ?
+			    json_integer((json_int_t)f->thrash_pages) : json_null());
 	for (size_t i = 0; i < f->nr_procs; i++) {
 		const struct top_proc_row *r = &f->procs[i];
 
-		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o}",
+		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o,s:o}",
 			"tgid", (json_int_t)r->tgid,
 			"comm", devmem_json_str(r->comm, sizeof(r->comm)), "exited", r->exited,
 			"counters", devmem_json_counters(&r->c), "rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
-							 r->p99_saturated)));
+							 r->p99_saturated),
+			"thrash_pages", f->thrash_on ? json_integer((json_int_t)r->thrash_pages) :
+				json_null()));
 	}
 	for (size_t i = 0; i < f->nr_devs; i++) {
 		const struct top_dev_row *d = &f->devs[i];
@@ -960,11 +1157,31 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_object_set_new(dj, "pages_in_use_change", json_integer(d->in_use_change));
 		json_object_set_new(dj, "counters", devmem_json_counters(&d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
+		json_object_set_new(dj, "thrash_pages", f->thrash_on ?
+				    json_integer((json_int_t)d->thrash_pages) : json_null());
 		json_array_append_new(devs, dj);
 	}
 	json_object_set_new(root, "processes", procs);
 	json_object_set_new(root, "devices", devs);
 	procs = devs = NULL;
+	{
+		json_t *runs = json_array();
+
+		for (size_t i = 0; i < f->nr_runs; i++) {
+			const struct top_thrash_row *r = &f->runs[i];
+
+			json_array_append_new(runs, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+				"tgid", (json_int_t)r->tgid,
+				"comm", devmem_json_str(r->comm, sizeof(r->comm)),
+				"device", r->device[0] ? devmem_json_str(r->device, sizeof(r->device)) :
+					json_null(),
+				"address", (json_int_t)r->vaddr, "pages", (json_int_t)r->npages,
+				"bounces", (json_int_t)r->bounces, "faults", (json_int_t)r->faults,
+				"fault_ns", (json_int_t)r->fault_ns,
+				"window_max", (json_int_t)r->window_max));
+		}
+		json_object_set_new(root, "thrash_runs", runs);
+	}
 	if (json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII) || fputc('\n', out) == EOF)
 		err = -EIO;
 out:

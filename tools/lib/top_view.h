@@ -20,6 +20,7 @@
 enum top_view {
 	TOP_VIEW_PROCESSES = 0,
 	TOP_VIEW_DEVICES,
+	TOP_VIEW_THRASH,		/* runs of thrashing pages */
 	TOP_VIEW_COUNT,
 };
 
@@ -47,6 +48,23 @@ enum top_dev_key {
 	TOP_DK_COUNT,
 };
 
+enum top_thrash_key {
+	TOP_TK_PID = 0,
+	TOP_TK_PAGES,
+	TOP_TK_BOUNCES,
+	TOP_TK_FAULT_TIME,
+	TOP_TK_COUNT,
+};
+
+/* a run of thrashing pages of one process and pagemap, since the start */
+struct top_thrash_row {
+	__u32 tgid;
+	__u32 window_max;		/* most bounces of one of its pages within T */
+	char comm[DEVMEM_COMM_LEN];	/* as read: filtered when shown */
+	char device[DEVMEM_NAME_LEN];	/* "" if unknown */
+	__u64 vaddr, npages, bounces, faults, fault_ns;
+};
+
 struct top_proc_row {
 	__u32 tgid;
 	bool exited;			/* gone by the end of the interval */
@@ -55,6 +73,7 @@ struct top_proc_row {
 	bool has_latency;		/* fault latency samples in the interval */
 	double p50_ns, p99_ns;
 	bool p99_saturated;		/* p99 is a lower bound */
+	__u64 thrash_pages;		/* its pages thrashing since the start */
 };
 
 struct top_dev_row {
@@ -73,6 +92,7 @@ struct top_dev_row {
 	long long in_use_change;	/* allocs - frees since the start */
 	__u64 nr_pages;			/* pages of its live ranges, as the snapshot counts them */
 	struct devmem_counters c;	/* over the frame's interval */
+	__u64 thrash_pages;		/* pages on it thrashing since the start */
 };
 
 struct top_frame {
@@ -97,6 +117,12 @@ struct top_frame {
 	struct top_dev_row *devs;
 	size_t nr_devs;
 	char note[256];			/* from the snapshot (e.g. ranges unknown), as read */
+	bool thrash_on;			/* thrashing detection is on */
+	__u64 thrash_pages;		/* pages thrashing since the start */
+	__u32 thrash_k;			/* ... more than K bounces */
+	__u64 thrash_window_ns;		/* ... within T */
+	struct top_thrash_row *runs;	/* the thrash view's rows */
+	size_t nr_runs;
 };
 
 /* What rows a frame keeps. */
@@ -106,7 +132,7 @@ struct top_filter {
 };
 
 struct top_sort {
-	int key[TOP_VIEW_COUNT];	/* enum top_proc_key / enum top_dev_key */
+	int key[TOP_VIEW_COUNT];	/* enum top_proc_key / top_dev_key / top_thrash_key */
 	bool reverse[TOP_VIEW_COUNT];	/* against the key's natural order */
 };
 
@@ -130,7 +156,8 @@ void top_sort_init(struct top_sort *s);	/* faults, descending, in both views */
 const char *top_key_name(enum top_view v, int key);	/* "faults", "inuse", ... */
 /*
  * Find a -s key by name in view v (or -1). Names: pid faults todev toram
- * frees p50 p99 comm; range size inuse faults migr frees name.
+ * frees p50 p99 comm; range size inuse faults migr frees name; pid pages
+ * bounces time.
  */
 int top_key_parse(enum top_view v, const char *name);
 /* descending by default for figures, ascending for pid, comm, range, name */
