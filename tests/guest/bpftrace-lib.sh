@@ -110,6 +110,12 @@ has_tracing() {
 	return 1
 } 2>/dev/null
 
+# nfds PID: how many files PID has open (a glob, no process)
+nfds() {
+	local -a f=("/proc/$1/fd/"*)
+	[ -e "${f[0]}" ] && echo ${#f[@]} || echo 0
+}
+
 # in_epoll_wait PID: its main thread is blocked in epoll_wait/epoll_pwait(2)
 in_epoll_wait() {
 	local nr rest
@@ -143,6 +149,7 @@ run_batch() {
 		pids+=($!)
 	done
 	local cpu='' tck pst
+	local -a attached_fds=()
 	tck=$(getconf CLK_TCK)
 	for i in "${!pids[@]}"; do
 		n=${names[$i]}
@@ -155,6 +162,8 @@ run_batch() {
 			bt_sleep 0.5
 		done
 		if [ $started = 1 ]; then
+			# its files while its probes are attached (see the stop below)
+			attached_fds[$i]=$(nfds "${pids[$i]}")
 			# CPU it took to compile and attach, with its children, in
 			# tenths of seconds: utime, stime, cutime and cstime
 			read -ra pst 2>/dev/null <"/proc/${pids[$i]}/stat"
@@ -194,11 +203,13 @@ run_batch() {
 	# bpftrace 0.17 leaves its event loop only when a signal interrupts the
 	# epoll_wait() it blocks in, 100 ms at a time: a SIGINT that lands while
 	# it runs in user space sets its flag, which that loop never reads. So
-	# SIGINT is sent again to each program still blocked in epoll_wait (a
-	# program woken by a signal shows as running, not in epoll_wait). Out of
-	# the loop it never calls epoll_wait again, and is not sent another:
-	# bpftrace restores the default action of SIGINT before it prints its
-	# maps, and one then would kill it.
+	# SIGINT is sent again to a program that still blocks in epoll_wait with
+	# its probes attached (as many files open as when it attached). Once out
+	# of the loop it detaches its probes, drains its buffers in one more
+	# epoll_wait and restores the default action of SIGINT before it prints
+	# its maps: a SIGINT then would kill it, and the files it closed tell
+	# that it has left the loop. (A program woken by a signal shows as
+	# running, not in epoll_wait.)
 	local -a resent=()
 	local alive
 	for t in $(seq 360); do
@@ -207,7 +218,7 @@ run_batch() {
 		for i in "${!pids[@]}"; do
 			kill -0 "${pids[$i]}" 2>/dev/null || continue
 			alive=1
-			if in_epoll_wait "${pids[$i]}"; then
+			if in_epoll_wait "${pids[$i]}" && [ "$(nfds "${pids[$i]}")" = "${attached_fds[$i]:-}" ]; then
 				kill -INT "${pids[$i]}" 2>/dev/null
 				resent[$i]=$((${resent[$i]:-0} + 1))
 			fi

@@ -21,12 +21,12 @@
 # Time: bpftrace 0.17 takes seconds of CPU to start each program under
 # TCG, so all programs start at once and see the same single run of each
 # driver, the workload and then the reload. Measured (the guest boot
-# aside): 35 s on 6.12 with the 2-core host otherwise idle; 75 to 140 s on
-# 6.12 and 6.1 with one to three other guests running. One run is also what
-# makes the counts comparable: the programs that count the same faults must
-# agree exactly. The reload's evictions (test_hmm migrates each of its
-# chunks back, empty by then) only add migrate_device_pages() calls that
-# moved nothing, and the workload adds or removes no range.
+# aside): about 30 s on 6.12 and on 6.1 with the 2-core host otherwise
+# idle, 75 to 140 s with one to three other guests running on it. One run
+# is also what makes the counts comparable: the programs that count the
+# same faults must agree exactly. The reload's evictions (test_hmm migrates
+# each of its chunks back, empty by then) only add migrate_device_pages()
+# calls that moved nothing, and the workload adds or removes no range.
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-bpftrace-kfunc.sh
 set -u
