@@ -6,9 +6,10 @@
 # taken from the cache), and Debian's stock kernel. Every test prints a TAP line; the
 # closing line counts them all, and the exit status is non-zero on any failure.
 # DEVMEM_GUEST=0 leaves the guests out (make unit), DEVMEM_HOST=0 the host
-# tests (make guest-test). The unpatched and stock kernels' guests run one
-# after another beside the patched kernel's suite; DEVMEM_GUEST_PARALLEL=0
-# runs them after it.
+# tests (make guest-test). The unpatched and stock kernels' guests and a
+# second guest of the patched kernel (part 2 of its suite) run one after
+# another beside part 1 of the patched kernel's suite;
+# DEVMEM_GUEST_PARALLEL=0 runs them after it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -111,6 +112,10 @@ other_guests() {
 			-k "$kdir" -t 900 -- tests/guest/check-stock.sh >"$log/stock.out" 2>&1
 		echo $? >"$log/stock.rc"
 	fi
+	# the second part of the patched kernel's suite, in a guest of its own
+	tests/guest/run.sh -o "$log/guest-2" -k "$kdir" -t 1800 -- tests/guest/suite.sh 2 \
+		>"$log/guest-2.out" 2>&1
+	echo $? >"$log/guest-2.rc"
 }
 
 # an interrupted run takes the background guests with it
@@ -152,7 +157,7 @@ elif kdir=$(scripts/kernel.sh patched); then
 			other_guests &
 			others=$!
 		fi
-		guest_run "guest suite (patched kernel)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh
+		guest_run "guest suite (patched kernel, part 1)" guest -k "$kdir" -t 2400 -- tests/guest/suite.sh 1
 		if [ -n "$others" ]; then
 			wait "$others"
 		else
@@ -163,6 +168,7 @@ elif kdir=$(scripts/kernel.sh patched); then
 			guest_report "guest suite ($v kernel, linux $(sed -n 's/^kernel_version=//p' "$vdir/info"))" "$v"
 		done
 		[ -n "$stock" ] && guest_report "guest: Debian stock kernel $(basename "$stock")" stock
+		guest_report "guest suite (patched kernel, part 2)" guest-2
 	else
 		cat "$log/guest-build.log"
 		failed "building the guest test programs failed"
