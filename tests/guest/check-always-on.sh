@@ -101,7 +101,7 @@ for pid, kv in per_pid.items():
 check("every process has its exact counts", [], bad[:5])
 exited = sum(1 for pid in per_pid if procs.get(pid, {}).get("exited"))
 check("every process is reported as exited", 2000, exited)
-check("nothing lost", 0, rep["lost"]["total"])
+check("nothing lost", {}, {k: v for k, v in rep["lost"].items() if v})
 check("no process found the table full", 0, rep["lost"]["processes_map_full"])
 EOF
 check "batches: the text report lists the processes" 2000 \
@@ -215,6 +215,8 @@ check "devmemstat text: the devices by name" "hmm_dmirror0 hmm_dmirror1" \
 	"$(awk '/^DEVICES/ { on = 1; next } on && /^$/ { on = 0 } on && $1 ~ /^hmm/ { printf "%s%s", s, $1; s = " " }' "$res/stat.txt")"
 
 # devmemtop: JSON frames from start to SIGINT, summed per device
+# (a top.json left by an earlier run would end the wait below at once)
+rm -f "$res/top.json"
 # shellcheck disable=SC2086
 devmemtop $mode_args -b -j -i 1 >"$res/top.json" 2>"$res/top.err" &
 tpid=$!
