@@ -949,35 +949,41 @@ static __always_inline __u32 thrash_index(__u32 tgid, __u64 vpage)
 /*
  * A fault on a page ended: count it in the page's way of its set, taking
  * the least recently faulted way for a page not in the set. Ways are
- * claimed with a compare-and-swap of their seq; the figures of one page
- * are updated by the faults on that page, which its page lock serialises,
- * so plain updates suffice there. A page that loses its way after two or
- * more bounces goes to user space first.
+ * claimed with a compare-and-swap of their seq; a CPU that loses the
+ * claim to another scans the set again, up to DEVMEM_THRASH_CLAIMS times,
+ * and only then gives the page up. The figures of one page are updated by
+ * the faults on that page, which its page lock serialises, so plain
+ * updates suffice there. A page that loses its way after two or more
+ * bounces goes to user space first.
  */
+#define DEVMEM_THRASH_CLAIMS	3
+
 static __noinline int thrash_note(struct thrash_note *n)
 {
-	struct devmem_thrash_page *w = NULL, *victim = NULL, *x;
+	struct devmem_thrash_page *w = NULL, *victim, *x;
 	struct devmem_thrash_exit rec;
 	struct devmem_thrash_set *set;
-	__u32 idx = thrash_index(n->tgid, n->vpage), i, in_window = 0;
+	__u32 idx = thrash_index(n->tgid, n->vpage), i, a, in_window = 0;
 	__u64 old, seq;
 
 	set = bpf_map_lookup_elem(&thrash, &idx);
 	if (!set)
 		return 0;
-	for (i = 0; i < DEVMEM_THRASH_WAYS; i++) {
-		x = &set->w[i];
-		if (x->seq && x->tgid == n->tgid && x->vpage == n->vpage &&
-		    x->start_ns == n->start_ns) {
-			w = x;
-			break;
+	for (a = 0; a < DEVMEM_THRASH_CLAIMS && !w; a++) {
+		victim = NULL;
+		for (i = 0; i < DEVMEM_THRASH_WAYS; i++) {
+			x = &set->w[i];
+			if (x->seq && x->tgid == n->tgid && x->vpage == n->vpage &&
+			    x->start_ns == n->start_ns) {
+				w = x;
+				break;
+			}
+			if (!victim ||
+			    (victim->seq && (!x->seq || x->last_ns < victim->last_ns)))
+				victim = x;
 		}
-		if (!victim || (victim->seq && (!x->seq || x->last_ns < victim->last_ns)))
-			victim = x;
-	}
-	if (!w) {
-		if (!victim)
-			return 0;
+		if (w || !victim)
+			break;
 		/*
 		 * The old incarnation's figures, copied before the way is taken:
 		 * sent with bpf_ringbuf_output() once the claim succeeded, so no
@@ -987,10 +993,8 @@ static __noinline int thrash_note(struct thrash_note *n)
 		__builtin_memcpy(&rec.p, victim, sizeof(rec.p));
 		old = rec.p.seq;
 		seq = next_seq();
-		if (__sync_val_compare_and_swap(&victim->seq, old, seq) != old) {
-			count_lost(DEVMEM_LOST_THRASH_RACE);
-			return 0;
-		}
+		if (__sync_val_compare_and_swap(&victim->seq, old, seq) != old)
+			continue;
 		if (old && rec.p.bounces >= 2) {
 			rec.type = DEVMEM_EXIT_THRASH;
 			rec.pad = 0;
@@ -1008,6 +1012,10 @@ static __noinline int thrash_note(struct thrash_note *n)
 		w->ring_pos = 0;
 		for (i = 0; i < DEVMEM_THRASH_RING; i++)
 			w->ring[i] = 0;
+	}
+	if (!w) {
+		count_lost(DEVMEM_LOST_THRASH_RACE);
+		return 0;
 	}
 	w->range = n->range;
 	w->last_ns = n->ts;

@@ -325,7 +325,7 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_MIGRATE_TRUNC,	/* migrate window longer than the loop bound */
 	DEVMEM_LOST_MAP_BUSY,		/* an insert failed although the table had room */
 	DEVMEM_LOST_THRASH_EVICTED,	/* a bouncing page left the thrash table unsent */
-	DEVMEM_LOST_THRASH_RACE,	/* two CPUs claimed one thrash way: one page not followed */
+	DEVMEM_LOST_THRASH_RACE,	/* way taken by another CPU 3 times: page not followed */
 	DEVMEM_LOST_STACK_COLLISION,	/* stack map bucket held another stack */
 	DEVMEM_LOST_STACK_DROP,		/* stack not taken (no user stack, no memory) */
 	DEVMEM_LOST_STACK_COUNTS_FULL,	/* stack_counts table full */
