@@ -45,6 +45,13 @@ void *devmem_array_grow(void *arr, size_t n, size_t elem);
 size_t devmem_array_cap(size_t n);
 /* a zeroed array of n elements that devmem_array_grow() can grow; NULL for 0 */
 void *devmem_array_alloc(size_t n, size_t elem);
+/* -1, 0 or 1 as a < b, a == b, a > b */
+int devmem_cmp_u64(__u64 a, __u64 b);
+/* the order of the (tgid, start_ns, x) keys of processes, pages and stacks */
+int devmem_key_cmp(__u32 ta, __u64 sa, __u64 xa, __u32 tb, __u64 sb, __u64 xb);
+/* bsearch() of a sorted array that may be empty (arr NULL): the match or NULL */
+void *devmem_array_find(const void *key, const void *arr, size_t n, size_t elem,
+			int (*cmp)(const void *, const void *));
 
 /* ---- clocks (snapshot.c) -------------------------------------------------- */
 
@@ -369,6 +376,8 @@ __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s);
  * join; src must be sorted (devmem_snapshot_sort), dst ends up sorted.
  */
 int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
+/* the order of processes: (tgid, start) */
+int devmem_process_cmp(const void *x, const void *y);
 /* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */
 void devmem_snapshot_sort(struct devmem_snapshot *s);
 
@@ -414,7 +423,8 @@ void devmem_thrash_sum_device(const struct devmem_snapshot *s, __u32 k, const ch
 void devmem_thrash_sum_all(const struct devmem_snapshot *s, __u32 k, struct devmem_thrash_sum *out);
 /* the device name of a pagemap start, as the snapshot's ranges name it; "" if unknown */
 const char *devmem_snapshot_range_device(const struct devmem_snapshot *s, __u64 range);
-/* sort by (tgid, start_ns, vaddr) */
+/* sort by (tgid, start_ns, vaddr), the order of devmem_thrash_cmp() */
+int devmem_thrash_cmp(const void *x, const void *y);
 void devmem_thrash_sort(struct devmem_thrash_entry *e, size_t n);
 /*
  * Entries of src (sorted: devmem_thrash_sort) replace those of dst with the

@@ -105,18 +105,6 @@ static void put_counters(struct rec_buf *b, const struct devmem_counters *c)
 		rec_put_u64(b, devmem_counters_cu64(c)[i]);
 }
 
-static int cmp_key(const struct devmem_process *a, const struct devmem_process *b)
-{
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
-}
-
-static int cmp_process(const void *a, const void *b)
-{
-	return cmp_key(a, b);
-}
-
 /* true if p is not in prev (sorted) with the same figures */
 static bool proc_changed(const struct devmem_process *p, const struct devmem_snapshot *prev)
 {
@@ -124,8 +112,7 @@ static bool proc_changed(const struct devmem_process *p, const struct devmem_sna
 
 	if (!prev)
 		return true;
-	q = prev->nr_procs ? bsearch(p, prev->procs, prev->nr_procs, sizeof(*p), cmp_process)
-			   : NULL;
+	q = devmem_array_find(p, prev->procs, prev->nr_procs, sizeof(*p), devmem_process_cmp);
 	if (!q)
 		return true;
 	if (q->exit_ns != p->exit_ns || q->lost_events != p->lost_events ||
@@ -142,28 +129,13 @@ static void put_hists(struct rec_buf *b, const struct devmem_hist *h)
 
 /* ---- format 3 sections: tag, length, bytes ------------------------------- */
 
-static int cmp_thrash_key(const struct devmem_thrash_entry *a, const struct devmem_thrash_entry *b)
-{
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return a->vaddr < b->vaddr ? -1 : a->vaddr > b->vaddr;
-}
-
-static int cmp_thrash(const void *a, const void *b)
-{
-	return cmp_thrash_key(a, b);
-}
-
 static bool thrash_changed(const struct devmem_thrash_entry *e, const struct devmem_snapshot *prev)
 {
 	const struct devmem_thrash_entry *q;
 
 	if (!prev)
 		return true;
-	q = prev->nr_thrash ? bsearch(e, prev->thrash, prev->nr_thrash, sizeof(*e), cmp_thrash)
-			    : NULL;
+	q = devmem_array_find(e, prev->thrash, prev->nr_thrash, sizeof(*e), devmem_thrash_cmp);
 	return !q || memcmp(q, e, sizeof(*e));
 }
 
@@ -215,24 +187,12 @@ static void put_thrash(struct rec_buf *b, const struct devmem_snapshot *s,
 	section_end(b, at);
 }
 
-static int cmp_stack(const void *x, const void *y)
-{
-	const struct devmem_snap_stack *a = x, *b = y;
-
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
 /* prev's stacks are sorted by (tgid, start, id), as every snapshot's are */
 static const struct devmem_snap_stack *prev_stack(const struct devmem_snap_stack *st,
 						  const struct devmem_snapshot *prev)
 {
-	if (!prev || !prev->nr_stacks)
-		return NULL;
-	return bsearch(st, prev->stacks, prev->nr_stacks, sizeof(*st), cmp_stack);
+	return prev ? devmem_array_find(st, prev->stacks, prev->nr_stacks, sizeof(*st),
+					devmem_stack_cmp) : NULL;
 }
 
 static bool stack_changed(const struct devmem_snap_stack *st, const struct devmem_snapshot *prev)
@@ -558,9 +518,9 @@ static int get_thrash(const char *name, struct cur *c, struct devmem_snapshot *s
 	}
 	s->nr_thrash = n;
 	if (n)
-		qsort(s->thrash, n, sizeof(*s->thrash), cmp_thrash);
+		qsort(s->thrash, n, sizeof(*s->thrash), devmem_thrash_cmp);
 	for (__u32 i = 1; i < n; i++)
-		if (!cmp_thrash_key(&s->thrash[i - 1], &s->thrash[i])) {
+		if (!devmem_thrash_cmp(&s->thrash[i - 1], &s->thrash[i])) {
 			fail(name, err, errlen, off, "page 0x%llx of process %u appears twice in one "
 			     "snapshot; the frame is corrupted.",
 			     (unsigned long long)s->thrash[i].vaddr, s->thrash[i].tgid);
@@ -630,9 +590,9 @@ static int get_stacks(const char *name, struct cur *c, struct devmem_snapshot *s
 		return -EINVAL;
 	}
 	if (n)
-		qsort(s->stacks, n, sizeof(*s->stacks), cmp_stack);
+		qsort(s->stacks, n, sizeof(*s->stacks), devmem_stack_cmp);
 	for (__u32 i = 1; i < n; i++)
-		if (!cmp_stack(&s->stacks[i - 1], &s->stacks[i])) {
+		if (!devmem_stack_cmp(&s->stacks[i - 1], &s->stacks[i])) {
 			fail(name, err, errlen, off, "stack %llu of process %u appears twice in one "
 			     "snapshot; the frame is corrupted.", (unsigned long long)s->stacks[i].id,
 			     s->stacks[i].tgid);
@@ -877,7 +837,7 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 			return -EINVAL;
 		}
 	for (i = 1; i < s->nr_procs; i++)
-		if (!cmp_key(&s->procs[i], &s->procs[i - 1])) {
+		if (!devmem_process_cmp(&s->procs[i], &s->procs[i - 1])) {
 			fail(name, err, errlen, base, "process %u appears twice in one snapshot; the "
 			     "frame is corrupted.", s->procs[i].tgid);
 			return -EINVAL;

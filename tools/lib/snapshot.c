@@ -327,24 +327,18 @@ static void hists_delta(struct devmem_hist *out, const struct devmem_hist *cur,
 		hist_delta(&out[k], &cur[k], prev ? &prev[k] : NULL);
 }
 
-static int cmp_u64(__u64 a, __u64 b)
-{
-	return a < b ? -1 : a > b;	/* never a truncated difference */
-}
-
-static int cmp_process(const void *a, const void *b)
+int devmem_process_cmp(const void *a, const void *b)
 {
 	const struct devmem_process *x = a, *y = b;
 
-	return cmp_u64(x->tgid, y->tgid) ?: cmp_u64(x->start_ns, y->start_ns);
+	return devmem_key_cmp(x->tgid, x->start_ns, 0, y->tgid, y->start_ns, 0);
 }
 
 /* prev's process of the same identity; prev sorted by devmem_snapshot_sort() */
 static const struct devmem_process *find_process(const struct devmem_snapshot *prev,
 						 const struct devmem_process *p)
 {
-	return prev->nr_procs ? bsearch(p, prev->procs, prev->nr_procs, sizeof(*p), cmp_process)
-			      : NULL;
+	return devmem_array_find(p, prev->procs, prev->nr_procs, sizeof(*p), devmem_process_cmp);
 }
 
 static const struct devmem_snap_range *find_range(const struct devmem_snapshot *prev,
@@ -360,7 +354,7 @@ static const struct devmem_snap_range *find_range(const struct devmem_snapshot *
 static bool sorted_procs(const struct devmem_snapshot *s)
 {
 	for (size_t i = 1; i < s->nr_procs; i++)
-		if (cmp_process(&s->procs[i - 1], &s->procs[i]) > 0)
+		if (devmem_process_cmp(&s->procs[i - 1], &s->procs[i]) > 0)
 			return false;
 	return true;
 }
@@ -390,7 +384,7 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 			memcpy(sorted_prev.procs, prev->procs, prev->nr_procs * sizeof(*prev->procs));
 			sorted_prev.nr_procs = prev->nr_procs;
 			qsort(sorted_prev.procs, sorted_prev.nr_procs, sizeof(*sorted_prev.procs),
-			      cmp_process);
+			      devmem_process_cmp);
 		}
 		prev = &sorted_prev;
 	}
@@ -449,8 +443,9 @@ static int cmp_range(const void *a, const void *b)
 {
 	const struct devmem_snap_range *x = a, *y = b;
 
-	return cmp_u64(x->r.start, y->r.start) ?: cmp_u64(x->range_index, y->range_index) ?:
-	       cmp_u64(x->r.gen, y->r.gen);
+	return devmem_cmp_u64(x->r.start, y->r.start) ?:
+	       devmem_cmp_u64(x->range_index, y->range_index) ?:
+	       devmem_cmp_u64(x->r.gen, y->r.gen);
 }
 
 int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
@@ -461,14 +456,14 @@ int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem
 	if (!src->nr_procs)
 		return 0;
 	if (!sorted_procs(dst))
-		qsort(dst->procs, dst->nr_procs, sizeof(*dst->procs), cmp_process);
+		qsort(dst->procs, dst->nr_procs, sizeof(*dst->procs), devmem_process_cmp);
 	out = devmem_array_alloc(dst->nr_procs + src->nr_procs, sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	/* both sorted by (tgid, start): one merge, src winning on a tie */
 	while (i < dst->nr_procs || j < src->nr_procs) {
 		int c = i == dst->nr_procs ? 1 : j == src->nr_procs ? -1 :
-			cmp_process(&dst->procs[i], &src->procs[j]);
+			devmem_process_cmp(&dst->procs[i], &src->procs[j]);
 
 		if (c < 0) {
 			out[n++] = dst->procs[i++];
@@ -489,7 +484,7 @@ void devmem_snapshot_sort(struct devmem_snapshot *s)
 	if (s->nr_devices)
 		qsort(s->devices, s->nr_devices, sizeof(*s->devices), cmp_device);
 	if (s->nr_procs)
-		qsort(s->procs, s->nr_procs, sizeof(*s->procs), cmp_process);
+		qsort(s->procs, s->nr_procs, sizeof(*s->procs), devmem_process_cmp);
 	if (s->nr_ranges)
 		qsort(s->ranges, s->nr_ranges, sizeof(*s->ranges), cmp_range);
 }

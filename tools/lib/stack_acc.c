@@ -34,23 +34,11 @@ void devmem_stack_acc_free(struct devmem_stack_acc *a)
 static struct devmem_snap_stack *acc_find(const struct devmem_stack_acc *a,
 					  const struct devmem_stack_key *k)
 {
-	size_t lo = 0, hi = a->n;
+	struct devmem_snap_stack want = {
+		.tgid = k->tgid, .start_ns = k->start_ns, .id = (__u32)k->stackid,
+	};
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct devmem_snap_stack want = {
-			.tgid = k->tgid, .start_ns = k->start_ns, .id = (__u32)k->stackid,
-		};
-		int c = devmem_stack_cmp(&want, &a->v[mid]);
-
-		if (!c)
-			return &a->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return devmem_array_find(&want, a->v, a->n, sizeof(*a->v), devmem_stack_cmp);
 }
 
 bool devmem_stack_acc_known(const struct devmem_stack_acc *a, const struct devmem_stack_key *k)

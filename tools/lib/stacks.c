@@ -78,20 +78,11 @@ struct devmem_snap_stack *devmem_stacks_dup(const struct devmem_snap_stack *st, 
 	return d;
 }
 
-static int cmp_key(__u32 t1, __u64 s1, __u64 i1, __u32 t2, __u64 s2, __u64 i2)
-{
-	if (t1 != t2)
-		return t1 < t2 ? -1 : 1;
-	if (s1 != s2)
-		return s1 < s2 ? -1 : 1;
-	return i1 < i2 ? -1 : i1 > i2;
-}
-
 int devmem_stack_cmp(const void *x, const void *y)
 {
 	const struct devmem_snap_stack *a = x, *b = y;
 
-	return cmp_key(a->tgid, a->start_ns, a->id, b->tgid, b->start_ns, b->id);
+	return devmem_key_cmp(a->tgid, a->start_ns, a->id, b->tgid, b->start_ns, b->id);
 }
 
 int devmem_stacks_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
@@ -216,20 +207,10 @@ void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapsh
 		qsort(out->stacks, out->nr_stacks, sizeof(*out->stacks), devmem_stack_cmp);
 	for (i = j = 0; i < out->nr_stacks; i++) {
 		struct devmem_snap_stack *x = &out->stacks[i];
-		const struct devmem_snap_stack *p = NULL;
-		size_t lo = 0, hi = prev->nr_stacks;
+		const struct devmem_snap_stack *p =
+			devmem_array_find(x, prev->stacks, prev->nr_stacks, sizeof(*x),
+					  devmem_stack_cmp);
 
-		while (lo < hi && !p) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = devmem_stack_cmp(x, &prev->stacks[mid]);
-
-			if (!c)
-				p = &prev->stacks[mid];
-			else if (c < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
 		if (p) {
 			x->faults = x->faults > p->faults ? x->faults - p->faults : 0;
 			x->fault_ns = x->fault_ns > p->fault_ns ? x->fault_ns - p->fault_ns : 0;

@@ -76,33 +76,24 @@ int devmem_thrash_acc_way(struct devmem_thrash_acc *a, const struct devmem_thras
 	return 0;
 }
 
-static int cmp3(__u32 t1, __u64 s1, __u64 v1, __u32 t2, __u64 s2, __u64 v2)
-{
-	if (t1 != t2)
-		return t1 < t2 ? -1 : 1;
-	if (s1 != s2)
-		return s1 < s2 ? -1 : 1;
-	return v1 < v2 ? -1 : v1 > v2;
-}
-
 static int cmp_way(const void *x, const void *y)
 {
 	const struct devmem_thrash_page *a = x, *b = y;
 
-	return cmp3(a->tgid, a->start_ns, a->vpage, b->tgid, b->start_ns, b->vpage);
+	return devmem_key_cmp(a->tgid, a->start_ns, a->vpage, b->tgid, b->start_ns, b->vpage);
 }
 
-static int cmp_entry(const void *x, const void *y)
+int devmem_thrash_cmp(const void *x, const void *y)
 {
 	const struct devmem_thrash_entry *a = x, *b = y;
 
-	return cmp3(a->tgid, a->start_ns, a->vaddr, b->tgid, b->start_ns, b->vaddr);
+	return devmem_key_cmp(a->tgid, a->start_ns, a->vaddr, b->tgid, b->start_ns, b->vaddr);
 }
 
 void devmem_thrash_sort(struct devmem_thrash_entry *e, size_t n)
 {
 	if (n)
-		qsort(e, n, sizeof(*e), cmp_entry);
+		qsort(e, n, sizeof(*e), devmem_thrash_cmp);
 }
 
 static __u64 gain(__u64 now, __u64 then)
@@ -143,21 +134,12 @@ static void apply(struct acc_entry *x, const struct devmem_thrash_page *w)
 static struct acc_entry *find(struct devmem_thrash_acc *a, const struct devmem_thrash_page *w,
 			      __u64 vaddr)
 {
-	size_t lo = 0, hi = a->n;
+	struct acc_entry want = {
+		.e = { .tgid = w->tgid, .start_ns = w->start_ns, .vaddr = vaddr },
+	};
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct devmem_thrash_entry *e = &a->v[mid].e;
-		int c = cmp3(w->tgid, w->start_ns, vaddr, e->tgid, e->start_ns, e->vaddr);
-
-		if (!c)
-			return &a->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	/* e leads an acc_entry: the entries' order is their e's */
+	return devmem_array_find(&want, a->v, a->n, sizeof(*a->v), devmem_thrash_cmp);
 }
 
 int devmem_thrash_acc_commit(struct devmem_thrash_acc *a)
@@ -172,9 +154,11 @@ int devmem_thrash_acc_commit(struct devmem_thrash_acc *a)
 		const struct devmem_thrash_page *w = &a->pending[i];
 		__u64 vaddr = w->vpage << a->page_shift;
 		struct acc_entry *x = find(a, w, vaddr);
+		struct devmem_thrash_entry key = {
+			.tgid = w->tgid, .start_ns = w->start_ns, .vaddr = vaddr,
+		};
 
-		if (!x && nr_fresh && !cmp_entry(&fresh[nr_fresh - 1].e, &(struct devmem_thrash_entry){
-				.tgid = w->tgid, .start_ns = w->start_ns, .vaddr = vaddr }))
+		if (!x && nr_fresh && !devmem_thrash_cmp(&fresh[nr_fresh - 1].e, &key))
 			x = &fresh[nr_fresh - 1];
 		if (!x) {
 			struct acc_entry *f = devmem_array_grow(fresh, nr_fresh, sizeof(*f));
@@ -213,7 +197,7 @@ int devmem_thrash_acc_commit(struct devmem_thrash_acc *a)
 	}
 	/* both sorted: merge */
 	for (i = j = n = 0; i < a->n || j < nr_fresh;) {
-		if (j == nr_fresh || (i < a->n && cmp_entry(&a->v[i].e, &fresh[j].e) < 0))
+		if (j == nr_fresh || (i < a->n && devmem_thrash_cmp(&a->v[i].e, &fresh[j].e) < 0))
 			out[n++] = a->v[i++];
 		else
 			out[n++] = fresh[j++];
@@ -287,7 +271,7 @@ static int cmp_run(const void *x, const void *y)
 
 	if (a->bounces != b->bounces)
 		return a->bounces > b->bounces ? -1 : 1;
-	return cmp3(a->tgid, a->start_ns, a->vaddr, b->tgid, b->start_ns, b->vaddr);
+	return devmem_key_cmp(a->tgid, a->start_ns, a->vaddr, b->tgid, b->start_ns, b->vaddr);
 }
 
 int devmem_thrash_runs(const struct devmem_snapshot *s, __u32 k, struct devmem_thrash_run **out,
@@ -404,7 +388,7 @@ int devmem_thrash_merge(struct devmem_snapshot *dst, const struct devmem_snapsho
 	devmem_thrash_sort(dst->thrash, dst->nr_thrash);
 	while (i < dst->nr_thrash || j < src->nr_thrash) {
 		int c = i == dst->nr_thrash ? 1 : j == src->nr_thrash ? -1 :
-			cmp_entry(&dst->thrash[i], &src->thrash[j]);
+			devmem_thrash_cmp(&dst->thrash[i], &src->thrash[j]);
 
 		if (c < 0) {
 			out[n++] = dst->thrash[i++];
@@ -423,20 +407,7 @@ int devmem_thrash_merge(struct devmem_snapshot *dst, const struct devmem_snapsho
 static const struct devmem_thrash_entry *find_entry(const struct devmem_snapshot *s,
 						    const struct devmem_thrash_entry *k)
 {
-	size_t lo = 0, hi = s->nr_thrash;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_entry(k, &s->thrash[mid]);
-
-		if (!c)
-			return &s->thrash[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return devmem_array_find(k, s->thrash, s->nr_thrash, sizeof(*s->thrash), devmem_thrash_cmp);
 }
 
 void devmem_thrash_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev)
