@@ -941,9 +941,7 @@ struct thrash_note {
 
 static __always_inline __u32 thrash_index(__u32 tgid, __u64 vpage)
 {
-	__u64 h = (vpage ^ ((__u64)tgid << 40)) * 0x9E3779B97F4A7C15ULL;
-
-	return (__u32)(h >> 32) & thrash_mask;
+	return devmem_thrash_set_of(tgid, vpage, thrash_mask);
 }
 
 /*

@@ -280,6 +280,20 @@ struct devmem_thrash_set {
 	struct devmem_thrash_page w[DEVMEM_THRASH_WAYS];
 };
 
+/*
+ * The set of a page, mask = sets - 1: the tgid is spread over all 64 bits
+ * before the multiply and the product's high half folded into the low
+ * one, so every bit of (tgid, page) reaches the index. Processes forked
+ * from one parent fault the same virtual pages: a tgid that reached only
+ * the high bits of the product would put all of them into a few sets.
+ */
+static inline __u32 devmem_thrash_set_of(__u32 tgid, __u64 vpage, __u32 mask)
+{
+	__u64 h = (vpage + tgid * 0x9E3779B97F4A7C15ULL) * 0x9E3779B97F4A7C15ULL;
+
+	return (__u32)(h ^ (h >> 32)) & mask;
+}
+
 struct devmem_thrash_exit {
 	__u32 type;		/* DEVMEM_EXIT_THRASH */
 	__u32 pad;

@@ -361,9 +361,41 @@ static void test_diag_json(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/*
+ * The kernel's set index: forked processes fault the same virtual pages,
+ * and their pages must still spread over the sets. 16 processes of
+ * consecutive tgids with the same 8 pages: 128 pages in the 512 sets of
+ * 4 ways land in at least 100 sets and no set gets more than its 4 ways
+ * (a tgid shifted above the hashed bits put them into 16 sets of 8).
+ */
+static void test_set_index_spreads_forked_processes(void **state)
+{
+	unsigned int used[DEVMEM_THRASH_SETS] = { 0 }, sets = 0, most = 0;
+	const __u32 mask = DEVMEM_THRASH_SETS - 1;
+
+	(void)state;
+	for (__u32 tgid = 4000; tgid < 4016; tgid++)
+		for (__u64 p = 0; p < 8; p++) {
+			__u32 i = devmem_thrash_set_of(tgid, VPAGE(p), mask);
+
+			assert_true(i <= mask);
+			if (!used[i]++)
+				sets++;
+			if (used[i] > most)
+				most = used[i];
+		}
+	assert_true(sets >= 100);
+	assert_true(most <= DEVMEM_THRASH_WAYS);
+	/* one process's consecutive pages take distinct sets */
+	for (__u64 p = 1; p < 64; p++)
+		assert_int_not_equal(devmem_thrash_set_of(4000, VPAGE(p), mask),
+				     devmem_thrash_set_of(4000, VPAGE(p - 1), mask));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_set_index_spreads_forked_processes),
 		cmocka_unit_test(test_reread_is_not_summed),
 		cmocka_unit_test(test_incarnations_add_up),
 		cmocka_unit_test(test_processes_and_cap),

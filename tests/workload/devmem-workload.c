@@ -20,7 +20,8 @@
  * faults per page, each moving that page back); with --calm M it maps M
  * more pages and does that once. These mappings stay mapped until the
  * process ends, so the rounds' ranges never reuse their addresses; the
- * rounds and the last range run after them as usual.
+ * rounds and the last range run after them as usual. With --same-va they
+ * are at the same virtual addresses in every process.
  *
  * With --sites N1:N2 the first process itself (the one started, before it
  * forks any other) migrates N1+N2 pages of device 0 (1 with -d 1) once and
@@ -69,6 +70,7 @@ struct workload_opts {
 	unsigned long bounce_pages;	/* --bounce N:B */
 	unsigned long bounce_rounds;
 	unsigned long calm_pages;	/* --calm M */
+	int same_va;			/* --same-va */
 	unsigned long site_a, site_b;	/* --sites N1:N2 */
 };
 
@@ -85,7 +87,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [-p PROCS] [-b BATCHES] [-r ROUNDS] [-n PAGES] [-d 0|1|alt] [-w]\n"
-"       [-L|--no-last] [--release] [--bounce N:B [--calm M]] [--sites N1:N2]\n"
+"       [-L|--no-last] [--release] [--bounce N:B [--calm M] [--same-va]] [--sites N1:N2]\n"
 "       [-v] [-h]\n"
 "\n"
 "Drive test_hmm's device-private memory deterministically and print what\n"
@@ -106,6 +108,9 @@ static void usage(FILE *f)
 "                       the device and touch each from the CPU (B faults per\n"
 "                       page, each moving it back); prints their address\n"
 "      --calm M         also map M pages (another mapping) and do that once\n"
+"      --same-va        map the --bounce and --calm pages at the same virtual\n"
+"                       addresses in every process, as processes forked after\n"
+"                       their parent mapped them have them\n"
 "      --sites N1:N2    first, in this process: migrate N1+N2 pages once and\n"
 "                       touch N1 of them from fault_site_a(), N2 from\n"
 "                       fault_site_b()\n"
@@ -203,14 +208,18 @@ static void migrate_range(int fd, uint64_t *mem, unsigned int i, unsigned int r,
 }
 
 /* Map and fill one range with pattern (i, r). */
-static uint64_t *map_filled(unsigned int i, unsigned int r, unsigned long npages,
-			    const char *what)
+/* --same-va: where the bounce and calm ranges go in every process */
+#define SAME_VA_BOUNCE	0x500000000000ULL
+#define SAME_VA_CALM	0x500100000000ULL
+
+static uint64_t *map_filled_at(unsigned int i, unsigned int r, unsigned long npages,
+			       const char *what, uint64_t at)
 {
 	size_t size = npages * page_size;
 	uint64_t *mem;
 
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap((void *)(uintptr_t)at, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 	if (mem == MAP_FAILED)
 		child_fail("process %u %s: mmap of %lu pages failed: %s.",
 			   i, what, npages, strerror(errno));
@@ -218,6 +227,12 @@ static uint64_t *map_filled(unsigned int i, unsigned int r, unsigned long npages
 	madvise(mem, size, MADV_NOHUGEPAGE);
 	fill(mem, npages, i, r);
 	return mem;
+}
+
+static uint64_t *map_filled(unsigned int i, unsigned int r, unsigned long npages,
+			    const char *what)
+{
+	return map_filled_at(i, r, npages, what, 0);
 }
 
 /* Map, fill and migrate one range to the device. Returns the mapping. */
@@ -337,9 +352,11 @@ static void special_ranges(const struct workload_opts *o, unsigned int i, int fd
 		child_fail("process %u: out of memory for a %lu-page buffer.", i, most);
 	/* all mapped first, so none can take an address another had */
 	if (o->bounce_pages)
-		keep[0] = map_filled(i, ROUND_BOUNCE(o), o->bounce_pages, "bounce range");
+		keep[0] = map_filled_at(i, ROUND_BOUNCE(o), o->bounce_pages, "bounce range",
+					o->same_va ? SAME_VA_BOUNCE : 0);
 	if (o->calm_pages)
-		keep[1] = map_filled(i, ROUND_CALM(o), o->calm_pages, "calm range");
+		keep[1] = map_filled_at(i, ROUND_CALM(o), o->calm_pages, "calm range",
+					o->same_va ? SAME_VA_CALM : 0);
 	rep->bounce_addr = (uintptr_t)keep[0];
 	rep->calm_addr = (uintptr_t)keep[1];
 
@@ -509,7 +526,7 @@ static int parse_pair(const char *s, unsigned long max, unsigned long *a, unsign
 
 static void parse_args(int argc, char **argv, struct workload_opts *o)
 {
-	enum { OPT_NO_LAST = 256, OPT_RELEASE, OPT_BOUNCE, OPT_CALM, OPT_SITES };
+	enum { OPT_NO_LAST = 256, OPT_RELEASE, OPT_BOUNCE, OPT_CALM, OPT_SITES, OPT_SAME_VA };
 	static const struct option longopts[] = {
 		{ "procs",   required_argument, NULL, 'p' },
 		{ "batches", required_argument, NULL, 'b' },
@@ -522,6 +539,7 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 		{ "release", no_argument,       NULL, OPT_RELEASE },
 		{ "bounce",  required_argument, NULL, OPT_BOUNCE },
 		{ "calm",    required_argument, NULL, OPT_CALM },
+		{ "same-va", no_argument,       NULL, OPT_SAME_VA },
 		{ "sites",   required_argument, NULL, OPT_SITES },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "help",    no_argument,       NULL, 'h' },
@@ -604,6 +622,9 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 				exit(2);
 			}
 			o->calm_pages = v;
+			break;
+		case OPT_SAME_VA:
+			o->same_va = 1;
 			break;
 		case OPT_SITES:
 			if (parse_pair(optarg, MAX_PAGES, &o->site_a, &o->site_b) ||
