@@ -118,7 +118,7 @@ for i in "${!modes[@]}"; do
 	runs=
 	run_stat "$mode-k3" "--thrash-k 3 --thrash-window $window" "$bounce"
 	[ "$i" = 0 ] && run_stat "$mode-k7" "--thrash-k 7 --thrash-window $window" "$bounce"
-	[ "$i" = 0 ] && run_stat "$mode-forked" "--thrash-k 3 --thrash-window $window" "$forked"
+	[ "$mode" = tracepoints ] && run_stat "$mode-forked" "--thrash-k 3 --thrash-window $window" "$forked"
 	rm -f "$res/$mode-stacks.folded" "$res/$mode-stacks.svg"
 	run_stat "$mode-stacks" "-c --no-thrash --folded $res/$mode-stacks.folded --flamegraph $res/$mode-stacks.svg" \
 		"$sites"
