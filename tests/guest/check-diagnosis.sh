@@ -16,7 +16,8 @@
 #    page once, all at once, at the same virtual addresses in every process
 #    (--same-va, as processes forked after mapping them have them): the
 #    kernel's set index spreads their 64 pages over the sets, so no bounce
-#    is lost to an eviction or a raced claim and the figures are as exact.
+#    is lost to an eviction or a raced claim and the figures are as exact
+#    (on the patched kernel: the index is the same code on every kernel).
 #  - stacks: devmemstat -c --no-thrash --folded --flamegraph around
 #    --sites 5:7: the stacks ending in fault_site_a hold 5 faults, those in
 #    fault_site_b 7, in the folded lines, the JSON and the SVG alike, with

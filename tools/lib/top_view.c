@@ -402,12 +402,7 @@ bool top_key_descending(enum top_view v, int key)
 	return key != TOP_DK_RANGE && key != TOP_DK_NAME;
 }
 
-/* three-way comparisons: a 64-bit difference never goes through an int */
-static int cmp_u64(__u64 a, __u64 b)
-{
-	return a < b ? -1 : a > b;
-}
-
+/* three-way comparisons (devmem_cmp_u64 for unsigned): no difference goes through an int */
 static int cmp_s64(long long a, long long b)
 {
 	return a < b ? -1 : a > b;
@@ -433,15 +428,15 @@ static int proc_cmp_key(const struct top_proc_row *a, const struct top_proc_row 
 {
 	switch (sort_key) {
 	case TOP_PK_PID:
-		return cmp_u64(a->tgid, b->tgid);
+		return devmem_cmp_u64(a->tgid, b->tgid);
 	case TOP_PK_FAULTS:
-		return cmp_u64(a->c.faults, b->c.faults);
+		return devmem_cmp_u64(a->c.faults, b->c.faults);
 	case TOP_PK_TO_DEVICE:
-		return cmp_u64(a->c.pages_to_device, b->c.pages_to_device);
+		return devmem_cmp_u64(a->c.pages_to_device, b->c.pages_to_device);
 	case TOP_PK_TO_RAM:
-		return cmp_u64(a->c.pages_to_ram, b->c.pages_to_ram);
+		return devmem_cmp_u64(a->c.pages_to_ram, b->c.pages_to_ram);
 	case TOP_PK_FREES:
-		return cmp_u64(a->c.frees, b->c.frees);
+		return devmem_cmp_u64(a->c.frees, b->c.frees);
 	case TOP_PK_P50:
 		return cmp_double(proc_latency(a, false), proc_latency(b, false));
 	case TOP_PK_P99:
@@ -460,7 +455,7 @@ static int proc_cmp(const void *x, const void *y)
 	if (sort_desc)
 		c = -c;
 	/* ties in pid order whatever the direction: rows do not jump around */
-	return c ?: cmp_u64(a->tgid, b->tgid);
+	return c ?: devmem_cmp_u64(a->tgid, b->tgid);
 }
 
 static __u64 dev_migrations(const struct top_dev_row *d)
@@ -472,17 +467,17 @@ static int dev_cmp_key(const struct top_dev_row *a, const struct top_dev_row *b)
 {
 	switch (sort_key) {
 	case TOP_DK_RANGE:
-		return cmp_u64(a->start, b->start);
+		return devmem_cmp_u64(a->start, b->start);
 	case TOP_DK_SIZE:
-		return cmp_u64(a->size_bytes, b->size_bytes);
+		return devmem_cmp_u64(a->size_bytes, b->size_bytes);
 	case TOP_DK_IN_USE:
 		return cmp_s64(a->in_use, b->in_use);
 	case TOP_DK_FAULTS:
-		return cmp_u64(a->c.faults, b->c.faults);
+		return devmem_cmp_u64(a->c.faults, b->c.faults);
 	case TOP_DK_MIGRATIONS:
-		return cmp_u64(dev_migrations(a), dev_migrations(b));
+		return devmem_cmp_u64(dev_migrations(a), dev_migrations(b));
 	case TOP_DK_FREES:
-		return cmp_u64(a->c.frees, b->c.frees);
+		return devmem_cmp_u64(a->c.frees, b->c.frees);
 	case TOP_DK_NAME:
 		return strcmp(a->name, b->name);
 	}
@@ -496,20 +491,20 @@ static int dev_cmp(const void *x, const void *y)
 
 	if (sort_desc)
 		c = -c;
-	return c ?: cmp_u64(a->start, b->start) ?: cmp_u64(a->owner, b->owner);
+	return c ?: devmem_cmp_u64(a->start, b->start) ?: devmem_cmp_u64(a->owner, b->owner);
 }
 
 static int run_cmp_key(const struct top_thrash_row *a, const struct top_thrash_row *b)
 {
 	switch (sort_key) {
 	case TOP_TK_PID:
-		return cmp_u64(a->tgid, b->tgid);
+		return devmem_cmp_u64(a->tgid, b->tgid);
 	case TOP_TK_PAGES:
-		return cmp_u64(a->npages, b->npages);
+		return devmem_cmp_u64(a->npages, b->npages);
 	case TOP_TK_FAULT_TIME:
-		return cmp_u64(a->fault_ns, b->fault_ns);
+		return devmem_cmp_u64(a->fault_ns, b->fault_ns);
 	default:
-		return cmp_u64(a->bounces, b->bounces);
+		return devmem_cmp_u64(a->bounces, b->bounces);
 	}
 }
 
@@ -520,7 +515,7 @@ static int run_cmp(const void *x, const void *y)
 
 	if (sort_desc)
 		c = -c;
-	return c ?: cmp_u64(a->tgid, b->tgid) ?: cmp_u64(a->vaddr, b->vaddr);
+	return c ?: devmem_cmp_u64(a->tgid, b->tgid) ?: devmem_cmp_u64(a->vaddr, b->vaddr);
 }
 
 void top_sort_rows(struct top_frame *f, const struct top_sort *s)
