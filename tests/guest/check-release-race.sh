@@ -40,22 +40,21 @@ for ((rep = 1; rep <= reps; rep++)); do
 		>"$res/race.$rep.json" 2>"$res/race.$rep.err"
 	rc=$?
 	check "run $rep: devmemstat exit status" 0 "$rc"
-	# Two CPUs claiming one way of the thrash table at once is a loss the
-	# thrash tracking counts by design (one page not followed for
-	# thrashing); it touches none of the figures this test balances, and four
-	# workloads faulting on two vCPUs make it happen now and then. Every
-	# other kind of loss must be 0.
+	# Two CPUs claiming one way of the thrash table at once is retried
+	# (thrash_way_claim_raced counts a page given up after three), and the
+	# set index spreads the processes' pages: every loss must be 0.
 	got=$(jq -r '[.counters.allocs, .counters.frees, .counters.faults,
-		.histograms.fault_latency.count, .lost.total - (.lost.thrash_way_claim_raced // 0),
+		.histograms.fault_latency.count, .lost.total,
 		(.lost.thrash_way_claim_raced // 0)] | map(tostring) | join(" ")' \
 		"$res/race.$rep.json" 2>/dev/null)
 	read -r allocs frees faults fdone lost thrash_raced <<<"${got:-x x x x x x}"
-	echo "# run $rep: thrash way claims raced: $thrash_raced"
+	echo "# run $rep: thrash way claims given up: $thrash_raced"
+	echo "# run $rep: losses: $(jq -c '.lost | with_entries(select(.value != 0))' "$res/race.$rep.json" 2>/dev/null)"
 	check "run $rep: device pages were handed out" yes \
 		"$([ "$allocs" -gt 0 ] 2>/dev/null && echo yes || echo "no ($allocs)")"
 	check "run $rep: every page handed out was given back (frees = allocs $allocs)" "$allocs" "$frees"
 	check "run $rep: every fault was seen to its end (fault_done = faults $faults)" "$faults" "$fdone"
-	check "run $rep: nothing lost but thrash way races" 0 "$lost"
+	check "run $rep: nothing lost" 0 "$lost"
 done
 kill -INT "$slow" 2>/dev/null
 for ((i = 0; i < 100; i++)); do kill -0 "$slow" 2>/dev/null || break; sleep 0.1; done
