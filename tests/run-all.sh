@@ -13,6 +13,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. tests/run-verdict.sh
 out=${OUT:-build}
 log=$out/test-logs
 rm -rf "$log"
@@ -43,7 +44,8 @@ host_tap() {
 	local rc=$?
 	cat "$log/$name.tap"
 	count "$log/$name.tap"
-	[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name.tap" || failed "$name exited with status $rc"
+	local why
+	why=$(run_verdict "$rc" "$log/$name.tap") || failed "$name $why"
 }
 
 if [ "${DEVMEM_HOST:-1}" = 0 ]; then
@@ -77,23 +79,23 @@ guest_run() {
 	shift 2
 	section "$title"
 	tests/guest/run.sh -o "$log/$name" "$@"
-	local rc=$?
+	local rc=$? why
 	count "$log/$name/output"
-	[ $rc -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name/output" ||
-		failed "the guest run failed (status $rc); its console log is $log/$name/console.log"
+	why=$(run_verdict "$rc" "$log/$name/output") ||
+		failed "the guest run $why; its console log is $log/$name/console.log"
 }
 
 # guest_report TITLE NAME: the output of a guest run made in the background
 # (tests/guest/run.sh -o $log/NAME, its stdout and stderr in $log/NAME.out,
 # its status in $log/NAME.rc), counted like guest_run's.
 guest_report() {
-	local title=$1 name=$2 rc
+	local title=$1 name=$2 rc why
 	section "$title"
 	cat "$log/$name.out"
 	rc=$(cat "$log/$name.rc" 2>/dev/null || echo 125)
 	count "$log/$name/output"
-	[ "$rc" -eq 0 ] || grep -qE '^not ok [0-9]+' "$log/$name/output" 2>/dev/null ||
-		failed "the guest run failed (status $rc); its console log is $log/$name/console.log"
+	why=$(run_verdict "$rc" "$log/$name/output") ||
+		failed "the guest run $why; its console log is $log/$name/console.log"
 }
 
 # the other kernels' guests, one after another: beside the patched suite

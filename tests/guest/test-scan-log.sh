@@ -3,7 +3,8 @@
 #
 # Host test of run.sh's console-log scanner and argument checks, on canned
 # logs (no guest needed): every kind of kernel problem fails the run, a clean
-# boot passes, and a command that merely prints such words does not.
+# boot passes, and a command that merely prints such words does not; and
+# make test's verdict on a step's exit status beside its TAP lines.
 #
 #   tests/guest/test-scan-log.sh [--guest KERNEL_DIR]
 #
@@ -90,6 +91,31 @@ fi
 [ $? = 2 ] && ok "no command is a usage error (status 2)" || notok "no command is a usage error (status 2)"
 "$run" -t abc -- true >/dev/null 2>&1
 [ $? = 2 ] && ok "a bad timeout is a usage error (status 2)" || notok "a bad timeout is a usage error (status 2)"
+
+# make test's verdict on a step's status beside its TAP lines (tests/run-verdict.sh)
+. "$here/../run-verdict.sh"
+todo_only="ok 1 - hmm-tests open_close
+not ok 2 - hmm-tests anon_write_huge # TODO fails on the unpatched kernel too
+ok 3 - -D hmm_dmirror1: allocs of device 1 only (12)"
+real_fail="$todo_only
+not ok 4 - a count that did not match"
+printf '%s\n' "$todo_only" >"$tmp/todo.tap"
+printf '%s\n' "$real_fail" >"$tmp/fail.tap"
+# expect_verdict NAME RC FILE WANT(pass|fail)
+expect_verdict() {
+	local why got=pass
+	why=$(run_verdict "$2" "$3") || got=fail
+	if [ "$got" = "$4" ]; then
+		ok "verdict: $1 (${why:-counted by its lines})"
+	else
+		notok "verdict: $1: expected $4, got $got (${why:-no reason})"
+	fi
+}
+expect_verdict "a guest that died (125) after passing checks and TODO lines fails" 125 "$tmp/todo.tap" fail
+expect_verdict "a guest that timed out (124) fails even with a counted failure" 124 "$tmp/fail.tap" fail
+expect_verdict "status 1 with TODO lines only fails" 1 "$tmp/todo.tap" fail
+expect_verdict "status 1 explained by a counted not ok is not counted twice" 1 "$tmp/fail.tap" pass
+expect_verdict "status 0 passes" 0 "$tmp/todo.tap" pass
 
 if [ "${1:-}" = --guest ]; then
 	kdir=${2:?--guest wants a kernel dir}
