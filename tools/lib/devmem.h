@@ -148,8 +148,10 @@ struct devmem_features {
 
 const char *devmem_fn_name(enum devmem_fn fn);
 const char *devmem_mode_name(enum devmem_mode mode);
-/* Fill f by probing the running kernel; never by its version. */
+/* Fill f by probing the running kernel; never by its version. fn[] stays false. */
 void devmem_probe_features(struct devmem_features *f);
+/* fn[] of the functions the programs of mode attach to, by trial attaches */
+void devmem_probe_functions(struct devmem_features *f, enum devmem_mode mode);
 /*
  * Pure decision from probed features: tracepoints first (tp_btf, else
  * raw_tp), the fentry fallback second; force_fentry skips the tracepoints.

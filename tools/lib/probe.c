@@ -65,7 +65,7 @@ static bool tracefs_has_devmem(void)
 void devmem_probe_features(struct devmem_features *f)
 {
 	struct btf *btf;
-	int id, i;
+	int id;
 
 	*f = (struct devmem_features){};
 	f->btf = access(VMLINUX_BTF, R_OK) == 0;
@@ -86,12 +86,31 @@ void devmem_probe_features(struct devmem_features *f)
 		f->fentry = !err;
 		f->fentry_refused = err == -EPERM;
 	}
-	/*
-	 * A function in BTF may still not take a program (inlined at some
-	 * call sites, notrace, an old verifier): each target is proved by a
-	 * trial load and attach, at entry and at exit, as the programs use it.
-	 */
-	for (i = 0; i < DEVMEM_FN_COUNT && f->fentry; i++) {
+	btf__free(btf);
+}
+
+/*
+ * A function in BTF may still not take a program (inlined at some call
+ * sites, notrace, an old verifier): each target is proved by a trial load
+ * and attach, at entry and at exit, as the programs use it. Only the
+ * functions the mode attaches to are tried: every trial attach and detach
+ * rewrites the function's first instruction while other CPUs may be
+ * running it, and the fallback's functions are the ones a workload is in.
+ */
+void devmem_probe_functions(struct devmem_features *f, enum devmem_mode mode)
+{
+	struct btf *btf;
+	int id, i;
+
+	if (!f->fentry || mode == DEVMEM_MODE_RAW_TP || mode == DEVMEM_MODE_NONE)
+		return;
+	btf = btf__load_vmlinux_btf();
+	if (!btf || libbpf_get_error(btf))
+		return;
+	for (i = 0; i < DEVMEM_FN_COUNT; i++) {
+		/* the tracepoint modes take process exits at perf_event_exit_task only */
+		if (mode != DEVMEM_MODE_FENTRY && i != DEVMEM_FN_PERF_EVENT_EXIT_TASK)
+			continue;
 		id = btf__find_by_name_kind(btf, fn_names[i], BTF_KIND_FUNC);
 		f->fn[i] = id > 0 && !tracing_prog_works(id, BPF_TRACE_FENTRY, true) &&
 			   !tracing_prog_works(id, BPF_TRACE_FEXIT, true);

@@ -330,6 +330,8 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		if (e)
 			goto fail;
 	}
+	if (probed)
+		devmem_probe_functions(&f, s->mode);
 
 	max_procs = max_procs_from_env();
 	if (max_procs < 0) {
