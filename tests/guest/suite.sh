@@ -14,8 +14,8 @@ rc=0
 part1="hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-always-on.sh
 	check-release-race.sh check-devmemtop.sh check-devmemhist.sh check-devmemsnoop.sh
 	check-devmemranges.sh check-driver.sh check-driver-tools.sh check-driver-events.sh
-	check-diagnosis.sh check-json-schema.sh"
-part2="check-bpftrace.sh check-exporter.sh"
+	check-diagnosis.sh check-json-schema.sh check-exporter.sh"
+part2="check-bpftrace.sh"
 case ${1:-all} in
 1) checks=$part1 ;;
 2) checks=$part2 ;;
