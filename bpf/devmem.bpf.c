@@ -828,12 +828,17 @@ static __always_inline __u64 cur_proc_start(const struct ctrs *c)
 /*
  * A process's first stack: tell user space, which reads its maps while it
  * lives (a stack's addresses mean nothing without them). A full ring
- * leaves the process untold, and a later fault tries again.
+ * leaves the process untold, and a later fault tries again. A process
+ * forked and not exec'd has its parent's layout (the same start of code
+ * and mmap base): the parent is named, whose maps serve if the process is
+ * gone by the time user space reads them.
  */
 static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
 {
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct devmem_stack_proc_exit *rec;
 	__u64 *known = bpf_map_lookup_elem(&stack_procs, &tgid);
+	__u64 code, base;
 
 	if (known && *known == start_ns)
 		return;
@@ -843,6 +848,13 @@ static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
 	rec->type = DEVMEM_EXIT_STACK_PROC;
 	rec->tgid = tgid;
 	rec->start_ns = start_ns;
+	rec->parent = 0;
+	rec->pad = 0;
+	code = BPF_CORE_READ(t, mm, start_code);
+	base = BPF_CORE_READ(t, mm, mmap_base);
+	if (code && code == BPF_CORE_READ(t, real_parent, mm, start_code) &&
+	    base == BPF_CORE_READ(t, real_parent, mm, mmap_base))
+		rec->parent = BPF_CORE_READ(t, real_parent, tgid);
 	bpf_ringbuf_submit(rec, 0);
 	bpf_map_update_elem(&stack_procs, &tgid, &start_ns, BPF_ANY);
 }

@@ -323,6 +323,9 @@ struct devmem_stack_proc_exit {
 	__u32 type;		/* DEVMEM_EXIT_STACK_PROC */
 	__u32 tgid;
 	__u64 start_ns;
+	__u32 parent;		/* its parent, whose address space layout it has (forked,
+				 * not exec'd: same start_code and mmap_base); 0: not so */
+	__u32 pad;
 };
 
 /*

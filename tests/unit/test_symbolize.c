@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* User-space symbols from a process's maps (tools/lib/symbolize.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "../../tools/lib/symbolize.h"
 
@@ -78,11 +80,44 @@ static void test_bad_maps(void **state)
 	devmem_sym_free(s);
 }
 
+/*
+ * A child forked without exec has its parent's layout: a child that is
+ * gone is named from the parent's maps, kept under the child's identity;
+ * a process with no /proc entry is -ENOENT.
+ */
+static void test_capture_from_parent(void **state)
+{
+	struct devmem_symbolizer *s = devmem_sym_new();
+	__u64 addr = (__u64)(uintptr_t)&devmem_test_target;
+	char buf[128];
+	pid_t child;
+	int status;
+
+	assert_non_null(s);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(devmem_test_target(0) == 1 ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* reaped: nothing of it is left in /proc */
+	assert_int_equal(devmem_sym_capture(s, (__u32)child, 3), -ENOENT);
+	assert_int_equal(devmem_sym_capture_from(s, (__u32)child, 3, (__u32)getpid()), 0);
+	assert_string_equal(devmem_sym_name(s, child, 3, addr, buf, sizeof(buf)),
+			    "devmem_test_target");
+	/* the parent itself is not captured by it */
+	assert_string_equal(devmem_sym_name(s, getpid(), 3, addr, buf, sizeof(buf))[0] == '0' ?
+			    "ok" : buf, "ok");
+	assert_int_equal(devmem_sym_capture_from(s, 7, 7, 0x7ffffff0), -ENOENT);
+	devmem_sym_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_functions),
 		cmocka_unit_test(test_bad_maps),
+		cmocka_unit_test(test_capture_from_parent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,10 @@
  * forks any other) migrates N1+N2 pages of device 0 (1 with -d 1) once and
  * touches N1 of them from fault_site_a() and N2 from fault_site_b(), two
  * functions never inlined or merged, for per-stack fault counts (the
- * binary is built with frame pointers); -c of the tools sees them.
+ * binary is built with frame pointers); -c of the tools sees them. With
+ * --sites-child a child forked for them does that and exits at once, and
+ * the first process waits for it before it starts the others; with
+ * --sites-stop it then stops itself (SIGSTOP) until it is continued.
  *
  * At the end it prints one "expect KEY=VALUE ..." line per quantity it
  * caused, for tests that compare them with what the kernel reports.
@@ -72,6 +75,8 @@ struct workload_opts {
 	unsigned long calm_pages;	/* --calm M */
 	int same_va;			/* --same-va */
 	unsigned long site_a, site_b;	/* --sites N1:N2 */
+	int sites_child;		/* --sites-child */
+	int sites_stop;			/* --sites-stop */
 };
 
 /* Where process i of a batch put its --bounce and --calm ranges. */
@@ -87,8 +92,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [-p PROCS] [-b BATCHES] [-r ROUNDS] [-n PAGES] [-d 0|1|alt] [-w]\n"
-"       [-L|--no-last] [--release] [--bounce N:B [--calm M] [--same-va]] [--sites N1:N2]\n"
-"       [-v] [-h]\n"
+"       [-L|--no-last] [--release] [--bounce N:B [--calm M] [--same-va]]\n"
+"       [--sites N1:N2 [--sites-child [--sites-stop]]] [-v] [-h]\n"
 "\n"
 "Drive test_hmm's device-private memory deterministically and print what\n"
 "the kernel must have seen, as 'expect KEY=VALUE' lines.\n"
@@ -114,6 +119,9 @@ static void usage(FILE *f)
 "      --sites N1:N2    first, in this process: migrate N1+N2 pages once and\n"
 "                       touch N1 of them from fault_site_a(), N2 from\n"
 "                       fault_site_b()\n"
+"      --sites-child    do that in a child forked for it, which exits at once\n"
+"                       (this process waits for it before the others start)\n"
+"      --sites-stop     then stop this process (SIGSTOP) until a SIGCONT\n"
 "  -v, --verbose        progress messages on stderr\n"
 "  -h, --help           this help\n"
 "\n"
@@ -381,7 +389,9 @@ static void special_ranges(const struct workload_opts *o, unsigned int i, int fd
  * device's file stays open too (*fd): closing it would evict the pages of
  * the processes still running. 0, or 1 on failure.
  */
-static int sites_range(const struct workload_opts *o, int dev, int *fd, uint64_t **mem)
+/* out of line: every stack of a site fault is main ... sites_range, fault_site_x */
+__attribute__((noinline)) static int sites_range(const struct workload_opts *o, int dev, int *fd,
+					       uint64_t **mem)
 {
 	unsigned long nsites = o->site_a + o->site_b;
 	unsigned long words = page_size / sizeof(uint64_t);
@@ -406,6 +416,53 @@ static int sites_range(const struct workload_opts *o, int dev, int *fd, uint64_t
 	fault_site_b(*mem + o->site_a * words, o->site_b, words);
 	verify(*mem, nsites, i, ROUND_SITES(o), "sites range");
 	free(buf);
+	return 0;
+}
+
+/*
+ * --sites-child: sites_range() in a child forked for it, which exits as
+ * soon as it is done; the process a tool sees fault and leave before it
+ * can read its maps. Its PID goes to *pid and its range's address to
+ * *addr. 0, or 1 on failure.
+ */
+static int sites_in_child(const struct workload_opts *o, int dev, pid_t *pid, uint64_t *addr)
+{
+	uint64_t *shared;
+	int status;
+
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (shared == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap of a shared page failed: %s.\n", prog, strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		fprintf(stderr, "%s: fork failed: %s.\n", prog, strerror(errno));
+		return 1;
+	}
+	if (*pid == 0) {
+		uint64_t *mem;
+		int fd;
+
+		if (sites_range(o, dev, &fd, &mem))
+			_exit(1);
+		*shared = (uintptr_t)mem;
+		_exit(0);
+	}
+	if (waitpid(*pid, &status, 0) != *pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "%s: the --sites child %d failed (see above).\n", prog, (int)*pid);
+		return 1;
+	}
+	*addr = *shared;
+	munmap(shared, sizeof(*shared));
+	if (o->verbose || o->sites_stop)
+		fprintf(stderr, "%s: sites child %d of %d exited\n", prog, (int)*pid,
+			(int)getpid());
+	/* held alive, its maps readable, while a paused tool catches up */
+	if (o->sites_stop)
+		raise(SIGSTOP);
 	return 0;
 }
 
@@ -526,7 +583,8 @@ static int parse_pair(const char *s, unsigned long max, unsigned long *a, unsign
 
 static void parse_args(int argc, char **argv, struct workload_opts *o)
 {
-	enum { OPT_NO_LAST = 256, OPT_RELEASE, OPT_BOUNCE, OPT_CALM, OPT_SITES, OPT_SAME_VA };
+	enum { OPT_NO_LAST = 256, OPT_RELEASE, OPT_BOUNCE, OPT_CALM, OPT_SITES, OPT_SAME_VA,
+	       OPT_SITES_CHILD, OPT_SITES_STOP };
 	static const struct option longopts[] = {
 		{ "procs",   required_argument, NULL, 'p' },
 		{ "batches", required_argument, NULL, 'b' },
@@ -541,6 +599,8 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 		{ "calm",    required_argument, NULL, OPT_CALM },
 		{ "same-va", no_argument,       NULL, OPT_SAME_VA },
 		{ "sites",   required_argument, NULL, OPT_SITES },
+		{ "sites-child", no_argument,   NULL, OPT_SITES_CHILD },
+		{ "sites-stop", no_argument,    NULL, OPT_SITES_STOP },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -625,6 +685,12 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 			break;
 		case OPT_SAME_VA:
 			o->same_va = 1;
+			break;
+		case OPT_SITES_CHILD:
+			o->sites_child = 1;
+			break;
+		case OPT_SITES_STOP:
+			o->sites_stop = 1;
 			break;
 		case OPT_SITES:
 			if (parse_pair(optarg, MAX_PAGES, &o->site_a, &o->site_b) ||
@@ -839,8 +905,9 @@ int main(int argc, char **argv)
 	};
 	struct proc_report *reps;
 	size_t reps_size;
-	uint64_t *sites_mem = NULL;
+	uint64_t *sites_mem = NULL, sites_addr = 0;
 	int sites_fd = -1, sites_dev;
+	pid_t sites_pid = getpid();
 	pid_t *pids;
 	int used[2] = { 0, 0 };
 	unsigned int i, b;
@@ -878,8 +945,13 @@ int main(int argc, char **argv)
 	}
 	/* --sites: process 0's device, in this process, before any fork */
 	sites_dev = proc_device(&o, 0);
-	if (o.site_a + o.site_b && sites_range(&o, sites_dev, &sites_fd, &sites_mem))
-		return 1;
+	if (o.site_a + o.site_b) {
+		if (o.sites_child ? sites_in_child(&o, sites_dev, &sites_pid, &sites_addr)
+				  : sites_range(&o, sites_dev, &sites_fd, &sites_mem))
+			return 1;
+		if (!o.sites_child)
+			sites_addr = (uintptr_t)sites_mem;
+	}
 	for (b = 0; b < o.batches; b++) {
 		if (run_batch(&o, pids + (size_t)b * o.procs, reps + (size_t)b * o.procs)) {
 			fprintf(stderr, "%s: the workload failed in batch %u (see above); its expectations are not printed.\n",
@@ -938,11 +1010,11 @@ int main(int argc, char **argv)
 
 			add_counts(&total, &sc);
 			add_counts(&perdev[sites_dev], &sc);
-			snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ", (int)getpid(), sites_dev);
+			snprintf(prefix, sizeof(prefix), "pid=%d dev=%d ", (int)sites_pid,
+				 sites_dev);
 			print_counts(prefix, &sc);
 			printf("expect pid=%d sites_start=0x%llx fault_site_a=%lu fault_site_b=%lu\n",
-			       (int)getpid(), (unsigned long long)(uintptr_t)sites_mem,
-			       o.site_a, o.site_b);
+			       (int)sites_pid, (unsigned long long)sites_addr, o.site_a, o.site_b);
 		}
 		for (dev = 0; dev < 2; dev++) {
 			char prefix[16];

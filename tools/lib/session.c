@@ -177,9 +177,22 @@ static int exits_cb(void *ctx, void *data, size_t size)
 	if (size >= sizeof(struct devmem_stack_proc_exit) && x->type == DEVMEM_EXIT_STACK_PROC) {
 		const struct devmem_stack_proc_exit *sp = data;
 
-		/* its address space now, while it lives: a process gone is left unnamed */
-		if (s->sym)
-			devmem_sym_capture(s->sym, sp->tgid, sp->start_ns);
+		/*
+		 * its address space now, while it lives; one gone already that was
+		 * forked from a parent without exec has the parent's, else it is
+		 * left unnamed
+		 */
+		if (s->sym) {
+			int e = devmem_sym_capture(s->sym, sp->tgid, sp->start_ns);
+
+			if ((e == -ENOENT || e == -ESRCH) && sp->parent)
+				e = devmem_sym_capture_from(s->sym, sp->tgid, sp->start_ns,
+							    sp->parent);
+			if (verbose && e)
+				fprintf(stderr,
+					"stacks: process %u (parent %u) not symbolized: %s\n",
+					sp->tgid, sp->parent, strerror(-e));
+		}
 		return 0;
 	}
 	if (size < offsetof(struct devmem_proc_exit, hists) || x->type != DEVMEM_EXIT_PROCESS)

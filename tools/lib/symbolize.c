@@ -164,21 +164,33 @@ void devmem_sym_forget(struct devmem_symbolizer *s,
 	s->nr_procs = n;
 }
 
-int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns)
+int devmem_sym_capture_from(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, __u32 from)
 {
 	char path[64];
 	FILE *f;
-	int err;
+	int c, err;
 
 	if (find(s, tgid, start_ns))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/maps", from);
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
+	/* a process that exited but was not reaped yet has no maps left */
+	c = getc(f);
+	if (c == EOF) {
+		fclose(f);
+		return -ESRCH;
+	}
+	ungetc(c, f);
 	err = devmem_sym_add_maps(s, tgid, start_ns, f);
 	fclose(f);
 	return err;
+}
+
+int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns)
+{
+	return devmem_sym_capture_from(s, tgid, start_ns, tgid);
 }
 
 const char *devmem_sym_name(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, __u64 addr,

@@ -18,8 +18,13 @@ struct devmem_symbolizer *devmem_sym_new(void);
 void devmem_sym_free(struct devmem_symbolizer *s);
 /* a process's address space from its /proc/PID/maps text; 0 or -ENOMEM */
 int devmem_sym_add_maps(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, FILE *maps);
-/* the same, read now from /proc/TGID/maps (once per process); 0 or -errno */
+/*
+ * The same, read now from /proc/TGID/maps (once per process); 0 or -errno,
+ * -ESRCH for a process that has no maps left (exited, not yet reaped)
+ */
 int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns);
+/* the same from the maps of process from, which shares its layout (its parent) */
+int devmem_sym_capture_from(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, __u32 from);
 /* drop the processes keep() says are forgotten */
 void devmem_sym_forget(struct devmem_symbolizer *s,
 		       bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
