@@ -235,4 +235,17 @@ run_case() {
 run_case default
 run_case alt -p 2 -r 3 -n 10 -d alt
 run_case batches -p 2 -r 2 -n 100 -d 1 -w --no-last
+
+# a modifier without what it modifies: one sentence naming it, status 2
+for args in "--same-va" "--sites-child" "--sites 1:1 --sites-stop"; do
+	# shellcheck disable=SC2086
+	msg=$("$workload" $args 2>&1 >/dev/null)
+	rc=$?
+	opt=${args##* }
+	if [ $rc = 2 ] && [ "$(grep -c . <<<"$msg")" = 1 ] && grep -q -- "$opt" <<<"$msg"; then
+		ok "devmem-workload $args: refused ($msg)"
+	else
+		not_ok "devmem-workload $args: status $rc, '$msg'"
+	fi
+done
 finish

@@ -716,6 +716,21 @@ static void parse_args(int argc, char **argv, struct workload_opts *o)
 			prog, argv[optind], prog);
 		exit(2);
 	}
+	/* a modifier without what it modifies would be silently ignored */
+	if (o->same_va && !o->bounce_pages && !o->calm_pages) {
+		fprintf(stderr, "%s: --same-va places the --bounce and --calm pages; give one of them.\n",
+			prog);
+		exit(2);
+	}
+	if (o->sites_child && !(o->site_a + o->site_b)) {
+		fprintf(stderr, "%s: --sites-child runs the --sites faults; give --sites N1:N2.\n", prog);
+		exit(2);
+	}
+	if (o->sites_stop && !o->sites_child) {
+		fprintf(stderr, "%s: --sites-stop waits for the --sites child; give --sites-child.\n",
+			prog);
+		exit(2);
+	}
 }
 
 struct counts {
