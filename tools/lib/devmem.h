@@ -148,10 +148,16 @@ struct devmem_features {
 
 const char *devmem_fn_name(enum devmem_fn fn);
 const char *devmem_mode_name(enum devmem_mode mode);
-/* Fill f by probing the running kernel; never by its version. fn[] stays false. */
-void devmem_probe_features(struct devmem_features *f);
+struct btf;
+/*
+ * Fill f by probing the running kernel; never by its version. fn[] stays
+ * false. Returns the kernel's BTF it loaded for devmem_probe_functions()
+ * (NULL without one); the caller frees it with btf__free().
+ */
+struct btf *devmem_probe_features(struct devmem_features *f);
 /* fn[] of the functions the programs of mode attach to, by trial attaches */
-void devmem_probe_functions(struct devmem_features *f, enum devmem_mode mode);
+void devmem_probe_functions(struct devmem_features *f, const struct btf *btf,
+			    enum devmem_mode mode);
 /*
  * Pure decision from probed features: tracepoints first (tp_btf, else
  * raw_tp), the fentry fallback second; force_fentry skips the tracepoints.

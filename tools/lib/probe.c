@@ -62,7 +62,7 @@ static bool tracefs_has_devmem(void)
 	       access("/sys/kernel/debug/tracing/events/devmem", F_OK) == 0;
 }
 
-void devmem_probe_features(struct devmem_features *f)
+struct btf *devmem_probe_features(struct devmem_features *f)
 {
 	struct btf *btf;
 	int id;
@@ -73,7 +73,7 @@ void devmem_probe_features(struct devmem_features *f)
 	if (!btf || libbpf_get_error(btf)) {
 		f->btf = false;
 		f->tracepoints = tracefs_has_devmem();
-		return;
+		return NULL;
 	}
 	id = btf__find_by_name_kind(btf, "btf_trace_devmem_fault", BTF_KIND_TYPEDEF);
 	f->tracepoints = id > 0 || tracefs_has_devmem();
@@ -86,7 +86,7 @@ void devmem_probe_features(struct devmem_features *f)
 		f->fentry = !err;
 		f->fentry_refused = err == -EPERM;
 	}
-	btf__free(btf);
+	return btf;
 }
 
 /*
@@ -97,15 +97,12 @@ void devmem_probe_features(struct devmem_features *f)
  * rewrites the function's first instruction while other CPUs may be
  * running it, and the fallback's functions are the ones a workload is in.
  */
-void devmem_probe_functions(struct devmem_features *f, enum devmem_mode mode)
+void devmem_probe_functions(struct devmem_features *f, const struct btf *btf,
+			    enum devmem_mode mode)
 {
-	struct btf *btf;
 	int id, i;
 
-	if (!f->fentry || mode == DEVMEM_MODE_RAW_TP || mode == DEVMEM_MODE_NONE)
-		return;
-	btf = btf__load_vmlinux_btf();
-	if (!btf || libbpf_get_error(btf))
+	if (!btf || !f->fentry || mode == DEVMEM_MODE_RAW_TP || mode == DEVMEM_MODE_NONE)
 		return;
 	for (i = 0; i < DEVMEM_FN_COUNT; i++) {
 		/* the tracepoint modes take process exits at perf_event_exit_task only */
@@ -115,7 +112,6 @@ void devmem_probe_functions(struct devmem_features *f, enum devmem_mode mode)
 		f->fn[i] = id > 0 && !tracing_prog_works(id, BPF_TRACE_FENTRY, true) &&
 			   !tracing_prog_works(id, BPF_TRACE_FEXIT, true);
 	}
-	btf__free(btf);
 }
 
 enum devmem_error devmem_choose_mode(const struct devmem_features *f, bool force_fentry,

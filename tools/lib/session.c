@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "devmem.h"
 #include "devmem.skel.h"
@@ -304,7 +305,8 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	struct devmem_load_failure lf = {};
 	struct devmem_features f = {};
 	struct devmem_session *s;
-	enum devmem_error e;
+	struct btf *btf = NULL;
+	enum devmem_error e = DEVMEM_OK;
 	bool probed = false;
 	long max_procs;
 	int err;
@@ -333,18 +335,20 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	if (opts->force_mode != DEVMEM_MODE_NONE) {
 		s->mode = opts->force_mode;
 		if (s->mode != DEVMEM_MODE_RAW_TP) {
-			devmem_probe_features(&f);
+			btf = devmem_probe_features(&f);
 			probed = true;
 		}
 	} else {
-		devmem_probe_features(&f);
+		btf = devmem_probe_features(&f);
 		probed = true;
 		e = devmem_choose_mode(&f, opts->force_fentry, &s->mode);
-		if (e)
-			goto fail;
 	}
-	if (probed)
-		devmem_probe_functions(&f, s->mode);
+	/* one load of the kernel's BTF serves both probes */
+	if (!e && probed)
+		devmem_probe_functions(&f, btf, s->mode);
+	btf__free(btf);
+	if (e)
+		goto fail;
 
 	max_procs = max_procs_from_env();
 	if (max_procs < 0) {
