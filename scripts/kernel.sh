@@ -8,10 +8,14 @@
 #   scripts/kernel.sh --key [VARIANT]   print the cache key only
 #
 # VARIANT is one of
-#   patched   linux-source-6.12 with kernel-patch/series applied (the default)
+#   patched   linux-source-6.12 with kernel-patch/6.12/series applied (the default)
 #   vanilla   linux-source-6.12 as Debian ships it
 #   stock61   linux-source-6.1 as Debian ships it, with the 6.1 additions of
 #             kernel-patch/devmem-6.1.config
+#   linux73   linux-source-7.3 (Debian's trixie-backports, fetched by
+#             scripts/linux-source.sh) as Debian ships it
+#   patched73 linux-source-7.3 with kernel-patch/7.3/series applied; it
+#             shares linux73's object tree, so it is built incrementally on it
 # All are configured from tinyconfig plus kernel-patch/devmem.config.
 #
 # The output directory $DEVMEM_CACHE/kernels/<variant>-<key> holds bzImage,
@@ -31,7 +35,8 @@
 # rebuild.
 #
 # Environment: DEVMEM_CACHE, DEVMEM_JOBS, DEVMEM_LINUX_TARBALL (6.12 source),
-# DEVMEM_LINUX61_TARBALL (6.1 source).
+# DEVMEM_LINUX61_TARBALL (6.1 source), DEVMEM_LINUX73_TARBALL (7.3 source,
+# instead of fetching it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,15 +50,26 @@ if [ "${1:-}" = "--key" ]; then
 fi
 variant=${1:-patched}
 fragments=("$top/kernel-patch/devmem.config")
+series=
+tree=$variant
 case $variant in
 patched|vanilla)
 	tarball=${DEVMEM_LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-	package=linux-source-6.12 ;;
+	package=linux-source-6.12
+	[ "$variant" = patched ] && series=$top/kernel-patch/6.12/series ;;
 stock61)
 	tarball=${DEVMEM_LINUX61_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 	package=linux-source-6.1
 	fragments+=("$top/kernel-patch/devmem-6.1.config") ;;
-*) echo "kernel.sh: unknown variant '$variant'; use 'patched', 'vanilla' or 'stock61'." >&2; exit 2 ;;
+linux73|patched73)
+	package=linux-source-7.3
+	tarball=${DEVMEM_LINUX73_TARBALL:-}
+	if [ -z "$tarball" ]; then
+		tarball=$("$top/scripts/linux-source.sh" "$package" trixie-backports) || exit 1
+	fi
+	tree=linux73
+	[ "$variant" = patched73 ] && series=$top/kernel-patch/7.3/series ;;
+*) echo "kernel.sh: unknown variant '$variant'; use 'patched', 'vanilla', 'stock61', 'linux73' or 'patched73'." >&2; exit 2 ;;
 esac
 
 if [ ! -r "$tarball" ]; then
@@ -62,12 +78,12 @@ if [ ! -r "$tarball" ]; then
 fi
 
 patches=()
-if [ "$variant" = patched ] && [ -f "$top/kernel-patch/series" ]; then
+if [ -n "$series" ] && [ -f "$series" ]; then
 	while read -r p; do
 		p=${p%%#*}
 		p=${p//[[:space:]]/}
-		[ -n "$p" ] && patches+=("$top/kernel-patch/$p")
-	done <"$top/kernel-patch/series"
+		[ -n "$p" ] && patches+=("$(dirname "$series")/$p")
+	done <"$series"
 fi
 
 # The key: tarball identity, patches, fragments, this script.
@@ -110,7 +126,7 @@ kver=$(make -s -C "$pristine" kernelversion 2>/dev/null)
 
 # Stage the patched source next to the pristine one (hard links; patch(1)
 # replaces the files it changes, so the pristine tree is never written).
-work=$cache/work/$package-$variant
+work=$cache/work/$package-$tree
 stage=$work/stage
 rm -rf "$stage"
 mkdir -p "$work"
@@ -119,7 +135,7 @@ rm -f "$stage/.done"
 for p in "${patches[@]}"; do
 	log "applying $(basename "$p")"
 	if ! patch -s -p1 -d "$stage" --no-backup-if-mismatch <"$p"; then
-		echo "kernel.sh: $(basename "$p") does not apply to linux $kver; rebase the series in kernel-patch/." >&2
+		echo "kernel.sh: $(basename "$p") does not apply to linux $kver; rebase the series in $(dirname "$series")/." >&2
 		exit 1
 	fi
 done
