@@ -15,14 +15,18 @@ src=$(readlink -f "$(cat "$kdir/source")")
 obj=$(dirname "$src")/obj
 allow=$here/kernel-warnings.allow
 
-mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/kernel-patch/series")
+# the series the kernel was built with (scripts/kernel.sh writes it to info)
+series=$top/$(sed -n 's/^series=//p' "$kdir/info")
+[ -f "$series" ] || { echo "kernel-patches.sh: $kdir/info names no series; use a patched kernel." >&2; exit 2; }
+pdir=$(dirname "$series")
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series")
 # checkpatch looks the commit of a Fixes: tag up with git; the source
 # package has no history, so every id would be "unknown" there. The ids are
 # checked against the kernel history when a patch gains one, instead.
 cpopts=(--strict --quiet)
 [ -e "$src/.git" ] || cpopts+=(--ignore UNKNOWN_COMMIT_ID)
 for p in "${patches[@]}"; do
-	if out=$(cd "$src" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${cpopts[@]}" "$top/kernel-patch/$p" 2>&1) && [ -z "$out" ]; then
+	if out=$(cd "$src" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${cpopts[@]}" "$pdir/$p" 2>&1) && [ -z "$out" ]; then
 		ok "checkpatch --strict: $p"
 	else
 		not_ok "checkpatch --strict: $p"
@@ -31,7 +35,7 @@ for p in "${patches[@]}"; do
 done
 
 # The C files the series changes, compiled again with W=1.
-objs=$(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "${patches[@]/#/$top/kernel-patch/}" | sort -u)
+objs=$(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "${patches[@]/#/$pdir/}" | sort -u)
 # Remove them first: an object already built with W=1 would not be rebuilt,
 # and its warnings would not show.
 for o in $objs; do rm -f "$obj/$o"; done
