@@ -50,7 +50,9 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS  := $(wildcard tools/lib/*.c)
+# tools/lib in rooms: cli, model, store, kernel, render (tools/lib/README.md)
+LIB_SRCS  := $(wildcard tools/lib/*/*.c)
+LIB_HDRS  := $(wildcard tools/lib/*/*.h)
 LIB_OBJS  := $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/lib/libdevmem.a
 
@@ -99,23 +101,23 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUT)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUT)/.deps-build
+$(OUT)/lib/%.o: tools/lib/%.c $(LIB_HDRS) $(wildcard include/*.h) $(BPF_SKELS) | $(OUT)/.deps-build
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(OUT)/lib/cli.o: VERSION
+$(OUT)/lib/cli/cli.o: VERSION
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(OUT)/%: tools/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h) $(BPF_SKELS)
+$(OUT)/%: tools/%.c $(LIB) $(LIB_HDRS) $(wildcard include/*.h) $(BPF_SKELS)
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TOOL_LIBS)
 
-$(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard tools/lib/*.h) $(wildcard include/*.h)
+$(OUT)/tests/%: tests/unit/%.c $(LIB) $(LIB_HDRS) $(wildcard include/*.h)
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -DDEVMEM_TEST_DATA='"$(CURDIR)/tests/unit/data"' \

@@ -27,10 +27,12 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "lib/devmem.h"
-#include "lib/cli.h"
-#include "lib/http.h"
-#include "lib/openmetrics.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "cli/http.h"
+#include "kernel/session.h"
+#include "model/snapshot.h"
+#include "render/openmetrics.h"
 #include "devmem.skel.h"
 
 /*

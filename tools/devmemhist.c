@@ -16,12 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include "lib/devmem.h"
-#include "lib/child.h"
-#include "lib/cli.h"
-#include "lib/record.h"
-#include "lib/sanitize.h"
-#include "lib/svg.h"
+#include "cli/child.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "cli/sanitize.h"
+#include "kernel/session.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "render/findings.h"
+#include "render/svg.h"
+#include "store/record.h"
 
 #define ERRLEN 512
 

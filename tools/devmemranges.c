@@ -21,11 +21,14 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
-#include "lib/devmem.h"
-#include "lib/child.h"
-#include "lib/cli.h"
-#include "lib/inventory.h"
-#include "lib/sanitize.h"
+#include "cli/child.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "cli/sanitize.h"
+#include "kernel/pagemaps.h"
+#include "kernel/session.h"
+#include "model/snapshot.h"
+#include "render/inventory.h"
 
 static const char doc[] =
 "List the device-private and device-coherent memory ranges: physical range,\n"

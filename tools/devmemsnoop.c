@@ -19,10 +19,12 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
-#include "lib/devmem.h"
-#include "lib/child.h"
-#include "lib/cli.h"
-#include "lib/snoop_fmt.h"
+#include "cli/child.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "kernel/session.h"
+#include "model/snapshot.h"
+#include "render/snoop_fmt.h"
 
 static const char doc[] =
 "Print one line per HMM device-private memory event: range hotplug (add,\n"

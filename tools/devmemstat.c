@@ -12,9 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include "lib/devmem.h"
-#include "lib/child.h"
-#include "lib/cli.h"
+#include "cli/child.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "kernel/session.h"
+#include "model/snapshot.h"
+#include "render/findings.h"
+#include "render/report.h"
 
 static struct env {
 	struct devmem_cli cli;	/* the shared options */

@@ -18,12 +18,14 @@
 #include <sys/wait.h>
 #include <curses.h>
 
-#include "lib/devmem.h"
-#include "lib/child.h"
-#include "lib/cli.h"
-#include "lib/record.h"
-#include "lib/sanitize.h"
-#include "lib/top_view.h"
+#include "cli/child.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
+#include "cli/sanitize.h"
+#include "kernel/session.h"
+#include "model/snapshot.h"
+#include "render/top_view.h"
+#include "store/record.h"
 
 static const char *prog = "devmemtop";
 

@@ -44,7 +44,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "../../tools/lib/devmem.h"
+#include "cli/errors.h"
+#include "kernel/session.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
 #include "devmem.skel.h"
 
 #define SLOT		4096		/* bytes per pagemap in the arena */

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "record.h"
-#include "sanitize.h"
+#include "cli/sanitize.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "store/record.h"
 
 static uint32_t rd32(const uint8_t *p)
 {

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "record.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "model/stacks.h"
+#include "store/record.h"
 
 static __u64 now_ns(void)
 {

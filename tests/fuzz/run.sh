@@ -24,10 +24,10 @@ out=${OUT:-build}/fuzz
 case $out in /*) ;; *) out=$top/$out ;; esac
 mkdir -p "$out"
 CLANG=${CLANG:-clang}
-LIBSRC="tools/lib/record_format.c tools/lib/recorder.c tools/lib/record.c tools/lib/rec_report.c
-	tools/lib/json_out.c tools/lib/sanitize.c tools/lib/snapshot.c tools/lib/array.c tools/lib/hist.c
-	tools/lib/svg.c tools/lib/thrash.c tools/lib/stacks.c tools/lib/flame.c
-	tools/lib/findings.c tools/lib/diag_report.c"
+# the rooms a recording goes through: its bytes, the model, the renderings
+LIBSRC=$(echo tools/lib/store/*.c tools/lib/model/*.c tools/lib/cli/sanitize.c \
+	tools/lib/render/json_out.c tools/lib/render/svg.c tools/lib/render/flame.c \
+	tools/lib/render/findings.c tools/lib/render/diag_report.c tools/lib/render/thrash_runs.c)
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
 	-Iinclude -Itools/lib -Wall -Wno-unused-parameter -DDEVMEM_TEST_DATA=\"$PWD/tests/unit/data\""
 LIBS="-ljansson -lz -lm"

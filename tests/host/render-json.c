@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../tools/lib/devmem.h"
-#include "../../tools/lib/inventory.h"
-#include "../../tools/lib/snoop_fmt.h"
-#include "../../tools/lib/top_view.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "render/inventory.h"
+#include "render/report.h"
+#include "render/snoop_fmt.h"
+#include "render/top_view.h"
 
 #define SEC 1000000000ULL
 #define T0 (1000 * SEC)

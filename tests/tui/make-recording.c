@@ -21,8 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../../tools/lib/devmem.h"
-#include "../../tools/lib/record.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "store/record.h"
 
 #define GPU0 0xffff888000001000ULL
 #define GPU1 0xffff888000002000ULL

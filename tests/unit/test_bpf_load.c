@@ -17,7 +17,10 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "../../tools/lib/devmem.h"
+#include "cli/errors.h"
+#include "kernel/session.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
 #include "devmem.skel.h"
 
 static struct devmem_session *sess;

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../tools/lib/cli.h"
-#include "../../tools/lib/devmem.h"
+#include "cli/cli.h"
+#include "cli/errors.h"
 
 #ifndef DEVMEM_BUILD_DIR
 #error "DEVMEM_BUILD_DIR: the Makefile passes the build directory"

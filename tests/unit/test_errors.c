@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../tools/lib/devmem.h"
+#include "cli/errors.h"
+#include "kernel/probe.h"
+#include "model/snapshot.h"
 
 static void test_messages_are_sentences(void **state)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "../../tools/lib/flame.h"
+#include "render/flame.h"
 #include "clean_text.h"
 
 static const char *const a[] = { "workload", "main", "touch_reads" };

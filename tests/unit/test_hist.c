@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../tools/lib/devmem.h"
+#include "model/hist.h"
 
 static void test_slots_and_edges(void **state)
 {

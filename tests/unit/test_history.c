@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../tools/lib/devmem.h"
-#include "../../tools/lib/history.h"
+#include "kernel/history.h"
+#include "model/snapshot.h"
 
 static struct devmem_proc_value pv(__u64 seq, __u64 start, __u64 faults, const char *comm)
 {

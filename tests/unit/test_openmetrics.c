@@ -22,8 +22,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "clean_text.h"
-#include "../../tools/lib/devmem.h"
-#include "../../tools/lib/openmetrics.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "render/openmetrics.h"
 
 #define HOSTILE "evil\"q\\b\nnl\x1b[31m\xff\xc3"
 

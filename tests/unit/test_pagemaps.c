@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../tools/lib/devmem.h"
+#include "kernel/pagemaps.h"
+#include "model/snapshot.h"
 
 #define GOOD "pgmap=0x100000000 range=0 start=0x100000000 end=0x10fffffff nr_pages=65536 " \
 	     "nid=0 type=private in_use=12 name=hmm_dmirror"

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "../../tools/lib/inventory.h"
+#include "model/snapshot.h"
+#include "render/inventory.h"
 #include "clean_text.h"
 
 #define START0	0x43fff0000000ULL

@@ -16,7 +16,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <zlib.h>
-#include "record.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "model/stacks.h"
+#include "store/record.h"
 #include "clean_text.h"
 
 #define HDR_LEN		128

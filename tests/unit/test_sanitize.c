@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "../../tools/lib/sanitize.h"
+#include "cli/sanitize.h"
 
 /* what every output of the filter must be: valid UTF-8, no control character */
 static void assert_clean(const char *s)

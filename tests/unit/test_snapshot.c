@@ -10,7 +10,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "clean_text.h"
-#include "../../tools/lib/devmem.h"
+#include "model/array.h"
+#include "model/hist.h"
+#include "model/snapshot.h"
+#include "render/report.h"
 
 static void test_percpu_sums(void **state)
 {

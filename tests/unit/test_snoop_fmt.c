@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../tools/lib/snoop_fmt.h"
+#include "render/snoop_fmt.h"
 
 static const struct snoop_fmt fmt = { .start_ns = 1000000000ULL };
 

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "svg.h"
+#include "model/hist.h"
+#include "render/svg.h"
 
 static char *render_hist(const struct devmem_hist *h, const char *title, size_t *len)
 {

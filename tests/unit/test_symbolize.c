@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include "../../tools/lib/symbolize.h"
+#include "kernel/symbolize.h"
 
 __attribute__((noinline)) int devmem_test_target(int x)
 {

@@ -13,8 +13,14 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "../../tools/lib/diag.h"
-#include "../../tools/lib/json_out.h"
+#include "kernel/acc.h"
+#include "kernel/acc.h"
+#include "model/snapshot.h"
+#include "model/stacks.h"
+#include "model/thrash.h"
+#include "render/findings.h"
+#include "render/json_out.h"
+#include "render/thrash_runs.h"
 
 #define PAGE_SHIFT	12
 #define VPAGE(n)	((0x7f0000000ULL) + (n))

@@ -10,8 +10,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "../../tools/lib/devmem.h"
-#include "../../tools/lib/top_view.h"
+#include "model/snapshot.h"
+#include "model/thrash.h"
+#include "render/top_view.h"
 
 #define GPU0 0xffff888000001000ULL
 #define GPU1 0xffff888000002000ULL

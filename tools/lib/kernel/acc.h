@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * What a session keeps of the thrash and stack tables of the kernel
+ * (thrash.c, stacks.c): private to session.c and its tests. Views use the
+ * snapshot's thrash and stacks arrays (devmem.h).
+ */
+#ifndef DEVMEM_DIAG_H
+#define DEVMEM_DIAG_H
+
+#include "kernel/symbolize.h"
+#include "model/snapshot.h"
+#include "model/stacks.h"
+#include "model/thrash.h"
+
+/*
+ * Pages that bounced twice or more, from the kernel's thrash ways: a way is
+ * one incarnation of a page's figures (its seq), read again and again while
+ * it lives and once more when it is evicted; the accumulator adds what
+ * each incarnation gained since it was last read.
+ */
+struct devmem_thrash_acc;
+
+#define DEVMEM_THRASH_KEEP	65536	/* pages kept in user space at most */
+
+struct devmem_thrash_acc *devmem_thrash_acc_new(size_t cap, unsigned int page_shift);
+void devmem_thrash_acc_free(struct devmem_thrash_acc *a);
+/* a way read from the table, or sent at its eviction; 0 or -ENOMEM */
+int devmem_thrash_acc_way(struct devmem_thrash_acc *a, const struct devmem_thrash_page *w);
+/* fold the ways given since the last call in; 0 or -ENOMEM */
+int devmem_thrash_acc_commit(struct devmem_thrash_acc *a);
+/* entries into s->thrash (replaced); 0 or -ENOMEM */
+int devmem_thrash_acc_snapshot(struct devmem_thrash_acc *a, struct devmem_snapshot *s);
+/* drop the pages of processes keep() says are forgotten */
+void devmem_thrash_acc_forget(struct devmem_thrash_acc *a,
+			      bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
+size_t devmem_thrash_acc_size(const struct devmem_thrash_acc *a);
+__u64 devmem_thrash_acc_dropped(const struct devmem_thrash_acc *a);
+
+/*
+ * Stacks of faults: each (process, stack id) symbolized once, at first
+ * sight, with its latest counts.
+ */
+struct devmem_stack_acc;
+
+struct devmem_stack_acc *devmem_stack_acc_new(void);
+void devmem_stack_acc_free(struct devmem_stack_acc *a);
+/* is this (tgid, start, id) known already */
+bool devmem_stack_acc_known(const struct devmem_stack_acc *a, const struct devmem_stack_key *k);
+/*
+ * Counts of a stack; ips (depth entries, innermost first) only for one
+ * not known yet, named with sym (NULL: addresses). 0 or -ENOMEM.
+ */
+int devmem_stack_acc_put(struct devmem_stack_acc *a, const struct devmem_stack_key *k,
+			 const struct devmem_stack_value *v, const __u64 *ips, __u32 depth,
+			 struct devmem_symbolizer *sym);
+int devmem_stack_acc_snapshot(struct devmem_stack_acc *a, struct devmem_snapshot *s);
+void devmem_stack_acc_forget(struct devmem_stack_acc *a,
+			     bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
+
+/*
+ * For devmem_snapshot_delta(): out's pages and stacks (copies of cur's)
+ * less prev's (both sorted; out is sorted here), those that did not change
+ * left out; window_max stays cur's.
+ */
+void devmem_thrash_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev);
+void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev);
+
+
+#endif /* DEVMEM_DIAG_H */

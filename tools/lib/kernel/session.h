@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The BPF session (session.c): the only part of the library that talks to BPF.
+ */
+#ifndef DEVMEM_KERNEL_SESSION_H
+#define DEVMEM_KERNEL_SESSION_H
+
+#include <signal.h>
+#include "cli/errors.h"
+#include "model/snapshot.h"
+
+typedef int (*devmem_event_fn)(void *ctx, const struct devmem_event *e);
+
+struct devmem_opts {
+	__u32 tgid;			/* only this process (0: all) */
+	__u64 owner;			/* only this pgmap->owner (0: all) */
+	bool force_fentry;		/* --fentry */
+	enum devmem_mode force_mode;	/* NONE: probe; tests/benchmarks set one */
+	bool no_attach;			/* load only (host tests) */
+	bool hist_per_device;
+	bool hist_per_process;
+	bool verbose;			/* libbpf debug output on stderr */
+	__u32 stream_mask;		/* DEVMEM_EV_* bits to stream; 0: none */
+	devmem_event_fn on_event;
+	void *ctx;
+	size_t ringbuf_bytes;		/* 0: default (1 MiB) */
+	bool no_thrash;			/* thrashing detection off */
+	__u64 thrash_window_ns;		/* T; 0: DEVMEM_THRASH_WINDOW_DEFAULT */
+	__u32 thrash_k;			/* K shown in snapshots; 0: DEVMEM_THRASH_K_DEFAULT */
+	__u32 thrash_sets;		/* thrash map sets, a power of 2; 0: DEVMEM_THRASH_SETS */
+	bool stacks;			/* the user stack of each fault */
+	__u32 stack_entries;		/* stack map size; 0: 1024 */
+};
+
+struct devmem_session;
+
+/* probe, check privileges, open, load, attach, discover earlier ranges */
+enum devmem_error devmem_session_open(const struct devmem_opts *opts,
+				      struct devmem_session **out);
+enum devmem_mode devmem_session_mode(const struct devmem_session *s);
+/*
+ * Consume what the kernel sent (streamed events to on_event, process exits
+ * into the history), waiting up to timeout_ms for it; returns the number of
+ * records or -errno (-EINTR: a signal). Call it often enough that the exits
+ * ring does not fill: devmem_session_wait() does.
+ */
+int devmem_session_poll(struct devmem_session *s, int timeout_ms);
+/* poll until deadline_ns (CLOCK_MONOTONIC) or until *stop is set */
+void devmem_session_wait(struct devmem_session *s, __u64 deadline_ns,
+			 const volatile sig_atomic_t *stop);
+/*
+ * The device (and iomem name) of the range starting at a physical address,
+ * as every snapshot names it; safe inside on_event. 0 or -ENOENT.
+ */
+int devmem_session_range_device(struct devmem_session *s, __u64 start, char *name, size_t len,
+				char *range_name, size_t range_len);
+/* an fd that is readable when there is something to poll (for poll(2) loops) */
+int devmem_session_fd(const struct devmem_session *s);
+/*
+ * The session's cumulative snapshot (snap is reset first): the kernel
+ * tables read into the history, every process, range and device since the
+ * session started. 0 or -errno.
+ */
+int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *snap);
+/*
+ * Leave processes that exited before exited_before_ns out of later
+ * snapshots and free them: a recorder that wrote them keeps its memory
+ * bounded by the processes alive.
+ */
+void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns);
+void devmem_session_close(struct devmem_session *s);
+/* for tests and benchmarks: the skeleton (struct devmem_bpf *) */
+void *devmem_session_skel(struct devmem_session *s);
+
+#endif /* DEVMEM_KERNEL_SESSION_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Private to the recording files: the bytes of format versions 1 and 2
+ * (docs/recording-format.md), shared by record_format.c (one frame's
+ * payload), recorder.c (writes) and record.c (reads). Tools use record.h.
+ */
+#ifndef DEVMEM_RECORD_FORMAT_H
+#define DEVMEM_RECORD_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "model/snapshot.h"
+
+extern const char rec_file_magic[8];	/* "DEVMEMRC" */
+#define FRAME_MAGIC		0x52464d44U	/* "DMFR" little-endian */
+#define HEADER_LEN_V1		128U
+#define HEADER_MAX		4096U
+#define FRAME_HDR_LEN		16U
+#define HOST_LEN		64U
+#define NAME_LEN		64U
+#define NOTE_MAX		255U
+#define MAX_COUNTERS		64U
+#define MAX_KINDS		16U
+#define MAX_SLOTS		64U
+#define MAX_LOST		64U
+
+/* ---- little-endian encoding ---------------------------------------------- */
+
+/* a growing output buffer; oom sticks once an allocation failed */
+struct rec_buf {
+	unsigned char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+void rec_buf_put(struct rec_buf *b, const void *src, size_t n);
+void rec_put_u32(struct rec_buf *b, __u32 v);
+void rec_put_u64(struct rec_buf *b, __u64 v);
+/* s in a field of exactly field bytes, NUL-padded (at most field - 1 of s) */
+void rec_put_str(struct rec_buf *b, const char *s, size_t field);
+
+static inline __u32 le32(const unsigned char *p)
+{
+	return (__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 | (__u32)p[3] << 24;
+}
+
+static inline __u64 le64(const unsigned char *p)
+{
+	return (__u64)le32(p) | (__u64)le32(p + 4) << 32;
+}
+
+static inline void set_le32(unsigned char *p, __u32 v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* CRC-32 (zlib) of the header and of each frame */
+__u32 rec_crc(const void *p, size_t n);
+
+/* ---- one frame's payload -------------------------------------------------- */
+
+#define REC_FRAME_FULL		0x1	/* frame flag: every live process is listed */
+#define REC_PROC_HIST		0x1	/* process flags */
+#define REC_PROC_EXITED		0x2
+/* format 3 section tags, after the note; a reader skips tags it does not know */
+#define REC_SEC_THRASH		1
+#define REC_SEC_STACKS		2
+#define REC_STACK_NAMES_MAX	(DEVMEM_STACK_DEPTH * 1024U)
+
+/*
+ * Append one snapshot as a frame payload (current version) to b. With prev
+ * (s's predecessor in this file, sorted) only processes that are new or
+ * changed since are written; without, every process (a full frame).
+ */
+void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
+			const struct devmem_snapshot *s, const struct devmem_snapshot *prev);
+/*
+ * Parse one payload of the given format version (at file offset base) into
+ * s, its frame number into seq and whether it lists every process into
+ * full. 0, -EINVAL (the message names the file and offset) or -ENOMEM; the
+ * caller checks the frame number and time against the frames before.
+ */
+int rec_parse_payload(const char *name, unsigned int version, const unsigned char *p,
+		      size_t len, __u64 base, struct devmem_snapshot *s, __u64 *seq, bool *full,
+		      char *err, size_t errlen);
+
+/* "NAME: offset OFF: " then the message, into err */
+void rec_fail(char *err, size_t errlen, const char *name, __u64 off, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif /* DEVMEM_RECORD_FORMAT_H */
