@@ -72,7 +72,7 @@ static __always_inline int on_fault(void *ctx, const void *page, const void *vmf
 		e->address = fault_address(vmf, margs, fast);
 		e->pfn = page ? page_to_pfn(page) : 0;
 		/* the fallback starts a fault at migrate_vma_setup(): no vm_fault there */
-		e->fault = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
+		e->write = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
 				    DEVMEM_FAULT_FLAG_WRITE) : DEVMEM_WRITE_UNKNOWN;
 		bpf_ringbuf_submit(e, 0);
 	}
@@ -102,7 +102,7 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 	if (!st || !st->ts_ns) {
 		/* only_started: every swap fault ends here, few are ours */
 		if (!filter_owner && !only_started)
-			count_lost(DEVMEM_UNMATCHED_FAULT_DONE);
+			count_tally(DEVMEM_UNMATCHED_FAULT_DONE);
 		return 0;
 	}
 	ts = bpf_ktime_get_ns();
@@ -155,14 +155,15 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 				     migrate_fault_page(margs, fast);
 			pgmap = page_pgmap(page, fast);
 			if (pgmap) {
-				e->pgmap = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
+				e->pgmap_start = DEVMEM_READ(fast, struct dev_pagemap, pgmap,
+							     range.start);
 				e->owner = (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner);
 			}
 			e->address = fault_address(vmf, margs, fast);
 			e->pfn = page ? page_to_pfn(page) : 0;
-			e->fault = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
+			e->write = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
 					    DEVMEM_FAULT_FLAG_WRITE) : DEVMEM_WRITE_UNKNOWN;
-			e->result = vmf || !fault_result_unknown ? ret : DEVMEM_UNKNOWN;
+			e->vm_fault = vmf || !fault_result_unknown ? ret : DEVMEM_UNKNOWN;
 			e->migrated = migrated;
 			e->latency_ns = lat;
 			bpf_ringbuf_submit(e, 0);
@@ -236,7 +237,7 @@ static __always_inline int on_migrate(const void *migrate, const struct dev_page
 		e->cpages = cpages;
 		e->migrated = migrated;
 		e->dir = dir;
-		e->fault = fault;
+		e->fault_driven = fault;
 		e->reason = reason;
 		e->part = part;
 		if (src_pgmap)

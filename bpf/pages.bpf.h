@@ -30,8 +30,7 @@ static __always_inline int on_pagemap_add(const struct dev_pagemap *pgmap, __u32
 		key = BPF_CORE_READ(pgmap, range.start);
 		rp = bpf_map_lookup_elem(&ranges, &key);
 		if (rp) {
-			e->address = rp->start;
-			e->pfn = rp->end;
+			e->range_end = rp->end;
 			e->npages = rp->nr_pages;
 		}
 		bpf_ringbuf_submit(e, 0);
@@ -66,11 +65,10 @@ static __always_inline int on_pagemap_remove(const struct dev_pagemap *pgmap, __
 	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE, ts, pgmap, false);
 	if (e) {
 		if (rp) {
-			e->address = rp->start;
-			e->pfn = rp->end;
+			e->range_end = rp->end;
 			e->npages = rp->nr_pages;
 		}
-		e->result = in_use;
+		e->in_use = in_use;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -88,7 +86,7 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 	rp = bpf_map_lookup_elem(&ranges, &key);
 	if (!rp || !rp->removed_ns) {
 		if (!filter_owner)
-			count_lost(DEVMEM_UNMATCHED_REMOVE_DONE);
+			count_tally(DEVMEM_UNMATCHED_REMOVE_DONE);
 		return 0;
 	}
 	rp->remove_done_ns = ts;
@@ -96,8 +94,7 @@ static __always_inline int on_pagemap_remove_done(const struct dev_pagemap *pgma
 	hist_add(DEVMEM_HIST_REMOVE_WAIT, wait, rp->slot, 0);
 	e = stream_reserve(DEVMEM_EV_PAGEMAP_REMOVE_DONE, ts, pgmap, false);
 	if (e) {
-		e->address = rp->start;
-		e->pfn = rp->end;
+		e->range_end = rp->end;
 		e->npages = rp->nr_pages;
 		e->latency_ns = wait;
 		bpf_ringbuf_submit(e, 0);
@@ -192,7 +189,7 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npage
 		return 0;
 	/* a slot taken over by another page was counted as lost already */
 	if (!timed && !(ls && ls->ts))
-		count_lost(DEVMEM_UNMATCHED_FREE);
+		count_tally(DEVMEM_UNMATCHED_FREE);
 	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, frees, npages);
 	if (timed)

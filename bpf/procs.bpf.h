@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The process table: an entry per live process, flushed into a record of
- * the exits ring at its exit; the counter sets and histograms of an event.
+ * the notices ring at its exit; the counter sets and histograms of an event.
  */
 #ifndef DEVMEM_PROCS_BPF_H
 #define DEVMEM_PROCS_BPF_H
@@ -71,7 +71,7 @@ static __noinline struct devmem_proc_hists *proc_hists_insert(__u32 tgid)
 
 /*
  * A process is gone: move its entry out of the table into a record of the
- * exits ring, deleting before submitting, so that user space never sees
+ * notices ring, deleting before submitting, so that user space never sees
  * the record and the entry at once. With the ring full the entry stays,
  * marked exited, and user space takes it at its next read.
  */
@@ -87,16 +87,16 @@ static __noinline int proc_flush(__u32 tgid, __u64 start_ns)
 	now = bpf_ktime_get_ns();
 	if (hist_per_process) {
 		h = bpf_map_lookup_elem(&proc_hists, &tgid);
-		rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+		rec = bpf_ringbuf_reserve(&notices, sizeof(*rec), 0);
 	} else {
-		rec = bpf_ringbuf_reserve(&exits, offsetof(struct devmem_proc_exit, hists), 0);
+		rec = bpf_ringbuf_reserve(&notices, offsetof(struct devmem_proc_exit, hists), 0);
 	}
 	if (!rec) {
 		v->exit_ns = now;
-		count_lost(DEVMEM_EXITS_DEFERRED);
+		count_tally(DEVMEM_NOTICES_DEFERRED);
 		return 0;
 	}
-	rec->type = DEVMEM_EXIT_PROCESS;
+	rec->type = DEVMEM_NOTICE_PROCESS_EXIT;
 	rec->tgid = tgid;
 	rec->flags = 0;
 	rec->pad = 0;
@@ -106,7 +106,7 @@ static __noinline int proc_flush(__u32 tgid, __u64 start_ns)
 	if (hist_per_process) {
 		/* too big for an inlined copy */
 		if (h && !bpf_probe_read_kernel(&rec->hists, sizeof(rec->hists), h))
-			rec->flags = DEVMEM_EXIT_F_HISTS;
+			rec->flags = DEVMEM_PROC_EXIT_F_HISTS;
 		bpf_map_delete_elem(&proc_hists, &tgid);
 	}
 	bpf_map_delete_elem(&procs, &tgid);
@@ -155,7 +155,7 @@ static __always_inline void get_ctrs(struct ctrs *c, int slot, __u32 tgid)
 	c->range = NULL;
 	if (slot >= 0 && slot < DEVMEM_RANGE_IGNORED)
 		c->range = bpf_map_lookup_elem(&range_counters, &s);
-	c->proc = tgid ? proc_ctrs(tgid) : NULL;
+	c->proc = procs_on && tgid ? proc_ctrs(tgid) : NULL;
 }
 
 
@@ -198,7 +198,7 @@ static __always_inline void hist_add(__u32 kind, __u64 v, int range, __u32 tgid)
 		if (h)
 			hist_put(h, slot, v, true);
 	}
-	if (hist_per_process && tgid) {
+	if (procs_on && hist_per_process && tgid) {
 		__u64 k = kind;
 
 		asm volatile("" : "+r"(k));	/* see hist_put() */

@@ -58,18 +58,18 @@ static __always_inline void cache_put(__u64 start, __u32 slot)
 }
 
 /*
- * Tell user space of a new range at once (exits ring), so that it names
+ * Tell user space of a new range at once (notices ring), so that it names
  * the range from /proc/iomem while the range is there: a driver that adds
  * and removes a pagemap between two reads would leave it nameless. A full
  * ring only delays the name to the next read.
  */
 static __always_inline void range_announce(const struct devmem_range *r)
 {
-	struct devmem_range_exit *rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+	struct devmem_range_notice *rec = bpf_ringbuf_reserve(&notices, sizeof(*rec), 0);
 
 	if (!rec)
 		return;
-	rec->type = DEVMEM_EXIT_RANGE;
+	rec->type = DEVMEM_NOTICE_RANGE;
 	rec->pad = 0;
 	rec->r = *r;
 	bpf_ringbuf_submit(rec, 0);

@@ -31,16 +31,16 @@ static __always_inline __u64 cur_proc_start(const struct ctrs *c)
 static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct devmem_stack_proc_exit *rec;
+	struct devmem_stack_proc_notice *rec;
 	__u64 *known = bpf_map_lookup_elem(&stack_procs, &tgid);
 	__u64 code, base;
 
 	if (known && *known == start_ns)
 		return;
-	rec = bpf_ringbuf_reserve(&exits, sizeof(*rec), 0);
+	rec = bpf_ringbuf_reserve(&notices, sizeof(*rec), 0);
 	if (!rec)
 		return;
-	rec->type = DEVMEM_EXIT_STACK_PROC;
+	rec->type = DEVMEM_NOTICE_STACK_PROC;
 	rec->tgid = tgid;
 	rec->start_ns = start_ns;
 	rec->parent = 0;

@@ -21,6 +21,11 @@ const volatile __u64 thrash_window_ns = 0;
 const volatile __u32 thrash_mask = 0;
 /* the user stack of each fault (stacks, stack_counts) */
 const volatile bool fault_stacks = false;
+/* per-process counters and histograms (procs, proc_hists); off for tools that show none */
+const volatile bool procs_on = true;
+
+/* direct-mapped pgmap -> slot cache in front of the ranges hash */
+#define DEVMEM_RANGE_CACHE	4096
 
 /* Loop bound of the fallback's migrate window walk (pages). */
 
@@ -81,7 +86,7 @@ struct {
 /*
  * Processes: one shared entry per live process, allocated when it is first
  * seen (no preallocation, so memory follows the processes alive), updated
- * with atomic adds, and taken out at exit as a record of the exits ring.
+ * with atomic adds, and taken out at exit as a record of the notices ring.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -110,7 +115,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 << 10);
-} exits SEC(".maps");
+} notices SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -147,6 +152,19 @@ struct {
 	__type(value, struct life_slot);
 } page_alloc_ts SEC(".maps");
 
+/* task-local storage of a thread in a fault */
+struct devmem_fault_start {
+	__u64 ts_ns;
+	__s64 slot;		/* range slot of the faulting page, -1: none */
+	__u64 migrated;		/* pages migrated by the fault so far */
+	__u64 collected;	/* pages its migrations collected */
+	__u64 address;		/* faulting virtual address */
+	__u64 range;		/* physical start of the faulting page's pagemap */
+	__u64 proc_start_ns;	/* its process's start time */
+	__u32 calls;		/* migrate calls it made */
+	__s32 stackid;		/* its user stack in the stacks map; < 0: none */
+};
+
 /*
  * Start of the fault a thread is in: task-local storage, found from the
  * task pointer without hashing or locking; it lives as long as the task.
@@ -169,6 +187,13 @@ struct {
 	__type(key, __u32);			/* enum devmem_lost_kind */
 	__type(value, __u64);
 } lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DEVMEM_TALLY_KINDS);
+	__type(key, __u32);			/* enum devmem_tally_kind */
+	__type(value, __u64);
+} tallies SEC(".maps");
 
 /* pages faults hit, for thrashing detection (include/devmem.h) */
 struct {
@@ -213,6 +238,14 @@ struct {
 static __always_inline void count_lost(__u32 kind)
 {
 	__u64 *v = bpf_map_lookup_elem(&lost, &kind);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void count_tally(__u32 kind)
+{
+	__u64 *v = bpf_map_lookup_elem(&tallies, &kind);
 
 	if (v)
 		(*v)++;
@@ -289,7 +322,7 @@ stream_reserve(__u32 type, __u64 ts, const struct dev_pagemap *pgmap, bool fast)
 	e->tgid = id >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (pgmap) {
-		e->pgmap = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
+		e->pgmap_start = DEVMEM_READ(fast, struct dev_pagemap, pgmap, range.start);
 		e->owner = (__u64)DEVMEM_READ(fast, struct dev_pagemap, pgmap, owner);
 	}
 	return e;

@@ -36,7 +36,7 @@ static __always_inline __u32 thrash_index(__u32 tgid, __u64 vpage)
 static __noinline int thrash_note(struct thrash_note *n)
 {
 	struct devmem_thrash_page *w = NULL, *victim, *x;
-	struct devmem_thrash_exit rec;
+	struct devmem_thrash_notice rec;
 	struct devmem_thrash_set *set;
 	__u32 idx = thrash_index(n->tgid, n->vpage), i, a, in_window = 0;
 	__u64 old, seq;
@@ -71,9 +71,9 @@ static __noinline int thrash_note(struct thrash_note *n)
 		if (__sync_val_compare_and_swap(&victim->seq, old, seq) != old)
 			continue;
 		if (old && rec.p.bounces >= 2) {
-			rec.type = DEVMEM_EXIT_THRASH;
+			rec.type = DEVMEM_NOTICE_THRASH_PAGE;
 			rec.pad = 0;
-			if (bpf_ringbuf_output(&exits, &rec, sizeof(rec), 0))
+			if (bpf_ringbuf_output(&notices, &rec, sizeof(rec), 0))
 				count_lost(DEVMEM_LOST_THRASH_EVICTED);
 		}
 		w = victim;

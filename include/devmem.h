@@ -44,53 +44,46 @@ enum devmem_event_type {
 	DEVMEM_EV_MAX,
 };
 
-/* fault and fault_done records: the write flag was not seen */
+/* devmem_event.write: the fault flags were not seen */
 #define DEVMEM_WRITE_UNKNOWN	2
 
 #define DEVMEM_STREAM_ALL	(((1U << DEVMEM_EV_MAX) - 1) & ~1U)
 
 /*
- * One ring buffer record. Fields a type does not use are zero.
- *   pagemap events: address = start, pfn = end (inclusive, physical),
- *                   npages = nr_pages, result = in_use, latency = remove wait
- *                   (remove_done only)
- *   fault:          address, pfn, fault = write flag (DEVMEM_WRITE_UNKNOWN on
- *                   the fallback, which starts a fault without its vm_fault)
- *   fault_done:     address, pfn, fault = write flag, result = vm_fault_t
- *                   (DEVMEM_UNKNOWN where not seen), migrated = pages the
- *                   fault moved, latency = fault latency
- *   migrate:        address = migrate->start, npages/cpages/migrated, dir,
- *                   fault = fault-driven, reason, src_pgmap/dst_pgmap, part;
- *                   pgmap is the device side (the destination unless dir is
- *                   to_ram), owner the migrate_vma's pgmap_owner where no
- *                   pagemap names the device (all destination allocations
- *                   failed)
- *   page_alloc/free: pfn, npages = pages covered (2^order),
- *                   latency = page lifetime (free only, 0 if unknown)
+ * One record of the events ring (streamed events). Fields a type does not
+ * use are zero.
  */
 struct devmem_event {
-	__u32 type;
+	__u32 type;		/* enum devmem_event_type */
 	__u32 cpu;
 	__u64 ts_ns;
 	__u32 pid;
 	__u32 tgid;
 	char comm[DEVMEM_COMM_LEN];
-	__u64 pgmap;		/* struct dev_pagemap pointer value */
-	__u64 owner;		/* pgmap->owner pointer value */
-	__u64 address;
-	__u64 pfn;
-	__u64 npages;
-	__u64 cpages;
-	__u64 migrated;
-	__u32 dir;		/* enum devmem_dir */
-	__u32 fault;
-	__u64 result;
-	__u64 latency_ns;
-	/* appended for the second version of the kernel series */
-	__u64 src_pgmap;	/* migrate: physical id of the source pagemap, 0: RAM */
+	__u64 pgmap_start;	/* physical start of the pagemap the event is about (a
+				 * migration: its device side); 0: none */
+	__u64 owner;		/* that pagemap's owner pointer value; a migration
+				 * without a device pagemap: its migrate_vma's pgmap_owner */
+	__u64 address;		/* fault, fault_done: faulting virtual address;
+				 * migrate: start of the window */
+	__u64 pfn;		/* fault, fault_done, page_alloc, page_free: the page */
+	__u64 range_end;	/* pagemap events: last physical byte (inclusive) */
+	__u64 npages;		/* pagemap events: pages of its ranges; migrate: entries
+				 * of the window; page events: pages of the folio */
+	__u64 cpages;		/* migrate: pages collected */
+	__u64 migrated;		/* migrate: pages moved; fault_done: pages the fault moved */
+	__u64 in_use;		/* pagemap_remove: pages still in use (DEVMEM_UNKNOWN: not seen) */
+	__u64 vm_fault;		/* fault_done: the vm_fault_t returned (DEVMEM_UNKNOWN: not seen) */
+	__u64 latency_ns;	/* fault_done: the fault's latency; remove_done: how long the
+				 * remove waited; page_free: the page's lifetime (0: unknown) */
+	__u64 src_pgmap;	/* migrate: physical start of the source pagemap, 0: RAM */
 	__u64 dst_pgmap;	/* migrate: ... of the destination, 0: RAM or no page */
+	__u32 dir;		/* migrate: enum devmem_dir */
 	__u32 reason;		/* migrate: enum devmem_reason */
 	__u32 part;		/* migrate: index of the record in its window, 0 first */
+	__u8 write;		/* fault, fault_done: 1 a write, 0 a read, DEVMEM_WRITE_UNKNOWN */
+	__u8 fault_driven;	/* migrate: made by a CPU fault's handler */
+	__u8 pad[2];
 };
 
 /*
@@ -126,8 +119,6 @@ struct devmem_range {
 #define DEVMEM_RANGE_SLOTS	256
 /* slot value of the range cache for a pagemap of a type that is not followed */
 #define DEVMEM_RANGE_IGNORED	255
-/* direct-mapped pgmap -> slot cache in front of the ranges hash */
-#define DEVMEM_RANGE_CACHE	4096
 
 /*
  * Counters: global, per range (slot) and per process (tgid). All __u64 so
@@ -160,7 +151,7 @@ struct devmem_counters {
 /*
  * procs map value (key: tgid). Shared by all CPUs: the BPF side adds with
  * atomic instructions. An entry exists while its process is alive; at exit
- * its figures leave the table as a struct devmem_proc_exit record.
+ * its figures leave the table as a struct devmem_proc_exit notice.
  */
 struct devmem_proc_value {
 	char comm[DEVMEM_COMM_LEN];
@@ -206,43 +197,33 @@ struct devmem_proc_hists {
 	struct devmem_hist h[DEVMEM_HIST_KINDS];
 };
 
-/* Records of the exits ring buffer. */
-enum devmem_exit_type {
-	DEVMEM_EXIT_PROCESS = 1,	/* a process left the procs table */
-	DEVMEM_EXIT_RANGE,		/* a range was learnt: user space names it now */
-	DEVMEM_EXIT_THRASH,		/* a page left the thrash table */
-	DEVMEM_EXIT_STACK_PROC,		/* a process's first stack */
+/*
+ * Records of the notices ring: what user space must hear of at once, not
+ * at its next read of the tables.
+ */
+enum devmem_notice_type {
+	DEVMEM_NOTICE_PROCESS_EXIT = 1,	/* a process left the procs table */
+	DEVMEM_NOTICE_RANGE,		/* a range was learnt: user space names it now */
+	DEVMEM_NOTICE_THRASH_PAGE,	/* a page left the thrash table */
+	DEVMEM_NOTICE_STACK_PROC,	/* a process took its first stack: read its maps now */
 };
 
-#define DEVMEM_EXIT_F_HISTS	0x1	/* hists are valid */
+#define DEVMEM_PROC_EXIT_F_HISTS	0x1	/* hists are valid */
 
 struct devmem_proc_exit {
-	__u32 type;		/* DEVMEM_EXIT_PROCESS */
+	__u32 type;		/* DEVMEM_NOTICE_PROCESS_EXIT */
 	__u32 tgid;
-	__u32 flags;		/* DEVMEM_EXIT_F_* */
+	__u32 flags;		/* DEVMEM_PROC_EXIT_F_* */
 	__u32 pad;
 	__u64 exit_ns;
 	struct devmem_proc_value v;
-	struct devmem_proc_hists hists;	/* only in records with DEVMEM_EXIT_F_HISTS */
+	struct devmem_proc_hists hists;	/* only in notices with DEVMEM_PROC_EXIT_F_HISTS */
 };
 
-struct devmem_range_exit {
-	__u32 type;		/* DEVMEM_EXIT_RANGE */
+struct devmem_range_notice {
+	__u32 type;		/* DEVMEM_NOTICE_RANGE */
 	__u32 pad;
 	struct devmem_range r;
-};
-
-/* task-local storage of a thread in a fault */
-struct devmem_fault_start {
-	__u64 ts_ns;
-	__s64 slot;		/* range slot of the faulting page, -1: none */
-	__u64 migrated;		/* pages migrated by the fault so far */
-	__u64 collected;	/* pages its migrations collected */
-	__u64 address;		/* faulting virtual address */
-	__u64 range;		/* physical start of the faulting page's pagemap */
-	__u64 proc_start_ns;	/* its process's start time */
-	__u32 calls;		/* migrate calls it made */
-	__s32 stackid;		/* its user stack in the stacks map; < 0: none */
 };
 
 /*
@@ -252,7 +233,7 @@ struct devmem_fault_start {
  * migrated its page back to RAM; the times of a page's last
  * DEVMEM_THRASH_RING bounces give the most bounces it made within the
  * window T, so user space can apply any threshold K below the ring size.
- * A page that must give its way to another is sent to user space (exits
+ * A page that must give its way to another is sent to user space (notices
  * ring) if it bounced twice or more.
  */
 #define DEVMEM_THRASH_WAYS	4
@@ -294,8 +275,8 @@ static inline __u32 devmem_thrash_set_of(__u32 tgid, __u64 vpage, __u32 mask)
 	return (__u32)(h ^ (h >> 32)) & mask;
 }
 
-struct devmem_thrash_exit {
-	__u32 type;		/* DEVMEM_EXIT_THRASH */
+struct devmem_thrash_notice {
+	__u32 type;		/* DEVMEM_NOTICE_THRASH_PAGE */
 	__u32 pad;
 	struct devmem_thrash_page p;
 };
@@ -319,8 +300,8 @@ struct devmem_stack_value {
 };
 
 /* a process took its first stack: user space reads its maps while it lives */
-struct devmem_stack_proc_exit {
-	__u32 type;		/* DEVMEM_EXIT_STACK_PROC */
+struct devmem_stack_proc_notice {
+	__u32 type;		/* DEVMEM_NOTICE_STACK_PROC */
 	__u32 tgid;
 	__u64 start_ns;
 	__u32 parent;		/* its parent, whose address space layout it has (forked,
@@ -328,10 +309,7 @@ struct devmem_stack_proc_exit {
 	__u32 pad;
 };
 
-/*
- * Internal counters of the BPF side; the first DEVMEM_LOST_NR_LOSSES are
- * losses: an event, or a part of what it is counted in, that is missing.
- */
+/* Losses (lost map): an event, or a part of what it is counted in, that is missing. */
 enum devmem_lost_kind {
 	DEVMEM_LOST_RINGBUF = 0,	/* ring buffer full: record dropped */
 	DEVMEM_LOST_RANGES_FULL,	/* no range slot left: per-range counts lost */
@@ -346,14 +324,19 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_STACK_COLLISION,	/* stack map bucket held another stack */
 	DEVMEM_LOST_STACK_DROP,		/* stack not taken (no user stack, no memory) */
 	DEVMEM_LOST_STACK_COUNTS_FULL,	/* stack_counts table full */
-	DEVMEM_LOST_NR_LOSSES,
-	/* not losses: events whose start happened before tracing started */
-	DEVMEM_UNMATCHED_FREE = DEVMEM_LOST_NR_LOSSES,
-	DEVMEM_UNMATCHED_FAULT_DONE,
-	DEVMEM_UNMATCHED_REMOVE_DONE,
-	/* not a loss: exit records that waited for user space (exits ring full) */
-	DEVMEM_EXITS_DEFERRED,
 	DEVMEM_LOST_KINDS,
+};
+
+/*
+ * Tallies (tallies map): events counted aside that are not losses. The
+ * unmatched ones end something that started before tracing did.
+ */
+enum devmem_tally_kind {
+	DEVMEM_UNMATCHED_FREE = 0,	/* a page freed that was handed out before */
+	DEVMEM_UNMATCHED_FAULT_DONE,	/* a fault ended that started before */
+	DEVMEM_UNMATCHED_REMOVE_DONE,	/* a remove ended that started before */
+	DEVMEM_NOTICES_DEFERRED,	/* exit notices that waited (the notices ring was full) */
+	DEVMEM_TALLY_KINDS,
 };
 
 #endif /* DEVMEM_SHARED_H */

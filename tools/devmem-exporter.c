@@ -25,15 +25,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
 #include "cli/http.h"
 #include "kernel/session.h"
 #include "model/snapshot.h"
 #include "render/openmetrics.h"
-#include "devmem.skel.h"
 
 /*
  * 19477: the Prometheus wiki's "default port allocations" list is full from
@@ -243,7 +240,7 @@ static const int status_codes[] = { 200, 400, 404, 405, 408, 414, 431, 500, 503,
 #define NR_CODES (sizeof(status_codes) / sizeof(status_codes[0]))
 
 static struct devmem_om_code_count code_counts[NR_CODES];
-static struct devmem_om_prog progs[MAX_PROGS];
+static struct devmem_prog_stat progs[MAX_PROGS];
 static double start_time;
 
 static void count_status(int status)
@@ -270,8 +267,6 @@ static long count_fds(void)
 
 static void read_self(struct devmem_session *sess, struct devmem_om_self *self, bool process)
 {
-	struct devmem_bpf *skel = devmem_session_skel(sess);
-	struct bpf_program *p;
 	struct rusage ru;
 	FILE *f;
 	long pages = 0;
@@ -287,19 +282,7 @@ static void read_self(struct devmem_session *sess, struct devmem_om_self *self, 
 		fclose(f);
 	}
 	self->bpf_stats_enabled = on;
-	bpf_object__for_each_program(p, skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd < 0 || self->nr_progs >= MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		snprintf(progs[self->nr_progs].name, sizeof(progs[0].name), "%s",
-			 bpf_program__name(p));
-		progs[self->nr_progs].run_time_ns = info.run_time_ns;
-		progs[self->nr_progs].run_cnt = info.run_cnt;
-		self->nr_progs++;
-	}
+	self->nr_progs = devmem_session_prog_stats(sess, progs, MAX_PROGS);
 	self->progs = progs;
 	if (!process)
 		return;	/* node_exporter has process_* metrics of its own */

@@ -401,6 +401,12 @@ static void print_losses(FILE *out, const struct devmem_snapshot *s)
 				devmem_lost_names[i], (unsigned long long)s->lost[i]);
 			any = true;
 		}
+	for (unsigned int i = 0; i < DEVMEM_TALLY_KINDS; i++)
+		if (s->tallies[i]) {
+			fprintf(out, "%s%s %llu", any ? ", " : "Lost or unmatched events: ",
+				devmem_tally_names[i], (unsigned long long)s->tallies[i]);
+			any = true;
+		}
 	if (s->recursion_misses) {
 		fprintf(out, "%srecursion_misses %llu", any ? ", " : "Lost events: ",
 			(unsigned long long)s->recursion_misses);

@@ -152,6 +152,7 @@ int main(int argc, char **argv)
 			DEVMEM_CLI_JSON | DEVMEM_CLI_FENTRY | DEVMEM_CLI_COMMAND);
 	devmem_cli_parse(&cli, &argp, argc, argv);
 	json = cli.json;
+	opts.families = DEVMEM_FAM_PAGEMAPS;
 	opts.force_fentry = cli.fentry;
 	opts.verbose = cli.verbose;
 	if (cli.duration_s > 0 || cli.command)

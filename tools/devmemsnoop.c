@@ -121,7 +121,7 @@ static int handle_event(void *ctx, const struct devmem_event *e)
 	char line[320], name[DEVMEM_NAME_LEN], range_name[DEVMEM_NAME_LEN];
 	char src_name[DEVMEM_NAME_LEN], dst_name[DEVMEM_NAME_LEN];
 	/* a pagemap-carrying event names its range by its physical start */
-	bool known = e->pgmap && !devmem_session_range_device(sn->sess, e->pgmap, name,
+	bool known = e->pgmap_start && !devmem_session_range_device(sn->sess, e->pgmap_start, name,
 							       sizeof(name), range_name,
 							       sizeof(range_name));
 
@@ -133,14 +133,14 @@ static int handle_event(void *ctx, const struct devmem_event *e)
 			sn->unresolved++;
 			return 0;
 		}
-		if (sn->dev_kind == DEV_START && e->pgmap != sn->dev_value)
+		if (sn->dev_kind == DEV_START && e->pgmap_start != sn->dev_value)
 			return 0;
 		if (sn->dev_kind == DEV_NAME && strcmp(name, sn->dev_name) &&
 		    strcmp(range_name, sn->dev_name))
 			return 0;
 	}
 	if (known) {
-		dev.id = e->pgmap;
+		dev.id = e->pgmap_start;
 		dev.name = name;
 	}
 	/* a migration names the device of each side (0: system memory) */
@@ -174,16 +174,11 @@ struct losses {
 
 static int read_losses(struct devmem_session *s, struct losses *l)
 {
-	struct devmem_snapshot snap;
-	int err;
+	__u64 lost[DEVMEM_LOST_KINDS];
+	int err = devmem_session_losses(s, lost, &l->recursion);
 
-	devmem_snapshot_init(&snap);
-	err = devmem_session_snapshot(s, &snap);
-	if (!err) {
-		l->ringbuf = snap.lost[DEVMEM_LOST_RINGBUF];
-		l->recursion = snap.recursion_misses;
-	}
-	devmem_snapshot_free(&snap);
+	if (!err)
+		l->ringbuf = lost[DEVMEM_LOST_RINGBUF];
 	return err;
 }
 
@@ -299,6 +294,8 @@ int main(int argc, char **argv)
 		return devmem_exit_code(DEVMEM_E_CHILD);
 	}
 	opts.tgid = sn.pid = cli.pid;
+	/* the programs of the events asked for, and no per-process tables */
+	opts.families = devmem_families_of_events(opts.stream_mask);
 
 	err = devmem_session_open(&opts, &s);
 	if (err) {

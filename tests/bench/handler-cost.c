@@ -452,8 +452,8 @@ int main(int argc, char **argv)
 			printf("check faults %llu lifetimes %llu unmatched %llu devices %u\n",
 			       (unsigned long long)snap.total.faults,
 			       (unsigned long long)devmem_hist_total(&snap.hist[DEVMEM_HIST_FAULT_LATENCY]),
-			       (unsigned long long)(snap.lost[DEVMEM_UNMATCHED_FAULT_DONE] +
-						    snap.lost[DEVMEM_UNMATCHED_FREE]),
+			       (unsigned long long)(snap.tallies[DEVMEM_UNMATCHED_FAULT_DONE] +
+						    snap.tallies[DEVMEM_UNMATCHED_FREE]),
 			       (unsigned)snap.nr_devices);
 		}
 		devmem_snapshot_free(&snap);

@@ -104,7 +104,7 @@ static void build(struct devmem_snapshot *s, unsigned int k)
 		devmem_hist_add(&s->hist[h], 100 * (h + 1));
 	devmem_hist_add(&s->hist[DEVMEM_HIST_FAULT_LATENCY], 1ULL << 62);
 	s->lost[DEVMEM_LOST_RINGBUF] = k;
-	s->lost[DEVMEM_UNMATCHED_FREE] = 2;
+	s->tallies[DEVMEM_UNMATCHED_FREE] = 2;
 	s->recursion_misses = 1;
 	snprintf(s->note, sizeof(s->note), "a note %s", hostile);
 	if (devmem_snapshot_group_devices(s))

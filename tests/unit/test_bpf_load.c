@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "cli/errors.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "devmem.skel.h"
@@ -94,6 +95,42 @@ static void test_only_raw_tp_loaded(void **state)
 	assert_int_equal(loaded, 11);
 }
 
+/* every program of the object has its row in the session's table */
+static void test_program_table_complete(void **state)
+{
+	skip_unless_loaded();
+	assert_int_equal(devmem_session_table_size(),
+			 devmem_session_object_programs(devmem_session_skel(sess)));
+}
+
+/* a tool that asks for pagemaps loads the pagemap programs and the range probe only */
+static void test_families_pagemaps_only(void **state)
+{
+	struct devmem_opts o = {
+		.force_mode = DEVMEM_MODE_RAW_TP,
+		.no_attach = true,
+		.families = DEVMEM_FAM_PAGEMAPS,
+	};
+	struct devmem_session *s = NULL;
+	struct devmem_bpf *skel;
+	struct bpf_program *p;
+	int loaded = 0;
+
+	skip_unless_loaded();
+	assert_int_equal(devmem_session_open(&o, &s), DEVMEM_OK);
+	skel = devmem_session_skel(s);
+	bpf_object__for_each_program(p, skel->obj) {
+		const char *n = bpf_program__name(p);
+		bool want = !strcmp(n, "probe_range") || !strncmp(n, "raw_pagemap_", 12);
+
+		assert_int_equal(bpf_program__autoload(p), want);
+		loaded += bpf_program__fd(p) >= 0;
+	}
+	assert_int_equal(loaded, 4);
+	assert_int_equal(bpf_map__max_entries(skel->maps.procs), 1);
+	devmem_session_close(s);
+}
+
 /*
  * Fake kernel pointers: low addresses that fault, so every CO-RE read gives
  * 0. The handlers must cope (NULL pgmap/owner) and still count.
@@ -157,9 +194,9 @@ static void test_handlers_count(void **state)
 	assert_int_equal(snap.total.frees, 2);
 	assert_int_equal(snap.total.adds, 0);		/* type 0: not device-private */
 	assert_int_equal(snap.nr_ranges, 0);
-	assert_int_equal(snap.lost[DEVMEM_UNMATCHED_FREE], 1);
-	assert_int_equal(snap.lost[DEVMEM_UNMATCHED_REMOVE_DONE], 1);
-	assert_int_equal(snap.lost[DEVMEM_UNMATCHED_FAULT_DONE], 0);
+	assert_int_equal(snap.tallies[DEVMEM_UNMATCHED_FREE], 1);
+	assert_int_equal(snap.tallies[DEVMEM_UNMATCHED_REMOVE_DONE], 1);
+	assert_int_equal(snap.tallies[DEVMEM_UNMATCHED_FAULT_DONE], 0);
 	assert_int_equal(devmem_snapshot_lost_total(&snap), 0);
 
 	assert_int_equal(devmem_hist_total(&snap.hist[DEVMEM_HIST_FAULT_LATENCY]), 3);
@@ -214,7 +251,7 @@ static void test_lifetime_slots(void **state)
 	assert_int_equal(a1.total.allocs - a0.total.allocs, 2);
 	assert_int_equal(a1.total.frees - a0.total.frees, 3);
 	assert_int_equal(a1.lost[DEVMEM_LOST_ALLOC_TS_FULL] - a0.lost[DEVMEM_LOST_ALLOC_TS_FULL], 1);
-	assert_int_equal(a1.lost[DEVMEM_UNMATCHED_FREE] - a0.lost[DEVMEM_UNMATCHED_FREE], 1);
+	assert_int_equal(a1.tallies[DEVMEM_UNMATCHED_FREE] - a0.tallies[DEVMEM_UNMATCHED_FREE], 1);
 	assert_int_equal(devmem_hist_total(&a1.hist[DEVMEM_HIST_PAGE_LIFETIME]) -
 			 devmem_hist_total(&a0.hist[DEVMEM_HIST_PAGE_LIFETIME]), 1);
 	devmem_snapshot_free(&a0);
@@ -311,6 +348,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_raw_tp_loaded),
+		cmocka_unit_test(test_program_table_complete),
+		cmocka_unit_test(test_families_pagemaps_only),
 		cmocka_unit_test(test_handlers_count),
 		cmocka_unit_test(test_lifetime_slots),
 		cmocka_unit_test(test_handler_cost),

@@ -116,7 +116,7 @@ static void example(struct devmem_snapshot *s)
 }
 
 static const struct devmem_om_code_count codes[] = { { 200, 3 }, { 404, 1 } };
-static const struct devmem_om_prog prog = { "tp_fault", 1500, 3 };
+static const struct devmem_prog_stat prog = { "tp_fault", 1500, 3, 0 };
 static const struct devmem_om_self self = {
 	.cpu_seconds = 0.25, .rss_bytes = 4096000, .start_time_seconds = 1700000000.5,
 	.open_fds = 9, .bpf_stats_enabled = 1, .progs = &prog, .nr_progs = 1,

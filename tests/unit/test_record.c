@@ -858,7 +858,7 @@ static void test_reads_format1(void **state)
 		assert_int_equal(s.lost[DEVMEM_LOST_RINGBUF], k);
 		/* version 1's per-device table full: per-range counts lost now */
 		assert_int_equal(s.lost[DEVMEM_LOST_RANGES_FULL], 2 * k);
-		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FREE], 5 * k);
+		assert_int_equal(s.tallies[DEVMEM_UNMATCHED_FREE], 5 * k);
 		assert_int_equal(devmem_snapshot_lost_total(&s), 3 * k);
 		/* devices named after their ranges, alike names told apart */
 		assert_int_equal(s.nr_devices, 2);
@@ -903,10 +903,10 @@ static void test_reads_format2(void **state)
 		assert_int_equal(s.lost[DEVMEM_LOST_RINGBUF], k);
 		assert_int_equal(s.lost[DEVMEM_LOST_MAP_BUSY], 2 * k);
 		/* the losses format 3 added are zero, not the old unmatched counts */
-		for (int i = DEVMEM_LOST_THRASH_EVICTED; i < DEVMEM_LOST_NR_LOSSES; i++)
+		for (int i = DEVMEM_LOST_THRASH_EVICTED; i < DEVMEM_LOST_KINDS; i++)
 			assert_int_equal(s.lost[i], 0);
-		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FREE], 5 * k);
-		assert_int_equal(s.lost[DEVMEM_UNMATCHED_FAULT_DONE], 7 * k);
+		assert_int_equal(s.tallies[DEVMEM_UNMATCHED_FREE], 5 * k);
+		assert_int_equal(s.tallies[DEVMEM_UNMATCHED_FAULT_DONE], 7 * k);
 		assert_int_equal(devmem_snapshot_lost_total(&s), 3 * k);
 		assert_int_equal(s.nr_procs, 1);
 		assert_int_equal(s.procs[0].tgid, 1234);

@@ -153,7 +153,7 @@ static void test_lost_total_and_sort(void **state)
 	devmem_snapshot_init(&s);
 	s.lost[DEVMEM_LOST_RINGBUF] = 3;
 	s.lost[DEVMEM_LOST_ALLOC_TS_FULL] = 4;
-	s.lost[DEVMEM_UNMATCHED_FREE] = 100;	/* not a loss */
+	s.tallies[DEVMEM_UNMATCHED_FREE] = 100;	/* not a loss */
 	s.recursion_misses = 2;
 	assert_int_equal(devmem_snapshot_lost_total(&s), 9);
 

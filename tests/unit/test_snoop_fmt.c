@@ -23,7 +23,7 @@ static struct devmem_event ev(__u32 type)
 	e.pid = 4243;
 	e.tgid = 4242;
 	strcpy(e.comm, "devmem-workload");
-	e.pgmap = 0xffff888003a4b000ULL;
+	e.pgmap_start = 0xffff888003a4b000ULL;
 	e.owner = 0xffff888003a40000ULL;
 	return e;
 }
@@ -134,10 +134,10 @@ static void test_line_each_type(void **state)
 		struct devmem_event e = ev(want[i].type);
 
 		if (want[i].type <= DEVMEM_EV_PAGEMAP_REMOVE_DONE) {
-			e.address = 0x100000000ULL;
-			e.pfn = 0x10fffffffULL;
+			e.pgmap_start = 0x100000000ULL;
+			e.range_end = 0x10fffffffULL;
 			e.npages = 65536;
-			e.result = 3;
+			e.in_use = 3;
 			e.latency_ns = 2000;
 		} else if (want[i].type == DEVMEM_EV_PAGE_ALLOC ||
 			   want[i].type == DEVMEM_EV_PAGE_FREE) {
@@ -145,7 +145,7 @@ static void test_line_each_type(void **state)
 			e.latency_ns = want[i].type == DEVMEM_EV_PAGE_FREE ? 1500 : 0;
 		} else {
 			e.address = 0x7f00;
-			e.fault = 1;
+			e.write = 1;
 			e.migrated = 37;
 			e.dir = DEVMEM_TO_RAM;
 			e.reason = DEVMEM_REASON_FAULT;
@@ -209,15 +209,15 @@ static void test_unknown_fields(void **state)
 	char line[256], c[12][32];
 	json_t *o;
 
-	f.fault = DEVMEM_WRITE_UNKNOWN;
+	f.write = DEVMEM_WRITE_UNKNOWN;
 	snoop_format_line(line, sizeof(line), &fmt, &f, &dev);
 	assert_int_equal(columns(line, c, 12), 10);
 	assert_string_equal(c[8], "?");
 	o = snoop_event_json(&fmt, &f, &dev);
 	assert_true(json_is_null(json_object_get(o, "write")));
 	json_decref(o);
-	d.fault = 1;
-	d.result = DEVMEM_UNKNOWN;
+	d.write = 1;
+	d.vm_fault = DEVMEM_UNKNOWN;
 	d.latency_ns = 1000;
 	snoop_format_line(line, sizeof(line), &fmt, &d, &dev);
 	assert_int_equal(columns(line, c, 12), 10);
@@ -292,7 +292,7 @@ static void test_json(void **state)
 	json_decref(o);
 
 	e = ev(DEVMEM_EV_PAGEMAP_REMOVE);
-	e.result = DEVMEM_UNKNOWN;
+	e.in_use = DEVMEM_UNKNOWN;
 	o = snoop_event_json(&fmt, &e, NULL);
 	assert_non_null(o);
 	assert_true(json_is_null(json_object_get(o, "device")));

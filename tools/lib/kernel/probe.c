@@ -95,20 +95,19 @@ struct btf *devmem_probe_features(struct devmem_features *f)
  * A function in BTF may still not take a program (inlined at some call
  * sites, notrace, an old verifier): each target is proved by a trial load
  * and attach, at entry and at exit, as the programs use it. Only the
- * functions the mode attaches to are tried: every trial attach and detach
+ * functions the chosen programs attach to are tried: every trial attach and detach
  * rewrites the function's first instruction while other CPUs may be
  * running it, and the fallback's functions are the ones a workload is in.
  */
 void devmem_probe_functions(struct devmem_features *f, const struct btf *btf,
-			    enum devmem_mode mode)
+			    unsigned int fns)
 {
 	int id, i;
 
-	if (!btf || !f->fentry || mode == DEVMEM_MODE_RAW_TP || mode == DEVMEM_MODE_NONE)
+	if (!btf || !f->fentry)
 		return;
 	for (i = 0; i < DEVMEM_FN_COUNT; i++) {
-		/* the tracepoint modes take process exits at perf_event_exit_task only */
-		if (mode != DEVMEM_MODE_FENTRY && i != DEVMEM_FN_PERF_EVENT_EXIT_TASK)
+		if (!(fns & (1U << i)))
 			continue;
 		id = btf__find_by_name_kind(btf, fn_names[i], BTF_KIND_FUNC);
 		f->fn[i] = id > 0 && !tracing_prog_works(id, BPF_TRACE_FENTRY, true) &&

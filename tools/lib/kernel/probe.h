@@ -43,9 +43,9 @@ struct btf;
  * (NULL without one); the caller frees it with btf__free().
  */
 struct btf *devmem_probe_features(struct devmem_features *f);
-/* fn[] of the functions the programs of mode attach to, by trial attaches */
+/* fn[] of the functions in fns (bit i: enum devmem_fn i), by trial attaches */
 void devmem_probe_functions(struct devmem_features *f, const struct btf *btf,
-			    enum devmem_mode mode);
+			    unsigned int fns);
 /*
  * Pure decision from probed features: tracepoints first (tp_btf, else
  * raw_tp), the fentry fallback second; force_fentry skips the tracepoints.

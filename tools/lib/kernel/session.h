@@ -11,7 +11,25 @@
 
 typedef int (*devmem_event_fn)(void *ctx, const struct devmem_event *e);
 
+/*
+ * The event families a tool asks for; the session loads and attaches the
+ * programs of those only (and of pagemaps, which name every range). A
+ * fault's migrated pages come from the migrations, which faults imply.
+ */
+enum devmem_family {
+	DEVMEM_FAM_PAGEMAPS = 1 << 0,	/* pagemap add and remove: the range table */
+	DEVMEM_FAM_PAGES = 1 << 1,	/* device pages handed out and freed */
+	DEVMEM_FAM_FAULTS = 1 << 2,	/* CPU faults on device memory (thrashing, stacks) */
+	DEVMEM_FAM_MIGRATIONS = 1 << 3,	/* migrations between RAM and devices */
+	DEVMEM_FAM_PROCESSES = 1 << 4,	/* per-process counters, and process exits */
+};
+#define DEVMEM_FAM_ALL	0x1fU
+
+/* the families that stream the events of a DEVMEM_EV_* mask */
+unsigned int devmem_families_of_events(__u32 stream_mask);
+
 struct devmem_opts {
+	unsigned int families;		/* DEVMEM_FAM_* wanted; 0: all */
 	__u32 tgid;			/* only this process (0: all) */
 	__u64 owner;			/* only this pgmap->owner (0: all) */
 	bool force_fentry;		/* --fentry */
@@ -68,6 +86,21 @@ int devmem_session_snapshot(struct devmem_session *s, struct devmem_snapshot *sn
  * bounded by the processes alive.
  */
 void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns);
+/* the losses and the kernel's recursion misses so far, without reading the tables */
+int devmem_session_losses(struct devmem_session *s, __u64 lost[DEVMEM_LOST_KINDS],
+			  __u64 *recursion_misses);
+
+/* what the kernel counts of one loaded program (bpf_prog_info) */
+struct devmem_prog_stat {
+	char name[64];
+	__u64 run_time_ns;		/* with kernel.bpf_stats_enabled */
+	__u64 run_cnt;
+	__u64 recursion_misses;
+};
+
+/* the statistics of the loaded programs, at most max; returns how many */
+size_t devmem_session_prog_stats(struct devmem_session *s, struct devmem_prog_stat *out,
+				 size_t max);
 void devmem_session_close(struct devmem_session *s);
 /* for tests and benchmarks: the skeleton (struct devmem_bpf *) */
 void *devmem_session_skel(struct devmem_session *s);

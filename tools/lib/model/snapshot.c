@@ -35,10 +35,13 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_STACK_COLLISION] = "stack_map_collision",
 	[DEVMEM_LOST_STACK_DROP] = "stack_not_taken",
 	[DEVMEM_LOST_STACK_COUNTS_FULL] = "stack_counts_map_full",
+};
+
+const char *const devmem_tally_names[DEVMEM_TALLY_KINDS] = {
 	[DEVMEM_UNMATCHED_FREE] = "free_of_page_allocated_before_start",
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
-	[DEVMEM_EXITS_DEFERRED] = "exit_records_deferred",
+	[DEVMEM_NOTICES_DEFERRED] = "exit_records_deferred",
 };
 
 const char *devmem_mode_name(enum devmem_mode mode)
@@ -397,6 +400,8 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 	hists_delta(out->hist, cur->hist, prev->hist);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		out->lost[i] = sub(cur->lost[i], prev->lost[i]);
+	for (i = 0; i < DEVMEM_TALLY_KINDS; i++)
+		out->tallies[i] = sub(cur->tallies[i], prev->tallies[i]);
 	out->recursion_misses = sub(cur->recursion_misses, prev->recursion_misses);
 
 	for (i = 0; i < out->nr_devices; i++) {
@@ -432,7 +437,7 @@ __u64 devmem_snapshot_lost_total(const struct devmem_snapshot *s)
 {
 	__u64 t = s->recursion_misses;
 
-	for (int i = 0; i < DEVMEM_LOST_NR_LOSSES; i++)
+	for (int i = 0; i < DEVMEM_LOST_KINDS; i++)
 		t += s->lost[i];
 	return t;
 }
@@ -503,6 +508,8 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 	hists_add(dst->hist, src->hist);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		dst->lost[i] += src->lost[i];
+	for (i = 0; i < DEVMEM_TALLY_KINDS; i++)
+		dst->tallies[i] += src->tallies[i];
 	dst->recursion_misses += src->recursion_misses;
 	dst->interval_ns += src->interval_ns;
 	if (src->ts_ns > dst->ts_ns)

@@ -123,7 +123,8 @@ struct devmem_snapshot {
 	size_t nr_procs;
 	struct devmem_snap_range *ranges;
 	size_t nr_ranges;
-	__u64 lost[DEVMEM_LOST_KINDS];	/* from the BPF side */
+	__u64 lost[DEVMEM_LOST_KINDS];	/* losses, from the BPF side */
+	__u64 tallies[DEVMEM_TALLY_KINDS];	/* counted aside, not lost */
 	__u64 recursion_misses;		/* summed over the programs */
 	char note[256];			/* e.g. why earlier ranges are unknown */
 	/* thrashing detection (thrash.c): pages that bounced twice or more */
@@ -142,6 +143,7 @@ struct devmem_snapshot {
 
 extern const char *const devmem_counter_names[DEVMEM_NR_COUNTERS];
 extern const char *const devmem_lost_names[DEVMEM_LOST_KINDS];
+extern const char *const devmem_tally_names[DEVMEM_TALLY_KINDS];
 
 static inline __u64 *devmem_counters_u64(struct devmem_counters *c)
 {

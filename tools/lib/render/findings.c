@@ -234,7 +234,7 @@ static void lost(const struct devmem_snapshot *s, struct list *l)
 
 	if (!n)
 		return;
-	for (int k = 0; k < DEVMEM_LOST_NR_LOSSES; k++)
+	for (int k = 0; k < DEVMEM_LOST_KINDS; k++)
 		if (s->lost[k] > most) {
 			most = s->lost[k];
 			worst = devmem_lost_names[k];

@@ -214,7 +214,7 @@ json_t *devmem_json_lost(const struct devmem_snapshot *s)
 
 	json_object_set_new(o, "total", json_integer((json_int_t)devmem_snapshot_lost_total(s)));
 	json_object_set_new(o, "recursion_misses", json_integer((json_int_t)s->recursion_misses));
-	for (int k = 0; k < DEVMEM_LOST_NR_LOSSES; k++)
+	for (int k = 0; k < DEVMEM_LOST_KINDS; k++)
 		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
 	return o;
 }
@@ -249,8 +249,8 @@ json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags
 	json_object_set_new(root, "ranges", a);
 	json_object_set_new(root, "lost", devmem_json_lost(s));
 	o = json_object();
-	for (int k = DEVMEM_LOST_NR_LOSSES; k < DEVMEM_LOST_KINDS; k++)
-		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
+	for (int k = 0; k < DEVMEM_TALLY_KINDS; k++)
+		json_object_set_new(o, devmem_tally_names[k], json_integer((json_int_t)s->tallies[k]));
 	json_object_set_new(root, "unmatched", o);
 	json_object_set_new(root, "note", text(s->note, sizeof(s->note)));
 	devmem_json_diag(root, s, 0);

@@ -860,26 +860,26 @@ static int render(struct ctx *c, const struct devmem_snapshot *s)
 	family(c, "devmem_", "lost_events", T_COUNTER, "",
 	       "Events missing from some figure, by kind (the table that was full); "
 	       "recursion_misses: handlers the kernel skipped");
-	for (int k = 0; k <= DEVMEM_LOST_NR_LOSSES; k++) {
+	for (int k = 0; k <= DEVMEM_LOST_KINDS; k++) {
 		labels_reset(c);
-		label(c, "kind", k < DEVMEM_LOST_NR_LOSSES ? devmem_lost_names[k] : "recursion_misses",
+		label(c, "kind", k < DEVMEM_LOST_KINDS ? devmem_lost_names[k] : "recursion_misses",
 		      64);
 		metric(c);
-		sample_u64(c, "_total", k < DEVMEM_LOST_NR_LOSSES ? s->lost[k] : s->recursion_misses);
+		sample_u64(c, "_total", k < DEVMEM_LOST_KINDS ? s->lost[k] : s->recursion_misses);
 	}
 	family(c, "devmem_", "unmatched_events", T_COUNTER, "",
 	       "Events whose start happened before tracing started, by kind (not losses)");
-	for (int k = DEVMEM_LOST_NR_LOSSES; k < DEVMEM_EXITS_DEFERRED; k++) {
+	for (int k = 0; k < DEVMEM_NOTICES_DEFERRED; k++) {
 		labels_reset(c);
-		label(c, "kind", devmem_lost_names[k], 64);
+		label(c, "kind", devmem_tally_names[k], 64);
 		metric(c);
-		sample_u64(c, "_total", s->lost[k]);
+		sample_u64(c, "_total", s->tallies[k]);
 	}
 	labels_reset(c);
 	family(c, "devmem_", "exit_records_deferred", T_COUNTER, "",
-	       "Process exit records that waited for user space (the exits ring was full; not lost)");
+	       "Process exit records that waited for user space (the notices ring was full; not lost)");
 	metric(c);
-	sample_u64(c, "_total", s->lost[DEVMEM_EXITS_DEFERRED]);
+	sample_u64(c, "_total", s->tallies[DEVMEM_NOTICES_DEFERRED]);
 
 	if (o->per_process)
 		render_processes(c, s);

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "kernel/session.h"
 #include "model/snapshot.h"
 
 enum devmem_om_format {
@@ -58,13 +59,6 @@ struct devmem_om_buf {
 
 void devmem_om_buf_free(struct devmem_om_buf *b);
 
-/* one loaded BPF program of the exporter and its kernel statistics */
-struct devmem_om_prog {
-	char name[64];
-	__u64 run_time_ns;
-	__u64 run_cnt;
-};
-
 /* HTTP responses the exporter sent, by status code */
 struct devmem_om_code_count {
 	int code;
@@ -78,7 +72,7 @@ struct devmem_om_self {
 	double start_time_seconds;	/* since the epoch; 0: unknown */
 	long open_fds;			/* < 0: unknown */
 	int bpf_stats_enabled;		/* kernel.bpf_stats_enabled: 1, 0, < 0 unknown */
-	const struct devmem_om_prog *progs;	/* their run time: only if stats are on */
+	const struct devmem_prog_stat *progs;	/* its programs: run time only if stats are on */
 	size_t nr_progs;
 	const struct devmem_om_code_count *codes;
 	size_t nr_codes;

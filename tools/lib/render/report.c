@@ -154,17 +154,17 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 	print_hists(out, s->hist, "  ", flags);
 
 	fprintf(out, "\nLOST EVENTS: %llu\n", (unsigned long long)devmem_snapshot_lost_total(s));
-	for (k = 0; k < DEVMEM_LOST_NR_LOSSES; k++)
+	for (k = 0; k < DEVMEM_LOST_KINDS; k++)
 		if (s->lost[k])
 			fprintf(out, "  %-36s %llu\n", devmem_lost_names[k],
 				(unsigned long long)s->lost[k]);
 	if (s->recursion_misses)
 		fprintf(out, "  %-36s %llu\n", "recursion_misses",
 			(unsigned long long)s->recursion_misses);
-	for (k = DEVMEM_LOST_NR_LOSSES; k < DEVMEM_LOST_KINDS; k++)
-		if (s->lost[k])
-			fprintf(out, "  (not lost) %-25s %llu\n", devmem_lost_names[k],
-				(unsigned long long)s->lost[k]);
+	for (k = 0; k < DEVMEM_TALLY_KINDS; k++)
+		if (s->tallies[k])
+			fprintf(out, "  (not lost) %-25s %llu\n", devmem_tally_names[k],
+				(unsigned long long)s->tallies[k]);
 	if (s->note[0]) {
 		char note[DEVMEM_SANITIZED_SIZE(sizeof(s->note))];
 

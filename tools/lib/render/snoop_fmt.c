@@ -207,28 +207,28 @@ static void event_cols(struct cols *c, const struct devmem_event *e)
 	case DEVMEM_EV_PAGEMAP_ADD:
 	case DEVMEM_EV_PAGEMAP_REMOVE:
 	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
-		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
+		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->pgmap_start);
 		snprintf(c->pages, sizeof(c->pages), "%" PRIu64, (uint64_t)e->npages);
 		if (e->type == DEVMEM_EV_PAGEMAP_REMOVE) {
-			if (e->result == DEVMEM_UNKNOWN)
+			if (e->in_use == DEVMEM_UNKNOWN)
 				snprintf(c->result, sizeof(c->result), "in_use=?");
 			else
 				snprintf(c->result, sizeof(c->result), "in_use=%" PRIu64,
-					 (uint64_t)e->result);
+					 (uint64_t)e->in_use);
 		}
 		has_lat = e->type == DEVMEM_EV_PAGEMAP_REMOVE_DONE;
 		break;
 	case DEVMEM_EV_FAULT:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
-		snprintf(c->result, sizeof(c->result), "%s", write_name(e->fault));
+		snprintf(c->result, sizeof(c->result), "%s", write_name(e->write));
 		break;
 	case DEVMEM_EV_FAULT_DONE:
 		snprintf(c->addr, sizeof(c->addr), "0x%" PRIx64, (uint64_t)e->address);
 		snprintf(c->pages, sizeof(c->pages), "%" PRIu64, (uint64_t)e->migrated);
-		if (e->result == DEVMEM_UNKNOWN)
+		if (e->vm_fault == DEVMEM_UNKNOWN)
 			snprintf(c->result, sizeof(c->result), "?");	/* not seen */
 		else
-			snoop_fault_result(e->result, c->result, sizeof(c->result));
+			snoop_fault_result(e->vm_fault, c->result, sizeof(c->result));
 		has_lat = true;
 		break;
 	case DEVMEM_EV_MIGRATE:
@@ -340,32 +340,32 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 	case DEVMEM_EV_PAGEMAP_ADD:
 	case DEVMEM_EV_PAGEMAP_REMOVE:
 	case DEVMEM_EV_PAGEMAP_REMOVE_DONE:
-		err |= set_hex(o, "start", e->address);
-		err |= set_hex(o, "end", e->pfn);
+		err |= set_hex(o, "start", e->pgmap_start);
+		err |= set_hex(o, "end", e->range_end);
 		err |= set_u64(o, "pages", e->npages);
 		if (e->type == DEVMEM_EV_PAGEMAP_REMOVE)
-			err |= json_object_set_new(o, "in_use", e->result == DEVMEM_UNKNOWN ?
-						   json_null() : json_integer((json_int_t)e->result));
+			err |= json_object_set_new(o, "in_use", e->in_use == DEVMEM_UNKNOWN ?
+						   json_null() : json_integer((json_int_t)e->in_use));
 		if (e->type == DEVMEM_EV_PAGEMAP_REMOVE_DONE)
 			err |= set_u64(o, "latency_ns", e->latency_ns);
 		break;
 	case DEVMEM_EV_FAULT:
 		err |= set_hex(o, "address", e->address);
 		err |= set_hex(o, "pfn", e->pfn);
-		err |= json_object_set_new(o, "write", write_json(e->fault));
+		err |= json_object_set_new(o, "write", write_json(e->write));
 		break;
 	case DEVMEM_EV_FAULT_DONE:
 		err |= set_hex(o, "address", e->address);
 		err |= set_hex(o, "pfn", e->pfn);
 		err |= set_u64(o, "pages", e->migrated);
-		err |= json_object_set_new(o, "write", write_json(e->fault));
-		if (e->result == DEVMEM_UNKNOWN) {
+		err |= json_object_set_new(o, "write", write_json(e->write));
+		if (e->vm_fault == DEVMEM_UNKNOWN) {
 			err |= json_object_set_new(o, "result", json_null());
 			err |= json_object_set_new(o, "result_flags", json_null());
 		} else {
-			err |= set_u64(o, "result", e->result);
+			err |= set_u64(o, "result", e->vm_fault);
 			err |= json_object_set_new(o, "result_flags", json_string(
-				snoop_fault_result(e->result, res, sizeof(res))));
+				snoop_fault_result(e->vm_fault, res, sizeof(res))));
 		}
 		err |= set_u64(o, "latency_ns", e->latency_ns);
 		break;
@@ -375,7 +375,7 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		err |= set_u64(o, "npages", e->npages);
 		err |= set_u64(o, "cpages", e->cpages);
 		err |= json_object_set_new(o, "dir", json_string(snoop_dir_name(e->dir)));
-		err |= json_object_set_new(o, "fault", json_boolean(e->fault));
+		err |= json_object_set_new(o, "fault", json_boolean(e->fault_driven));
 		err |= json_object_set_new(o, "reason", json_string(snoop_reason_name(e->reason)));
 		err |= set_u64(o, "part", e->part);
 		err |= e->src_pgmap ? set_hex(o, "src_pgmap", e->src_pgmap) :

@@ -253,7 +253,7 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 	rec_put_u32(b, DEVMEM_NR_COUNTERS);
 	rec_put_u32(b, DEVMEM_HIST_KINDS);
 	rec_put_u32(b, DEVMEM_HIST_SLOTS);
-	rec_put_u32(b, DEVMEM_LOST_KINDS);
+	rec_put_u32(b, REC_LOSS_SLOTS);
 	rec_put_u32(b, (__u32)s->nr_devices);
 	rec_put_u32(b, (__u32)nr_procs);
 	rec_put_u32(b, (__u32)s->nr_ranges);
@@ -261,6 +261,8 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 	rec_put_u64(b, s->recursion_misses);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		rec_put_u64(b, s->lost[i]);
+	for (i = 0; i < DEVMEM_TALLY_KINDS; i++)
+		rec_put_u64(b, s->tallies[i]);
 	put_counters(b, &s->total);
 	put_hists(b, s->hist);
 	for (i = 0; i < s->nr_devices; i++) {
@@ -433,13 +435,26 @@ static size_t hists_bytes(const struct layout *l)
 /* format 2 had 8 losses; the kinds after them (not losses) moved up in 3 */
 #define V2_NR_LOSSES	8
 
-/* format 1 loss counters, by index, in today's enum */
+/*
+ * A frame's loss counters are slots: the losses, then the tallies (counted
+ * aside, not lost). The counter of slot i, or NULL for one unknown here.
+ */
+static __u64 *loss_slot(struct devmem_snapshot *s, unsigned int i)
+{
+	if (i < DEVMEM_LOST_KINDS)
+		return &s->lost[i];
+	i -= DEVMEM_LOST_KINDS;
+	return i < DEVMEM_TALLY_KINDS ? &s->tallies[i] : NULL;
+}
+
+
+/* format 1 loss counters, by index, as today's slots */
 static const int v1_lost[] = {
 	DEVMEM_LOST_RINGBUF, DEVMEM_LOST_RANGES_FULL,
 	DEVMEM_LOST_RANGES_FULL,		/* devices_map_full: per-device counts lost */
 	DEVMEM_LOST_PROCS_FULL, DEVMEM_LOST_HISTS_FULL, DEVMEM_LOST_ALLOC_TS_FULL,
-	DEVMEM_LOST_FAULT_TS_FULL, DEVMEM_LOST_MIGRATE_TRUNC, DEVMEM_UNMATCHED_FREE,
-	DEVMEM_UNMATCHED_FAULT_DONE, DEVMEM_UNMATCHED_REMOVE_DONE,
+	DEVMEM_LOST_FAULT_TS_FULL, DEVMEM_LOST_MIGRATE_TRUNC, TALLY_SLOT(DEVMEM_UNMATCHED_FREE),
+	TALLY_SLOT(DEVMEM_UNMATCHED_FAULT_DONE), TALLY_SLOT(DEVMEM_UNMATCHED_REMOVE_DONE),
 };
 
 /*
@@ -672,18 +687,18 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 	}
 	s->recursion_misses = get_u64(&c);
 	for (i = 0; i < l.nr_lost; i++) {
-		__u64 v = get_u64(&c);
+		__u64 v = get_u64(&c), *slot = NULL;
 
 		if (!v2 && i < sizeof(v1_lost) / sizeof(v1_lost[0]))
-			s->lost[v1_lost[i]] += v;
-		else if (v2 && version == 2 && i >= V2_NR_LOSSES) {
-			__u32 k = i - V2_NR_LOSSES + DEVMEM_LOST_NR_LOSSES;
-
-			if (k < DEVMEM_LOST_KINDS)
-				s->lost[k] = v;
-		}
-		else if (v2 && i < DEVMEM_LOST_KINDS)
-			s->lost[i] = v;
+			slot = loss_slot(s, v1_lost[i]);
+		else if (v2 && version == 2 && i >= V2_NR_LOSSES)
+			slot = loss_slot(s, TALLY_SLOT(i - V2_NR_LOSSES));
+		else if (v2 && (version > 2 || i < V2_NR_LOSSES))
+			slot = loss_slot(s, i);
+		if (slot && !v2)
+			*slot += v;	/* two format-1 counters are one today */
+		else if (slot)
+			*slot = v;
 	}
 	get_counters(&c, &l, &s->total);
 	get_hists(&c, &l, s->hist);

@@ -23,6 +23,9 @@ extern const char rec_file_magic[8];	/* "DEVMEMRC" */
 #define MAX_KINDS		16U
 #define MAX_SLOTS		64U
 #define MAX_LOST		64U
+/* a frame's loss counters: the losses, then the tallies (counted aside, not lost) */
+#define REC_LOSS_SLOTS		(DEVMEM_LOST_KINDS + DEVMEM_TALLY_KINDS)
+#define TALLY_SLOT(kind)	(DEVMEM_LOST_KINDS + (kind))
 
 /* ---- little-endian encoding ---------------------------------------------- */
 
