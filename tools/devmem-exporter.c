@@ -29,6 +29,7 @@
 #include "cli/errors.h"
 #include "cli/http.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/snapshot.h"
 #include "render/openmetrics.h"
 

@@ -21,9 +21,12 @@
 #include "cli/errors.h"
 #include "cli/sanitize.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/findings.h"
+#include "render/flame.h"
+#include "render/rec_json.h"
 #include "render/svg.h"
 #include "store/record.h"
 
@@ -542,7 +545,7 @@ static int open_session(struct devmem_session **sess)
 		.hist_per_process = env.per_process,
 		.verbose = env.verbose,
 	};
-	devmem_cli_diag_opts(&env.cli, &o);
+	devmem_opts_from_cli(&env.cli, &o);
 	e = devmem_session_open(&o, sess);
 	if (e != DEVMEM_OK) {
 		devmem_child_abandon(&child);

@@ -27,6 +27,7 @@
 #include "cli/sanitize.h"
 #include "kernel/pagemaps.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/snapshot.h"
 #include "render/inventory.h"
 

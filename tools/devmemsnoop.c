@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/errors.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/snapshot.h"
 #include "render/snoop_fmt.h"
 

@@ -16,8 +16,9 @@
 #include "cli/cli.h"
 #include "cli/errors.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/snapshot.h"
-#include "render/findings.h"
+#include "render/flame.h"
 #include "render/report.h"
 
 static struct env {
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 	o.verbose = env.cli.verbose;
 	o.hist_per_device = env.cli.per_device;
 	o.hist_per_process = env.cli.per_process;
-	devmem_cli_diag_opts(&env.cli, &o);
+	devmem_opts_from_cli(&env.cli, &o);
 	e = devmem_session_open(&o, &s);
 	if (e) {
 		devmem_child_abandon(&child);

@@ -23,6 +23,7 @@
 #include "cli/errors.h"
 #include "cli/sanitize.h"
 #include "kernel/session.h"
+#include "kernel/session_int.h"
 #include "model/snapshot.h"
 #include "render/top_view.h"
 #include "store/record.h"
@@ -693,7 +694,7 @@ int main(int argc, char **argv)
 			.hist_per_process = true,
 			.verbose = opts.verbose,
 		};
-		devmem_cli_diag_opts(&opts.cli, &dopts);
+		devmem_opts_from_cli(&opts.cli, &dopts);
 		err = devmem_session_open(&dopts, &src.sess);
 		if (err != DEVMEM_OK) {
 			devmem_child_abandon(&child);

@@ -183,8 +183,9 @@ static void snoop_json(void)
 				.type = types[i], .cpu = 1, .ts_ns = T0 + i * 1000, .pid = 4243,
 				.tgid = 4242, .owner = wall ? 0 : 0xffff888100000000ULL,
 				.address = 0x7f0000001000ULL, .pfn = 0x100000ULL + i, .npages = 8,
-				.cpages = 8, .migrated = 8, .dir = DEVMEM_TO_DEVICE, .fault = 0,
-				.result = i % 2 ? DEVMEM_UNKNOWN : 2, .latency_ns = i * 100,
+				.cpages = 8, .migrated = 8, .dir = DEVMEM_TO_DEVICE, .write = 0,
+				.in_use = i % 2 ? DEVMEM_UNKNOWN : 2,
+				.vm_fault = i % 2 ? DEVMEM_UNKNOWN : 2, .latency_ns = i * 100,
 			};
 
 			snprintf(e.comm, sizeof(e.comm), "%s", wall ? hostile_comm : "devmem-workload");

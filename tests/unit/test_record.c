@@ -19,6 +19,7 @@
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "model/stacks.h"
+#include "render/rec_json.h"
 #include "store/record.h"
 #include "clean_text.h"
 

@@ -12,7 +12,6 @@
 #include "cli/child.h"
 #include "cli/cli.h"
 #include "cli/errors.h"
-#include "kernel/session.h"
 
 #ifndef DEVMEM_VERSION
 #error "DEVMEM_VERSION comes from the VERSION file through the Makefile"
@@ -337,14 +336,6 @@ static void add_option(struct devmem_cli *c, size_t *n, const struct argp_option
 	if (*n + 1 >= sizeof(c->options) / sizeof(c->options[0]))
 		devmem_cli_usage_error(c, "internal error: too many shared options");
 	c->options[(*n)++] = *o;
-}
-
-void devmem_cli_diag_opts(const struct devmem_cli *c, struct devmem_opts *o)
-{
-	o->no_thrash = c->no_thrash;
-	o->thrash_k = c->thrash_k;
-	o->thrash_window_ns = c->thrash_window_ns;
-	o->stacks = c->stacks || c->folded || c->flamegraph;
 }
 
 void devmem_cli_init(struct devmem_cli *c, const char *tool, unsigned int takes)

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "cli/child.h"
-#include "kernel/session.h"
+#include "devmem.h"
 
 /* The shared options; -v, -h/--help and -V/--version every tool takes. */
 #define DEVMEM_CLI_PID		0x0001	/* -p, --pid PID */
@@ -121,11 +121,6 @@ void devmem_cli_usage_error(const struct devmem_cli *c, const char *fmt, ...)
 __u64 devmem_cli_owner_only(const struct devmem_cli *c);
 
 struct devmem_opts;
-/*
- * The thrashing and stack options into a session's options: --folded and
- * --flamegraph imply --stacks.
- */
-void devmem_cli_diag_opts(const struct devmem_cli *c, struct devmem_opts *o);
 
 /* start + the -t duration in ns, CLOCK_MONOTONIC; 0 without -t */
 __u64 devmem_cli_deadline(const struct devmem_cli *c, __u64 start_ns);

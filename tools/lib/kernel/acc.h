@@ -4,13 +4,11 @@
  * (thrash.c, stacks.c): private to session.c and its tests. Views use the
  * snapshot's thrash and stacks arrays (devmem.h).
  */
-#ifndef DEVMEM_DIAG_H
-#define DEVMEM_DIAG_H
+#ifndef DEVMEM_KERNEL_ACC_H
+#define DEVMEM_KERNEL_ACC_H
 
 #include "kernel/symbolize.h"
 #include "model/snapshot.h"
-#include "model/stacks.h"
-#include "model/thrash.h"
 
 /*
  * Pages that bounced twice or more, from the kernel's thrash ways: a way is
@@ -57,13 +55,4 @@ int devmem_stack_acc_snapshot(struct devmem_stack_acc *a, struct devmem_snapshot
 void devmem_stack_acc_forget(struct devmem_stack_acc *a,
 			     bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
 
-/*
- * For devmem_snapshot_delta(): out's pages and stacks (copies of cur's)
- * less prev's (both sorted; out is sorted here), those that did not change
- * left out; window_max stays cur's.
- */
-void devmem_thrash_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev);
-void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev);
-
-
-#endif /* DEVMEM_DIAG_H */
+#endif /* DEVMEM_KERNEL_ACC_H */

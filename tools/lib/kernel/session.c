@@ -14,9 +14,15 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cli/cli.h"
 #include "cli/errors.h"
+#include "kernel/acc.h"
+#include "kernel/history.h"
 #include "kernel/pagemaps.h"
+#include "kernel/probe.h"
+#include "kernel/session.h"
 #include "kernel/session_int.h"
+#include "kernel/symbolize.h"
 #include "model/snapshot.h"
 
 static bool verbose;
@@ -471,4 +477,12 @@ void devmem_session_close(struct devmem_session *s)
 	free(s->buf);
 	free(s->zero);
 	free(s);
+}
+
+void devmem_opts_from_cli(const struct devmem_cli *c, struct devmem_opts *o)
+{
+	o->no_thrash = c->no_thrash;
+	o->thrash_k = c->thrash_k;
+	o->thrash_window_ns = c->thrash_window_ns;
+	o->stacks = c->stacks || c->folded || c->flamegraph;
 }

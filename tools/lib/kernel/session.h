@@ -6,6 +6,7 @@
 #define DEVMEM_KERNEL_SESSION_H
 
 #include <signal.h>
+#include "cli/cli.h"
 #include "cli/errors.h"
 #include "model/snapshot.h"
 
@@ -51,6 +52,10 @@ struct devmem_opts {
 };
 
 struct devmem_session;
+
+struct devmem_cli;
+/* the diagnosis options of the shared command line (thrashing, stacks) into o */
+void devmem_opts_from_cli(const struct devmem_cli *c, struct devmem_opts *o);
 
 /* probe, check privileges, open, load, attach, discover earlier ranges */
 enum devmem_error devmem_session_open(const struct devmem_opts *opts,

@@ -8,11 +8,9 @@
 #define DEVMEM_KERNEL_SESSION_INT_H
 
 #include <stdio.h>
-#include "kernel/acc.h"
-#include "kernel/history.h"
 #include "kernel/probe.h"
 #include "kernel/session.h"
-#include "kernel/symbolize.h"
+#include "model/snapshot.h"
 #include "devmem.skel.h"
 
 struct devmem_session {

@@ -8,7 +8,10 @@
  * test_bpf_load, which compares the table with the object.
  */
 #include <stddef.h>
+#include "kernel/probe.h"
+#include "kernel/session.h"
 #include "kernel/session_int.h"
+#include "model/snapshot.h"
 
 #define PROG(name)	offsetof(struct devmem_bpf, progs.name)
 #define M_TP		(1U << DEVMEM_MODE_TP_BTF)

@@ -12,8 +12,12 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kernel/acc.h"
+#include "kernel/history.h"
 #include "kernel/pagemaps.h"
+#include "kernel/session.h"
 #include "kernel/session_int.h"
+#include "kernel/symbolize.h"
 #include "model/snapshot.h"
 
 int devmem_session_event(void *ctx, void *data, size_t size)

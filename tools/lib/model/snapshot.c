@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "kernel/acc.h"
 #include "model/array.h"
 #include "model/hist.h"
 #include "model/snapshot.h"

@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/acc.h"
 #include "model/array.h"
 #include "model/snapshot.h"
 #include "model/stacks.h"
@@ -152,4 +151,28 @@ void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapsh
 			free(x->names);
 	}
 	out->nr_stacks = j;
+}
+
+static int cmp_stack_faults(const void *x, const void *y)
+{
+	const struct devmem_snap_stack *a = *(const struct devmem_snap_stack *const *)x;
+	const struct devmem_snap_stack *b = *(const struct devmem_snap_stack *const *)y;
+
+	if (a->faults != b->faults)
+		return a->faults > b->faults ? -1 : 1;
+	return devmem_stack_cmp(a, b);
+}
+
+const struct devmem_snap_stack **devmem_stacks_ranked(const struct devmem_snapshot *s, size_t *n)
+{
+	const struct devmem_snap_stack **v;
+
+	*n = 0;
+	if (!s->nr_stacks || !(v = malloc(s->nr_stacks * sizeof(*v))))
+		return NULL;
+	for (size_t i = 0; i < s->nr_stacks; i++)
+		v[i] = &s->stacks[i];
+	qsort(v, s->nr_stacks, sizeof(*v), cmp_stack_faults);
+	*n = s->nr_stacks;
+	return v;
 }

@@ -5,7 +5,6 @@
 #ifndef DEVMEM_MODEL_STACKS_H
 #define DEVMEM_MODEL_STACKS_H
 
-#include "kernel/acc.h"
 #include "model/snapshot.h"
 
 /* name i (0: innermost) of a stack; "" past its depth */
@@ -19,6 +18,8 @@ struct devmem_snap_stack *devmem_stacks_dup(const struct devmem_snap_stack *st, 
 int devmem_stacks_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src);
 /* qsort order of stacks: (tgid, start, stack id) */
 int devmem_stack_cmp(const void *x, const void *y);
+/* the stacks, most faults first; NULL (and *n 0) when none or out of memory */
+const struct devmem_snap_stack **devmem_stacks_ranked(const struct devmem_snapshot *s, size_t *n);
 /* for devmem_snapshot_delta(), as devmem_thrash_delta() for stacks */
 void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev);
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/acc.h"
 #include "model/array.h"
 #include "model/snapshot.h"
 #include "model/thrash.h"

@@ -5,7 +5,6 @@
 #ifndef DEVMEM_MODEL_THRASH_H
 #define DEVMEM_MODEL_THRASH_H
 
-#include "kernel/acc.h"
 #include "model/snapshot.h"
 
 /* sort by (tgid, start_ns, vaddr), the order of devmem_thrash_cmp() */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The diagnosis part of a report (devmem.h): the thrashing runs, the fault
- * stacks and the findings of a snapshot, as text sections and as JSON, and
- * the folded and flame graph files of its stacks.
+ * The diagnosis part of the text report (findings.h): the thrashing runs,
+ * the fault stacks and the findings of a snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +11,6 @@
 #include "model/snapshot.h"
 #include "model/stacks.h"
 #include "render/findings.h"
-#include "render/json_out.h"
-#include "render/report.h"
 #include "render/thrash_runs.h"
 
 #define RUNS_SHOWN	20
@@ -28,36 +25,6 @@ static void dur(char *buf, size_t len, __u64 ns)
 		snprintf(buf, len, "%.3fms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.1fus", ns / 1e3);
-}
-
-static __u32 k_of(const struct devmem_snapshot *s, __u32 k)
-{
-	return k ? k : s->thrash_k ? s->thrash_k : DEVMEM_THRASH_K_DEFAULT;
-}
-
-static int cmp_stack_faults(const void *x, const void *y)
-{
-	const struct devmem_snap_stack *a = *(const struct devmem_snap_stack *const *)x;
-	const struct devmem_snap_stack *b = *(const struct devmem_snap_stack *const *)y;
-
-	if (a->faults != b->faults)
-		return a->faults > b->faults ? -1 : 1;
-	return devmem_stack_cmp(a, b);
-}
-
-/* the stacks, most faults first; NULL (and *n 0) when none or out of memory */
-static const struct devmem_snap_stack **ranked_stacks(const struct devmem_snapshot *s, size_t *n)
-{
-	const struct devmem_snap_stack **v;
-
-	*n = 0;
-	if (!s->nr_stacks || !(v = malloc(s->nr_stacks * sizeof(*v))))
-		return NULL;
-	for (size_t i = 0; i < s->nr_stacks; i++)
-		v[i] = &s->stacks[i];
-	qsort(v, s->nr_stacks, sizeof(*v), cmp_stack_faults);
-	*n = s->nr_stacks;
-	return v;
 }
 
 /* "comm;outer;...;inner", each name sanitized, at most cols columns */
@@ -80,7 +47,7 @@ static void stack_line(char *buf, size_t len, const struct devmem_snap_stack *st
 
 void devmem_diag_text(FILE *out, const struct devmem_snapshot *s, __u32 k)
 {
-	k = k_of(s, k);
+	k = devmem_thrash_k(s, k);
 	if (s->thrash_on) {
 		struct devmem_thrash_run *runs = NULL;
 		struct devmem_thrash_sum sum;
@@ -130,7 +97,7 @@ void devmem_diag_text(FILE *out, const struct devmem_snapshot *s, __u32 k)
 		__u64 faults = 0;
 		size_t n;
 
-		v = ranked_stacks(s, &n);
+		v = devmem_stacks_ranked(s, &n);
 		for (size_t i = 0; i < n; i++)
 			faults += v[i]->faults;
 		fprintf(out, "\nFAULT STACKS: %zu stacks, %llu faults\n", n,
@@ -150,141 +117,4 @@ void devmem_diag_text(FILE *out, const struct devmem_snapshot *s, __u32 k)
 	}
 	fprintf(out, "\n");
 	devmem_findings_print(out, s, k);
-}
-
-static const char *const kind_names[] = {
-	[DEVMEM_FIND_THRASH] = "thrash", [DEVMEM_FIND_WASTED] = "wasted",
-	[DEVMEM_FIND_LATENCY] = "latency", [DEVMEM_FIND_FULL] = "full",
-	[DEVMEM_FIND_LOST] = "lost",
-};
-
-static json_t *u64(__u64 v)
-{
-	return json_integer((json_int_t)v);
-}
-
-static json_t *thrash_json(const struct devmem_snapshot *s, __u32 k)
-{
-	struct devmem_thrash_run *runs = NULL;
-	struct devmem_thrash_sum sum;
-	json_t *o = json_object(), *a = json_array();
-	size_t n = 0;
-
-	devmem_thrash_sum_all(s, k, &sum);
-	json_object_set_new(o, "k", u64(k));
-	json_object_set_new(o, "window_ns", u64(s->thrash_window_ns));
-	json_object_set_new(o, "page_size", u64(s->page_size));
-	json_object_set_new(o, "pages_bouncing", u64(sum.pages_bouncing));
-	json_object_set_new(o, "pages_thrashing", u64(sum.pages_thrashing));
-	json_object_set_new(o, "bounces", u64(sum.bounces));
-	json_object_set_new(o, "fault_ns", u64(sum.fault_ns));
-	json_object_set_new(o, "not_kept", u64(s->thrash_dropped));
-	if (!devmem_thrash_runs(s, k, &runs, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			const struct devmem_thrash_run *r = &runs[i];
-			json_t *x = json_object();
-
-			json_object_set_new(x, "tgid", u64(r->tgid));
-			json_object_set_new(x, "start_ns", u64(r->start_ns));
-			json_object_set_new(x, "comm", r->comm[0] ?
-					    devmem_json_str(r->comm, sizeof(r->comm)) : json_null());
-			json_object_set_new(x, "device", r->device[0] ?
-					    devmem_json_str(r->device, sizeof(r->device)) :
-					    json_null());
-			json_object_set_new(x, "range_start", u64(r->range));
-			json_object_set_new(x, "address", u64(r->vaddr));
-			json_object_set_new(x, "pages", u64(r->npages));
-			json_object_set_new(x, "bounces", u64(r->bounces));
-			json_object_set_new(x, "faults", u64(r->faults));
-			json_object_set_new(x, "fault_ns", u64(r->fault_ns));
-			json_object_set_new(x, "window_max", u64(r->window_max));
-			json_array_append_new(a, x);
-		}
-		free(runs);
-	}
-	json_object_set_new(o, "runs", a);
-	return o;
-}
-
-static json_t *stacks_json(const struct devmem_snapshot *s)
-{
-	const struct devmem_snap_stack **v;
-	json_t *a = json_array();
-	size_t n;
-
-	v = ranked_stacks(s, &n);
-	for (size_t i = 0; i < n; i++) {
-		json_t *x = json_object(), *f = json_array();
-
-		json_object_set_new(x, "tgid", u64(v[i]->tgid));
-		json_object_set_new(x, "start_ns", u64(v[i]->start_ns));
-		json_object_set_new(x, "comm", v[i]->comm[0] ?
-				    devmem_json_str(v[i]->comm, sizeof(v[i]->comm)) : json_null());
-		json_object_set_new(x, "faults", u64(v[i]->faults));
-		json_object_set_new(x, "fault_ns", u64(v[i]->fault_ns));
-		for (__u32 d = v[i]->depth; d-- > 0;) {
-			const char *name = devmem_stack_frame(v[i], d);
-
-			json_array_append_new(f, devmem_json_str(name, strlen(name)));
-		}
-		json_object_set_new(x, "frames", f);
-		json_array_append_new(a, x);
-	}
-	free(v);
-	return a;
-}
-
-void devmem_json_diag(json_t *root, const struct devmem_snapshot *s, __u32 k)
-{
-	struct devmem_finding f[16];
-	json_t *a = json_array();
-	int n;
-
-	k = k_of(s, k);
-	json_object_set_new(root, "thrash", s->thrash_on ? thrash_json(s, k) : json_null());
-	json_object_set_new(root, "stacks", s->stacks_on ? stacks_json(s) : json_null());
-	n = devmem_findings(s, k, f, sizeof(f) / sizeof(f[0]));
-	for (int i = 0; i < n; i++) {
-		json_t *x = json_object();
-
-		json_object_set_new(x, "kind", json_string(kind_names[f[i].kind]));
-		json_object_set_new(x, "text", devmem_json_str(f[i].text, sizeof(f[i].text)));
-		json_array_append_new(a, x);
-	}
-	json_object_set_new(root, "findings", a);
-}
-
-static int write_one(const char *path, const struct devmem_snapshot *s, bool svg,
-		     const char *title, char *err, size_t errlen)
-{
-	bool std = !strcmp(path, "-");
-	FILE *f = std ? stdout : fopen(path, "w");
-	int ret;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s; give a writable path.", path,
-			 strerror(errno));
-		return -errno;
-	}
-	ret = svg ? devmem_stacks_flamegraph(f, s, title) : devmem_stacks_folded(f, s, false);
-	if (fflush(f) && !ret)
-		ret = -EIO;
-	if (!std && fclose(f) && !ret)
-		ret = -EIO;
-	if (ret)
-		snprintf(err, errlen, "writing %s failed: %s.", path,
-			 ret == -ENOMEM ? "out of memory" : "write error (disk full?)");
-	return ret;
-}
-
-int devmem_stacks_write(const struct devmem_snapshot *s, const char *folded,
-			const char *flamegraph, const char *title, char *err, size_t errlen)
-{
-	int ret = 0;
-
-	if (folded)
-		ret = write_one(folded, s, false, title, err, errlen);
-	if (!ret && flamegraph)
-		ret = write_one(flamegraph, s, true, title, err, errlen);
-	return ret;
 }

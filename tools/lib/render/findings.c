@@ -289,3 +289,15 @@ void devmem_findings_print(FILE *out, const struct devmem_snapshot *s, __u32 k)
 	for (int i = 0; i < n; i++)
 		fprintf(out, "  %d. %s\n", i + 1, f[i].text);
 }
+
+const char *devmem_finding_kind_name(enum devmem_finding_kind kind)
+{
+	static const char *const names[] = {
+		[DEVMEM_FIND_THRASH] = "thrash", [DEVMEM_FIND_WASTED] = "wasted",
+		[DEVMEM_FIND_LATENCY] = "latency", [DEVMEM_FIND_FULL] = "full",
+		[DEVMEM_FIND_LOST] = "lost",
+	};
+
+	return (unsigned int)kind < sizeof(names) / sizeof(names[0]) && names[kind] ?
+	       names[kind] : "?";
+}

@@ -29,6 +29,8 @@ struct devmem_finding {
  */
 int devmem_findings(const struct devmem_snapshot *s, __u32 k, struct devmem_finding *out,
 		    size_t max);
+/* the name a kind has in JSON: "thrash", "wasted", ... */
+const char *devmem_finding_kind_name(enum devmem_finding_kind kind);
 /* "Findings:" and one numbered line each, or "Findings: none" */
 void devmem_findings_print(FILE *out, const struct devmem_snapshot *s, __u32 k);
 /*
@@ -36,12 +38,5 @@ void devmem_findings_print(FILE *out, const struct devmem_snapshot *s, __u32 k);
  * as text (diag_report.c); k the thrashing threshold, 0: the snapshot's.
  */
 void devmem_diag_text(FILE *out, const struct devmem_snapshot *s, __u32 k);
-/*
- * Write s's stacks as folded lines to folded and as an SVG flame graph to
- * flamegraph (either NULL: not written; "-": standard output). 0, or
- * -errno with one sentence in err.
- */
-int devmem_stacks_write(const struct devmem_snapshot *s, const char *folded,
-			const char *flamegraph, const char *title, char *err, size_t errlen);
 
 #endif /* DEVMEM_RENDER_FINDINGS_H */

@@ -263,3 +263,38 @@ int devmem_stacks_flamegraph(FILE *out, const struct devmem_snapshot *s, const c
 	flat_free(&f);
 	return err;
 }
+
+static int write_one(const char *path, const struct devmem_snapshot *s, bool svg,
+		     const char *title, char *err, size_t errlen)
+{
+	bool std = !strcmp(path, "-");
+	FILE *f = std ? stdout : fopen(path, "w");
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s; give a writable path.", path,
+			 strerror(errno));
+		return -errno;
+	}
+	ret = svg ? devmem_stacks_flamegraph(f, s, title) : devmem_stacks_folded(f, s, false);
+	if (fflush(f) && !ret)
+		ret = -EIO;
+	if (!std && fclose(f) && !ret)
+		ret = -EIO;
+	if (ret)
+		snprintf(err, errlen, "writing %s failed: %s.", path,
+			 ret == -ENOMEM ? "out of memory" : "write error (disk full?)");
+	return ret;
+}
+
+int devmem_stacks_write(const struct devmem_snapshot *s, const char *folded,
+			const char *flamegraph, const char *title, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (folded)
+		ret = write_one(folded, s, false, title, err, errlen);
+	if (!ret && flamegraph)
+		ret = write_one(flamegraph, s, true, title, err, errlen);
+	return ret;
+}

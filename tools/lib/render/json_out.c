@@ -12,7 +12,10 @@
 #include "cli/sanitize.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
+#include "model/stacks.h"
+#include "render/findings.h"
 #include "render/json_out.h"
+#include "render/thrash_runs.h"
 
 const double devmem_rec_percentiles[3] = { 50.0, 90.0, 99.0 };
 
@@ -217,6 +220,97 @@ json_t *devmem_json_lost(const struct devmem_snapshot *s)
 	for (int k = 0; k < DEVMEM_LOST_KINDS; k++)
 		json_object_set_new(o, devmem_lost_names[k], json_integer((json_int_t)s->lost[k]));
 	return o;
+}
+
+static json_t *thrash_json(const struct devmem_snapshot *s, __u32 k)
+{
+	struct devmem_thrash_run *runs = NULL;
+	struct devmem_thrash_sum sum;
+	json_t *o = json_object(), *a = json_array();
+	size_t n = 0;
+
+	devmem_thrash_sum_all(s, k, &sum);
+	json_object_set_new(o, "k", devmem_json_u64(k));
+	json_object_set_new(o, "window_ns", devmem_json_u64(s->thrash_window_ns));
+	json_object_set_new(o, "page_size", devmem_json_u64(s->page_size));
+	json_object_set_new(o, "pages_bouncing", devmem_json_u64(sum.pages_bouncing));
+	json_object_set_new(o, "pages_thrashing", devmem_json_u64(sum.pages_thrashing));
+	json_object_set_new(o, "bounces", devmem_json_u64(sum.bounces));
+	json_object_set_new(o, "fault_ns", devmem_json_u64(sum.fault_ns));
+	json_object_set_new(o, "not_kept", devmem_json_u64(s->thrash_dropped));
+	if (!devmem_thrash_runs(s, k, &runs, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			const struct devmem_thrash_run *r = &runs[i];
+			json_t *x = json_object();
+
+			json_object_set_new(x, "tgid", devmem_json_u64(r->tgid));
+			json_object_set_new(x, "start_ns", devmem_json_u64(r->start_ns));
+			json_object_set_new(x, "comm", r->comm[0] ?
+					    devmem_json_str(r->comm, sizeof(r->comm)) : json_null());
+			json_object_set_new(x, "device", r->device[0] ?
+					    devmem_json_str(r->device, sizeof(r->device)) :
+					    json_null());
+			json_object_set_new(x, "range_start", devmem_json_u64(r->range));
+			json_object_set_new(x, "address", devmem_json_u64(r->vaddr));
+			json_object_set_new(x, "pages", devmem_json_u64(r->npages));
+			json_object_set_new(x, "bounces", devmem_json_u64(r->bounces));
+			json_object_set_new(x, "faults", devmem_json_u64(r->faults));
+			json_object_set_new(x, "fault_ns", devmem_json_u64(r->fault_ns));
+			json_object_set_new(x, "window_max", devmem_json_u64(r->window_max));
+			json_array_append_new(a, x);
+		}
+		free(runs);
+	}
+	json_object_set_new(o, "runs", a);
+	return o;
+}
+
+static json_t *stacks_json(const struct devmem_snapshot *s)
+{
+	const struct devmem_snap_stack **v;
+	json_t *a = json_array();
+	size_t n;
+
+	v = devmem_stacks_ranked(s, &n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_object(), *f = json_array();
+
+		json_object_set_new(x, "tgid", devmem_json_u64(v[i]->tgid));
+		json_object_set_new(x, "start_ns", devmem_json_u64(v[i]->start_ns));
+		json_object_set_new(x, "comm", v[i]->comm[0] ?
+				    devmem_json_str(v[i]->comm, sizeof(v[i]->comm)) : json_null());
+		json_object_set_new(x, "faults", devmem_json_u64(v[i]->faults));
+		json_object_set_new(x, "fault_ns", devmem_json_u64(v[i]->fault_ns));
+		for (__u32 d = v[i]->depth; d-- > 0;) {
+			const char *name = devmem_stack_frame(v[i], d);
+
+			json_array_append_new(f, devmem_json_str(name, strlen(name)));
+		}
+		json_object_set_new(x, "frames", f);
+		json_array_append_new(a, x);
+	}
+	free(v);
+	return a;
+}
+
+void devmem_json_diag(json_t *root, const struct devmem_snapshot *s, __u32 k)
+{
+	struct devmem_finding f[16];
+	json_t *a = json_array();
+	int n;
+
+	k = devmem_thrash_k(s, k);
+	json_object_set_new(root, "thrash", s->thrash_on ? thrash_json(s, k) : json_null());
+	json_object_set_new(root, "stacks", s->stacks_on ? stacks_json(s) : json_null());
+	n = devmem_findings(s, k, f, sizeof(f) / sizeof(f[0]));
+	for (int i = 0; i < n; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "kind", json_string(devmem_finding_kind_name(f[i].kind)));
+		json_object_set_new(x, "text", devmem_json_str(f[i].text, sizeof(f[i].text)));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(root, "findings", a);
 }
 
 json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags)

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <linux/types.h>
+#include "devmem.h"
 
 /*
  * A bar chart of h from its first to its last non-empty slot: exactly one

@@ -135,3 +135,8 @@ void devmem_thrash_sum_all(const struct devmem_snapshot *s, __u32 k, struct devm
 	for (size_t i = 0; i < s->nr_thrash; i++)
 		sum_add(out, &s->thrash[i], k);
 }
+
+__u32 devmem_thrash_k(const struct devmem_snapshot *s, __u32 k)
+{
+	return k ? k : s->thrash_k ? s->thrash_k : DEVMEM_THRASH_K_DEFAULT;
+}

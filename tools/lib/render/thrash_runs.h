@@ -48,4 +48,7 @@ void devmem_thrash_sum_all(const struct devmem_snapshot *s, __u32 k, struct devm
 /* the device name of a pagemap start, as the snapshot's ranges name it; "" if unknown */
 const char *devmem_snapshot_range_device(const struct devmem_snapshot *s, __u64 range);
 
+/* the threshold K a view applies: k, else the snapshot's, else the default */
+__u32 devmem_thrash_k(const struct devmem_snapshot *s, __u32 k);
+
 #endif /* DEVMEM_RENDER_THRASH_RUNS_H */

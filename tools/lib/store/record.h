@@ -180,8 +180,6 @@ int devmem_rec_report_load_frames(struct devmem_rec_report *rep, const char *con
 
 #define DEVMEM_REC_JSON_DEVICES		0x1
 #define DEVMEM_REC_JSON_PROCESSES	0x2
-/* JSON document (jansson) of a report; values in nsecs/pages; 0 or -errno */
-int devmem_rec_report_json(FILE *out, const struct devmem_rec_report *rep, unsigned int flags);
 /*
  * The history of recordings as OpenMetrics text (rec_openmetrics.c): one
  * sample set per frame in the window, stamped with the frame's wall-clock
