@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/parse.h"
 #include "cli/http.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
@@ -101,13 +102,9 @@ static const struct argp_option exporter_options[] = {
 static unsigned long parse_count(const char *opt, const char *arg, unsigned long min,
 				 unsigned long max)
 {
-	char *end;
-	unsigned long v;
+	__u64 v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (!*arg || *arg == '-' || *arg == '+' || *arg == ' ' || *end || errno || v < min ||
-	    v > max)
+	if (!devmem_parse_u64(arg, 10, max, &v) || v < min)
 		devmem_cli_usage_error(&env.cli, "%s wants a whole number from %lu to %lu, not '%s'",
 				       opt, min, max, arg);
 	return v;
@@ -115,12 +112,9 @@ static unsigned long parse_count(const char *opt, const char *arg, unsigned long
 
 static double parse_seconds(const char *opt, const char *arg, double min, double max)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end == arg || *end || errno || !(v >= min) || v > max)
+	if (!devmem_parse_double(arg, min, max, &v))
 		devmem_cli_usage_error(&env.cli, "%s wants seconds from %g to %g, not '%s'", opt, min,
 				       max, arg);
 	return v;
@@ -134,8 +128,7 @@ static bool split_listen(const char *spec, char *host, size_t host_len, char *po
 			 size_t port_len, int *family)
 {
 	const char *colon = strrchr(spec, ':');
-	unsigned long p;
-	char *end;
+	__u64 p;
 	size_t n;
 
 	*family = AF_UNSPEC;
@@ -144,9 +137,7 @@ static bool split_listen(const char *spec, char *host, size_t host_len, char *po
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = '\0';
 	snprintf(port, port_len, "%s", colon + 1);
-	errno = 0;
-	p = strtoul(port, &end, 10);
-	if (!port[0] || port[0] == '-' || port[0] == '+' || *end || errno || p < 1 || p > 65535)
+	if (!devmem_parse_u64(port, 10, 65535, &p) || p < 1)
 		return false;
 	if (host[0] == '[') {
 		n = strlen(host);
@@ -777,10 +768,12 @@ int main(int argc, char **argv)
 			DEVMEM_CLI_FENTRY);
 	devmem_cli_parse(&env.cli, &argp, argc, argv);
 	check_modes();
-	o.owner = devmem_cli_owner_only(&env.cli);
 	o.tgid = env.cli.pid;
 	o.force_fentry = env.cli.fentry;
 	o.verbose = env.cli.verbose;
+	ret = devmem_opts_device_from_cli(&env.cli, &o);
+	if (ret)
+		return ret;
 	o.hist_per_device = true;
 	for (size_t i = 0; i < NR_CODES; i++)
 		code_counts[i].code = status_codes[i];

@@ -19,12 +19,14 @@
 #include "cli/child.h"
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/parse.h"
 #include "cli/sanitize.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/findings.h"
+#include "render/hist_text.h"
 #include "render/flame.h"
 #include "render/rec_json.h"
 #include "render/svg.h"
@@ -42,7 +44,6 @@ static struct env {
 	double unit_div;		/* ns per printed unit */
 	const char *unit;
 	__u32 pid;
-	__u64 owner;			/* -D: only this device (pgmap owner) */
 	bool fentry, verbose;
 	double interval;		/* seconds */
 	long count;			/* intervals; 0: until stopped */
@@ -171,32 +172,17 @@ static const struct argp_option report_options[] = {
 
 static __u64 parse_size(const char *arg)
 {
-	char *end;
-	double v;
+	__u64 v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end == arg || errno || !(v > 0))
-		goto bad;
-	switch (*end) {
-	case 'k': case 'K': v *= 1024; end++; break;
-	case 'm': case 'M': v *= 1024 * 1024; end++; break;
-	case 'g': case 'G': v *= 1024.0 * 1024 * 1024; end++; break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > 1e18)
-		goto bad;
-	return (__u64)v;
-bad:
-	devmem_cli_usage_error(&env.cli, "bad size '%s': give bytes with an optional K, M or G "
-			       "suffix, e.g. -S 64M", arg);
+	if (!devmem_parse_size(arg, &v))
+		devmem_cli_usage_error(&env.cli, "bad size '%s': give bytes with an optional K, "
+				       "M or G suffix, e.g. -S 64M", arg);
+	return v;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-	long v;
+	__u64 v;
 
 	switch (key) {
 	case 'm':
@@ -214,9 +200,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.max_bytes = parse_size(arg);
 		break;
 	case 'k':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (end == arg || *end || errno || v < 0 || v > 1000)
+		if (!devmem_parse_u64(arg, 10, 1000, &v))
 			devmem_cli_usage_error(&env.cli, "bad KEEP '%s': give how many rotated files "
 					       "to keep (0..1000), e.g. -k 4", arg);
 		env.keep = (unsigned int)v;
@@ -272,8 +256,6 @@ static void check_args(void)
 	if (c->interval_set)
 		env.interval = c->interval_s;
 	env.count = (long)c->count;
-	if (env.mode != MODE_REPORT)
-		env.owner = devmem_cli_owner_only(c);
 	if (env.per_device && env.per_process)
 		devmem_cli_usage_error(c, "-G and -P exclude each other: choose per device or per "
 				       "process");
@@ -298,70 +280,18 @@ static void check_args(void)
 
 /* ---- text rendering ----------------------------------------------------- */
 
-static bool kind_is_time(unsigned int k)
-{
-	return k != DEVMEM_HIST_MIGRATE_PAGES;
-}
-
-static void fmt_val(char *buf, size_t len, double v)
-{
-	if (v == floor(v) && v < 1e15)
-		snprintf(buf, len, "%.0f", v);
-	else
-		snprintf(buf, len, "%.3f", v);
-}
-
-/* print_log2_hist with the bounds shown in the chosen unit */
+/* one histogram, times in the unit of -m/-N */
 static void print_hist(FILE *out, const struct devmem_hist *h, unsigned int kind,
 		       const char *indent)
 {
-	double div = kind_is_time(kind) ? env.unit_div : 1;
-	const char *unit = kind_is_time(kind) ? env.unit : "pages";
-	unsigned int i, first = DEVMEM_HIST_SLOTS, last = 0;
-	bool any = false;
-	__u64 max = 0, total = devmem_hist_total(h);
-	char lo[32], hi[32], bound[72];
+	struct devmem_unit tu = { env.unit, env.unit_div };
+	struct devmem_unit u = devmem_hist_unit(kind, &tu);
 
-	for (i = 0; i < DEVMEM_HIST_SLOTS; i++)
-		if (h->slots[i]) {
-			any = true;
-			if (first == DEVMEM_HIST_SLOTS)
-				first = i;
-			last = i;
-			if (h->slots[i] > max)
-				max = h->slots[i];
-		}
-	fprintf(out, "%s%s (%s): %llu samples", indent, devmem_hist_kind_name(kind), unit,
-		(unsigned long long)total);
-	if (!any) {
-		fprintf(out, "\n");
-		return;
-	}
-	fprintf(out, ", mean %.3f", devmem_hist_mean(h) / div);
-	for (i = 0; i < 3; i++) {
-		struct devmem_percentile p;
-
-		if (devmem_hist_percentile(h, devmem_rec_percentiles[i], &p))
-			continue;
-		fmt_val(lo, sizeof(lo), p.value / div);
-		fprintf(out, ", p%g %s%s", devmem_rec_percentiles[i], p.saturated ? ">= " : "", lo);
-	}
-	fprintf(out, "\n%s%28s : count    distribution\n", indent, unit);
-	/* raw units start at slot 0 like print_log2_hist; scaled ones at the data */
-	for (i = div == 1 ? 0 : first; i <= last; i++) {
-		int stars = (int)((double)h->slots[i] * 40 / (double)max);
-
-		fmt_val(lo, sizeof(lo), (double)devmem_hist_slot_low(i) / div);
-		if (i == DEVMEM_HIST_SLOTS - 1) {
-			snprintf(bound, sizeof(bound), "%s -> ...", lo);
-		} else {
-			fmt_val(hi, sizeof(hi), (double)devmem_hist_slot_high(i) / div);
-			snprintf(bound, sizeof(bound), "%s -> %s", lo, hi);
-		}
-		fprintf(out, "%s%28s : %-8llu |%-40.*s|\n", indent, bound,
-			(unsigned long long)h->slots[i], stars,
-			"****************************************");
-	}
+	fprintf(out, "%s%s (%s): ", indent, devmem_hist_kind_name(kind), u.name);
+	devmem_hist_summary(out, h, u);
+	fputc('\n', out);
+	if (devmem_hist_total(h))
+		devmem_hist_table(out, h, u, indent);
 }
 
 static void print_hists(FILE *out, const struct devmem_hist *h, const char *indent)
@@ -533,18 +463,22 @@ static int open_session(struct devmem_session **sess)
 	struct devmem_opts o;
 	enum devmem_error e;
 
-	if (devmem_cli_start_command(&env.cli, &child)) {
-		fprintf(stderr, "devmemhist: %s\n", devmem_strerror(DEVMEM_E_CHILD));
-		return devmem_exit_code(DEVMEM_E_CHILD);
-	}
+	int rc;
+
 	o = (struct devmem_opts){
-		.tgid = env.cli.pid,
-		.owner = env.owner,
 		.force_fentry = env.fentry,
 		.hist_per_device = env.per_device,
 		.hist_per_process = env.per_process,
 		.verbose = env.verbose,
 	};
+	rc = devmem_opts_device_from_cli(&env.cli, &o);
+	if (rc)
+		return rc;
+	if (devmem_cli_start_command(&env.cli, &child)) {
+		fprintf(stderr, "devmemhist: %s\n", devmem_strerror(DEVMEM_E_CHILD));
+		return devmem_exit_code(DEVMEM_E_CHILD);
+	}
+	o.tgid = env.cli.pid;
 	devmem_opts_from_cli(&env.cli, &o);
 	e = devmem_session_open(&o, sess);
 	if (e != DEVMEM_OK) {
@@ -833,13 +767,13 @@ static int write_svg(const struct devmem_rec_report *rep)
 		free(labels);
 	} else {
 		int k = env.svg_hist ? hist_kind_by_name(env.svg_hist) : DEVMEM_HIST_FAULT_LATENCY;
+		struct devmem_unit tu = { env.unit, env.unit_div };
+		struct devmem_unit u = devmem_hist_unit(k, &tu);
 		char title[128];
 
 		snprintf(title, sizeof(title), "%s over %zu recording%s",
 			 devmem_hist_kind_name(k), rep->nr_streams, rep->nr_streams == 1 ? "" : "s");
-		ret = devmem_svg_hist(f, &rep->total.hist[k], title,
-				      kind_is_time(k) ? env.unit : "pages",
-				      kind_is_time(k) ? env.unit_div : 1);
+		ret = devmem_svg_hist(f, &rep->total.hist[k], title, u.name, u.div);
 	}
 	if (fclose(f) || ret) {
 		fprintf(stderr, "devmemhist: writing %s failed: %s; check the disk has space.\n",

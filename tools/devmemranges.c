@@ -76,28 +76,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* -D: does the range belong to the device asked for? */
-static bool range_matches(const struct devmem_inv_range *r, const struct devmem_cli_device *d)
-{
-	switch (d->kind) {
-	case DEVMEM_CLI_DEV_OWNER:
-		return r->owner == d->value;
-	case DEVMEM_CLI_DEV_START:
-		return r->start == d->value || r->id == d->value;
-	case DEVMEM_CLI_DEV_NAME:
-		return !strcmp(r->device, d->arg) || !strcmp(r->name, d->arg);
-	default:
-		return true;
-	}
-}
-
-static void filter_device(struct devmem_inventory *inv, const struct devmem_cli_device *d)
+/* -D: the ranges of the device asked for (a range by its start or its pagemap's id) */
+static void filter_device(struct devmem_inventory *inv, const struct devmem_device_filter *f)
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < inv->n; i++)
-		if (range_matches(&inv->r[i], d))
-			inv->r[kept++] = inv->r[i];
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct devmem_inv_range *r = &inv->r[i];
+
+		if (devmem_filter_range(f, r->device, r->name, r->owner, r->start) ||
+		    devmem_filter_range(f, NULL, NULL, 0, r->id))
+			inv->r[kept++] = *r;
+	}
 	inv->n = kept;
 }
 

@@ -22,6 +22,7 @@
 #include "cli/child.h"
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/parse.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
 #include "model/snapshot.h"
@@ -67,20 +68,12 @@ static const struct argp_option snoop_options[] = {
 	{ 0 },
 };
 
-enum device_filter {
-	DEV_ANY = 0,
-	DEV_OWNER,	/* done in BPF */
-	DEV_START,	/* done here, by range */
-	DEV_NAME,	/* done here, by range name */
-};
-
 struct snoop {
 	struct snoop_fmt fmt;
 	bool json;
 	__u32 pid;
-	enum device_filter dev_kind;
-	__u64 dev_value;
-	const char *dev_name;
+	/* -D of a device not there at start: its ranges matched here when they come */
+	const struct devmem_device_filter *late;
 	struct devmem_session *sess;	/* names the device of each event */
 	__u64 shown;
 	__u64 unresolved;	/* skipped by -D because the device was unknown */
@@ -92,21 +85,6 @@ static volatile sig_atomic_t exiting;
 static void on_signal(int sig)
 {
 	exiting = 1;
-}
-
-static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static bool is_pagemap_event(__u32 type)
@@ -129,15 +107,12 @@ static int handle_event(void *ctx, const struct devmem_event *e)
 	/* range events are not per process in BPF; -p applies to them here */
 	if (sn->pid && is_pagemap_event(e->type) && e->tgid != sn->pid)
 		return 0;
-	if (sn->dev_kind == DEV_START || sn->dev_kind == DEV_NAME) {
+	if (sn->late) {
 		if (!known) {
 			sn->unresolved++;
 			return 0;
 		}
-		if (sn->dev_kind == DEV_START && e->pgmap_start != sn->dev_value)
-			return 0;
-		if (sn->dev_kind == DEV_NAME && strcmp(name, sn->dev_name) &&
-		    strcmp(range_name, sn->dev_name))
+		if (!devmem_filter_range(sn->late, name, range_name, e->owner, e->pgmap_start))
 			return 0;
 	}
 	if (known) {
@@ -215,8 +190,8 @@ static double lost_interval_s = 1;
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	unsigned long long v;
-	char bad[64], *end;
+	char bad[64];
+	__u64 v;
 
 	switch (key) {
 	case 'e':
@@ -226,16 +201,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					       "alloc and free", bad[0] ? bad : arg);
 		break;
 	case 'B':
-		if (parse_ull(arg, 1ULL << 20, &v) || !v)
+		if (!devmem_parse_u64(arg, 0, 1ULL << 20, &v) || !v)
 			devmem_cli_usage_error(&cli, "-B wants a size in KiB from 1 to 1048576, not "
 					       "'%s'", arg);
 		opts.ringbuf_bytes = v * 1024;
 		break;
 	case OPT_LOST_INTERVAL:
-		errno = 0;
-		lost_interval_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !(lost_interval_s >= 0) ||
-		    lost_interval_s > DEVMEM_CLI_INTERVAL_MAX)
+		if (!devmem_parse_double(arg, 0, DEVMEM_CLI_INTERVAL_MAX, &lost_interval_s))
 			devmem_cli_usage_error(&cli, "--lost-interval wants seconds from 0 to 86400, "
 					       "not '%s'", arg);
 		break;
@@ -269,21 +241,19 @@ int main(int argc, char **argv)
 	sn.fmt.wall_clock = cli.timestamp;
 	opts.force_fentry = cli.fentry;
 	opts.verbose = cli.verbose;
-	switch (cli.device.kind) {
-	case DEVMEM_CLI_DEV_OWNER:
-		sn.dev_kind = DEV_OWNER;
-		opts.owner = sn.dev_value = cli.device.value;
-		break;
-	case DEVMEM_CLI_DEV_START:
-		sn.dev_kind = DEV_START;
-		sn.dev_value = cli.device.value;
-		break;
-	case DEVMEM_CLI_DEV_NAME:
-		sn.dev_kind = DEV_NAME;
-		sn.dev_name = cli.device.arg;
-		break;
-	default:
-		break;
+	/* a device there now is filtered in the kernel by its owner; one not there yet here */
+	if (cli.device.kind != DEVMEM_FILTER_ANY) {
+		char msg[768];
+
+		err = devmem_session_filter_owner(&cli.device, &opts, &opts.owner, msg, sizeof(msg));
+		if (err == DEVMEM_E_NO_DEVICE && cli.device.kind != DEVMEM_FILTER_OWNER) {
+			sn.late = &cli.device;
+			fprintf(stderr, "devmemsnoop: no device is -D %s yet; events of ranges that "
+				"match it from now on are shown.\n", cli.device.arg);
+		} else if (err) {
+			fprintf(stderr, "devmemsnoop: %s\n", msg[0] ? msg : devmem_strerror(err));
+			return devmem_exit_code(err);
+		}
 	}
 
 	opts.on_event = handle_event;
@@ -319,16 +289,6 @@ int main(int argc, char **argv)
 		lost.ringbuf = snap.lost[DEVMEM_LOST_RINGBUF];
 		lost.recursion = snap.recursion_misses;
 		reported = lost;
-	}
-	if (sn.dev_kind == DEV_NAME) {
-		bool found = devmem_snapshot_find_device(&snap, sn.dev_name) != NULL;
-
-		for (size_t i = 0; i < snap.nr_ranges; i++)
-			found |= !strcmp(snap.ranges[i].name, sn.dev_name);
-		if (!found)
-			fprintf(stderr, "devmemsnoop: no device range is named '%s' yet; events "
-				"of ranges added under that name from now on are shown.\n",
-				sn.dev_name);
 	}
 
 	signal(SIGINT, on_signal);

@@ -156,7 +156,9 @@ int main(int argc, char **argv)
 	if (env.count && !env.interval)
 		devmem_cli_usage_error(&env.cli, "-n counts intervals: give the interval too (-i SECS "
 				       "or INTERVAL COUNT)");
-	o.owner = devmem_cli_owner_only(&env.cli);
+	ret = devmem_opts_device_from_cli(&env.cli, &o);
+	if (ret)
+		return ret;
 	install_signals();
 	devmem_snapshot_init(&cur);
 	devmem_snapshot_init(&prev);

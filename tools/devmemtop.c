@@ -21,6 +21,7 @@
 #include "cli/child.h"
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/parse.h"
 #include "cli/sanitize.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
@@ -82,7 +83,7 @@ struct top_opts {
 	bool delay_set;
 	unsigned long iterations;	/* 0: no limit */
 	__u32 pid;
-	const char *device;
+	const struct devmem_device_filter *device;
 	int rows;			/* -1: all that fit */
 	bool batch, json, fast, verbose, fentry;
 	const char *replay;
@@ -137,14 +138,11 @@ static void parse_sort(struct top_opts *o, const char *s)
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct top_opts *o = &opts;
-	char *end;
-	unsigned long v;
+	__u64 v;
 
 	switch (key) {
 	case 'r':
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (!*arg || *arg == '-' || errno || *end || !v || v > 100000)
+		if (!devmem_parse_u64(arg, 10, 100000, &v) || !v)
 			devmem_cli_usage_error(&o->cli, "-r wants a number of rows from 1 (to replay a "
 					       "recording, use -R FILE), not '%s'", arg);
 		o->rows = (int)v;
@@ -210,7 +208,7 @@ static void parse_args(int argc, char **argv, struct top_opts *o)
 	}
 	o->iterations = c->count;
 	o->pid = c->pid;
-	o->device = c->device.arg;
+	o->device = c->device.kind == DEVMEM_FILTER_ANY ? NULL : &c->device;
 	o->json = c->json;
 	if (o->json)
 		o->batch = true;

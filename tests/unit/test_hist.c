@@ -120,48 +120,6 @@ static void test_percentile_saturated(void **state)
 	assert_false(p.saturated);
 }
 
-static char *print_to_string(const struct devmem_hist *h, const char *unit)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	devmem_hist_print(f, h, unit);
-	fclose(f);
-	return buf;
-}
-
-static void test_print(void **state)
-{
-	struct devmem_hist h = {};
-	char *out;
-
-	out = print_to_string(&h, "nsecs");
-	assert_non_null(strstr(out, "(no samples)"));
-	free(out);
-
-	devmem_hist_add(&h, 3);
-	devmem_hist_add(&h, 3);
-	devmem_hist_add(&h, 100);
-	out = print_to_string(&h, "pages");
-	assert_non_null(strstr(out, "pages"));
-	assert_non_null(strstr(out, "2 -> 3"));
-	assert_non_null(strstr(out, "64 -> 127"));
-	/* the fullest slot gets the whole 40-star bar, half of it 20 stars */
-	assert_non_null(strstr(out, "|****************************************|"));
-	assert_non_null(strstr(out, "|********************                    |"));
-	/* nothing after the last used slot */
-	assert_null(strstr(out, "128 -> 255"));
-	free(out);
-
-	memset(&h, 0, sizeof(h));
-	devmem_hist_add(&h, UINT64_MAX);
-	out = print_to_string(&h, "nsecs");
-	assert_non_null(strstr(out, " -> ..."));
-	free(out);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,7 +128,6 @@ int main(void)
 		cmocka_unit_test(test_percentile_empty),
 		cmocka_unit_test(test_percentile_interpolated),
 		cmocka_unit_test(test_percentile_saturated),
-		cmocka_unit_test(test_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "model/snapshot.h"
 #include "model/thrash.h"
+#include "cli/cli.h"
 #include "render/top_view.h"
 
 #define GPU0 0xffff888000001000ULL
@@ -195,11 +196,18 @@ static void test_device_filter(void **state)
 {
 	struct devmem_snapshot cum;
 	struct top_frame f;
-	struct top_filter by_name = { .device = "gpu1" };
-	struct top_filter by_start = { .device = "0x100000000" };
-	struct top_filter by_start_hex = { .device = "300000000" };
-	struct top_filter by_owner = { .device = "0xffff888000002000" };
-	struct top_filter none = { .device = "nosuch" };
+	struct devmem_device_filter name, start, start_hex, owner, nosuch;
+	struct top_filter by_name = { .device = &name };
+	struct top_filter by_start = { .device = &start };
+	struct top_filter by_start_hex = { .device = &start_hex };
+	struct top_filter by_owner = { .device = &owner };
+	struct top_filter none = { .device = &nosuch };
+
+	devmem_cli_parse_device(&name, "gpu1");
+	devmem_cli_parse_device(&start, "0x100000000");
+	devmem_cli_parse_device(&start_hex, "300000000");
+	devmem_cli_parse_device(&owner, "0xffff888000002000");
+	devmem_cli_parse_device(&nosuch, "nosuch");
 
 	fill_cum(&cum);
 	build_summary(&f, &cum, &by_name);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cli/child.h"
 #include "cli/cli.h"
+#include "cli/parse.h"
 #include "cli/errors.h"
 
 #ifndef DEVMEM_VERSION
@@ -105,51 +106,19 @@ void devmem_cli_usage_error(const struct devmem_cli *c, const char *fmt, ...)
 	exit(DEVMEM_EXIT_USAGE);
 }
 
-static bool parse_double(const char *s, double min, double max, double *out)
+void devmem_cli_parse_device(struct devmem_device_filter *f, const char *arg)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min) || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool parse_ulong(const char *s, int base, unsigned long long max,
-			unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* hex with or without 0x: how every tool prints owners and range starts */
-static bool parse_hex(const char *s, __u64 *out)
-{
-	unsigned long long v;
-
-	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
-		s += 2;
-	if (!parse_ulong(s, 16, ~0ULL, &v))
-		return false;
-	*out = v;
-	return true;
+	f->arg = arg;
+	if (devmem_parse_hex(arg, &f->value))
+		f->kind = f->value >= DEVMEM_KERNEL_ADDR_MIN ? DEVMEM_FILTER_OWNER :
+							       DEVMEM_FILTER_START;
+	else
+		f->kind = DEVMEM_FILTER_NAME;
 }
 
 static void set_interval(struct devmem_cli *c, const char *arg)
 {
-	if (!parse_double(arg, DEVMEM_CLI_INTERVAL_MIN, DEVMEM_CLI_INTERVAL_MAX, &c->interval_s))
+	if (!devmem_parse_double(arg, DEVMEM_CLI_INTERVAL_MIN, DEVMEM_CLI_INTERVAL_MAX, &c->interval_s))
 		devmem_cli_usage_error(c, "the interval wants seconds from 0.01 to 86400, not '%s'",
 				       arg);
 	c->interval_set = true;
@@ -157,9 +126,9 @@ static void set_interval(struct devmem_cli *c, const char *arg)
 
 static void set_count(struct devmem_cli *c, const char *arg)
 {
-	unsigned long long v;
+	__u64 v;
 
-	if (!parse_ulong(arg, 10, 1ULL << 31, &v) || !v)
+	if (!devmem_parse_u64(arg, 10, 1ULL << 31, &v) || !v)
 		devmem_cli_usage_error(c, "the count wants a number of intervals from 1, not '%s'",
 				       arg);
 	c->count = (unsigned long)v;
@@ -167,11 +136,11 @@ static void set_count(struct devmem_cli *c, const char *arg)
 
 void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 {
-	unsigned long long v;
+	__u64 v;
 
 	switch (key) {
 	case 'p':
-		if (!parse_ulong(arg, 10, 0x7fffffff, &v) || !v)
+		if (!devmem_parse_u64(arg, 10, 0x7fffffff, &v) || !v)
 			devmem_cli_usage_error(c, "-p wants a process ID, not '%s'", arg);
 		c->pid = (__u32)v;
 		break;
@@ -183,12 +152,7 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 		if (!*arg || *arg == '-')
 			devmem_cli_usage_error(c, "-D takes a device (its owner, a range start or its "
 					       "name), not '%s'; the breakdown per device is -G", arg);
-		c->device.arg = arg;
-		if (parse_hex(arg, &c->device.value))
-			c->device.kind = c->device.value >= DEVMEM_CLI_KERNEL_ADDR_MIN ?
-					 DEVMEM_CLI_DEV_OWNER : DEVMEM_CLI_DEV_START;
-		else
-			c->device.kind = DEVMEM_CLI_DEV_NAME;
+		devmem_cli_parse_device(&c->device, arg);
 		break;
 	case 'P':
 		c->per_process = true;
@@ -203,7 +167,7 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 		set_count(c, arg);
 		break;
 	case 't':
-		if (!parse_double(arg, 0.01, 2147483648.0, &c->duration_s))
+		if (!devmem_parse_double(arg, 0.01, 2147483648.0, &c->duration_s))
 			devmem_cli_usage_error(c, "-t wants a duration in seconds from 0.01, not '%s'",
 					       arg);
 		break;
@@ -217,7 +181,7 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 		c->fentry = true;
 		break;
 	case OPT_THRASH_K:
-		if (!parse_ulong(arg, 10, DEVMEM_THRASH_K_MAX, &v) || !v)
+		if (!devmem_parse_u64(arg, 10, DEVMEM_THRASH_K_MAX, &v) || !v)
 			devmem_cli_usage_error(c, "--thrash-k wants a number of bounces from 1 to %d, "
 					       "not '%s'", DEVMEM_THRASH_K_MAX, arg);
 		c->thrash_k = (__u32)v;
@@ -225,7 +189,7 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 	case OPT_THRASH_WINDOW: {
 		double w;
 
-		if (!parse_double(arg, 0.001, 3600.0, &w))
+		if (!devmem_parse_double(arg, 0.001, 3600.0, &w))
 			devmem_cli_usage_error(c, "--thrash-window wants seconds from 0.001 to 3600, "
 					       "not '%s'", arg);
 		c->thrash_window_ns = (__u64)(w * 1e9 + 0.5);
@@ -427,17 +391,6 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 	if (c->child_only && c->pid)
 		devmem_cli_usage_error(c, "-c and -p both choose the process to trace: give one "
 				       "of them");
-}
-
-__u64 devmem_cli_owner_only(const struct devmem_cli *c)
-{
-	if (c->device.kind == DEVMEM_CLI_DEV_ANY)
-		return 0;
-	if (c->device.kind != DEVMEM_CLI_DEV_OWNER)
-		devmem_cli_usage_error(c, "-D here filters in the kernel, which knows a device by its "
-				       "owner: give the owner address (the owner field of devmemtop -j "
-				       "or devmemstat -j), not '%s'", c->device.arg);
-	return c->device.value;
 }
 
 __u64 devmem_cli_deadline(const struct devmem_cli *c, __u64 start_ns)

@@ -25,6 +25,7 @@
 #include <linux/types.h>
 #include "cli/child.h"
 #include "devmem.h"
+#include "model/device_filter.h"
 
 /* The shared options; -v, -h/--help and -V/--version every tool takes. */
 #define DEVMEM_CLI_PID		0x0001	/* -p, --pid PID */
@@ -43,22 +44,6 @@
 #define DEVMEM_CLI_STACKS	0x2000	/* --stacks */
 #define DEVMEM_CLI_FLAME	0x4000	/* --folded FILE, --flamegraph FILE */
 
-/* How a -D value names a device. */
-enum devmem_cli_device_kind {
-	DEVMEM_CLI_DEV_ANY = 0,		/* no -D */
-	DEVMEM_CLI_DEV_OWNER,		/* a kernel address: pgmap->owner */
-	DEVMEM_CLI_DEV_START,		/* a physical address: the start of one of its ranges */
-	DEVMEM_CLI_DEV_NAME,		/* its name (or its ranges' /proc/iomem name) */
-};
-
-struct devmem_cli_device {
-	enum devmem_cli_device_kind kind;
-	__u64 value;			/* OWNER, START */
-	const char *arg;		/* as given; NULL: no -D */
-};
-
-/* Kernel addresses (owner pointers) start here on x86-64 and arm64. */
-#define DEVMEM_CLI_KERNEL_ADDR_MIN	0xffff000000000000ULL
 
 /* Interval bounds, seconds. */
 #define DEVMEM_CLI_INTERVAL_MIN		0.01
@@ -69,7 +54,7 @@ struct devmem_cli {
 	unsigned int takes;		/* DEVMEM_CLI_* */
 
 	__u32 pid;			/* -p; 0: every process */
-	struct devmem_cli_device device;	/* -D */
+	struct devmem_device_filter device;	/* -D */
 	bool per_process;		/* -P */
 	bool per_device;		/* -G */
 	double interval_s;		/* -i or INTERVAL; 0 when not given */
@@ -97,6 +82,8 @@ struct devmem_cli {
 
 /* Shared options of a tool: fills c with their defaults. */
 void devmem_cli_init(struct devmem_cli *c, const char *tool, unsigned int takes);
+/* a -D value: an owner (a kernel address), a range start (hex) or a name */
+void devmem_cli_parse_device(struct devmem_device_filter *f, const char *arg);
 /*
  * Parse argv: the tool's argp (may be NULL for a tool without options of
  * its own) and the shared options. Exits on --help, --version and on any
@@ -113,12 +100,6 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg);
 void devmem_cli_usage_error(const struct devmem_cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
-/*
- * The -D device as a pgmap owner, for a tool that filters in the kernel
- * (which knows a device by its owner): 0 without -D; a range start or a
- * name is a usage error that says how to find the owner.
- */
-__u64 devmem_cli_owner_only(const struct devmem_cli *c);
 
 struct devmem_opts;
 

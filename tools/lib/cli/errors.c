@@ -72,6 +72,14 @@ static const struct {
 		"DEVMEM_MAX_PROCS (the per-process table size) is not a number from 1 to "
 		"1048576: fix or unset it.",
 		DEVMEM_EXIT_BAD_ENV },
+	[DEVMEM_E_NO_DEVICE] = {
+		"No device present matches -D: give the name, owner or range start of a "
+		"device devmemranges lists, or load its driver first.",
+		DEVMEM_EXIT_NO_DEVICE },
+	[DEVMEM_E_READ] = {
+		"Reading the BPF maps failed: run again with -v for libbpf's messages, and "
+		"report them together with 'uname -r'.",
+		DEVMEM_EXIT_READ },
 };
 
 const char *devmem_strerror(enum devmem_error err)

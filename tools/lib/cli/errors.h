@@ -22,6 +22,8 @@ enum devmem_error {
 	DEVMEM_E_BAD_INPUT,	/* malformed or hostile input file */
 	DEVMEM_E_REFUSED,	/* EPERM although privileged: lockdown, LSM, container */
 	DEVMEM_E_BAD_ENV,	/* DEVMEM_MAX_PROCS not a valid number */
+	DEVMEM_E_NO_DEVICE,	/* -D names no device present */
+	DEVMEM_E_READ,		/* reading the BPF maps failed */
 	DEVMEM_E_COUNT,
 };
 
@@ -41,6 +43,8 @@ enum devmem_error {
 #define DEVMEM_EXIT_BAD_INPUT	12
 #define DEVMEM_EXIT_REFUSED	13
 #define DEVMEM_EXIT_BAD_ENV	14
+#define DEVMEM_EXIT_NO_DEVICE	15
+#define DEVMEM_EXIT_READ	16
 
 /* One sentence: what is missing and what to do. Never NULL. */
 const char *devmem_strerror(enum devmem_error err);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/sanitize.h"
 #include "kernel/acc.h"
 #include "kernel/history.h"
 #include "kernel/pagemaps.h"
@@ -23,6 +24,7 @@
 #include "kernel/session.h"
 #include "kernel/session_int.h"
 #include "kernel/symbolize.h"
+#include "model/device_filter.h"
 #include "model/snapshot.h"
 
 static bool verbose;
@@ -485,4 +487,76 @@ void devmem_opts_from_cli(const struct devmem_cli *c, struct devmem_opts *o)
 	o->thrash_k = c->thrash_k;
 	o->thrash_window_ns = c->thrash_window_ns;
 	o->stacks = c->stacks || c->folded || c->flamegraph;
+}
+
+enum devmem_error devmem_session_filter_owner(const struct devmem_device_filter *f,
+					      const struct devmem_opts *base, __u64 *owner,
+					      char *msg, size_t len)
+{
+	struct devmem_opts o = {
+		.families = DEVMEM_FAM_PAGEMAPS,
+		.force_fentry = base->force_fentry,
+		.force_mode = base->force_mode,
+		.verbose = base->verbose,
+		.no_thrash = true,
+	};
+	char arg[DEVMEM_SANITIZED_SIZE(64)], known[DEVMEM_SANITIZED_SIZE(512)];
+	char names[512];
+	struct devmem_snapshot snap;
+	struct devmem_session *s;
+	enum devmem_error e;
+	int err;
+
+	*owner = 0;
+	msg[0] = '\0';
+	if (f->kind == DEVMEM_FILTER_ANY)
+		return DEVMEM_OK;
+	if (f->kind == DEVMEM_FILTER_OWNER) {
+		*owner = f->value;
+		return DEVMEM_OK;
+	}
+	/* the devices present now: a short session of the pagemap programs */
+	e = devmem_session_open(&o, &s);
+	if (e)
+		return e;
+	devmem_snapshot_init(&snap);
+	if (devmem_session_snapshot(s, &snap)) {
+		e = DEVMEM_E_READ;
+		goto out;
+	}
+	devmem_sanitize(arg, sizeof(arg), f->arg, strlen(f->arg), 0);
+	err = devmem_filter_owner(f, &snap, owner);
+	if (err == -EEXIST) {
+		e = DEVMEM_E_NO_DEVICE;
+		snprintf(msg, len, "-D %s names ranges of more than one device; give one device's "
+			 "name or owner.", arg);
+	} else if (err == -EINVAL) {
+		e = DEVMEM_E_NO_DEVICE;
+		snprintf(msg, len, "the owner of -D %s is not known on this kernel; give its owner "
+			 "address (devmemranges -j shows it).", arg);
+	} else if (err) {
+		e = DEVMEM_E_NO_DEVICE;
+		devmem_filter_known(&snap, names, sizeof(names));
+		devmem_sanitize(known, sizeof(known), names, strlen(names), 0);
+		snprintf(msg, len, "no device present is -D %s; the devices now are: %s.", arg,
+			 known);
+	}
+out:
+	devmem_snapshot_free(&snap);
+	devmem_session_close(s);
+	return e;
+}
+
+int devmem_opts_device_from_cli(const struct devmem_cli *c, struct devmem_opts *o)
+{
+	char msg[768];
+	enum devmem_error e;
+
+	o->force_fentry = o->force_fentry || c->fentry;
+	o->verbose = o->verbose || c->verbose;
+	e = devmem_session_filter_owner(&c->device, o, &o->owner, msg, sizeof(msg));
+	if (e == DEVMEM_OK)
+		return 0;
+	fprintf(stderr, "%s: %s\n", c->tool, msg[0] ? msg : devmem_strerror(e));
+	return devmem_exit_code(e);
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "model/device_filter.h"
 #include "model/snapshot.h"
 
 typedef int (*devmem_event_fn)(void *ctx, const struct devmem_event *e);
@@ -53,7 +54,24 @@ struct devmem_opts {
 
 struct devmem_session;
 
+/*
+ * The owner a tool that filters in the kernel passes as opts.owner for the
+ * -D filter f (0: none): its value for an owner, else the owner of the
+ * live device it names, found by a short session of the pagemap programs
+ * with base's mode options. DEVMEM_E_NO_DEVICE with a sentence in msg
+ * (the devices there are) when none matches.
+ */
+enum devmem_error devmem_session_filter_owner(const struct devmem_device_filter *f,
+					      const struct devmem_opts *base, __u64 *owner,
+					      char *msg, size_t len);
+
 struct devmem_cli;
+/*
+ * -D of the command line into o->owner, for a tool that filters in the
+ * kernel (devmem_session_filter_owner() with the mode options of c): 0, or
+ * the exit code after saying why on stderr.
+ */
+int devmem_opts_device_from_cli(const struct devmem_cli *c, struct devmem_opts *o);
 /* the diagnosis options of the shared command line (thrashing, stacks) into o */
 void devmem_opts_from_cli(const struct devmem_cli *c, struct devmem_opts *o);
 

@@ -92,19 +92,6 @@ double devmem_hist_mean(const struct devmem_hist *h)
 	return h->count ? (double)h->sum / (double)h->count : 0.0;
 }
 
-static void print_stars(FILE *out, __u64 val, __u64 max, int width)
-{
-	int n = max ? (int)((double)val * width / (double)max) : 0;
-	int i;
-
-	if (n > width)
-		n = width;
-	for (i = 0; i < n; i++)
-		fputc('*', out);
-	for (; i < width; i++)
-		fputc(' ', out);
-}
-
 bool devmem_hist_extent(const struct devmem_hist *h, unsigned int *first, unsigned int *last,
 			__u64 *max)
 {
@@ -123,32 +110,6 @@ bool devmem_hist_extent(const struct devmem_hist *h, unsigned int *first, unsign
 			*max = h->slots[i];
 	}
 	return *first != DEVMEM_HIST_SLOTS;
-}
-
-void devmem_hist_print(FILE *out, const struct devmem_hist *h, const char *unit)
-{
-	unsigned int i, last, first;
-	__u64 max;
-	char bound[48];
-
-	if (!devmem_hist_extent(h, &first, &last, &max)) {
-		fprintf(out, "     (no samples)\n");
-		return;
-	}
-	/* like print_log2_hist: from slot 0 to the last used one */
-	fprintf(out, "%*s%-*s : count    distribution\n", 12, "", 16, unit);
-	for (i = 0; i <= last; i++) {
-		if (i == DEVMEM_HIST_SLOTS - 1)
-			snprintf(bound, sizeof(bound), "%llu -> ...",
-				 (unsigned long long)devmem_hist_slot_low(i));
-		else
-			snprintf(bound, sizeof(bound), "%llu -> %llu",
-				 (unsigned long long)devmem_hist_slot_low(i),
-				 (unsigned long long)devmem_hist_slot_high(i));
-		fprintf(out, "%28s : %-8llu |", bound, (unsigned long long)h->slots[i]);
-		print_stars(out, h->slots[i], max, 40);
-		fprintf(out, "|\n");
-	}
 }
 
 static const char *const kind_names[DEVMEM_HIST_KINDS] = {

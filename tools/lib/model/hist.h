@@ -43,8 +43,6 @@ int devmem_hist_percentile(const struct devmem_hist *h, double p, struct devmem_
 extern const double devmem_rec_percentiles[3];
 /* mean from sum/count; 0 when empty */
 double devmem_hist_mean(const struct devmem_hist *h);
-/* print_log2_hist style table: "unit : count distribution" */
-void devmem_hist_print(FILE *out, const struct devmem_hist *h, const char *unit);
 const char *devmem_hist_kind_name(enum devmem_hist_kind kind);	/* e.g. fault_latency */
 const char *devmem_hist_kind_unit(enum devmem_hist_kind kind);	/* nsecs or pages */
 

@@ -558,3 +558,36 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 		return -ENOMEM;
 	return 0;
 }
+
+const char *devmem_range_type_name(__u32 type)
+{
+	return type == DEVMEM_TYPE_PRIVATE ? "private" :
+	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
+}
+
+const char *devmem_range_state_name(bool removed, bool remove_done)
+{
+	return !removed ? "live" : remove_done ? "removed" : "removing";
+}
+
+__u64 devmem_range_in_use_at_start(const struct devmem_snap_range *r)
+{
+	if (r->in_use_at_start != DEVMEM_UNKNOWN)
+		return r->in_use_at_start;
+	/* added while traced: nothing of it was in use before */
+	if ((r->sources & DEVMEM_RANGE_TRACED) && r->r.added_ns)
+		return 0;
+	return DEVMEM_UNKNOWN;
+}
+
+__u64 devmem_range_in_use(const struct devmem_snap_range *r)
+{
+	__u64 base;
+
+	if (r->r.removed_ns)
+		return r->r.in_use_at_remove;
+	base = devmem_range_in_use_at_start(r);
+	if (base == DEVMEM_UNKNOWN)
+		return DEVMEM_UNKNOWN;
+	return base + r->c.allocs >= r->c.frees ? base + r->c.allocs - r->c.frees : 0;
+}

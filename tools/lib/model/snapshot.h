@@ -213,4 +213,22 @@ int devmem_process_cmp(const void *x, const void *y);
 /* sort devices by name, processes by (tgid, start), ranges by (physical start, gen) */
 void devmem_snapshot_sort(struct devmem_snapshot *s);
 
+/* ---- one name and one rule for each thing about a range ---- */
+
+/* "private", "coherent" or "other" */
+const char *devmem_range_type_name(__u32 type);
+/* "live", "removing" (remove started, references still held) or "removed" */
+const char *devmem_range_state_name(bool removed, bool remove_done);
+/*
+ * Pages of a range in use when the tool started: what the listing or the
+ * probe saw, 0 for a range added while traced; else DEVMEM_UNKNOWN.
+ */
+__u64 devmem_range_in_use_at_start(const struct devmem_snap_range *r);
+/*
+ * Pages of a range in use: what its remove saw for a removed range, else
+ * now: in use at start, plus the pages handed out since, less those given
+ * back. DEVMEM_UNKNOWN where the start is not known.
+ */
+__u64 devmem_range_in_use(const struct devmem_snap_range *r);
+
 #endif /* DEVMEM_MODEL_SNAPSHOT_H */

@@ -174,19 +174,6 @@ static void latency(const struct devmem_snapshot *s, struct list *l)
 }
 
 /* pages of a live range in use now, or DEVMEM_UNKNOWN */
-static __u64 range_in_use(const struct devmem_snap_range *r)
-{
-	__u64 base;
-
-	if (r->in_use_at_start != DEVMEM_UNKNOWN)
-		base = r->in_use_at_start;
-	else if (r->r.added_ns)
-		base = 0;
-	else
-		return DEVMEM_UNKNOWN;
-	return base + r->c.allocs >= r->c.frees ? base + r->c.allocs - r->c.frees : 0;
-}
-
 static void full(const struct devmem_snapshot *s, struct list *l)
 {
 	for (size_t i = 0; i < s->nr_devices; i++) {
@@ -203,7 +190,7 @@ static void full(const struct devmem_snapshot *s, struct list *l)
 
 			if (r->r.removed_ns || strncmp(r->device, d->name, sizeof(d->name)))
 				continue;
-			u = range_in_use(r);
+			u = devmem_range_in_use(r);
 			if (u == DEVMEM_UNKNOWN)
 				known = false;
 			else

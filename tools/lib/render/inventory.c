@@ -32,26 +32,6 @@ static struct devmem_inv_range *inv_new(struct devmem_inventory *inv)
 	return r;
 }
 
-/*
- * Pages a range has in use now: at start (listed) or none (added while
- * traced), plus what was handed out and given back since; at its remove
- * for a removed one.
- */
-static __u64 in_use_of(const struct devmem_snap_range *d)
-{
-	__u64 base;
-
-	if (d->r.removed_ns)
-		return d->r.in_use_at_remove;
-	if (d->in_use_at_start != DEVMEM_UNKNOWN)
-		base = d->in_use_at_start;
-	else if (d->r.added_ns)
-		base = 0;
-	else
-		return DEVMEM_UNKNOWN;
-	return base + d->c.allocs >= d->c.frees ? base + d->c.allocs - d->c.frees : 0;
-}
-
 int devmem_inv_from_snapshot(struct devmem_inventory *inv, const struct devmem_snapshot *s)
 {
 	for (size_t i = 0; i < s->nr_ranges; i++) {
@@ -67,7 +47,7 @@ int devmem_inv_from_snapshot(struct devmem_inventory *inv, const struct devmem_s
 		r->nr_pages = d->r.nr_pages;
 		r->nid = d->r.nid;
 		r->type = d->r.type;
-		r->in_use = in_use_of(d);
+		r->in_use = devmem_range_in_use(d);
 		memcpy(r->name, d->name, sizeof(r->name));
 		memcpy(r->device, d->device, sizeof(r->device));
 		/* there before the tool: listed or probed at start, never added since */
@@ -130,15 +110,9 @@ void devmem_inv_free(struct devmem_inventory *inv)
 	memset(inv, 0, sizeof(*inv));
 }
 
-static const char *type_name(__u32 type)
-{
-	return type == DEVMEM_TYPE_PRIVATE ? "private" :
-	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "?";
-}
-
 const char *devmem_inv_state_name(const struct devmem_inv_range *r)
 {
-	return !r->removed ? "live" : r->done ? "removed" : "removing";
+	return devmem_range_state_name(r->removed, r->done);
 }
 
 void devmem_inv_format_size(char *buf, size_t len, __u64 bytes)
@@ -218,7 +192,7 @@ void devmem_inv_print_text(FILE *out, const struct devmem_inventory *inv, __s64 
 		devmem_pad_cols(owner, sizeof(owner), 18);
 		devmem_pad_cols(device, sizeof(device), 18);
 		fprintf(out, "%-18s %-18s %8s %4s %-8s %7s %-8s %s %s %-12s %-12s %s\n", start, end,
-			size, nid, type_name(r->type), in_use, devmem_inv_state_name(r), device, owner,
+			size, nid, devmem_range_type_name(r->type), in_use, devmem_inv_state_name(r), device, owner,
 			added, removed, wait);
 	}
 }

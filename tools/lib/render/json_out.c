@@ -148,8 +148,7 @@ json_t *devmem_json_range_type(__u32 type)
 {
 	if (!type)
 		return json_null();
-	return json_string(type == DEVMEM_TYPE_PRIVATE ? "private" :
-			   type == DEVMEM_TYPE_COHERENT ? "coherent" : "other");
+	return json_string(devmem_range_type_name(type));
 }
 
 static json_t *device_json(const struct devmem_device *d)

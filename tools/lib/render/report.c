@@ -7,13 +7,8 @@
 #include "model/snapshot.h"
 #include "render/findings.h"
 #include "render/json_out.h"
+#include "render/hist_text.h"
 #include "render/report.h"
-
-static const char *type_name(__u32 type)
-{
-	return type == DEVMEM_TYPE_PRIVATE ? "private" :
-	       type == DEVMEM_TYPE_COHERENT ? "coherent" : "other";
-}
 
 /* NAME and COMM: 16 columns of the filtered name */
 #define LABEL_COLS	16
@@ -37,32 +32,17 @@ static void counters_row(FILE *out, const struct devmem_counters *c)
 		(unsigned long long)c->removes, (unsigned long long)c->refs_waited);
 }
 
-static void print_percentiles(FILE *out, const struct devmem_hist *h, const char *unit)
-{
-	struct devmem_percentile pc;
-
-	fprintf(out, "count %llu", (unsigned long long)devmem_hist_total(h));
-	if (!devmem_hist_total(h)) {
-		fprintf(out, "\n");
-		return;
-	}
-	fprintf(out, "  mean %.0f", devmem_hist_mean(h));
-	for (size_t i = 0; i < 3; i++) {
-		devmem_hist_percentile(h, devmem_rec_percentiles[i], &pc);
-		fprintf(out, "  p%.0f %s%.0f", devmem_rec_percentiles[i], pc.saturated ? ">=" : "",
-			pc.value);
-	}
-	fprintf(out, " %s\n", unit);
-}
-
 static void print_hists(FILE *out, const struct devmem_hist *hist, const char *indent,
 			unsigned int flags)
 {
 	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++) {
+		struct devmem_unit u = devmem_hist_unit(k, NULL);
+
 		fprintf(out, "%s%-14s ", indent, devmem_hist_kind_name(k));
-		print_percentiles(out, &hist[k], devmem_hist_kind_unit(k));
+		devmem_hist_summary(out, &hist[k], u);
+		fprintf(out, " (%s)\n", u.name);
 		if ((flags & DEVMEM_REPORT_HISTS) && devmem_hist_total(&hist[k]))
-			devmem_hist_print(out, &hist[k], devmem_hist_kind_unit(k));
+			devmem_hist_table(out, &hist[k], u, indent);
 	}
 }
 
@@ -117,9 +97,8 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 	for (i = 0; i < s->nr_ranges; i++) {
 		const struct devmem_snap_range *r = &s->ranges[i];
 		char nid[16], in_use[24], wait[24], name[DEVMEM_SANITIZED_SIZE(sizeof(r->name))];
-		const char *state = r->r.remove_done_ns ? "removed" :
-				    r->r.removed_ns ? "waiting" : "live";
-		__u64 iu = r->r.removed_ns ? r->r.in_use_at_remove : r->in_use_at_start;
+		const char *state = devmem_range_state_name(r->r.removed_ns, r->r.remove_done_ns);
+		__u64 iu = devmem_range_in_use(r);
 
 		snprintf(nid, sizeof(nid), r->r.nid == ~0U ? "-" : "%u", r->r.nid);
 		if (iu == DEVMEM_UNKNOWN)
@@ -135,7 +114,7 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		fprintf(out, "  0x%016llx 0x%016llx-0x%016llx %9llu %4s %-8s %9s %-7s %12s %s\n",
 			(unsigned long long)r->id, (unsigned long long)r->r.start,
 			(unsigned long long)r->r.end, (unsigned long long)r->r.nr_pages, nid,
-			type_name(r->r.type), in_use, state, wait, name);
+			devmem_range_type_name(r->r.type), in_use, state, wait, name);
 	}
 	fprintf(out, "\nRANGE COUNTERS\n  %-18s %-24s ", "PGMAP_ID", "DEVICE");
 	counters_header(out);

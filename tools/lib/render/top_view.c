@@ -97,20 +97,9 @@ static __u64 range_bytes(const struct devmem_snap_range *r, __u64 page)
 	return r->r.end >= r->r.start ? r->r.end - r->r.start + 1 : 0;
 }
 
-/* pages of a range in use when the tool started: known, or DEVMEM_UNKNOWN */
-static __u64 range_in_use_at_start(const struct devmem_snap_range *r)
-{
-	if (r->in_use_at_start != DEVMEM_UNKNOWN)
-		return r->in_use_at_start;
-	/* added while traced: nothing was in use at the start */
-	if ((r->sources & DEVMEM_RANGE_TRACED) && r->r.added_ns)
-		return 0;
-	return DEVMEM_UNKNOWN;
-}
-
 static void add_range(struct top_dev_row *d, const struct devmem_snap_range *r, __u64 page)
 {
-	__u64 at_start = range_in_use_at_start(r);
+	__u64 at_start = devmem_range_in_use_at_start(r);
 
 	if (at_start == DEVMEM_UNKNOWN)
 		d->in_use_known = false;
@@ -161,7 +150,7 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 	}
 	if (flt && flt->device) {
 		for (i = 0, kept = 0; i < f->nr_devs; i++)
-			if (top_device_matches(&f->devs[i], flt->device))
+			if (devmem_filter_device(flt->device, cum, f->devs[i].name))
 				f->devs[kept++] = f->devs[i];
 		f->nr_devs = kept;
 	}
@@ -235,7 +224,7 @@ static int build_runs(struct top_frame *f, const struct devmem_snapshot *cum,
 
 		if (flt && flt->tgid && runs[i].tgid != flt->tgid)
 			continue;
-		if (flt && flt->device && strcmp(flt->device, runs[i].device))
+		if (flt && flt->device && !devmem_filter_device(flt->device, cum, runs[i].device))
 			continue;
 		r->tgid = runs[i].tgid;
 		r->window_max = runs[i].window_max;
@@ -298,46 +287,6 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 	if (err)
 		top_frame_free(f);
 	return err;
-}
-
-/* a number as typed: 0x-hex or decimal, and (as ranges are printed) bare hex */
-static int parse_nums(const char *s, __u64 v[2])
-{
-	char *end;
-	int n = 0;
-
-	if (!*s || *s == '-' || *s == '+')
-		return 0;
-	errno = 0;
-	v[n] = strtoull(s, &end, 0);
-	if (errno == 0 && !*end)
-		n++;
-	errno = 0;
-	v[n] = strtoull(s, &end, 16);
-	if (errno == 0 && !*end)
-		n++;
-	return n;
-}
-
-static bool device_is(const struct top_dev_row *d, __u64 v)
-{
-	return v && (v == d->owner || (d->nr_ranges && v == d->start));
-}
-
-bool top_device_matches(const struct top_dev_row *d, const char *filter)
-{
-	__u64 v[2];
-	int n;
-
-	if (!filter || !*filter)
-		return true;
-	if (d->name[0] && !strcmp(d->name, filter))
-		return true;
-	n = parse_nums(filter, v);
-	for (int i = 0; i < n; i++)
-		if (device_is(d, v[i]))
-			return true;
-	return false;
 }
 
 /* ---- sorting ---- */

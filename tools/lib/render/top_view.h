@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "model/device_filter.h"
 #include "model/snapshot.h"
 
 enum top_view {
@@ -128,7 +129,7 @@ struct top_frame {
 /* What rows a frame keeps. */
 struct top_filter {
 	__u32 tgid;			/* 0: every process */
-	const char *device;		/* NULL: every device; else owner, range start or name */
+	const struct devmem_device_filter *device;	/* NULL: every device */
 };
 
 struct top_sort {
@@ -148,7 +149,6 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 		    const struct devmem_snapshot *cum, const struct top_filter *filter);
 
 /* Does a device row match a -D filter (owner or range start as a number, or name)? */
-bool top_device_matches(const struct top_dev_row *d, const char *filter);
 
 /* ---- sorting ---- */
 
