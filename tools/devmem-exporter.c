@@ -309,8 +309,10 @@ static int metrics(struct devmem_session *sess, struct devmem_om_buf *out,
 	devmem_snapshot_init(&snap);
 	err = devmem_session_snapshot(sess, &snap);
 	if (err) {
-		fprintf(stderr, "devmem-exporter: reading the BPF maps failed: %s; run again with "
-			"-v and report it.\n", strerror(-err));
+		char msg[256];
+
+		fprintf(stderr, "devmem-exporter: %s\n",
+			devmem_strerror_errno(DEVMEM_E_READ, err, msg, sizeof(msg)));
 		devmem_snapshot_free(&snap);
 		return err;
 	}

@@ -521,9 +521,11 @@ static bool next_stop(struct timespec *next)
 
 static int snap_error(int err)
 {
-	fprintf(stderr, "devmemhist: reading the BPF maps failed: %s; run again with -v and "
-		"report it.\n", strerror(-err));
-	return DEVMEM_EXIT_FAILURE;
+	char msg[256];
+
+	fprintf(stderr, "devmemhist: %s\n", devmem_strerror_errno(DEVMEM_E_READ, err, msg,
+								  sizeof(msg)));
+	return devmem_exit_code(DEVMEM_E_READ);
 }
 
 static void print_time(FILE *out)

@@ -202,12 +202,15 @@ int main(int argc, char **argv)
 			waitpid(child.pid, NULL, 0);
 		}
 	}
-	if (devmem_session_snapshot(s, &snap)) {
-		fprintf(stderr, "devmemranges: reading the BPF maps failed (%s): run again with -v "
-			"and report it with 'uname -r'.\n", strerror(errno));
+	err = devmem_session_snapshot(s, &snap);
+	if (err) {
+		char msg[256];
+
+		fprintf(stderr, "devmemranges: %s\n",
+			devmem_strerror_errno(DEVMEM_E_READ, err, msg, sizeof(msg)));
 		devmem_session_close(s);
 		devmem_snapshot_free(&snap);
-		return DEVMEM_EXIT_FAILURE;
+		return devmem_exit_code(DEVMEM_E_READ);
 	}
 	memcpy(note, snap.note, sizeof(note));
 	if (devmem_inv_from_snapshot(&inv, &snap))

@@ -244,9 +244,13 @@ int main(int argc, char **argv)
 	goto cleanup;
 
 read_error:
-	fprintf(stderr, "devmemstat: reading the BPF maps failed (%s): run again with -v and "
-		"report it with 'uname -r'.\n", strerror(errno));
-	ret = DEVMEM_EXIT_FAILURE;
+	{
+		char msg[256];
+
+		fprintf(stderr, "devmemstat: %s\n", devmem_strerror_errno(DEVMEM_E_READ, errno, msg,
+									  sizeof(msg)));
+	}
+	ret = devmem_exit_code(DEVMEM_E_READ);
 cleanup:
 	if (child.pid > 0) {
 		kill(child.pid, SIGTERM);

@@ -250,9 +250,7 @@ static int source_next(struct source *src, struct devmem_snapshot *cum)
 	if (src->sess) {
 		ret = devmem_session_snapshot(src->sess, cum);
 		if (ret) {
-			snprintf(src->err, sizeof(src->err),
-				 "reading the BPF maps failed (%s); run again with -v for libbpf's messages.",
-				 strerror(-ret));
+			devmem_strerror_errno(DEVMEM_E_READ, ret, src->err, sizeof(src->err));
 			return ret;
 		}
 		return 1;

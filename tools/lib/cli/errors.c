@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Every error a user can meet: one sentence with the remedy, one exit code. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -132,4 +134,17 @@ bool devmem_have_privileges(void)
 	if (eff & (1ULL << CAP_SYS_ADMIN))
 		return true;
 	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON));
+}
+
+const char *devmem_strerror_errno(enum devmem_error err, int errnum, char *buf, size_t len)
+{
+	const char *msg = devmem_strerror(err), *colon = strstr(msg, ": ");
+
+	if (!errnum || !colon) {
+		snprintf(buf, len, "%s", msg);
+		return buf;
+	}
+	snprintf(buf, len, "%.*s (%s)%s", (int)(colon - msg), msg, strerror(errnum < 0 ? -errnum :
+									      errnum), colon);
+	return buf;
 }

@@ -6,6 +6,7 @@
 #define DEVMEM_CLI_ERRORS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum devmem_error {
 	DEVMEM_OK = 0,
@@ -48,6 +49,8 @@ enum devmem_error {
 
 /* One sentence: what is missing and what to do. Never NULL. */
 const char *devmem_strerror(enum devmem_error err);
+/* the same sentence with what errnum says after its subject: "X (reason): remedy." */
+const char *devmem_strerror_errno(enum devmem_error err, int errnum, char *buf, size_t len);
 int devmem_exit_code(enum devmem_error err);
 
 /* Where a load failed, for devmem_classify_load_error(). */
