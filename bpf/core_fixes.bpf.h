@@ -177,7 +177,7 @@ static __always_inline const void *migrate_fault_page(const void *migrate, bool 
 
 /*
  * Function names of the fallback, chosen by user space from the BTF
- * (tools/lib/probe.c):
+ * (tools/lib/kernel/probe.c):
  *  - free_zone_device_page(page) became free_zone_device_folio(folio) with
  *    "mm: convert free_zone_device_page to free_zone_device_folio" (a folio
  *    conversion after v6.1, present in v6.12); a folio pointer is the

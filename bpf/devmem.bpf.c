@@ -2,22 +2,35 @@
 /*
  * devmem: aggregate HMM device-private memory events in the kernel.
  *
- * Three attachment variants of the same handlers live in this object; user
- * space (tools/lib/session.c) keeps one set autoloaded, chosen by probing:
+ * This file holds the entry points; what they share is in modules
+ * included into this one object, so there is one skeleton:
+ *   tables.bpf.h    settings, maps, losses, counter sets, filters, events ring
+ *   ranges.bpf.h    the range table (one entry per live pagemap)
+ *   procs.bpf.h     the process table and the histograms
+ *   stacks.bpf.h    fault stacks (--stacks)
+ *   thrash.bpf.h    the thrash table
+ *   pages.bpf.h     pagemap and device page handlers
+ *   faults.bpf.h    fault and migration handlers
+ *   fallback.bpf.h  what the fallback computes where a tracepoint carries it
+ *   core_fixes.bpf.h every kernel difference, chosen by CO-RE
+ *
+ * Three attachment variants of the same handlers; user space
+ * (tools/lib/kernel/session_progs.c) keeps one set autoloaded, chosen by
+ * probing:
  *   tp_btf/devmem_*   the devmem tracepoints of the kernel series (primary)
  *   raw_tp/devmem_*   the same tracepoints where BTF tracing programs are
  *                     refused; also what BPF_PROG_TEST_RUN can run
  *   fentry/fexit      the core functions, on kernels without the tracepoints
  *
- * Fallback approximations (documented for users in tools/lib/devmem.h):
+ * What the fallback sees differently:
  *   - a fault is migrate_vma_setup() with args->fault_page set (its start)
- *     up to migrate_vma_finalize() (its end); a failing setup ends it with an
+ *     up to do_swap_page()'s return, or migrate_vma_finalize() where
+ *     do_swap_page() takes no program; a failing setup ends it with an
  *     error. Drivers whose migrate_to_ram() does not use migrate_vma with
- *     fault_page are not seen as faults. The fault result is not visible.
+ *     fault_page are not seen as faults.
  *   - remove wait is memunmap_pages() entry to exit, so it includes the
- *     unmapping of the range after the last reference dropped.
- *   - in_use at remove is counted from the page refcounts by a walk of the
- *     pagemap at its remove; nid is the requested one.
+ *     unmapping of the range after the last reference dropped; nid is the
+ *     requested one.
  *   - migration direction comes from the pages a migrate_vma call selected
  *     (MIGRATE_VMA_SELECT_SYSTEM: system pages go to the device, otherwise
  *     device pages come back); migrate_device_pages() always moves device

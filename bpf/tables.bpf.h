@@ -31,7 +31,7 @@ const volatile bool procs_on = true;
 
 /*
  * What the kernel keeps is what is live or not yet read; the session in
- * user space owns the history (tools/lib/history.c).
+ * user space owns the history (tools/lib/kernel/history.c).
  *
  * Ranges (pagemaps): `ranges` describes each live pagemap, keyed by the
  * physical start of its first range (unique among live pagemaps, and a

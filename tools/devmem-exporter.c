@@ -5,7 +5,7 @@
  * when the Accept header asks for it) from a single-threaded poll() loop
  * that also takes in what the BPF session sends (process exits), or writes
  * them for node_exporter's textfile collector. The metrics are rendered by
- * tools/lib/openmetrics.c; the HTTP parsing is tools/lib/http.c.
+ * tools/lib/render/openmetrics.c; the HTTP parsing is tools/lib/cli/http.c.
  */
 #include <argp.h>
 #include <dirent.h>

@@ -11,7 +11,7 @@
  * each remove waited for the last page reference to drop.
  *
  * The ranges are those of the session's history, each with the device
- * every tool names it by (tools/lib/inventory.c renders them).
+ * every tool names it by (tools/lib/render/inventory.c renders them).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -196,7 +196,7 @@ check "Prometheus: the +Inf bucket = _count" "$(q devmem_fault_latency_seconds_c
 	"$(q 'devmem_fault_latency_seconds_bucket{le="+Inf"}')"
 check "Prometheus: no event lost" 0 "$(q 'sum(devmem_lost_events_total)')"
 # p50: Prometheus interpolates inside the bucket that the project's percentile
-# rule (tools/lib/hist.c: the first bucket whose cumulative count reaches the
+# rule (tools/lib/model/hist.c: the first bucket whose cumulative count reaches the
 # rank) picks from the same counts, the exporter's. The recorder is another
 # session: each times a fault with the other's handlers inside it, so its
 # latencies are a little longer and its p50 may sit one bucket up; it is noted.

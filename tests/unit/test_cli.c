@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The shared command line (tools/lib/cli.c): the parser itself, and every
+ * The shared command line (tools/lib/cli/cli.c): the parser itself, and every
  * built tool against the vocabulary. Each tool's --help lists exactly the
  * shared options the table below says it takes, each with the one long
  * name, argument and text of the vocabulary; a bad value gets the same
@@ -125,25 +125,30 @@ static void test_parse_values(void **state)
 
 static void test_parse_device(void **state)
 {
+	struct devmem_snapshot none;
 	struct devmem_cli c;
+	__u64 owner = 1;
 
+	devmem_snapshot_init(&none);
 	parse(&c, ALL, "-D", "0xffff888100000000", NULL);
-	assert_int_equal(c.device.kind, DEVMEM_CLI_DEV_OWNER);
+	assert_int_equal(c.device.kind, DEVMEM_FILTER_OWNER);
 	assert_true(c.device.value == 0xffff888100000000ULL);
-	assert_true(devmem_cli_owner_only(&c) == 0xffff888100000000ULL);
+	assert_int_equal(devmem_filter_owner(&c.device, &none, &owner), 0);
+	assert_true(owner == 0xffff888100000000ULL);
 	/* hex with or without 0x, as every tool prints range starts */
 	parse(&c, ALL, "-D", "43fff0000000", NULL);
-	assert_int_equal(c.device.kind, DEVMEM_CLI_DEV_START);
+	assert_int_equal(c.device.kind, DEVMEM_FILTER_START);
 	assert_true(c.device.value == 0x43fff0000000ULL);
 	parse(&c, ALL, "--device", "0x43FFF0000000", NULL);
-	assert_int_equal(c.device.kind, DEVMEM_CLI_DEV_START);
+	assert_int_equal(c.device.kind, DEVMEM_FILTER_START);
 	assert_true(c.device.value == 0x43fff0000000ULL);
 	parse(&c, ALL, "-D", "hmm_dmirror0", NULL);
-	assert_int_equal(c.device.kind, DEVMEM_CLI_DEV_NAME);
+	assert_int_equal(c.device.kind, DEVMEM_FILTER_NAME);
 	assert_string_equal(c.device.arg, "hmm_dmirror0");
 	parse(&c, ALL, NULL);
-	assert_int_equal(c.device.kind, DEVMEM_CLI_DEV_ANY);
-	assert_int_equal(devmem_cli_owner_only(&c), 0);
+	assert_int_equal(c.device.kind, DEVMEM_FILTER_ANY);
+	assert_int_equal(devmem_filter_owner(&c.device, &none, &owner), 0);
+	assert_int_equal(owner, 0);
 }
 
 static void test_parse_command(void **state)

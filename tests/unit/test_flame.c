@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* Folded stacks and the SVG flame graph (tools/lib/flame.c). */
+/* Folded stacks and the SVG flame graph (tools/lib/render/flame.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

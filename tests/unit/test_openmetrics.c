@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The metrics text of a snapshot (tools/lib/openmetrics.c): exact lines of
+ * The metrics text of a snapshot (tools/lib/render/openmetrics.c): exact lines of
  * a known snapshot in both formats, bucket bounds, monotonic buckets with
  * +Inf = _count, hostile names escaped, the per-process cap, histories, a
  * counter not observed left out.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* The range inventory (tools/lib/inventory.c): from a snapshot, refresh, output. */
+/* The range inventory (tools/lib/render/inventory.c): from a snapshot, refresh, output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* The one filter of kernel and file strings (tools/lib/sanitize.c), on hostile names. */
+/* The one filter of kernel and file strings (tools/lib/cli/sanitize.c), on hostile names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* devmemsnoop's event names, filters and lines (tools/lib/snoop_fmt.c). */
+/* devmemsnoop's event names, filters and lines (tools/lib/render/snoop_fmt.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* User-space symbols from a process's maps (tools/lib/symbolize.c). */
+/* User-space symbols from a process's maps (tools/lib/kernel/symbolize.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Thrashing pages (tools/lib/thrash.c): the accumulator of the kernel's
+ * Thrashing pages (tools/lib/kernel/thrash_acc.c): the accumulator of the kernel's
  * thrash ways across re-reads and evictions, the runs and sums views
  * make of a snapshot, deltas, and the findings they lead to.
  */

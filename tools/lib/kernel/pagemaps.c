@@ -2,7 +2,7 @@
 /*
  * Ranges that existed before the tool started: the debugfs file of the
  * kernel series (one "key=value ..." line per range, format in
- * /var/tmp/devmem-spec.md and tools/lib/devmem.h), names from /proc/iomem.
+ * /var/tmp/devmem-spec.md and tools/lib/cli/errors.h), names from /proc/iomem.
  * Input is untrusted: every line is checked and a bad one is skipped and
  * counted, never half-used.
  */

@@ -45,8 +45,8 @@ int devmem_filter_owner(const struct devmem_device_filter *f, const struct devme
 	__u64 found = 0;
 	bool any = false;
 
-	if (f->kind == DEVMEM_FILTER_OWNER) {
-		*owner = f->value;
+	if (f->kind == DEVMEM_FILTER_ANY || f->kind == DEVMEM_FILTER_OWNER) {
+		*owner = f->kind == DEVMEM_FILTER_OWNER ? f->value : 0;
 		return 0;
 	}
 	for (size_t i = 0; i < s->nr_ranges; i++) {

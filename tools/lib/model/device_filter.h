@@ -35,8 +35,8 @@ bool devmem_filter_range(const struct devmem_device_filter *f, const char *devic
 bool devmem_filter_device(const struct devmem_device_filter *f, const struct devmem_snapshot *s,
 			  const char *device);
 /*
- * The owner of the device the filter names among the live ranges of s:
- * 0 and *owner set; -ENOENT if no live range passes, -EEXIST if ranges of
+ * The owner of the device the filter names among the live ranges of s
+ * (0 for no filter): 0 and *owner set; -ENOENT if no live range passes, -EEXIST if ranges of
  * two owners do, -EINVAL if they pass but their owner is unknown.
  */
 int devmem_filter_owner(const struct devmem_device_filter *f, const struct devmem_snapshot *s,

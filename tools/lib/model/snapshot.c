@@ -575,7 +575,7 @@ __u64 devmem_range_in_use_at_start(const struct devmem_snap_range *r)
 	if (r->in_use_at_start != DEVMEM_UNKNOWN)
 		return r->in_use_at_start;
 	/* added while traced: nothing of it was in use before */
-	if ((r->sources & DEVMEM_RANGE_TRACED) && r->r.added_ns)
+	if (r->r.added_ns)
 		return 0;
 	return DEVMEM_UNKNOWN;
 }

@@ -152,6 +152,12 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 
 /* ---- sorting ---- */
 
+/* pages a device migrated in the frame's interval, both ways */
+static inline __u64 top_dev_migrations(const struct top_dev_row *d)
+{
+	return d->c.pages_to_device + d->c.pages_to_ram;
+}
+
 void top_sort_init(struct top_sort *s);	/* faults, descending, in both views */
 const char *top_key_name(enum top_view v, int key);	/* "faults", "inuse", ... */
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Private to the recording files: the bytes of format versions 1 and 2
- * (docs/recording-format.md), shared by record_format.c (one frame's
- * payload), recorder.c (writes) and record.c (reads). Tools use record.h.
+ * Private to the recording files: the bytes of the formats
+ * (docs/recording-format.md), shared by record_encode.c and record_decode.c
+ * (one frame's payload), recorder.c (writes) and record.c (reads). Tools
+ * use record.h.
  */
 #ifndef DEVMEM_RECORD_FORMAT_H
 #define DEVMEM_RECORD_FORMAT_H
