@@ -56,8 +56,11 @@ LIB_HDRS  := $(wildcard tools/lib/*/*.h)
 LIB_OBJS  := $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/lib/libdevmem.a
 
+# a tool is tools/NAME.c, or tools/NAME/*.c with tools/NAME/NAME.c
 TOOL_SRCS := $(wildcard tools/*.c)
-TOOLS     := $(patsubst tools/%.c,$(OUT)/%,$(TOOL_SRCS))
+TOOL_DIRS := $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))
+TOOL_DIRS := $(sort $(filter-out lib,$(TOOL_DIRS)))
+TOOLS     := $(patsubst tools/%.c,$(OUT)/%,$(TOOL_SRCS)) $(addprefix $(OUT)/,$(TOOL_DIRS))
 TOOL_LIBS := $(LIB) $(LIBS_BPF) -lncursesw -ljansson -lm
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -116,6 +119,12 @@ $(LIB): $(LIB_OBJS)
 $(OUT)/%: tools/%.c $(LIB) $(LIB_HDRS) $(wildcard include/*.h) $(BPF_SKELS)
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TOOL_LIBS)
+
+.SECONDEXPANSION:
+$(addprefix $(OUT)/,$(TOOL_DIRS)): $(OUT)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) \
+		$(LIB) $(LIB_HDRS) $(wildcard include/*.h) $(BPF_SKELS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(filter %.c,$^) -o $@ $(TOOL_LIBS)
 
 $(OUT)/tests/%: tests/unit/%.c $(LIB) $(LIB_HDRS) $(wildcard include/*.h)
 	$(call msg,CCLD,$@)

@@ -5,7 +5,7 @@
  * when the Accept header asks for it) from a single-threaded poll() loop
  * that also takes in what the BPF session sends (process exits), or writes
  * them for node_exporter's textfile collector. The metrics are rendered by
- * tools/lib/render/openmetrics.c; the HTTP parsing is tools/lib/cli/http.c.
+ * tools/lib/render/openmetrics.c; the HTTP server is tools/lib/cli/http_server.c.
  */
 #include <argp.h>
 #include <dirent.h>
@@ -29,6 +29,7 @@
 #include "cli/errors.h"
 #include "cli/parse.h"
 #include "cli/http.h"
+#include "cli/http_server.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
 #include "model/snapshot.h"
@@ -120,40 +121,6 @@ static double parse_seconds(const char *opt, const char *arg, double min, double
 	return v;
 }
 
-/*
- * ADDR:PORT into host and port for getaddrinfo(): [ADDR6]:PORT is IPv6,
- * :PORT every IPv4 address. false if it is not of that form.
- */
-static bool split_listen(const char *spec, char *host, size_t host_len, char *port,
-			 size_t port_len, int *family)
-{
-	const char *colon = strrchr(spec, ':');
-	__u64 p;
-	size_t n;
-
-	*family = AF_UNSPEC;
-	if (!colon || (size_t)(colon - spec) >= host_len || strlen(colon + 1) >= port_len)
-		return false;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	snprintf(port, port_len, "%s", colon + 1);
-	if (!devmem_parse_u64(port, 10, 65535, &p) || p < 1)
-		return false;
-	if (host[0] == '[') {
-		n = strlen(host);
-		if (n < 3 || host[n - 1] != ']')
-			return false;
-		memmove(host, host + 1, n - 2);
-		host[n - 2] = '\0';
-		*family = AF_INET6;
-	} else if (!host[0]) {
-		snprintf(host, host_len, "0.0.0.0");
-	} else if (strchr(host, ':')) {
-		return false;	/* an IPv6 address needs brackets */
-	}
-	return true;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	char host[256], port[16];
@@ -161,7 +128,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'l':
-		if (!split_listen(arg, host, sizeof(host), port, sizeof(port), &family))
+		if (!devmem_http_split_listen(arg, host, sizeof(host), port, sizeof(port), &family))
 			devmem_cli_usage_error(&env.cli, "bad address '%s': give ADDR:PORT with a port "
 					       "from 1 to 65535, e.g. -l 127.0.0.1:19477 or -l "
 					       "[::1]:19477", arg);
@@ -433,255 +400,75 @@ static int run_textfile(struct devmem_session *sess, __u64 deadline)
 
 /* ---- the HTTP server ------------------------------------------------------------- */
 
-enum conn_state { C_FREE, C_READ, C_WRITE, C_DRAIN };
-
-struct conn {
-	enum conn_state state;
-	int fd;
-	__u64 deadline;
-	char in[DEVMEM_HTTP_MAX_HEAD + 1];
-	size_t in_len;
-	char *out;
-	size_t out_len, out_off;
-};
-
-static struct conn *conns;
-
-/* the socket listening on -l (checked by the parser already); -1 after saying why */
-static int listen_on(const char *spec)
-{
-	char host[256], port[16];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
-	int fd, one = 1, rc;
-
-	if (!split_listen(spec, host, sizeof(host), port, sizeof(port), &hints.ai_family)) {
-		fprintf(stderr, "devmem-exporter: bad address '%s': give ADDR:PORT, e.g. -l "
-			"127.0.0.1:19477.\n", spec);
-		return -1;
-	}
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc) {
-		fprintf(stderr, "devmem-exporter: cannot use the address '%s' of -l %s (%s): give "
-			"an address of this machine, e.g. 127.0.0.1:19477.\n", host, spec,
-			gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "devmem-exporter: cannot make a socket: %s; check the limit of open "
-			"files (ulimit -n).\n", strerror(errno));
-		freeaddrinfo(ai);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
-		int e = errno;
-
-		fprintf(stderr, "devmem-exporter: cannot listen on %s: %s; %s\n", spec, strerror(e),
-			e == EADDRINUSE ? "another program has that port: stop it or choose "
-			"another port with -l ADDR:PORT." :
-			e == EADDRNOTAVAIL ? "no interface of this machine has that address: "
-			"give one it has, e.g. 127.0.0.1." :
-			e == EACCES ? "ports below 1024 need privileges: choose a higher port." :
-			"choose another address with -l ADDR:PORT.");
-		close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-static void conn_close(struct conn *c)
-{
-	close(c->fd);
-	free(c->out);
-	c->out = NULL;
-	c->state = C_FREE;
-}
-
 static const char index_page[] =
 "<!DOCTYPE html>\n<html><head><title>devmem-exporter</title></head><body>\n"
 "<h1>devmem-exporter</h1>\n<p>Device-private memory metrics of this host: "
 "<a href=\"/metrics\">/metrics</a> (Prometheus text, or OpenMetrics 1.0 on request).</p>\n"
 "</body></html>\n";
 
-/* a response: head and (unless HEAD) body, then write it */
-static void respond(struct conn *c, int status, const char *ctype, const char *body,
-		    size_t body_len, bool head_only, const char *extra)
-{
-	char head[512];
-	size_t hl = devmem_http_head(head, sizeof(head), status, ctype, body_len, extra);
+struct server {
+	struct devmem_session *sess;
+	struct devmem_om_buf metrics;	/* the last scrape's text, until the next one */
+};
 
+static void on_status(void *ctx, int status)
+{
 	count_status(status);
-	free(c->out);
-	c->out = malloc(hl + (head_only ? 0 : body_len));
-	if (!c->out) {
-		conn_close(c);
-		return;
-	}
-	memcpy(c->out, head, hl);
-	if (!head_only && body_len)
-		memcpy(c->out + hl, body, body_len);
-	c->out_len = hl + (head_only ? 0 : body_len);
-	c->out_off = 0;
-	c->state = C_WRITE;
-	c->deadline = now_ns() + (__u64)(env.timeout * 1e9);
 }
 
-static void respond_error(struct conn *c, int status)
+static void handle_request(void *ctx, const struct devmem_http_request *req,
+			   struct devmem_http_response *r)
 {
-	char body[128];
-	int n = snprintf(body, sizeof(body), "%d %s\n", status, devmem_http_reason(status));
+	struct server *srv = ctx;
+	static const char not_found[] = "404 Not Found: the metrics are at /metrics\n";
 
-	respond(c, status, "text/plain; charset=utf-8", body, (size_t)n, false,
-		status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
-}
+	if (!strcmp(req->path, "/metrics")) {
+		enum devmem_om_format f = req->openmetrics ? DEVMEM_OM_OPENMETRICS :
+							     DEVMEM_OM_PROMETHEUS;
 
-static void handle_request(struct conn *c, struct devmem_session *sess)
-{
-	struct devmem_http_request req;
-	int st = devmem_http_parse(c->in, c->in_len, &req);
-	bool head_only = req.method == DEVMEM_HTTP_HEAD;
-
-	if (!st)
-		return;	/* more to come */
-	if (st != 200) {
-		respond_error(c, st);
-		return;
-	}
-	if (!strcmp(req.path, "/metrics")) {
-		struct devmem_om_buf b = {};
-		enum devmem_om_format f = req.openmetrics ? DEVMEM_OM_OPENMETRICS :
-							    DEVMEM_OM_PROMETHEUS;
-
-		if (metrics(sess, &b, f, true)) {
-			respond_error(c, 500);
-		} else {
-			respond(c, 200, f == DEVMEM_OM_OPENMETRICS ? DEVMEM_OM_CTYPE_OPENMETRICS :
-				DEVMEM_OM_CTYPE_PROMETHEUS, b.data, b.len, head_only, NULL);
+		devmem_om_buf_free(&srv->metrics);
+		if (metrics(srv->sess, &srv->metrics, f, true)) {
+			r->status = 500;	/* answered with its status line */
+			return;
 		}
-		devmem_om_buf_free(&b);
-	} else if (!strcmp(req.path, "/")) {
-		respond(c, 200, "text/html; charset=utf-8", index_page, sizeof(index_page) - 1,
-			head_only, NULL);
+		*r = (struct devmem_http_response){
+			.status = 200, .body = srv->metrics.data, .len = srv->metrics.len,
+			.ctype = f == DEVMEM_OM_OPENMETRICS ? DEVMEM_OM_CTYPE_OPENMETRICS :
+							      DEVMEM_OM_CTYPE_PROMETHEUS,
+		};
+	} else if (!strcmp(req->path, "/")) {
+		*r = (struct devmem_http_response){
+			.status = 200, .ctype = "text/html; charset=utf-8", .body = index_page,
+			.len = sizeof(index_page) - 1,
+		};
 	} else {
-		static const char body[] = "404 Not Found: the metrics are at /metrics\n";
-
-		respond(c, 404, "text/plain; charset=utf-8", body, sizeof(body) - 1, head_only, NULL);
-	}
-}
-
-static void conn_write(struct conn *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			conn_close(c);
-			return;
-		}
-		c->out_off += (size_t)n;
-	}
-	/* all sent: no more from us; read what the client still sends, then close */
-	shutdown(c->fd, SHUT_WR);
-	free(c->out);
-	c->out = NULL;
-	c->state = C_DRAIN;
-	c->deadline = now_ns() + 2000000000ULL;
-}
-
-static void conn_read(struct conn *c, struct devmem_session *sess)
-{
-	for (;;) {
-		char drain[4096];
-		char *dst = c->state == C_READ ? c->in + c->in_len : drain;
-		size_t room = c->state == C_READ ? sizeof(c->in) - 1 - c->in_len : sizeof(drain);
-		ssize_t n;
-
-		if (c->state == C_READ && !room) {
-			handle_request(c, sess);	/* a full buffer is over the bound */
-			break;
-		}
-		n = recv(c->fd, dst, room, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0) {
-			conn_close(c);	/* the client is gone, or done */
-			return;
-		}
-		if (c->state != C_READ)
-			continue;
-		c->in_len += (size_t)n;
-		c->in[c->in_len] = '\0';
-		handle_request(c, sess);
-		if (c->state != C_READ)
-			break;
-	}
-	if (c->state == C_WRITE)
-		conn_write(c);
-}
-
-static void accept_all(int lfd)
-{
-	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct conn *c = NULL;
-
-		if (fd < 0)
-			return;	/* EAGAIN, or the client gave up already */
-		for (unsigned long i = 0; i < env.max_connections; i++)
-			if (conns[i].state == C_FREE) {
-				c = &conns[i];
-				break;
-			}
-		if (!c) {
-			/* over the cap: a clean refusal, written at once, and closed */
-			char head[256];
-			static const char body[] = "503 Service Unavailable\n";
-			size_t hl = devmem_http_head(head, sizeof(head), 503,
-						     "text/plain; charset=utf-8",
-						     sizeof(body) - 1, "Retry-After: 1\r\n");
-
-			char sink[DEVMEM_HTTP_MAX_HEAD];
-
-			count_status(503);
-			/* take what already came, so that the close does not reset the answer */
-			recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
-			if (send(fd, head, hl, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)hl)
-				send(fd, body, sizeof(body) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			shutdown(fd, SHUT_WR);
-			close(fd);
-			continue;
-		}
-		memset(c, 0, offsetof(struct conn, in));
-		c->fd = fd;
-		c->in_len = 0;
-		c->state = C_READ;
-		c->deadline = now_ns() + (__u64)(env.timeout * 1e9);
+		*r = (struct devmem_http_response){
+			.status = 404, .ctype = "text/plain; charset=utf-8", .body = not_found,
+			.len = sizeof(not_found) - 1,
+		};
 	}
 }
 
 static int run_server(struct devmem_session *sess, int lfd, __u64 deadline)
 {
-	size_t nfds = 2 + env.max_connections;
-	struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
+	struct server srv = { .sess = sess };
+	struct devmem_http_server *http;
+	struct pollfd *pfd;
 	int sfd = devmem_session_fd(sess);
+	size_t nfds;
 	char end[64];
 
-	conns = calloc(env.max_connections, sizeof(*conns));
-	if (!pfd || !conns) {
-		fprintf(stderr, "devmem-exporter: out of memory.\n");
-		free(pfd);
-		return DEVMEM_EXIT_NOMEM;
+	http = devmem_http_server_new(lfd, env.max_connections, env.timeout, handle_request,
+				      on_status, &srv);
+	nfds = http ? 1 + devmem_http_server_nfds(http) : 0;
+	pfd = http ? calloc(nfds, sizeof(*pfd)) : NULL;
+	if (!pfd) {
+		fprintf(stderr, "devmem-exporter: %s\n", devmem_strerror(DEVMEM_E_NOMEM));
+		if (http)
+			devmem_http_server_free(http);
+		else
+			close(lfd);
+		return devmem_exit_code(DEVMEM_E_NOMEM);
 	}
 	say_end(end, sizeof(end));
 	fprintf(stderr, "Serving http://%s/metrics (%s)... %s\n", env.listen,
@@ -694,58 +481,19 @@ static int run_server(struct devmem_session *sess, int lfd, __u64 deadline)
 			break;
 		if (deadline && deadline < next)
 			next = deadline;
-
-		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		for (unsigned long i = 0; i < env.max_connections; i++) {
-			struct conn *c = &conns[i];
-
-			pfd[2 + i] = (struct pollfd){ .fd = -1 };
-			if (c->state == C_FREE)
-				continue;
-			pfd[2 + i].fd = c->fd;
-			pfd[2 + i].events = c->state == C_WRITE ? POLLOUT : POLLIN;
-			if (c->deadline < next)
-				next = c->deadline;
-		}
+		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		devmem_http_server_pollfds(http, pfd + 1, &next);
 		timeout = next > now ? (int)((next - now) / 1000000ULL) + 1 : 0;
 		if (poll(pfd, nfds, timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "devmem-exporter: poll failed: %s.\n", strerror(errno));
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[0].revents)
 			devmem_session_poll(sess, 0);	/* process exits into the history */
-		now = now_ns();
-		for (unsigned long i = 0; i < env.max_connections; i++) {
-			struct conn *c = &conns[i];
-			short ev = pfd[2 + i].revents;
-
-			if (c->state == C_FREE || pfd[2 + i].fd != c->fd)
-				continue;
-			if (ev & (POLLIN | POLLHUP | POLLERR)) {
-				if (c->state == C_WRITE)
-					conn_write(c);
-				else
-					conn_read(c, sess);
-			} else if (ev & POLLOUT) {
-				conn_write(c);
-			}
-			if (c->state != C_FREE && now >= c->deadline) {
-				if (c->state == C_READ) {
-					respond_error(c, 408);	/* the request stalled */
-					conn_write(c);
-				} else {
-					conn_close(c);	/* the client does not read */
-				}
-			}
-		}
-		if (pfd[0].revents & POLLIN)
-			accept_all(lfd);
+		devmem_http_server_serve(http, pfd + 1, now_ns());
 	}
-	for (unsigned long i = 0; i < env.max_connections; i++)
-		if (conns[i].state != C_FREE)
-			conn_close(&conns[i]);
-	free(conns);
+	devmem_http_server_free(http);
+	devmem_om_buf_free(&srv.metrics);
 	free(pfd);
 	return 0;
 }
@@ -786,9 +534,13 @@ int main(int argc, char **argv)
 		if (check_dir(env.textfile))
 			return DEVMEM_EXIT_FAILURE;
 	} else {
-		lfd = listen_on(env.listen);
-		if (lfd < 0)
+		char why[384];
+
+		lfd = devmem_http_listen(env.listen, why, sizeof(why));
+		if (lfd < 0) {
+			fprintf(stderr, "devmem-exporter: %s\n", why);
 			return DEVMEM_EXIT_FAILURE;
+		}
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -803,9 +555,8 @@ int main(int argc, char **argv)
 		return devmem_exit_code(e);
 	}
 	deadline = devmem_cli_deadline(&env.cli, now_ns());
+	/* the server owns the socket from here */
 	ret = env.textfile ? run_textfile(sess, deadline) : run_server(sess, lfd, deadline);
-	if (lfd >= 0)
-		close(lfd);
 	devmem_session_close(sess);
 	return ret;
 }

@@ -84,11 +84,6 @@ static int cmp_way(const void *x, const void *y)
 	return devmem_key_cmp(a->tgid, a->start_ns, a->vpage, b->tgid, b->start_ns, b->vpage);
 }
 
-static __u64 gain(__u64 now, __u64 then)
-{
-	return now > then ? now - then : 0;
-}
-
 /* add what incarnation w gained since x last saw it */
 static void apply(struct acc_entry *x, const struct devmem_thrash_page *w)
 {
@@ -102,9 +97,9 @@ static void apply(struct acc_entry *x, const struct devmem_thrash_page *w)
 		x->seq[i] = w->seq;
 		x->at_bounces[i] = x->at_faults[i] = x->at_ns[i] = 0;
 	}
-	x->e.bounces += gain(w->bounces, x->at_bounces[i]);
-	x->e.faults += gain(w->faults, x->at_faults[i]);
-	x->e.fault_ns += gain(w->fault_ns, x->at_ns[i]);
+	x->e.bounces += devmem_delta_u64(w->bounces, x->at_bounces[i]);
+	x->e.faults += devmem_delta_u64(w->faults, x->at_faults[i]);
+	x->e.fault_ns += devmem_delta_u64(w->fault_ns, x->at_ns[i]);
 	if (w->bounces > x->at_bounces[i])
 		x->at_bounces[i] = w->bounces;
 	if (w->faults > x->at_faults[i])

@@ -27,4 +27,20 @@ int devmem_key_cmp(__u32 ta, __u64 sa, __u64 xa, __u32 tb, __u64 sb, __u64 xb);
 void *devmem_array_find(const void *key, const void *arr, size_t n, size_t elem,
 			int (*cmp)(const void *, const void *));
 
+/*
+ * What a cumulative value gained since prev; one that went down restarted
+ * (a table entry taken out and made again), so all of it is new.
+ */
+__u64 devmem_delta_u64(__u64 cur, __u64 prev);
+/*
+ * Merge the sorted array src (ns elements of elem bytes) into *dst (*nd
+ * elements, sorted here first): an element of src replaces the equal one
+ * of dst, whose memory drop() releases, the others join in order. With
+ * copy, dst's element is made from src's by it (and drop() undoes it),
+ * else by a plain copy. 0, or -ENOMEM with dst as it was.
+ */
+int devmem_array_merge(void **dst, size_t *nd, const void *src, size_t ns, size_t elem,
+		       int (*cmp)(const void *, const void *),
+		       int (*copy)(void *to, const void *from), void (*drop)(void *e));
+
 #endif /* DEVMEM_MODEL_ARRAY_H */

@@ -293,16 +293,11 @@ void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counte
 		devmem_counters_u64(dst)[i] += devmem_counters_cu64(src)[i];
 }
 
-static __u64 sub(__u64 cur, __u64 prev)
-{
-	return cur >= prev ? cur - prev : cur;
-}
-
 static void counters_delta(struct devmem_counters *out, const struct devmem_counters *cur,
 			   const struct devmem_counters *prev)
 {
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		devmem_counters_u64(out)[i] = prev ? sub(devmem_counters_cu64(cur)[i],
+		devmem_counters_u64(out)[i] = prev ? devmem_delta_u64(devmem_counters_cu64(cur)[i],
 							 devmem_counters_cu64(prev)[i])
 						   : devmem_counters_cu64(cur)[i];
 }
@@ -323,7 +318,7 @@ static void hist_delta(struct devmem_hist *out, const struct devmem_hist *cur,
 	for (unsigned int i = 0; i < DEVMEM_HIST_SLOTS; i++)
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 	out->count = cur->count - prev->count;
-	out->sum = sub(cur->sum, prev->sum);
+	out->sum = devmem_delta_u64(cur->sum, prev->sum);
 }
 
 static void hists_delta(struct devmem_hist *out, const struct devmem_hist *cur,
@@ -398,10 +393,10 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 	counters_delta(&out->total, &cur->total, &prev->total);
 	hists_delta(out->hist, cur->hist, prev->hist);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
-		out->lost[i] = sub(cur->lost[i], prev->lost[i]);
+		out->lost[i] = devmem_delta_u64(cur->lost[i], prev->lost[i]);
 	for (i = 0; i < DEVMEM_TALLY_KINDS; i++)
-		out->tallies[i] = sub(cur->tallies[i], prev->tallies[i]);
-	out->recursion_misses = sub(cur->recursion_misses, prev->recursion_misses);
+		out->tallies[i] = devmem_delta_u64(cur->tallies[i], prev->tallies[i]);
+	out->recursion_misses = devmem_delta_u64(cur->recursion_misses, prev->recursion_misses);
 
 	for (i = 0; i < out->nr_devices; i++) {
 		const struct devmem_device *p = devmem_snapshot_find_device(prev, cur->devices[i].name);
@@ -421,7 +416,7 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 		const struct devmem_process *p = find_process(prev, &cur->procs[i]);
 
 		counters_delta(&out->procs[i].c, &cur->procs[i].c, p ? &p->c : NULL);
-		out->procs[i].lost_events = sub(cur->procs[i].lost_events,
+		out->procs[i].lost_events = devmem_delta_u64(cur->procs[i].lost_events,
 						p ? p->lost_events : 0);
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
@@ -458,33 +453,8 @@ static int cmp_range(const void *a, const void *b)
 
 int devmem_snapshot_merge_procs(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
 {
-	struct devmem_process *out;
-	size_t i = 0, j = 0, n = 0;
-
-	if (!src->nr_procs)
-		return 0;
-	if (!sorted_procs(dst))
-		qsort(dst->procs, dst->nr_procs, sizeof(*dst->procs), devmem_process_cmp);
-	out = devmem_array_alloc(dst->nr_procs + src->nr_procs, sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-	/* both sorted by (tgid, start): one merge, src winning on a tie */
-	while (i < dst->nr_procs || j < src->nr_procs) {
-		int c = i == dst->nr_procs ? 1 : j == src->nr_procs ? -1 :
-			devmem_process_cmp(&dst->procs[i], &src->procs[j]);
-
-		if (c < 0) {
-			out[n++] = dst->procs[i++];
-		} else {
-			out[n++] = src->procs[j++];
-			if (!c)
-				i++;
-		}
-	}
-	free(dst->procs);
-	dst->procs = out;
-	dst->nr_procs = n;
-	return 0;
+	return devmem_array_merge((void **)&dst->procs, &dst->nr_procs, src->procs, src->nr_procs,
+				  sizeof(*src->procs), devmem_process_cmp, NULL, NULL);
 }
 
 void devmem_snapshot_sort(struct devmem_snapshot *s)

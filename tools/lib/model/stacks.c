@@ -86,47 +86,33 @@ int devmem_stack_cmp(const void *x, const void *y)
 	return devmem_key_cmp(a->tgid, a->start_ns, a->id, b->tgid, b->start_ns, b->id);
 }
 
+static int stack_copy(void *to, const void *from)
+{
+	struct devmem_snap_stack *t = devmem_stacks_dup(from, 1);
+
+	if (!t)
+		return -ENOMEM;
+	memcpy(to, t, sizeof(*t));
+	free(t);
+	return 0;
+}
+
+static void stack_drop(void *e)
+{
+	struct devmem_snap_stack *st = e;
+
+	free(st->names);
+	st->names = NULL;
+}
+
 int devmem_stacks_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
 {
-	struct devmem_snap_stack *out;
-	size_t i = 0, j = 0, n = 0;
-
 	if (src->stacks_on)
 		dst->stacks_on = true;
-	if (!src->nr_stacks)
-		return 0;
-	out = devmem_array_alloc(dst->nr_stacks + src->nr_stacks, sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-	if (dst->nr_stacks)
-		qsort(dst->stacks, dst->nr_stacks, sizeof(*dst->stacks), devmem_stack_cmp);
 	/* src's entries are copied: src keeps its own */
-	while (i < dst->nr_stacks || j < src->nr_stacks) {
-		int c = i == dst->nr_stacks ? 1 : j == src->nr_stacks ? -1 :
-			devmem_stack_cmp(&dst->stacks[i], &src->stacks[j]);
-		struct devmem_snap_stack *t;
-
-		if (c < 0) {
-			out[n++] = dst->stacks[i++];
-			continue;
-		}
-		t = devmem_stacks_dup(&src->stacks[j++], 1);
-		if (!t) {
-			/* out holds dst's entries moved so far: give them back */
-			free(out);
-			return -ENOMEM;
-		}
-		out[n++] = *t;
-		free(t);
-		if (!c) {
-			free(dst->stacks[i].names);
-			dst->stacks[i++].names = NULL;
-		}
-	}
-	free(dst->stacks);
-	dst->stacks = out;
-	dst->nr_stacks = n;
-	return 0;
+	return devmem_array_merge((void **)&dst->stacks, &dst->nr_stacks, src->stacks,
+				  src->nr_stacks, sizeof(*src->stacks), devmem_stack_cmp, stack_copy,
+				  stack_drop);
 }
 
 void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapshot *prev)
@@ -142,8 +128,8 @@ void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapsh
 					  devmem_stack_cmp);
 
 		if (p) {
-			x->faults = x->faults > p->faults ? x->faults - p->faults : 0;
-			x->fault_ns = x->fault_ns > p->fault_ns ? x->fault_ns - p->fault_ns : 0;
+			x->faults = devmem_delta_u64(x->faults, p->faults);
+			x->fault_ns = devmem_delta_u64(x->fault_ns, p->fault_ns);
 		}
 		if (x->faults)
 			out->stacks[j++] = *x;

@@ -20,16 +20,8 @@ void devmem_thrash_sort(struct devmem_thrash_entry *e, size_t n)
 		qsort(e, n, sizeof(*e), devmem_thrash_cmp);
 }
 
-static __u64 gain(__u64 now, __u64 then)
-{
-	return now > then ? now - then : 0;
-}
-
 int devmem_thrash_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
 {
-	struct devmem_thrash_entry *out;
-	size_t i = 0, j = 0, n = 0;
-
 	if (src->thrash_on) {
 		dst->thrash_on = true;
 		dst->thrash_k = src->thrash_k;
@@ -39,28 +31,8 @@ int devmem_thrash_merge(struct devmem_snapshot *dst, const struct devmem_snapsho
 		if (src->thrash_dropped > dst->thrash_dropped)
 			dst->thrash_dropped = src->thrash_dropped;
 	}
-	if (!src->nr_thrash)
-		return 0;
-	out = devmem_array_alloc(dst->nr_thrash + src->nr_thrash, sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-	devmem_thrash_sort(dst->thrash, dst->nr_thrash);
-	while (i < dst->nr_thrash || j < src->nr_thrash) {
-		int c = i == dst->nr_thrash ? 1 : j == src->nr_thrash ? -1 :
-			devmem_thrash_cmp(&dst->thrash[i], &src->thrash[j]);
-
-		if (c < 0) {
-			out[n++] = dst->thrash[i++];
-		} else {
-			out[n++] = src->thrash[j++];
-			if (!c)
-				i++;
-		}
-	}
-	free(dst->thrash);
-	dst->thrash = out;
-	dst->nr_thrash = n;
-	return 0;
+	return devmem_array_merge((void **)&dst->thrash, &dst->nr_thrash, src->thrash,
+				  src->nr_thrash, sizeof(*src->thrash), devmem_thrash_cmp, NULL, NULL);
 }
 
 static const struct devmem_thrash_entry *find_entry(const struct devmem_snapshot *s,
@@ -79,9 +51,9 @@ void devmem_thrash_delta(struct devmem_snapshot *out, const struct devmem_snapsh
 		const struct devmem_thrash_entry *p = find_entry(prev, &e);
 
 		if (p) {
-			e.bounces = gain(e.bounces, p->bounces);
-			e.faults = gain(e.faults, p->faults);
-			e.fault_ns = gain(e.fault_ns, p->fault_ns);
+			e.bounces = devmem_delta_u64(e.bounces, p->bounces);
+			e.faults = devmem_delta_u64(e.faults, p->faults);
+			e.fault_ns = devmem_delta_u64(e.fault_ns, p->fault_ns);
 		}
 		if (e.bounces || e.faults)
 			out->thrash[j++] = e;
