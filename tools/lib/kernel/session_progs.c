@@ -5,7 +5,7 @@
  * serves, the kernel function it needs on the fallback and the function
  * whose presence makes it unnecessary. A program renamed in bpf/ no
  * longer compiles here; one added there and missing here is caught by
- * test_bpf_load, which compares the table with the object.
+ * test_session, which compares the table with the object.
  */
 #include <stddef.h>
 #include "kernel/probe.h"

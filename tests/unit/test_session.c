@@ -209,7 +209,7 @@ static void test_handlers_count(void **state)
 	/* this process, with its comm, per-process histograms on */
 	assert_int_equal(snap.nr_procs, 1);
 	assert_int_equal(snap.procs[0].tgid, (unsigned)getpid());
-	assert_string_equal(snap.procs[0].comm, "test_bpf_load");
+	assert_string_equal(snap.procs[0].comm, "test_session");
 	assert_int_equal(snap.procs[0].c.faults, 3);
 	assert_int_equal(snap.procs[0].c.pages_to_device, 7);
 	assert_true(snap.procs[0].has_hist);
