@@ -124,6 +124,21 @@ struct {
 	__type(value, struct devmem_counters);
 } total_counters SEC(".maps");
 
+/* folios by order: in total per CPU, per range slot shared (atomic adds) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct devmem_folio_counts);
+} total_folios SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEVMEM_RANGE_SLOTS);
+	__type(key, __u32);			/* slot */
+	__type(value, struct devmem_folio_counts);
+} range_folios SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEVMEM_HIST_KINDS);

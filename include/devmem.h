@@ -26,9 +26,13 @@ enum devmem_dir {
 /* enum devmem_migrate_reason of the kernel series' trace header */
 enum devmem_reason {
 	DEVMEM_REASON_FAULT = 0,	/* a CPU fault's migrate_to_ram() */
-	DEVMEM_REASON_DRIVER = 1,	/* the driver's own migrate_vma_setup() */
-	DEVMEM_REASON_EVICT = 2,	/* migrate_device_pages(): an eviction */
+	DEVMEM_REASON_DRIVER = 1,	/* the driver's own migrate_vma_setup(), no reason given */
+	DEVMEM_REASON_EVICT = 2,	/* device memory reclaimed (migrate_device_*()) */
 	DEVMEM_REASON_PIN = 3,		/* a long-term pin of a coherent page */
+	DEVMEM_REASON_DEVICE_FAULT = 4,	/* the device faulted: its driver moves memory to it */
+	DEVMEM_REASON_PREFETCH = 5,	/* a placement asked for ahead of use */
+	DEVMEM_REASON_REMOVE = 6,	/* device memory going away: evicted before its remove */
+	DEVMEM_REASONS,
 };
 
 /* What a ring buffer record describes; also the bit number in stream_mask. */
@@ -84,6 +88,10 @@ struct devmem_event {
 	__u8 write;		/* fault, fault_done: 1 a write, 0 a read, DEVMEM_WRITE_UNKNOWN */
 	__u8 fault_driven;	/* migrate: made by a CPU fault's handler */
 	__u8 pad[2];
+	__u32 order;		/* page events: the folio's order; fault, fault_done: the
+				 * mapping's (0 a PTE, 9 a PMD on x86-64); migrate: the
+				 * folios' (mixed windows: of the first) */
+	__u32 pad2;
 };
 
 /*
@@ -144,9 +152,29 @@ struct devmem_counters {
 	__u64 faults_uncollected;	/* ... its migration collected no page, or none was tried */
 	__u64 faults_unmigrated;	/* ... pages were collected but none moved (busy, pinned) */
 	__u64 faults_retry;		/* faults that returned VM_FAULT_RETRY */
+	__u64 faults_pmd;		/* faults on a PMD mapping of a large device folio */
+	__u64 faults_busy;		/* faults that found the page locked and faulted again
+					 * (zone_device tracepoints only) */
 };
 
 #define DEVMEM_NR_COUNTERS (sizeof(struct devmem_counters) / sizeof(__u64))
+
+/*
+ * Folios by order: orders 0 to DEVMEM_ORDERS - 2 each, the last bucket
+ * holding DEVMEM_ORDERS - 1 and up. Page counts (struct devmem_counters)
+ * count pages; these count folios, so a 2 MiB folio is 512 pages there and
+ * one folio of order 9 here.
+ */
+#define DEVMEM_ORDERS	11
+
+struct devmem_folio_counts {
+	__u64 allocs[DEVMEM_ORDERS];	/* folios handed out */
+	__u64 frees[DEVMEM_ORDERS];	/* folios given back (after a split: its pieces) */
+	__u64 to_device[DEVMEM_ORDERS];	/* folios migrated to a device */
+	__u64 to_ram[DEVMEM_ORDERS];	/* ... back to RAM */
+};
+
+#define DEVMEM_FOLIO_KINDS	4	/* arrays of struct devmem_folio_counts */
 
 /*
  * procs map value (key: tgid). Shared by all CPUs: the BPF side adds with
@@ -254,7 +282,8 @@ struct devmem_thrash_page {
 	__u64 last_ns;		/* its last fault */
 	__u64 ring[DEVMEM_THRASH_RING];	/* times of its last bounces, 0: none */
 	__u32 ring_pos;
-	__u32 pad;
+	__u32 pages;		/* pages one bounce of it moves: 1, or a large folio's
+				 * (a PMD fault is followed at its folio's first page) */
 };
 
 struct devmem_thrash_set {

@@ -219,11 +219,13 @@ static struct devmem_range kr(__u64 gen, __u64 start, __u64 owner)
 
 static void range(struct devmem_history *h, struct devmem_range r, __u64 faults, const char *name)
 {
+	struct devmem_folio_counts folios = {};
 	struct devmem_counters c;
 
 	memset(&c, 0, sizeof(c));
 	c.faults = faults;
-	assert_int_equal(devmem_history_range_seen(h, &r, &c, NULL, name), 0);
+	folios.allocs[0] = faults;	/* the folios go along with the counters */
+	assert_int_equal(devmem_history_range_seen(h, &r, &c, &folios, NULL, name), 0);
 }
 
 static const struct devmem_device *dev(const struct devmem_snapshot *s, const char *name)

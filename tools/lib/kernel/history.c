@@ -396,8 +396,9 @@ static struct devmem_snap_range *find_range(struct devmem_history *h, __u64 gen)
 }
 
 int devmem_history_range_seen(struct devmem_history *h, const struct devmem_range *kr,
-			      const struct devmem_counters *c, const struct devmem_hist *hists,
-			      const char *iomem_name)
+			      const struct devmem_counters *c,
+			      const struct devmem_folio_counts *folios,
+			      const struct devmem_hist *hists, const char *iomem_name)
 {
 	struct devmem_snap_range *r = find_range(h, kr->gen);
 	bool was_removed;
@@ -443,6 +444,7 @@ int devmem_history_range_seen(struct devmem_history *h, const struct devmem_rang
 	if (!was_removed && kr->removed_ns)
 		range_gone(h, r);
 	r->c = *c;
+	r->folios = *folios;
 	r->has_hist = hists != NULL;
 	if (hists)
 		memcpy(r->hist, hists, sizeof(r->hist));

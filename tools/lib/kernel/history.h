@@ -45,8 +45,9 @@ void devmem_history_forget_exited(struct devmem_history *h, __u64 exited_before_
  * seen for the first time.
  */
 int devmem_history_range_seen(struct devmem_history *h, const struct devmem_range *r,
-			      const struct devmem_counters *c, const struct devmem_hist *hists,
-			      const char *iomem_name);
+			      const struct devmem_counters *c,
+			      const struct devmem_folio_counts *folios,
+			      const struct devmem_hist *hists, const char *iomem_name);
 /* the newest range starting at a physical address, or NULL */
 const struct devmem_snap_range *devmem_history_range_at(const struct devmem_history *h,
 							__u64 start);

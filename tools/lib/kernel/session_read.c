@@ -197,15 +197,17 @@ static int read_overflow(struct devmem_session *s)
 	return 0;
 }
 
-/* counters (and -D histograms) of a range slot */
+/* counters, folios (and -D histograms) of a range slot */
 static int read_slot(struct devmem_session *s, __u32 slot, struct devmem_counters *c,
-		     struct devmem_hist *h)
+		     struct devmem_folio_counts *folios, struct devmem_hist *h)
 {
 	int fd = bpf_map__fd(s->skel->maps.range_counters);
 
 	memset(c, 0, sizeof(*c));
 	if (!lookup_percpu(s, fd, &slot))
 		devmem_sum_counters(c, s->buf, s->ncpus);
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.range_folios), &slot, folios))
+		memset(folios, 0, sizeof(*folios));
 	if (!h)
 		return 0;
 	fd = bpf_map__fd(s->skel->maps.range_hists);
@@ -222,9 +224,11 @@ static int read_slot(struct devmem_session *s, __u32 slot, struct devmem_counter
 static void free_slot(struct devmem_session *s, __u32 slot)
 {
 	int fd = bpf_map__fd(s->skel->maps.range_counters);
+	struct devmem_folio_counts no_folios = {};
 	struct devmem_hist zero = {};
 
 	bpf_map_update_elem(fd, &slot, s->zero, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(s->skel->maps.range_folios), &slot, &no_folios, BPF_ANY);
 	if (s->opts.hist_per_device) {
 		fd = bpf_map__fd(s->skel->maps.range_hists);
 		for (__u32 k = 0; k < DEVMEM_HIST_KINDS; k++) {
@@ -240,18 +244,20 @@ int devmem_session_range_into_history(struct devmem_session *s, const struct dev
 				      FILE **iomem)
 {
 	struct devmem_hist h[DEVMEM_HIST_KINDS];
+	struct devmem_folio_counts folios;
 	struct devmem_counters c;
 	char name[DEVMEM_NAME_LEN];
 	const char *n = NULL;
 
-	read_slot(s, r->slot, &c, s->opts.hist_per_device ? h : NULL);
+	read_slot(s, r->slot, &c, &folios, s->opts.hist_per_device ? h : NULL);
 	if (!r->removed_ns) {
 		if (!*iomem)
 			*iomem = fopen("/proc/iomem", "r");
 		if (*iomem)
 			n = devmem_iomem_name(*iomem, r->start, r->end, name, sizeof(name));
 	}
-	return devmem_history_range_seen(s->history, r, &c, s->opts.hist_per_device ? h : NULL, n);
+	return devmem_history_range_seen(s->history, r, &c, &folios,
+					 s->opts.hist_per_device ? h : NULL, n);
 }
 
 /*
@@ -399,6 +405,9 @@ void devmem_session_read_totals(struct devmem_session *s, struct devmem_snapshot
 	fd = bpf_map__fd(s->skel->maps.total_counters);
 	if (!lookup_percpu(s, fd, &zero))
 		devmem_sum_counters(&snap->total, s->buf, s->ncpus);
+	fd = bpf_map__fd(s->skel->maps.total_folios);
+	if (!lookup_percpu(s, fd, &zero))
+		devmem_sum_folios(&snap->folios, s->buf, s->ncpus);
 	fd = bpf_map__fd(s->skel->maps.hists);
 	for (k = 0; k < DEVMEM_HIST_KINDS; k++)
 		if (!lookup_percpu(s, fd, &k))

@@ -17,7 +17,8 @@ const char *const devmem_counter_names[DEVMEM_NR_COUNTERS] = {
 	"faults", "fault_errors", "faults_wasted", "pages_to_device", "pages_to_ram",
 	"migrate_calls_to_device", "migrate_calls_to_ram", "fault_migrations",
 	"fault_pages", "pages_collected", "allocs", "frees", "adds", "removes",
-	"refs_waited", "faults_uncollected", "faults_unmigrated", "faults_retry",
+	"refs_waited", "faults_uncollected", "faults_unmigrated", "faults_retry", "faults_pmd",
+	"faults_busy",
 };
 
 const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
@@ -272,6 +273,13 @@ void devmem_sum_counters(struct devmem_counters *dst, const void *percpu, int nc
 	memset(dst, 0, sizeof(*dst));
 	sum_u64_array(devmem_counters_u64(dst), DEVMEM_NR_COUNTERS, percpu,
 		      sizeof(struct devmem_counters), 0, ncpus);
+}
+
+void devmem_sum_folios(struct devmem_folio_counts *dst, const void *percpu, int ncpus)
+{
+	memset(dst, 0, sizeof(*dst));
+	sum_u64_array((__u64 *)dst, sizeof(*dst) / sizeof(__u64), percpu,
+		      sizeof(struct devmem_folio_counts), 0, ncpus);
 }
 
 void devmem_sum_hist(struct devmem_hist *dst, const void *percpu, int ncpus)

@@ -47,6 +47,7 @@ struct devmem_device {
 	__u32 nr_live;			/* ranges not removed */
 	__u64 nr_pages;			/* pages of its live ranges */
 	struct devmem_counters c;	/* summed over its ranges */
+	struct devmem_folio_counts folios;	/* ... and its folios by order */
 	bool has_hist;
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
@@ -74,6 +75,7 @@ struct devmem_snap_range {
 	char name[DEVMEM_NAME_LEN];	/* iomem resource name, "" if unknown */
 	char device[DEVMEM_NAME_LEN];	/* name of its device */
 	struct devmem_counters c;	/* events of its pages since it was learnt */
+	struct devmem_folio_counts folios;	/* ... and of its folios, by order */
 	bool has_hist;
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 };
@@ -116,6 +118,7 @@ struct devmem_snapshot {
 	__u64 interval_ns;		/* time a delta covers; 0 for a snapshot */
 	enum devmem_mode mode;
 	struct devmem_counters total;
+	struct devmem_folio_counts folios;	/* folios by order, in total */
 	struct devmem_hist hist[DEVMEM_HIST_KINDS];
 	struct devmem_device *devices;
 	size_t nr_devices;
@@ -188,6 +191,7 @@ void devmem_range_device_name(const struct devmem_snap_range *r, char *buf, size
 size_t devmem_percpu_stride(size_t value_size);
 void devmem_sum_counters(struct devmem_counters *dst, const void *percpu, int ncpus);
 void devmem_sum_hist(struct devmem_hist *dst, const void *percpu, int ncpus);
+void devmem_sum_folios(struct devmem_folio_counts *dst, const void *percpu, int ncpus);
 void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus);
 void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src);
 
