@@ -365,6 +365,7 @@ enum devmem_tally_kind {
 	DEVMEM_UNMATCHED_FAULT_DONE,	/* a fault ended that started before */
 	DEVMEM_UNMATCHED_REMOVE_DONE,	/* a remove ended that started before */
 	DEVMEM_NOTICES_DEFERRED,	/* exit notices that waited (the notices ring was full) */
+	DEVMEM_UNMATCHED_MIGRATION,	/* a migration's part or end whose start came before */
 	DEVMEM_TALLY_KINDS,
 };
 

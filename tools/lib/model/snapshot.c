@@ -42,6 +42,7 @@ const char *const devmem_tally_names[DEVMEM_TALLY_KINDS] = {
 	[DEVMEM_UNMATCHED_FAULT_DONE] = "fault_done_without_start",
 	[DEVMEM_UNMATCHED_REMOVE_DONE] = "remove_done_without_remove",
 	[DEVMEM_NOTICES_DEFERRED] = "exit_records_deferred",
+	[DEVMEM_UNMATCHED_MIGRATION] = "migration_without_start",
 };
 
 const char *devmem_mode_name(enum devmem_mode mode)

@@ -453,7 +453,9 @@ static int render(struct om_ctx *c, const struct devmem_snapshot *s)
 	}
 	om_family(c, "devmem_", "unmatched_events", T_COUNTER, "",
 	       "Events whose start happened before tracing started, by kind (not losses)");
-	for (int k = 0; k < DEVMEM_NOTICES_DEFERRED; k++) {
+	for (int k = 0; k < DEVMEM_TALLY_KINDS; k++) {
+		if (k == DEVMEM_NOTICES_DEFERRED)
+			continue;	/* not unmatched: a family of its own below */
 		om_labels_reset(c);
 		om_label(c, "kind", devmem_tally_names[k], 64);
 		om_metric(c);
