@@ -33,6 +33,61 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 	((fast) ? DEVMEM_CAST(type, p)->field : BPF_CORE_READ((type *)(p), field))
 
 /*
+ * The verifier refuses arithmetic on a BTF-typed pointer (tp_btf and fentry
+ * arguments), so its value is first read back as a plain number.
+ */
+static __always_inline __u64 ptr_value(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+/*
+ * The head page of a page (page_folio()). A tail page says where its head
+ * is in one word: compound_head up to v7.2, compound_info from v7.3
+ * ("mm: rename page->compound_head to compound_info", with HugeTLB vmemmap
+ * optimisation's mask encoding). Bit 0 set marks a tail; the rest is the
+ * head's address, or, with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP and a
+ * power-of-two struct page, a mask that gives the head's address from the
+ * tail's. The encodings are told apart by their value rather than by the
+ * kernel's configuration: a mask has every bit from the folio's size up set
+ * (at least 0xffffffffff000000 on x86-64, the fixmap's range), which no
+ * struct page's address reaches. A kernel with neither field gives NULL:
+ * the pagemap of its pages is unknown, and only what needs it is lost.
+ */
+struct page___head {
+	unsigned long compound_head;
+} __attribute__((preserve_access_index));
+
+struct page___info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+#define DEVMEM_COMPOUND_MASK_MIN	0xffffffffff000000UL
+
+static __always_inline const void *page_head(const void *page)
+{
+	unsigned long info;
+
+	if (bpf_core_field_exists(struct page___head, compound_head)) {
+		/* a probe read: a plain load of this union slot may be typed as a pointer */
+		info = BPF_CORE_READ((struct page___head *)page, compound_head);
+		return info & 1 ? (const void *)(info - 1) : page;
+	}
+	if (bpf_core_field_exists(struct page___info, compound_info)) {
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+		if (!(info & 1))
+			return page;
+		if (info >= DEVMEM_COMPOUND_MASK_MIN)
+			return (const void *)(ptr_value(page) & info);
+		return (const void *)(info - 1);
+	}
+	return NULL;
+}
+
+/*
  * page->pgmap. Up to v6.14 a ZONE_DEVICE page carries its pagemap itself;
  * v6.15 ("mm: allow compound zone device pages", Alistair Popple's fs/dax
  * refcount series) moved the pointer to struct folio and added
@@ -48,21 +103,14 @@ struct folio___new {
 
 static __always_inline struct dev_pagemap *page_pgmap(const void *page, bool fast)
 {
-	unsigned long head;
-
 	if (!page)
 		return NULL;
 	if (bpf_core_field_exists(struct page___old, pgmap))
 		return DEVMEM_READ(fast, struct page___old, page, pgmap);
 	if (bpf_core_field_exists(struct folio___new, pgmap)) {
-		/*
-		 * page_folio(): a tail page has bit 0 set in compound_head.
-		 * A probe read: a plain load of this union slot may be typed
-		 * as a pointer (lru.next), and the bit test would be refused.
-		 */
-		head = BPF_CORE_READ((struct page *)page, compound_head);
-		if (head & 1)
-			page = (const void *)(head - 1);
+		page = page_head(page);
+		if (!page)
+			return NULL;
 		return DEVMEM_READ(fast, struct folio___new, page, pgmap);
 	}
 	return NULL;
@@ -83,7 +131,8 @@ static __always_inline struct dev_pagemap *page_pgmap(const void *page, bool fas
 #endif
 extern const void vmemmap_base __ksym __weak;
 const volatile __u64 vmemmap_default = 0xffffea0000000000ULL;
-static __u64 vmemmap_cached;
+/* global, so tests can read the base the programs use (skeleton .bss) */
+__u64 vmemmap_cached;
 
 static __always_inline __u64 vmemmap_start(void)
 {
@@ -97,18 +146,6 @@ static __always_inline __u64 vmemmap_start(void)
 		base = vmemmap_default;
 	vmemmap_cached = base;
 	return base;
-}
-
-/*
- * The verifier refuses arithmetic on a BTF-typed pointer (tp_btf and fentry
- * arguments), so its value is first read back as a plain number.
- */
-static __always_inline __u64 ptr_value(const void *p)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
 }
 
 /* pfn of the struct page at address v */
@@ -128,11 +165,12 @@ static __always_inline const void *pfn_to_page(__u64 pfn)
 }
 
 /*
- * Pages of a device folio. Device private folios are single pages up to
- * the kernels that added large ones (zone_device_folio_init(folio, order),
- * on which the program below attaches): a head page's order is the low
- * byte of folio->_flags_1 there (v6.6+ "mm: free folios with a common
- * order field"); v6.1 kept it in folio->_folio_order.
+ * The order of a device folio. Device private folios are single pages up
+ * to the kernels that added large ones; a head page's order is the low
+ * byte of folio->_flags_1 (v6.6+ "mm: free folios with a common order
+ * field"); v6.1 kept it in folio->_folio_order. PG_head is in page->flags,
+ * an unsigned long up to v7.2 and a memdesc_flags_t (a struct of one) from
+ * v7.3.
  */
 struct folio___flags1 {
 	unsigned long _flags_1;
@@ -142,21 +180,45 @@ struct folio___order61 {
 	unsigned char _folio_order;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u64 folio_pages(const void *folio)
-{
+struct page___flags_ul {
 	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+struct devmem_memdesc_flags {
+	unsigned long f;
+};
+
+struct page___flags_memdesc {
+	struct devmem_memdesc_flags flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long page_flags(const void *page)
+{
+	if (bpf_core_field_exists(struct page___flags_memdesc, flags))
+		return BPF_CORE_READ((struct page___flags_memdesc *)page, flags.f);
+	if (bpf_core_field_exists(struct page___flags_ul, flags))
+		return BPF_CORE_READ((struct page___flags_ul *)page, flags);
+	return 0;
+}
+
+static __always_inline __u32 folio_order(const void *folio)
+{
 	__u32 order = 0;
 
 	if (!folio || !bpf_core_enum_value_exists(enum pageflags, PG_head))
-		return 1;
-	flags = BPF_CORE_READ((struct page *)folio, flags);
-	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
-		return 1;
+		return 0;
+	if (!(page_flags(folio) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 0;
 	if (bpf_core_field_exists(struct folio___flags1, _flags_1))
 		order = BPF_CORE_READ((struct folio___flags1 *)folio, _flags_1) & 0xff;
 	else if (bpf_core_field_exists(struct folio___order61, _folio_order))
 		order = BPF_CORE_READ((struct folio___order61 *)folio, _folio_order);
-	return order < 20 ? 1ULL << order : 1;
+	return order < 20 ? order : 0;
+}
+
+static __always_inline __u64 folio_pages(const void *folio)
+{
+	return 1ULL << folio_order(folio);
 }
 
 /*
@@ -195,10 +257,13 @@ static __always_inline const void *migrate_fault_page(const void *migrate, bool 
 				 0x000040 /* SIGSEGV */ | 0x000010 /* HWPOISON */ | \
 				 0x000020 /* HWPOISON_LARGE */ | 0x000800 /* FALLBACK */)
 #define DEVMEM_VM_FAULT_RETRY	0x000400
+/* HPAGE_PMD_ORDER on x86-64: the order of a PMD fault's folio */
+#define DEVMEM_PMD_ORDER	9
 #define DEVMEM_FAULT_FLAG_WRITE	0x1
 /* include/linux/migrate.h */
 #define DEVMEM_MIGRATE_PFN_VALID	(1UL << 0)
 #define DEVMEM_MIGRATE_PFN_MIGRATE	(1UL << 1)
+#define DEVMEM_MIGRATE_PFN_COMPOUND	(1UL << 4)	/* v7.x: the entry is a whole folio */
 #define DEVMEM_MIGRATE_PFN_SHIFT	6
 #define DEVMEM_MIGRATE_VMA_SELECT_SYSTEM (1UL << 0)
 

@@ -1,81 +1,100 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the fentry/fexit fallback computes itself where the tracepoints
- * carry it: pages in use at a remove, pages a migrate window moved.
+ * carry it: pages in use at a remove, pages and folios a migrate window
+ * moved. Nothing here walks a device: the in-use count reads the
+ * pagemap's reference count (a loop over CPUs), an eviction is counted
+ * folio by folio as the core migrates them, and only a migrate_vma()
+ * window, whose size its driver chooses, is walked.
  */
 #ifndef DEVMEM_FALLBACK_BPF_H
 #define DEVMEM_FALLBACK_BPF_H
 
 #include "tables.bpf.h"
 
-/* Loop bound of the fallback's migrate window walk (pages). */
-#define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
+/* ---- pages in use at a remove -------------------------------------------- */
 
 /*
- * The pages of a pagemap in use at its remove, for the fallback (the
- * tracepoint carries the count): free device private and coherent pages
- * have a zero refcount, so the pages in use are those with another. One
- * probe read per page, at a remove only; a pagemap beyond the bpf_loop()
- * bound (8M pages, 32 GiB) is reported unknown. The walk's state lives in
- * a per-CPU map for the reason count_scratch below gives.
+ * A device private or coherent pagemap holds one reference of pgmap->ref
+ * for each page handed out and not freed, on top of the one it was made
+ * with (zone_device_page_init() takes 2^order, free_zone_device_folio()
+ * gives them back); at memunmap_pages() entry, before percpu_ref_kill(),
+ * the count is still spread over the CPUs: the atomic part holds
+ * PERCPU_COUNT_BIAS plus what was moved there, each CPU its share. The
+ * per-CPU shares are read through __per_cpu_offset, a loop as long as the
+ * machine has CPUs. A transient get_dev_pagemap() reference counts as a
+ * page, as it does in the tracepoint's figure.
  */
-struct inuse_state {
-	__u64 first_page;	/* address of the struct page of the range's first pfn */
-	__u64 in_use;
+extern const void __per_cpu_offset __ksym __weak;
+extern const void nr_cpu_ids __ksym __weak;
+
+#define DEVMEM_PERCPU_REF_ATOMIC_DEAD	3UL
+#define DEVMEM_PERCPU_COUNT_BIAS	(1UL << 63)
+#define DEVMEM_MAX_CPUS			8192
+
+struct refs_state {
+	__u64 counts;		/* the per-CPU counters' address (percpu_count_ptr) */
+	__u64 offsets;		/* &__per_cpu_offset[0] */
+	__u64 sum;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct inuse_state);
-} inuse_scratch SEC(".maps");
+	__type(value, struct refs_state);
+} refs_scratch SEC(".maps");
 
-#define INUSE_MAX_PAGES	(1U << 23)
-
-static long inuse_page(__u32 i, void *data)
+static long refs_cpu(__u32 cpu, void *data)
 {
-	struct inuse_state *st;
+	struct refs_state *st;
 	__u32 zero = 0;
-	int ref = 0;
+	__u64 off = 0, v = 0;
 
-	st = bpf_map_lookup_elem(&inuse_scratch, &zero);
+	st = bpf_map_lookup_elem(&refs_scratch, &zero);
 	if (!st)
 		return 1;
-	if (bpf_probe_read_kernel(&ref, sizeof(ref),
-				  (const void *)(st->first_page + (__u64)i * bpf_core_type_size(struct page) +
-						 bpf_core_field_offset(struct page, _refcount))))
+	if (bpf_probe_read_kernel(&off, sizeof(off), (const void *)(st->offsets + cpu * 8ULL)))
 		return 1;
-	if (ref)
-		st->in_use++;
+	if (!bpf_probe_read_kernel(&v, sizeof(v), (const void *)(st->counts + off)))
+		st->sum += v;
 	return 0;
 }
 
 static __noinline __u64 pgmap_in_use(const struct dev_pagemap *pgmap)
 {
-	const struct range *rg = (const void *)pgmap + bpf_core_field_offset(struct dev_pagemap, ranges);
-	struct inuse_state *st;
-	__u64 start, end, n, total = 0;
-	__u32 zero = 0, i, nr = BPF_CORE_READ(pgmap, nr_range);
+	struct refs_state *st;
+	__u64 ptr, count, total;
+	__u32 zero = 0, ncpus = 0;
 
-	for (i = 0; i < DEVMEM_MAX_RANGES && i < nr; i++) {
-		start = BPF_CORE_READ(&rg[i], start);
-		end = BPF_CORE_READ(&rg[i], end);
-		if (end < start)
-			continue;
-		n = (end - start + 1) >> page_shift;
-		if (n > INUSE_MAX_PAGES)
+	if (!pgmap)
+		return DEVMEM_UNKNOWN;
+	ptr = BPF_CORE_READ(pgmap, ref.percpu_count_ptr);
+	count = BPF_CORE_READ(pgmap, ref.data, count.counter);
+	if (ptr & DEVMEM_PERCPU_REF_ATOMIC_DEAD) {
+		total = count;
+	} else {
+		if (!&__per_cpu_offset || !&nr_cpu_ids)
 			return DEVMEM_UNKNOWN;
-		st = bpf_map_lookup_elem(&inuse_scratch, &zero);
-		if (!st)
+		bpf_probe_read_kernel(&ncpus, sizeof(ncpus), &nr_cpu_ids);
+		st = bpf_map_lookup_elem(&refs_scratch, &zero);
+		if (!st || !ncpus || ncpus > DEVMEM_MAX_CPUS)
 			return DEVMEM_UNKNOWN;
-		st->first_page = (__u64)pfn_to_page(start >> page_shift);
-		st->in_use = 0;
-		bpf_loop(n, inuse_page, NULL, 0);
-		total += st->in_use;
+		st->counts = ptr;
+		st->offsets = ptr_value(&__per_cpu_offset);
+		st->sum = 0;
+		if (bpf_loop(ncpus, refs_cpu, NULL, 0) != ncpus)
+			return DEVMEM_UNKNOWN;
+		total = count - DEVMEM_PERCPU_COUNT_BIAS + st->sum;
 	}
-	return total;
+	/* the reference the pagemap was made with is not a page's */
+	return (__s64)total > 0 ? total - 1 : 0;
 }
+
+/* ---- a migrate_vma() window -------------------------------------------- */
+
+/* Loop bound of the window walk: entries of one migrate_vma() call. */
+#define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
 
 /*
  * State of one migrate-window count. It lives in a per-CPU map rather than
@@ -85,9 +104,12 @@ static __noinline __u64 pgmap_in_use(const struct dev_pagemap *pgmap)
  */
 struct count_state {
 	__u64 src;
-	__u64 migrated;
+	__u64 migrated;		/* pages */
 	__u64 first_idx;
 	__u64 first_valid;
+	__u64 folios[DEVMEM_ORDERS];	/* folios moved, by order */
+	__u32 order;		/* of the first moved entry */
+	__u32 pad;
 };
 
 struct {
@@ -97,11 +119,20 @@ struct {
 	__type(value, struct count_state);
 } count_scratch SEC(".maps");
 
-/* bpf_loop() callback: one src entry of a migrate window */
+static __always_inline __u32 order_bucket(__u32 order)
+{
+	return order < DEVMEM_ORDERS ? order : DEVMEM_ORDERS - 1;
+}
+
+/*
+ * bpf_loop() callback: one src entry of a migrate window. A
+ * MIGRATE_PFN_COMPOUND entry (v7.x) stands for its whole folio: the
+ * entries after it are empty, and its pages are the folio's.
+ */
 static long count_entry(__u32 i, void *data)
 {
 	struct count_state *c;
-	__u32 zero = 0;
+	__u32 zero = 0, order = 0;
 	unsigned long v;
 
 	c = bpf_map_lookup_elem(&count_scratch, &zero);
@@ -111,44 +142,45 @@ static long count_entry(__u32 i, void *data)
 		return 1;
 	if (!c->first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
 		c->first_valid = v;
-	if (v & DEVMEM_MIGRATE_PFN_MIGRATE) {
-		if (c->first_idx == ~0ULL)
-			c->first_idx = i;
-		c->migrated++;
+	if (!(v & DEVMEM_MIGRATE_PFN_MIGRATE))
+		return 0;
+	if ((v & DEVMEM_MIGRATE_PFN_COMPOUND) && (v & DEVMEM_MIGRATE_PFN_VALID))
+		order = folio_order(pfn_to_page(v >> DEVMEM_MIGRATE_PFN_SHIFT));
+	if (c->first_idx == ~0ULL) {
+		c->first_idx = i;
+		c->order = order;
 	}
+	c->migrated += 1ULL << order;
+	c->folios[order_bucket(order)]++;
 	return 0;
 }
 
 /*
  * Count the src entries that still have MIGRATE_PFN_MIGRATE after the
- * migration (those really moved) and remember the first valid and the
- * first migrated entry (to find the device pagemap). bpf_loop() keeps the
- * verifier's work independent of the window size; this is the fallback
- * only (the devmem_migrate tracepoint carries the counts).
+ * migration (those really moved), as pages and as folios by order, and
+ * remember the first valid and the first migrated entry (to find the
+ * device pagemap). bpf_loop() keeps the verifier's work independent of the
+ * window size.
  */
-static __always_inline __u64 count_migrated(const unsigned long *src, __u64 npages,
-					    unsigned long *first_valid, __u64 *first_idx)
+static __always_inline struct count_state *count_migrated(const unsigned long *src, __u64 npages)
 {
 	struct count_state *c;
 	__u32 zero = 0;
 
-	*first_valid = 0;
-	*first_idx = ~0ULL;
 	c = bpf_map_lookup_elem(&count_scratch, &zero);
-	if (!c || !src || !npages)
-		return 0;
+	if (!c)
+		return NULL;
+	__builtin_memset(c, 0, sizeof(*c));
 	c->src = ptr_value(src);
-	c->migrated = 0;
 	c->first_idx = ~0ULL;
-	c->first_valid = 0;
+	if (!src || !npages)
+		return c;
 	if (npages > MIGRATE_WINDOW_MAX) {
 		count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
 		npages = MIGRATE_WINDOW_MAX;
 	}
 	bpf_loop(npages, count_entry, NULL, 0);
-	*first_valid = c->first_valid;
-	*first_idx = c->first_idx;
-	return c->migrated;
+	return c;
 }
 
 static __always_inline const struct dev_pagemap *mpfn_pgmap(unsigned long mpfn)
@@ -157,6 +189,5 @@ static __always_inline const struct dev_pagemap *mpfn_pgmap(unsigned long mpfn)
 		return NULL;
 	return page_pgmap(pfn_to_page(mpfn >> DEVMEM_MIGRATE_PFN_SHIFT), false);
 }
-
 
 #endif /* DEVMEM_FALLBACK_BPF_H */

@@ -26,7 +26,7 @@ static __always_inline __u64 fault_address(const void *vmf, const void *margs, b
 
 /* the start time of the current process, from its entry when it has one */
 static __always_inline int on_fault(void *ctx, const void *page, const void *vmf,
-				    const void *margs, bool fast)
+				    const void *margs, __u32 order, bool fast)
 {
 	struct devmem_fault_start *st;
 	struct devmem_event *e;
@@ -74,14 +74,33 @@ static __always_inline int on_fault(void *ctx, const void *page, const void *vmf
 		/* the fallback starts a fault at migrate_vma_setup(): no vm_fault there */
 		e->write = vmf ? !!(DEVMEM_READ(fast, struct vm_fault, vmf, flags) &
 				    DEVMEM_FAULT_FLAG_WRITE) : DEVMEM_WRITE_UNKNOWN;
+		e->order = order;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
 }
 
+/* the device page was locked by another (a migration of it): the access faults again */
+static __always_inline int on_fault_busy(const void *page, bool fast)
+{
+	const struct dev_pagemap *pgmap;
+	struct ctrs c;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
+	if (tgid_filtered(tgid))
+		return 0;
+	pgmap = page_pgmap(page, fast);
+	if (pgmap_filtered(pgmap, fast))
+		return 0;
+	get_ctrs(&c, range_slot(pgmap, fast), tgid);
+	CTR_ADD(&c, faults_busy, 1);
+	return 0;
+}
+
+
+/* order: of the mapping that faulted (0 a PTE, 9 a PMD), as far as the entry point knows */
 static __always_inline int on_fault_done(const void *vmf, const void *margs, __u64 ret,
-					 bool failed, bool fast, bool only_started)
+					 bool failed, __u32 order, bool fast, bool only_started)
 {
 	const void *page;
 	struct devmem_fault_start *st;
@@ -119,6 +138,8 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 		CTR_ADD(&c, fault_errors, 1);
 	if (vmf && (ret & DEVMEM_VM_FAULT_RETRY))
 		CTR_ADD(&c, faults_retry, 1);
+	if (order)
+		CTR_ADD(&c, faults_pmd, 1);
 	if (!migrated) {
 		CTR_ADD(&c, faults_wasted, 1);
 		if (!st->collected)
@@ -141,7 +162,9 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 		/* do_swap_page()'s vm_fault has the faulting address where margs has its range */
 		if (vmf)
 			fault_addr = DEVMEM_READ(fast, struct vm_fault, vmf, address);
-		n.vpage = fault_addr >> page_shift;
+		/* a PMD fault is followed at its folio's first page, weighing its pages */
+		n.vpage = (fault_addr >> page_shift) & ~((1ULL << (order & 31)) - 1);
+		n.pages = order < 20 ? 1U << order : 1;
 		n.range = st->range;
 		n.start_ns = st->proc_start_ns;
 		n.tgid = tgid;
@@ -166,6 +189,7 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 			e->vm_fault = vmf || !fault_result_unknown ? ret : DEVMEM_UNKNOWN;
 			e->migrated = migrated;
 			e->latency_ns = lat;
+			e->order = order;
 			bpf_ringbuf_submit(e, 0);
 		}
 	}
@@ -175,81 +199,287 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 /* ---- migrations ---------------------------------------------------------- */
 
 /*
- * One migrate window, or one part of it: the tracepoint reports a window
- * once per pair of source and destination pagemaps (part 0, 1, ...), the
- * fallback once per window (part 0). A window is a call, counted at part 0;
- * pages are counted in every part, on the device side's range: the source
- * for a move to RAM, the destination otherwise (either, where only one is
- * known). owner names the device where no pagemap does (every destination
- * allocation of a move to the device failed).
+ * A migration is a window of entries (a migrate_vma() call, or a
+ * migrate_device_*() eviction): counted once as a call, with the pages it
+ * collected and the pages it moved, on the range of its device side. Its
+ * pages move in parts (per pair of source and destination pagemaps and
+ * folio order), each counted as pages and as folios on the device side's
+ * range: the source for a move to RAM, the destination otherwise. owner
+ * names the device where no pagemap does (every destination allocation of
+ * a move to the device failed).
  */
-static __always_inline int on_migrate(const void *migrate, const struct dev_pagemap *src_pgmap,
-				      const struct dev_pagemap *dst_pgmap, __u64 owner,
-				      __u64 npages, __u64 cpages, __u64 migrated, __u32 dir,
-				      __u32 reason, __u32 part, bool fast)
-{
-	const struct dev_pagemap *pgmap;
-	struct devmem_fault_start *st;
-	struct devmem_event *e;
-	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	bool fault = reason == DEVMEM_REASON_FAULT;
-	int slot;
+struct mig_window {
+	__u64 owner;
+	__u64 address;		/* migrate->start; 0 on the device path */
+	__u64 npages;		/* entries of the window */
+	__u64 cpages;		/* pages collected */
+	__u32 dir;		/* enum devmem_dir, from the pages selected */
+	__u32 reason;		/* enum devmem_reason */
+	bool fault;		/* made by a CPU fault's migrate_to_ram() */
+};
 
+static __always_inline const struct dev_pagemap *
+device_side(const struct dev_pagemap *src_pgmap, const struct dev_pagemap *dst_pgmap, __u32 dir)
+{
 	if (dir == DEVMEM_TO_RAM)
-		pgmap = src_pgmap ? src_pgmap : dst_pgmap;
-	else
-		pgmap = dst_pgmap ? dst_pgmap : src_pgmap;
-	if (tgid_filtered(tgid))
-		return 0;
-	if (pgmap_filtered(pgmap, fast) && !(filter_owner && !pgmap && owner == filter_owner))
-		return 0;
-	slot = range_slot(pgmap, fast);
+		return src_pgmap ? src_pgmap : dst_pgmap;
+	return dst_pgmap ? dst_pgmap : src_pgmap;
+}
+
+/* the window as a call: pages collected, fault calls */
+static __always_inline void mig_window_count(const struct mig_window *w, int slot, __u32 tgid)
+{
+	struct devmem_fault_start *st;
+	struct ctrs c;
+
 	get_ctrs(&c, slot, tgid);
-	if (dir == DEVMEM_TO_RAM) {
-		if (!part)
-			CTR_ADD(&c, migrate_calls_to_ram, 1);
-		CTR_ADD(&c, pages_to_ram, migrated);
-	} else {
-		if (!part)
-			CTR_ADD(&c, migrate_calls_to_device, 1);
-		CTR_ADD(&c, pages_to_device, migrated);
-	}
-	CTR_ADD(&c, pages_collected, cpages);
-	if (fault) {
-		if (!part)
-			CTR_ADD(&c, fault_migrations, 1);
-		CTR_ADD(&c, fault_pages, migrated);
+	if (w->dir == DEVMEM_TO_RAM)
+		CTR_ADD(&c, migrate_calls_to_ram, 1);
+	else
+		CTR_ADD(&c, migrate_calls_to_device, 1);
+	CTR_ADD(&c, pages_collected, w->cpages);
+	if (w->fault) {
+		CTR_ADD(&c, fault_migrations, 1);
 		st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
 		if (st && st->ts_ns) {
-			st->migrated += migrated;
-			st->collected += cpages;
-			if (!part)
-				st->calls++;	/* a window is one call */
+			st->collected += w->cpages;
+			st->calls++;
 		}
 	}
-	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, slot, tgid);
-	e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), pgmap, fast);
-	if (e) {
-		e->address = migrate ? DEVMEM_READ(fast, struct migrate_vma, migrate, start) : 0;
-		e->npages = npages;
-		e->cpages = cpages;
-		e->migrated = migrated;
-		e->dir = dir;
-		e->fault_driven = fault;
-		e->reason = reason;
-		e->part = part;
-		if (src_pgmap)
-			e->src_pgmap = DEVMEM_READ(fast, struct dev_pagemap, src_pgmap, range.start);
-		if (dst_pgmap)
-			e->dst_pgmap = DEVMEM_READ(fast, struct dev_pagemap, dst_pgmap, range.start);
-		if (!pgmap)
-			e->owner = owner;
-		bpf_ringbuf_submit(e, 0);
+}
+
+/* a part: pages and folios of one order moved one way */
+static __always_inline void mig_part_count(int slot, __u32 tgid, __u32 dir, bool fault,
+					   __u64 pages, __u32 order, __u64 nr_folios)
+{
+	struct devmem_fault_start *st;
+	struct ctrs c;
+
+	get_ctrs(&c, slot, tgid);
+	if (dir == DEVMEM_TO_RAM) {
+		CTR_ADD(&c, pages_to_ram, pages);
+		FOLIO_ADD(slot, to_ram, order, nr_folios);
+	} else {
+		CTR_ADD(&c, pages_to_device, pages);
+		FOLIO_ADD(slot, to_device, order, nr_folios);
 	}
+	if (fault) {
+		CTR_ADD(&c, fault_pages, pages);
+		st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL, 0);
+		if (st && st->ts_ns)
+			st->migrated += pages;
+	}
+}
+
+/* a streamed record of a window, or of one part of it */
+static __always_inline void mig_stream(const struct mig_window *w,
+				       const struct dev_pagemap *src_pgmap,
+				       const struct dev_pagemap *dst_pgmap, __u32 dir,
+				       __u64 migrated, __u32 order, __u32 part, bool fast)
+{
+	const struct dev_pagemap *pgmap = device_side(src_pgmap, dst_pgmap, dir);
+	struct devmem_event *e = stream_reserve(DEVMEM_EV_MIGRATE, bpf_ktime_get_ns(), pgmap, fast);
+
+	if (!e)
+		return;
+	e->address = w->address;
+	e->npages = w->npages;
+	e->cpages = w->cpages;
+	e->migrated = migrated;
+	e->dir = dir;
+	e->fault_driven = w->fault;
+	e->reason = w->reason;
+	e->part = part;
+	e->order = order;
+	if (src_pgmap)
+		e->src_pgmap = DEVMEM_READ(fast, struct dev_pagemap, src_pgmap, range.start);
+	if (dst_pgmap)
+		e->dst_pgmap = DEVMEM_READ(fast, struct dev_pagemap, dst_pgmap, range.start);
+	if (!pgmap)
+		e->owner = w->owner;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* filtered out by -p or -D; a window without a device pagemap goes by its owner */
+static __always_inline bool mig_filtered(const struct mig_window *w,
+					 const struct dev_pagemap *pgmap, __u32 tgid, bool fast)
+{
+	if (tgid_filtered(tgid))
+		return true;
+	return pgmap_filtered(pgmap, fast) && !(filter_owner && !pgmap && w->owner == filter_owner);
+}
+
+/*
+ * A window seen whole at once (the fallback, and the v2 devmem_migrate
+ * event, which reports a window in parts numbered from 0): the call is
+ * counted at part 0, the pages of every part.
+ */
+static __always_inline int on_migrate(const struct mig_window *w,
+				      const struct dev_pagemap *src_pgmap,
+				      const struct dev_pagemap *dst_pgmap, __u64 migrated,
+				      const __u64 *folios, __u32 order, __u32 part, bool fast)
+{
+	const struct dev_pagemap *pgmap = device_side(src_pgmap, dst_pgmap, w->dir);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	int slot;
+
+	if (mig_filtered(w, pgmap, tgid, fast))
+		return 0;
+	slot = range_slot(pgmap, fast);
+	if (!part)
+		mig_window_count(w, slot, tgid);
+	/* pages per migrate call: the v2 event counted each part */
+	hist_add(DEVMEM_HIST_MIGRATE_PAGES, migrated, slot, tgid);
+	if (folios) {
+		/* the fallback's window: pages of every order, then its folios */
+		mig_part_count(slot, tgid, w->dir, w->fault, migrated, 0, 0);
+		for (__u32 k = 0; k < DEVMEM_ORDERS; k++)
+			if (folios[k]) {
+				if (w->dir == DEVMEM_TO_RAM)
+					FOLIO_ADD(slot, to_ram, k, folios[k]);
+				else
+					FOLIO_ADD(slot, to_device, k, folios[k]);
+			}
+	} else {
+		mig_part_count(slot, tgid, w->dir, w->fault, migrated, order,
+			       migrated >> order);
+	}
+	mig_stream(w, src_pgmap, dst_pgmap, w->dir, migrated, order, part, fast);
 	return 0;
 }
 
+/*
+ * The zone_device events of series v3 report a migration from its start
+ * (pages collected) through its parts (folios moved, per pair of pagemaps
+ * and order) to its end (pages moved), all with the source array's
+ * address, which pairs them: the window waits in `migrations` from start to
+ * end. The call is counted at its first part, on that part's device side,
+ * or at its end when nothing moved (or at its start when nothing was
+ * collected: no end follows then).
+ */
+struct mig_state {
+	struct mig_window w;
+	__u64 start_ns;
+	__u64 migrated;
+	__s32 slot;		/* where the call was counted; -2: not yet */
+	__u32 parts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);			/* src_pfns */
+	__type(value, struct mig_state);
+} migrations SEC(".maps");
+
+/* enum migrate_device_reason of the v3 series into the tools' reasons */
+static __always_inline __u32 v3_reason(__u32 r)
+{
+	switch (r) {
+	case 1: return DEVMEM_REASON_FAULT;
+	case 2: return DEVMEM_REASON_DEVICE_FAULT;
+	case 3: return DEVMEM_REASON_PREFETCH;
+	case 4: return DEVMEM_REASON_EVICT;
+	case 5: return DEVMEM_REASON_REMOVE;
+	case 6: return DEVMEM_REASON_PIN;
+	default: return DEVMEM_REASON_DRIVER;
+	}
+}
+
+static __always_inline void mig_window_of(struct mig_window *w, const void *migrate,
+					  __u64 npages, __u64 cpages, __u32 reason, bool fast)
+{
+	__u64 flags = 0;
+
+	__builtin_memset(w, 0, sizeof(*w));
+	if (migrate) {
+		w->owner = (__u64)DEVMEM_READ(fast, struct migrate_vma, migrate, pgmap_owner);
+		w->address = DEVMEM_READ(fast, struct migrate_vma, migrate, start);
+		flags = DEVMEM_READ(fast, struct migrate_vma, migrate, flags);
+	}
+	w->npages = npages;
+	w->cpages = cpages;
+	/* system pages selected go to a device; device pages, and evictions, come back */
+	w->dir = flags & DEVMEM_MIGRATE_VMA_SELECT_SYSTEM ? DEVMEM_TO_DEVICE : DEVMEM_TO_RAM;
+	w->reason = v3_reason(reason);
+	w->fault = w->reason == DEVMEM_REASON_FAULT;
+}
+
+static __always_inline int on_migrate_start(const void *migrate, __u64 src, __u64 npages,
+					    __u64 nr_pages, __u32 reason, bool fast)
+{
+	struct mig_state m = { .slot = -2 };
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	mig_window_of(&m.w, migrate, npages, nr_pages, reason, fast);
+	if (!nr_pages) {
+		/* collected nothing: the migration ends here */
+		if (mig_filtered(&m.w, NULL, tgid, fast))
+			return 0;
+		mig_window_count(&m.w, -1, tgid);
+		hist_add(DEVMEM_HIST_MIGRATE_PAGES, 0, -1, tgid);
+		mig_stream(&m.w, NULL, NULL, m.w.dir, 0, 0, 0, fast);
+		return 0;
+	}
+	m.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&migrations, &src, &m, BPF_ANY))
+		count_lost(DEVMEM_LOST_MAP_BUSY);
+	return 0;
+}
+
+static __always_inline int on_migrate_folios(__u64 src, const struct dev_pagemap *src_pgmap,
+					     const struct dev_pagemap *dst_pgmap, __u32 order,
+					     __u64 nr_folios, bool fast)
+{
+	struct mig_state *m = bpf_map_lookup_elem(&migrations, &src);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	const struct dev_pagemap *pgmap;
+	__u64 pages = order < 20 ? nr_folios << order : nr_folios;
+	__u32 dir;
+	int slot;
+
+	if (!m) {
+		count_tally(DEVMEM_UNMATCHED_MIGRATION);
+		return 0;
+	}
+	/* the pagemaps on each side are the direction */
+	dir = src_pgmap && dst_pgmap ? DEVMEM_DEVICE_TO_DEVICE :
+	      src_pgmap ? DEVMEM_TO_RAM : DEVMEM_TO_DEVICE;
+	pgmap = device_side(src_pgmap, dst_pgmap, dir);
+	m->migrated += pages;
+	if (mig_filtered(&m->w, pgmap, tgid, fast))
+		return 0;
+	slot = range_slot(pgmap, fast);
+	if (m->slot == -2) {
+		m->w.dir = dir == DEVMEM_TO_RAM ? DEVMEM_TO_RAM : DEVMEM_TO_DEVICE;
+		m->slot = slot;
+		mig_window_count(&m->w, slot, tgid);
+	}
+	mig_part_count(slot, tgid, dir, m->w.fault, pages, order, nr_folios);
+	mig_stream(&m->w, src_pgmap, dst_pgmap, dir, pages, order, m->parts++, fast);
+	return 0;
+}
+
+static __always_inline int on_migrate_end(__u64 src, __u64 nr_pages, bool fast)
+{
+	struct mig_state *m = bpf_map_lookup_elem(&migrations, &src);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!m) {
+		count_tally(DEVMEM_UNMATCHED_MIGRATION);
+		return 0;
+	}
+	if (!mig_filtered(&m->w, NULL, tgid, fast) || m->slot != -2) {
+		if (m->slot == -2) {
+			/* nothing moved: the call on no range, and one record of it */
+			mig_window_count(&m->w, -1, tgid);
+			mig_stream(&m->w, NULL, NULL, m->w.dir, 0, 0, 0, fast);
+		}
+		/* the histogram has the window's pages, whatever moved them */
+		hist_add(DEVMEM_HIST_MIGRATE_PAGES, nr_pages, m->slot, tgid);
+	}
+	bpf_map_delete_elem(&migrations, &src);
+	return 0;
+}
 
 #endif /* DEVMEM_FAULTS_BPF_H */

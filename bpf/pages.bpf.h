@@ -113,17 +113,23 @@ static __always_inline struct life_slot *life_slot_of(__u64 pfn)
 	return bpf_map_lookup_elem(&page_alloc_ts, &idx);
 }
 
+static __always_inline __u64 order_pages(__u32 order)
+{
+	return order < 20 ? 1ULL << order : 1;
+}
+
 /*
- * pfn: the page's pfn, computed by the entry point (a raw_tp argument is a
- * number already; a BTF pointer has to be read back first).
+ * A folio of 2^order pages handed out. pfn: its head's, computed by the
+ * entry point (a raw_tp argument is a number already; a BTF pointer has to
+ * be read back first).
  */
-static __always_inline int on_page_alloc(const void *page, __u64 pfn, __u64 npages, bool fast)
+static __always_inline int on_page_alloc(const void *page, __u64 pfn, __u32 order, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
 	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), ts;
+	__u64 id = bpf_get_current_pid_tgid(), ts, npages = order_pages(order);
 	__u32 tgid = id >> 32;
 	int slot;
 
@@ -136,31 +142,55 @@ static __always_inline int on_page_alloc(const void *page, __u64 pfn, __u64 npag
 	ts = bpf_ktime_get_ns();
 	ls = life_slot_of(pfn);
 	if (ls) {
-		/* a live page 1 GiB away holds the slot: its lifetime is lost */
+		/* a live folio 1 GiB away holds the slot: its lifetime is lost */
 		if (ls->ts && ls->pfn != pfn)
 			count_lost(DEVMEM_LOST_ALLOC_TS_FULL);
 		ls->pfn = pfn;
 		ls->ts = ts;
+		ls->order = order;
+		ls->left = npages;
 	}
 	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, allocs, npages);
+	FOLIO_ADD(slot, allocs, order, 1);
 	e = stream_reserve(DEVMEM_EV_PAGE_ALLOC, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
 		e->npages = npages;
+		e->order = order;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
 }
 
-static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npages,
+/*
+ * The slot of the folio a freed one came from: its own, or, for a piece of
+ * a large folio split after its alloc, the PMD-aligned head's. NULL when
+ * the folio was handed out before tracing started.
+ */
+static __always_inline struct life_slot *life_slot_freed(__u64 pfn)
+{
+	struct life_slot *ls = life_slot_of(pfn);
+	__u64 head = pfn & ~((1ULL << LIFE_HEAD_ORDER) - 1);
+
+	if (ls && ls->ts && ls->pfn == pfn)
+		return ls;
+	if (head == pfn)
+		return NULL;
+	ls = life_slot_of(head);
+	if (ls && ls->ts && ls->pfn == head && ls->order >= LIFE_HEAD_ORDER)
+		return ls;
+	return NULL;
+}
+
+static __always_inline int on_page_free(const void *page, __u64 pfn, __u32 order,
 					bool check_type, bool fast)
 {
 	const struct dev_pagemap *pgmap;
 	struct devmem_event *e;
 	struct life_slot *ls;
 	struct ctrs c;
-	__u64 id = bpf_get_current_pid_tgid(), ts, life = 0;
+	__u64 id = bpf_get_current_pid_tgid(), ts, life = 0, npages = order_pages(order);
 	__u32 tgid = id >> 32;
 	bool timed = false;
 	int slot;
@@ -175,11 +205,14 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npage
 	if (pgmap_filtered(pgmap, fast))
 		return 0;
 	ts = bpf_ktime_get_ns();
-	ls = life_slot_of(pfn);
-	if (ls && ls->ts && ls->pfn == pfn) {
+	ls = life_slot_freed(pfn);
+	if (ls) {
 		life = ts - ls->ts;
-		ls->ts = 0;
 		timed = true;
+		if (ls->left > npages)
+			ls->left -= npages;
+		else
+			ls->ts = 0;
 	}
 	/*
 	 * Events belong to the process they happen in, frees too; a page of
@@ -187,22 +220,26 @@ static __always_inline int on_page_free(const void *page, __u64 pfn, __u64 npage
 	 */
 	if (tgid_filtered(tgid))
 		return 0;
-	/* a slot taken over by another page was counted as lost already */
-	if (!timed && !(ls && ls->ts))
-		count_tally(DEVMEM_UNMATCHED_FREE);
+	/* a slot taken over by another folio was counted as lost already */
+	if (!timed) {
+		ls = life_slot_of(pfn);
+		if (!(ls && ls->ts))
+			count_tally(DEVMEM_UNMATCHED_FREE);
+	}
 	get_ctrs(&c, slot, tgid);
 	CTR_ADD(&c, frees, npages);
+	FOLIO_ADD(slot, frees, order, 1);
 	if (timed)
 		hist_add(DEVMEM_HIST_PAGE_LIFETIME, life, slot, tgid);
 	e = stream_reserve(DEVMEM_EV_PAGE_FREE, ts, pgmap, fast);
 	if (e) {
 		e->pfn = pfn;
 		e->npages = npages;
+		e->order = order;
 		e->latency_ns = life;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
 }
-
 
 #endif /* DEVMEM_PAGES_BPF_H */

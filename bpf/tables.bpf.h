@@ -147,17 +147,23 @@ struct {
 } hists SEC(".maps");
 
 /*
- * Alloc times of live device pages for the page-lifetime histogram: a
- * direct-mapped table indexed by the low bits of the pfn, each slot tagged
- * with its pfn. An array lookup is inlined by the verifier, so this costs a
- * few loads where a hash update and delete cost a lock and a hash each.
- * Two live pages 2^18 pfns (1 GiB) apart share a slot: the later one takes
- * it and the earlier one's lifetime is counted as lost.
+ * Alloc times of live device folios for the page-lifetime histogram: a
+ * direct-mapped table indexed by the low bits of the head pfn, each slot
+ * tagged with its pfn. An array lookup is inlined by the verifier, so this
+ * costs a few loads where a hash update and delete cost a lock and a hash
+ * each. Two live folios 2^18 pfns (1 GiB) apart share a slot: the later
+ * one takes it and the earlier one's lifetime is counted as lost. A large
+ * folio split before it is freed is freed in pieces: each piece finds its
+ * folio's slot at its PMD-aligned head, and the slot is free once every
+ * page of the folio is back.
  */
 #define LIFE_SLOTS	262144
+#define LIFE_HEAD_ORDER	9	/* HPAGE_PMD_ORDER on x86-64 */
 struct life_slot {
 	__u64 pfn;
 	__u64 ts;				/* alloc time, ns; 0: free slot */
+	__u32 order;
+	__u32 left;				/* its pages not freed yet */
 };
 
 struct {
@@ -290,6 +296,30 @@ struct ctrs {
 	struct devmem_counters *range;	/* per CPU */
 	struct devmem_counters *proc;	/* shared: atomic adds */
 };
+
+/*
+ * Folios of an order one way (kind: allocs, frees, to_device, to_ram): in
+ * total per CPU, on a range slot with an atomic add (the per-range table
+ * is shared: per CPU it would cost 352 bytes a slot a CPU).
+ */
+#define FOLIO_ADD(slot, kind, order, n)					\
+	do {								\
+		__u32 __z = 0, __s = (slot), __o = (order);		\
+		struct devmem_folio_counts *__f;			\
+									\
+		__o = __o < DEVMEM_ORDERS ? __o : DEVMEM_ORDERS - 1;	\
+		asm volatile("" : "+r"(__o));				\
+		if (__o >= DEVMEM_ORDERS)				\
+			break;						\
+		__f = bpf_map_lookup_elem(&total_folios, &__z);		\
+		if (__f)						\
+			__f->kind[__o] += (n);				\
+		if ((int)__s >= 0 && __s < DEVMEM_RANGE_IGNORED) {	\
+			__f = bpf_map_lookup_elem(&range_folios, &__s);	\
+			if (__f)					\
+				ADD(&__f->kind[__o], (n));		\
+		}							\
+	} while (0)
 
 #define CTR_ADD(c, field, n)						\
 	do {								\

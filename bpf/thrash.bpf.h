@@ -13,6 +13,7 @@
 struct thrash_note {
 	__u64 ts, lat, vpage, range, start_ns;
 	__u32 tgid;
+	__u32 pages;
 	bool bounced;
 };
 
@@ -85,6 +86,7 @@ static __noinline int thrash_note(struct thrash_note *n)
 		w->fault_ns = 0;
 		w->window_max = 0;
 		w->ring_pos = 0;
+		w->pages = n->pages;
 		for (i = 0; i < DEVMEM_THRASH_RING; i++)
 			w->ring[i] = 0;
 	}

@@ -59,9 +59,10 @@
 #define NR_DEPTHS	3		/* pagemap counts measured */
 #define PASSES		3		/* each figure is the best of this many */
 
-enum { P_FAULT, P_MIGRATE, P_FAULT_DONE, P_ALLOC, P_FREE, NR_PROGS };
+enum { P_FAULT, P_MIGRATE, P_FAULT_DONE, P_ALLOC, P_FREE, P_MIG_START, P_MIG_END, NR_PROGS };
 static const char *const prog_names[NR_PROGS] = {
-	"raw_fault", "raw_migrate", "raw_fault_done", "raw_page_alloc", "raw_page_free",
+	"raw_fault", "raw_migrate_folios", "raw_fault_done", "raw_folio_alloc", "raw_folio_free",
+	"raw_migrate_start", "raw_migrate_end",
 };
 
 static long runs = 100000;
@@ -315,15 +316,22 @@ static void cost_rounds(const int *fds, int d, long n, double *ns)
 		__u64 k = karena + (__u64)(r % d + 1) * SLOT;
 
 		/* the tracepoints' arguments: see the tp_btf/raw_tp entry points */
-		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0;
-		if (run1(fds[P_FAULT], a, 3))
+		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0; a[3] = 0;
+		if (run1(fds[P_FAULT], a, 4))
 			die("a test run failed");
-		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_PGMAP; a[2] = 0; a[3] = 16; a[4] = 16;
-		a[5] = 16; a[6] = DEVMEM_TO_RAM; a[7] = DEVMEM_REASON_FAULT; a[8] = 0;
-		if (run1(fds[P_MIGRATE], a, 9))
+		/* a CPU fault's migration of 16 pages to RAM: start, its folios, end */
+		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_MIGRATE + 512; a[2] = 16; a[3] = 16; a[4] = 1;
+		if (run1(fds[P_MIG_START], a, 5))
 			die("a test run failed");
-		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0x400;	/* VM_FAULT_NOPAGE-like success */
-		if (run1(fds[P_FAULT_DONE], a, 3))
+		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_MIGRATE + 512; a[2] = k + OFF_PGMAP; a[3] = 0;
+		a[4] = 0; a[5] = 16;
+		if (run1(fds[P_MIGRATE], a, 6))
+			die("a test run failed");
+		a[0] = k + OFF_MIGRATE; a[1] = k + OFF_MIGRATE + 512; a[2] = 16; a[3] = 16; a[4] = 1;
+		if (run1(fds[P_MIG_END], a, 5))
+			die("a test run failed");
+		a[0] = k + OFF_VMF; a[1] = k + OFF_PGMAP; a[2] = 0; a[3] = 0x400;	/* VM_FAULT_NOPAGE-like */
+		if (run1(fds[P_FAULT_DONE], a, 4))
 			die("a test run failed");
 		a[0] = k + OFF_PAGE; a[1] = k + OFF_PGMAP; a[2] = 0;
 		if (run1(fds[P_ALLOC], a, 3) || run1(fds[P_FREE], a, 3))

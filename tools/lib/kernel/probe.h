@@ -23,13 +23,28 @@ enum devmem_fn {
 	DEVMEM_FN_PERF_EVENT_EXIT_TASK,	/* late in do_exit: the exit flush */
 	DEVMEM_FN_DO_SWAP_PAGE,		/* the fallback's end of a fault */
 	DEVMEM_FN_FOLIO_INIT,		/* zone_device_folio_init (large device folios) */
+	DEVMEM_FN_PAGE_INIT_ORDER,	/* zone_device_page_init(page, pgmap, order), v7.x */
+	DEVMEM_FN_DO_HUGE_PMD,		/* do_huge_pmd_device_private: PMD faults, v7.x */
+	DEVMEM_FN_FOLIO_MIGRATE_MAPPING,	/* a folio an eviction moves */
+	DEVMEM_FN_MIGRATE_FOLIO_EXTRA,	/* ... on v6.1 */
+	DEVMEM_FN_MIGRATE_FOLIO,	/* ... on v6.1 */
 	DEVMEM_FN_COUNT,
+};
+
+/* which kernel series' tracepoints the kernel has */
+enum devmem_tp_flavour {
+	DEVMEM_TP_NONE = 0,
+	DEVMEM_TP_V2 = 2,		/* the devmem system of series v2 */
+	DEVMEM_TP_V3 = 3,		/* the zone_device system of series v3 */
 };
 
 struct devmem_features {
 	bool btf;			/* /sys/kernel/btf/vmlinux readable */
-	bool tracepoints;		/* devmem tracepoints exist */
+	bool tracepoints;		/* the series' tracepoints exist */
+	enum devmem_tp_flavour flavour;	/* ... of which version */
 	bool tp_btf;			/* ... and a tp_btf program loads on them */
+	bool tp_fault_busy;		/* zone_device_fault_busy exists (v7.x with v3) */
+	bool pgmap_readable;		/* the pagemap of a page can be read (struct page known) */
 	bool fentry;			/* fentry loads and attaches (memremap_pages) */
 	bool fentry_refused;		/* ... the kernel said EPERM (lockdown, sandbox) */
 	bool fn[DEVMEM_FN_COUNT];	/* function takes fentry and fexit programs */

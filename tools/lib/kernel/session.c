@@ -232,6 +232,11 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		s->mode = opts->force_mode;
 		if (s->mode != DEVMEM_MODE_RAW_TP)
 			btf = devmem_probe_features(&f);
+		/* raw tracepoints without probing (host tests): the series asked for */
+		if (s->mode == DEVMEM_MODE_RAW_TP && !f.flavour) {
+			f.flavour = opts->force_flavour ? opts->force_flavour : DEVMEM_TP_V3;
+			f.tp_fault_busy = true;
+		}
 	} else {
 		btf = devmem_probe_features(&f);
 		e = devmem_choose_mode(&f, opts->force_fentry, &s->mode);

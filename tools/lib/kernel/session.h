@@ -8,6 +8,7 @@
 #include <signal.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "kernel/probe.h"
 #include "model/device_filter.h"
 #include "model/snapshot.h"
 
@@ -36,6 +37,7 @@ struct devmem_opts {
 	__u64 owner;			/* only this pgmap->owner (0: all) */
 	bool force_fentry;		/* --fentry */
 	enum devmem_mode force_mode;	/* NONE: probe; tests/benchmarks set one */
+	enum devmem_tp_flavour force_flavour;	/* with force_mode RAW_TP: the series (0: v3) */
 	bool no_attach;			/* load only (host tests) */
 	bool hist_per_device;
 	bool hist_per_process;

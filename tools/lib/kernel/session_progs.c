@@ -20,66 +20,89 @@
 #define M_ALL		(M_TP | M_RAW | M_FE)
 #define NO_FN		(-1)
 
+/* a tracepoint program's series (enum devmem_tp_flavour), and optional ones */
+#define P_V2		0x1		/* the devmem tracepoints of series v2 */
+#define P_V3		0x2		/* the zone_device tracepoints of series v3 */
+#define P_BUSY		0x4		/* zone_device_fault_busy, which v7.x alone has */
+
 struct prog_choice {
 	size_t prog;		/* offset of its struct bpf_program * in the skeleton */
 	unsigned int modes;	/* bits (1 << enum devmem_mode) it loads in */
 	unsigned int family;	/* DEVMEM_FAM_* it serves */
 	int needs;		/* enum devmem_fn it attaches to, NO_FN: a tracepoint */
 	int unless;		/* enum devmem_fn that, present, replaces it */
+	unsigned int flags;	/* P_*: the tracepoints it needs */
 };
+
+#define TP(name, family, flags)						\
+	{ PROG(tp_##name), M_TP, family, NO_FN, NO_FN, flags },		\
+	{ PROG(raw_##name), M_RAW, family, NO_FN, NO_FN, flags }
+#define FE(name, family, needs, unless)					\
+	{ PROG(name), M_FE, family, needs, unless, 0 }
 
 static const struct prog_choice choices[] = {
 	/* run by user space at start, in every mode: ranges already there */
-	{ PROG(probe_range), M_ALL, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
+	{ PROG(probe_range), M_ALL, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN, 0 },
 
 	/* process exits, as late in do_exit() as a hook is found */
 	{ PROG(fe_perf_event_exit_task), M_TP | M_FE, DEVMEM_FAM_PROCESSES,
-	  DEVMEM_FN_PERF_EVENT_EXIT_TASK, NO_FN },
+	  DEVMEM_FN_PERF_EVENT_EXIT_TASK, NO_FN, 0 },
 	{ PROG(tp_sched_process_exit), M_TP | M_FE, DEVMEM_FAM_PROCESSES,
-	  NO_FN, DEVMEM_FN_PERF_EVENT_EXIT_TASK },
-	{ PROG(tp_sched_process_free), M_TP | M_FE, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN },
-	{ PROG(raw_sched_process_exit), M_RAW, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN },
-	{ PROG(raw_sched_process_free), M_RAW, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN },
+	  NO_FN, DEVMEM_FN_PERF_EVENT_EXIT_TASK, 0 },
+	{ PROG(tp_sched_process_free), M_TP | M_FE, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN, 0 },
+	{ PROG(raw_sched_process_exit), M_RAW, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN, 0 },
+	{ PROG(raw_sched_process_free), M_RAW, DEVMEM_FAM_PROCESSES, NO_FN, NO_FN, 0 },
 
-	/* the devmem tracepoints */
-	{ PROG(tp_pagemap_add), M_TP, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(raw_pagemap_add), M_RAW, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(tp_pagemap_remove), M_TP, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(raw_pagemap_remove), M_RAW, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(tp_pagemap_remove_done), M_TP, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(raw_pagemap_remove_done), M_RAW, DEVMEM_FAM_PAGEMAPS, NO_FN, NO_FN },
-	{ PROG(tp_fault), M_TP, DEVMEM_FAM_FAULTS, NO_FN, NO_FN },
-	{ PROG(raw_fault), M_RAW, DEVMEM_FAM_FAULTS, NO_FN, NO_FN },
-	{ PROG(tp_fault_done), M_TP, DEVMEM_FAM_FAULTS, NO_FN, NO_FN },
-	{ PROG(raw_fault_done), M_RAW, DEVMEM_FAM_FAULTS, NO_FN, NO_FN },
-	{ PROG(tp_migrate), M_TP, DEVMEM_FAM_MIGRATIONS, NO_FN, NO_FN },
-	{ PROG(raw_migrate), M_RAW, DEVMEM_FAM_MIGRATIONS, NO_FN, NO_FN },
-	{ PROG(tp_page_alloc), M_TP, DEVMEM_FAM_PAGES, NO_FN, NO_FN },
-	{ PROG(raw_page_alloc), M_RAW, DEVMEM_FAM_PAGES, NO_FN, NO_FN },
-	{ PROG(tp_page_free), M_TP, DEVMEM_FAM_PAGES, NO_FN, NO_FN },
-	{ PROG(raw_page_free), M_RAW, DEVMEM_FAM_PAGES, NO_FN, NO_FN },
+	/* the zone_device tracepoints of series v3 */
+	TP(pagemap_add, DEVMEM_FAM_PAGEMAPS, P_V3),
+	TP(pagemap_remove, DEVMEM_FAM_PAGEMAPS, P_V3),
+	TP(pagemap_remove_done, DEVMEM_FAM_PAGEMAPS, P_V3),
+	TP(folio_alloc, DEVMEM_FAM_PAGES, P_V3),
+	TP(folio_free, DEVMEM_FAM_PAGES, P_V3),
+	TP(fault, DEVMEM_FAM_FAULTS, P_V3),
+	TP(fault_done, DEVMEM_FAM_FAULTS, P_V3),
+	TP(fault_busy, DEVMEM_FAM_FAULTS, P_V3 | P_BUSY),
+	TP(migrate_start, DEVMEM_FAM_MIGRATIONS, P_V3),
+	TP(migrate_folios, DEVMEM_FAM_MIGRATIONS, P_V3),
+	TP(migrate_end, DEVMEM_FAM_MIGRATIONS, P_V3),
+
+	/* the devmem tracepoints of series v2 */
+	TP(v2_pagemap_add, DEVMEM_FAM_PAGEMAPS, P_V2),
+	TP(v2_pagemap_remove, DEVMEM_FAM_PAGEMAPS, P_V2),
+	TP(v2_pagemap_remove_done, DEVMEM_FAM_PAGEMAPS, P_V2),
+	TP(v2_page_alloc, DEVMEM_FAM_PAGES, P_V2),
+	TP(v2_page_free, DEVMEM_FAM_PAGES, P_V2),
+	TP(v2_fault, DEVMEM_FAM_FAULTS, P_V2),
+	TP(v2_fault_done, DEVMEM_FAM_FAULTS, P_V2),
+	TP(v2_migrate, DEVMEM_FAM_MIGRATIONS, P_V2),
 
 	/* the fallback: the core functions */
-	{ PROG(fx_memremap_pages), M_FE, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMREMAP_PAGES, NO_FN },
-	{ PROG(fe_memunmap_pages), M_FE, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMUNMAP_PAGES, NO_FN },
-	{ PROG(fx_memunmap_pages), M_FE, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMUNMAP_PAGES, NO_FN },
-	{ PROG(fe_free_zone_device_folio), M_FE, DEVMEM_FAM_PAGES, DEVMEM_FN_FREE_FOLIO, NO_FN },
-	{ PROG(fe_free_zone_device_page), M_FE, DEVMEM_FAM_PAGES, DEVMEM_FN_FREE_PAGE, NO_FN },
+	FE(fx_memremap_pages, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMREMAP_PAGES, NO_FN),
+	FE(fe_memunmap_pages, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMUNMAP_PAGES, NO_FN),
+	FE(fx_memunmap_pages, DEVMEM_FAM_PAGEMAPS, DEVMEM_FN_MEMUNMAP_PAGES, NO_FN),
+	FE(fe_free_zone_device_folio, DEVMEM_FAM_PAGES, DEVMEM_FN_FREE_FOLIO, NO_FN),
+	FE(fe_free_zone_device_page, DEVMEM_FAM_PAGES, DEVMEM_FN_FREE_PAGE, NO_FN),
 	/* where folios of an order are handed out, page_init may be its wrapper */
-	{ PROG(fe_zone_device_page_init), M_FE, DEVMEM_FAM_PAGES,
-	  DEVMEM_FN_PAGE_INIT, DEVMEM_FN_FOLIO_INIT },
-	{ PROG(fe_zone_device_folio_init), M_FE, DEVMEM_FAM_PAGES, DEVMEM_FN_FOLIO_INIT, NO_FN },
-	{ PROG(fx_migrate_vma_pages), M_FE, DEVMEM_FAM_MIGRATIONS,
-	  DEVMEM_FN_MIGRATE_VMA_PAGES, NO_FN },
-	{ PROG(fx_migrate_device_pages), M_FE, DEVMEM_FAM_MIGRATIONS,
-	  DEVMEM_FN_MIGRATE_DEVICE_PAGES, NO_FN },
+	FE(fe_zone_device_page_init, DEVMEM_FAM_PAGES, DEVMEM_FN_PAGE_INIT, DEVMEM_FN_FOLIO_INIT),
+	FE(fe_zone_device_page_init_order, DEVMEM_FAM_PAGES, DEVMEM_FN_PAGE_INIT_ORDER,
+	   DEVMEM_FN_FOLIO_INIT),
+	FE(fe_zone_device_folio_init, DEVMEM_FAM_PAGES, DEVMEM_FN_FOLIO_INIT, NO_FN),
+	FE(fx_migrate_vma_pages, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_MIGRATE_VMA_PAGES, NO_FN),
+	/* an eviction, folio by folio: one of the three hooks is enough, any may be nested */
+	FE(fe_migrate_device_pages, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_MIGRATE_DEVICE_PAGES, NO_FN),
+	FE(fx_migrate_device_pages, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_MIGRATE_DEVICE_PAGES, NO_FN),
+	FE(fx_folio_migrate_mapping, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_FOLIO_MIGRATE_MAPPING, NO_FN),
+	FE(fx_migrate_folio_extra, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_MIGRATE_FOLIO_EXTRA, NO_FN),
+	FE(fx_migrate_folio, DEVMEM_FAM_MIGRATIONS, DEVMEM_FN_MIGRATE_FOLIO, NO_FN),
 	/* a fault starts at migrate_vma_setup(), ends at do_swap_page()'s return where it can */
-	{ PROG(fe_migrate_vma_setup), M_FE, DEVMEM_FAM_FAULTS, DEVMEM_FN_MIGRATE_VMA_SETUP, NO_FN },
-	{ PROG(fx_migrate_vma_setup), M_FE, DEVMEM_FAM_FAULTS,
-	  DEVMEM_FN_MIGRATE_VMA_SETUP, DEVMEM_FN_DO_SWAP_PAGE },
-	{ PROG(fx_migrate_vma_finalize), M_FE, DEVMEM_FAM_FAULTS,
-	  DEVMEM_FN_MIGRATE_VMA_FINALIZE, DEVMEM_FN_DO_SWAP_PAGE },
-	{ PROG(fx_do_swap_page), M_FE, DEVMEM_FAM_FAULTS, DEVMEM_FN_DO_SWAP_PAGE, NO_FN },
+	FE(fe_migrate_vma_setup, DEVMEM_FAM_FAULTS, DEVMEM_FN_MIGRATE_VMA_SETUP, NO_FN),
+	FE(fx_migrate_vma_setup, DEVMEM_FAM_FAULTS, DEVMEM_FN_MIGRATE_VMA_SETUP,
+	   DEVMEM_FN_DO_SWAP_PAGE),
+	FE(fx_migrate_vma_finalize, DEVMEM_FAM_FAULTS, DEVMEM_FN_MIGRATE_VMA_FINALIZE,
+	   DEVMEM_FN_DO_SWAP_PAGE),
+	FE(fx_do_swap_page, DEVMEM_FAM_FAULTS, DEVMEM_FN_DO_SWAP_PAGE, NO_FN),
+	/* ... and a PMD fault at do_huge_pmd_device_private()'s */
+	FE(fx_do_huge_pmd_device_private, DEVMEM_FAM_FAULTS, DEVMEM_FN_DO_HUGE_PMD, NO_FN),
 };
 
 #define NR_CHOICES	(sizeof(choices) / sizeof(choices[0]))
@@ -92,6 +115,16 @@ static struct bpf_program *prog_of(const struct devmem_bpf *skel, const struct p
 static bool chosen(const struct prog_choice *c, enum devmem_mode mode, unsigned int families)
 {
 	return (c->modes & (1U << mode)) && (c->family & families);
+}
+
+/* is a program's series the kernel's, its optional tracepoint there */
+static bool series_ok(const struct prog_choice *c, const struct devmem_features *f)
+{
+	if ((c->flags & P_V3) && f->flavour != DEVMEM_TP_V3)
+		return false;
+	if ((c->flags & P_V2) && f->flavour != DEVMEM_TP_V2)
+		return false;
+	return !(c->flags & P_BUSY) || f->tp_fault_busy;
 }
 
 unsigned int devmem_session_families(unsigned int wanted)
@@ -143,7 +176,7 @@ void devmem_session_select(struct devmem_bpf *skel, enum devmem_mode mode,
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < NR_CHOICES; i++) {
 		const struct prog_choice *c = &choices[i];
-		bool on = chosen(c, mode, families);
+		bool on = chosen(c, mode, families) && series_ok(c, f);
 
 		if (on && c->needs != NO_FN)
 			on = f->fn[c->needs];
