@@ -313,6 +313,14 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	/* after attaching: a range added from now on is traced, earlier ones probed */
 	devmem_discover_ranges(NULL, &s->discovered);
 	devmem_name_ranges(NULL, &s->discovered);
+	if (f.btf && !f.pgmap_readable) {
+		/* a page's pagemap cannot be read: every per-device figure is unknown */
+		size_t n = strlen(s->discovered.note);
+
+		snprintf(s->discovered.note + n, sizeof(s->discovered.note) - n,
+			 "%sthis kernel's struct page has neither pgmap nor compound_head nor "
+			 "compound_info: the device of an event is unknown", n ? "; " : "");
+	}
 	if (!opts->no_attach)
 		probe_ranges_at_start(s);
 	for (size_t i = 0; i < s->discovered.nr_ranges; i++)
