@@ -237,6 +237,58 @@ static void test_runs_and_sums(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/*
+ * A bouncing 2 MiB folio is one entry of 512 pages (its way says so): a run
+ * of two such folios and a small page right after them is 1025 pages, and
+ * the sums count pages by the same weight.
+ */
+static void test_large_folios_count_their_pages(void **state)
+{
+	struct devmem_thrash_acc *a = devmem_thrash_acc_new(0, PAGE_SHIFT);
+	struct devmem_thrash_run *runs;
+	struct devmem_thrash_sum sum;
+	struct devmem_thrash_page w;
+	struct devmem_snapshot s;
+	size_t n;
+
+	for (unsigned int f = 0; f < 2; f++) {
+		w = way(1 + f, 42, VPAGE(512 * f), 6, 5);
+		w.pages = 512;
+		assert_int_equal(devmem_thrash_acc_way(a, &w), 0);
+	}
+	w = way(3, 42, VPAGE(1024), 6, 5);	/* pages 0: one page */
+	assert_int_equal(devmem_thrash_acc_way(a, &w), 0);
+	snap(a, &s);
+	assert_int_equal(s.nr_thrash, 3);
+	assert_int_equal(s.thrash[0].npages, 512);
+	assert_int_equal(s.thrash[1].npages, 512);
+	assert_int_equal(devmem_thrash_pages(&s.thrash[2]), 1);
+	assert_int_equal(devmem_thrash_runs(&s, 3, &runs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].vaddr, VPAGE(0) << PAGE_SHIFT);
+	assert_int_equal(runs[0].npages, 1025);
+	assert_int_equal(runs[0].bounces, 18);
+	free(runs);
+	devmem_thrash_sum_process(&s, 3, 42, 1042, &sum);
+	assert_int_equal(sum.pages_bouncing, 1025);
+	assert_int_equal(sum.pages_thrashing, 1025);
+	assert_int_equal(sum.bounces, 18);
+	/* above K 5 none thrashes; they still bounced */
+	devmem_thrash_sum_all(&s, 5, &sum);
+	assert_int_equal(sum.pages_bouncing, 1025);
+	assert_int_equal(sum.pages_thrashing, 0);
+	devmem_snapshot_free(&s);
+	/* split since: the way's latest incarnation gives the weight */
+	w = way(9, 42, VPAGE(0), 7, 5);
+	w.pages = 1;
+	w.last_ns = 1000;
+	assert_int_equal(devmem_thrash_acc_way(a, &w), 0);
+	snap(a, &s);
+	assert_int_equal(s.thrash[0].npages, 1);
+	devmem_snapshot_free(&s);
+	devmem_thrash_acc_free(a);
+}
+
 /* a delta keeps what changed, by what it gained */
 static void test_delta(void **state)
 {
@@ -407,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_processes_and_cap),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_runs_and_sums),
+		cmocka_unit_test(test_large_folios_count_their_pages),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_findings_name_the_run),
 		cmocka_unit_test(test_diag_text),

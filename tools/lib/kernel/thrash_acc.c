@@ -111,6 +111,8 @@ static void apply(struct acc_entry *x, const struct devmem_thrash_page *w)
 	if (w->last_ns >= x->e.last_ns) {
 		x->e.last_ns = w->last_ns;
 		x->e.range = w->range;
+		/* the weight of its latest incarnation: a folio may be split since */
+		x->e.npages = w->pages ? w->pages : 1;
 	}
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "model/array.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "model/stacks.h"
@@ -209,6 +210,7 @@ int devmem_snapshot_group_devices(struct devmem_snapshot *s)
 				d->owner = r->r.owner;
 		}
 		devmem_counters_add(&d->c, &r->c);
+		devmem_folios_add(&d->folios, &r->folios);
 		if (r->has_hist)
 			hists_add(d->hist, r->hist);
 		else
@@ -299,16 +301,8 @@ void devmem_sum_u64(__u64 *dst, const void *percpu, int ncpus)
 void devmem_counters_add(struct devmem_counters *dst, const struct devmem_counters *src)
 {
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		devmem_counters_u64(dst)[i] += devmem_counters_cu64(src)[i];
-}
-
-static void counters_delta(struct devmem_counters *out, const struct devmem_counters *cur,
-			   const struct devmem_counters *prev)
-{
-	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		devmem_counters_u64(out)[i] = prev ? devmem_delta_u64(devmem_counters_cu64(cur)[i],
-							 devmem_counters_cu64(prev)[i])
-						   : devmem_counters_cu64(cur)[i];
+		devmem_counters_u64(dst)[i] = devmem_known_add(devmem_counters_cu64(dst)[i],
+							       devmem_counters_cu64(src)[i]);
 }
 
 static void hist_delta(struct devmem_hist *out, const struct devmem_hist *cur,
@@ -399,7 +393,8 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 		prev = &sorted_prev;
 	}
 	out->interval_ns = cur->ts_ns > prev->ts_ns ? cur->ts_ns - prev->ts_ns : 0;
-	counters_delta(&out->total, &cur->total, &prev->total);
+	devmem_counters_delta(&out->total, cur->mode, &cur->total, prev->mode, &prev->total);
+	devmem_folios_delta(&out->folios, &cur->folios, &prev->folios);
 	hists_delta(out->hist, cur->hist, prev->hist);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		out->lost[i] = devmem_delta_u64(cur->lost[i], prev->lost[i]);
@@ -410,21 +405,28 @@ int devmem_snapshot_delta(struct devmem_snapshot *out, const struct devmem_snaps
 	for (i = 0; i < out->nr_devices; i++) {
 		const struct devmem_device *p = devmem_snapshot_find_device(prev, cur->devices[i].name);
 
-		counters_delta(&out->devices[i].c, &cur->devices[i].c, p ? &p->c : NULL);
+		devmem_counters_delta(&out->devices[i].c, cur->mode, &cur->devices[i].c, prev->mode,
+				      p ? &p->c : NULL);
+		devmem_folios_delta(&out->devices[i].folios, &cur->devices[i].folios,
+				    p ? &p->folios : NULL);
 		hists_delta(out->devices[i].hist, cur->devices[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
 	for (i = 0; i < out->nr_ranges; i++) {
 		const struct devmem_snap_range *p = find_range(prev, &cur->ranges[i]);
 
-		counters_delta(&out->ranges[i].c, &cur->ranges[i].c, p ? &p->c : NULL);
+		devmem_counters_delta(&out->ranges[i].c, cur->mode, &cur->ranges[i].c, prev->mode,
+				      p ? &p->c : NULL);
+		devmem_folios_delta(&out->ranges[i].folios, &cur->ranges[i].folios,
+				    p ? &p->folios : NULL);
 		hists_delta(out->ranges[i].hist, cur->ranges[i].hist,
 			    p && p->has_hist ? p->hist : NULL);
 	}
 	for (i = 0; i < out->nr_procs; i++) {
 		const struct devmem_process *p = find_process(prev, &cur->procs[i]);
 
-		counters_delta(&out->procs[i].c, &cur->procs[i].c, p ? &p->c : NULL);
+		devmem_counters_delta(&out->procs[i].c, cur->mode, &cur->procs[i].c, prev->mode,
+				      p ? &p->c : NULL);
 		out->procs[i].lost_events = devmem_delta_u64(cur->procs[i].lost_events,
 						p ? p->lost_events : 0);
 		hists_delta(out->procs[i].hist, cur->procs[i].hist,
@@ -482,7 +484,8 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 {
 	size_t i;
 
-	devmem_counters_add(&dst->total, &src->total);
+	devmem_counters_add_seen(&dst->total, dst->mode, &src->total, src->mode);
+	devmem_folios_add(&dst->folios, &src->folios);
 	hists_add(dst->hist, src->hist);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		dst->lost[i] += src->lost[i];
@@ -500,7 +503,8 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 
 		if (!d)
 			return -ENOMEM;
-		devmem_counters_add(&d->c, &s->c);
+		devmem_counters_add_seen(&d->c, dst->mode, &s->c, src->mode);
+		devmem_folios_add(&d->folios, &s->folios);
 		if (s->has_hist) {
 			d->has_hist = true;
 			hists_add(d->hist, s->hist);
@@ -517,7 +521,7 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 		if (s->exit_ns > p->exit_ns)
 			p->exit_ns = s->exit_ns;
 		p->lost_events += s->lost_events;
-		devmem_counters_add(&p->c, &s->c);
+		devmem_counters_add_seen(&p->c, dst->mode, &s->c, src->mode);
 		if (s->has_hist) {
 			p->has_hist = true;
 			hists_add(p->hist, s->hist);
@@ -530,6 +534,8 @@ int devmem_snapshot_add(struct devmem_snapshot *dst, const struct devmem_snapsho
 		if (!g)
 			return -ENOMEM;
 		*g = *s;
+		/* in dst, whose mode may see more: what src's could not is unknown */
+		devmem_counters_mask(&g->c, src->mode);
 	}
 	if (!dst->note[0])
 		memcpy(dst->note, src->note, sizeof(dst->note));

@@ -83,7 +83,8 @@ struct devmem_snap_range {
 /*
  * A page that bounced between the device and RAM twice or more (a bounce:
  * a CPU fault that migrated it back), with the figures since the session
- * started. It thrashes when window_max > K.
+ * started. It thrashes when window_max > K. A large folio bounces as one:
+ * one entry, weighing its pages (npages).
  */
 struct devmem_thrash_entry {
 	__u32 tgid;
@@ -95,6 +96,9 @@ struct devmem_thrash_entry {
 	__u64 faults;			/* faults on it, wasted ones too */
 	__u64 fault_ns;			/* their summed latency */
 	__u64 last_ns;			/* its last fault, CLOCK_MONOTONIC */
+	__u64 npages;			/* pages one bounce of it moves: a large folio's (512
+					 * for 2 MiB, followed at its first page), else 1;
+					 * 0 reads as 1 (devmem_thrash_pages) */
 };
 
 /* the user stack of CPU faults on device memory, symbolized */

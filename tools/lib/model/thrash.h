@@ -7,6 +7,12 @@
 
 #include "model/snapshot.h"
 
+/* the pages an entry stands for: a large folio's, else 1 */
+static inline __u64 devmem_thrash_pages(const struct devmem_thrash_entry *e)
+{
+	return e->npages ? e->npages : 1;
+}
+
 /* sort by (tgid, start_ns, vaddr), the order of devmem_thrash_cmp() */
 int devmem_thrash_cmp(const void *x, const void *y);
 void devmem_thrash_sort(struct devmem_thrash_entry *e, size_t n);

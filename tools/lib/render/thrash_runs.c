@@ -2,7 +2,8 @@
 /*
  * Thrashing as the views show it (thrash_runs.h): runs of consecutive
  * thrashing pages of one process and pagemap, and sums per process and
- * device.
+ * device. Pages count by weight: a bouncing 2 MiB folio is one entry of
+ * 512 pages, and a run or a sum of such entries counts their pages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,7 +87,7 @@ int devmem_thrash_runs(const struct devmem_snapshot *s, __u32 k, struct devmem_t
 			snprintf(r->device, sizeof(r->device), "%s",
 				 devmem_snapshot_range_device(s, r->range));
 		}
-		r->npages++;
+		r->npages += devmem_thrash_pages(&e[i]);
 		r->bounces += e[i].bounces;
 		r->faults += e[i].faults;
 		r->fault_ns += e[i].fault_ns;
@@ -103,10 +104,10 @@ int devmem_thrash_runs(const struct devmem_snapshot *s, __u32 k, struct devmem_t
 
 static void sum_add(struct devmem_thrash_sum *out, const struct devmem_thrash_entry *e, __u32 k)
 {
-	out->pages_bouncing++;
+	out->pages_bouncing += devmem_thrash_pages(e);
 	if (!devmem_thrash_is(e, k))
 		return;
-	out->pages_thrashing++;
+	out->pages_thrashing += devmem_thrash_pages(e);
 	out->bounces += e->bounces;
 	out->fault_ns += e->fault_ns;
 }

@@ -14,13 +14,13 @@ struct devmem_thrash_run {
 	__u64 start_ns;
 	char comm[DEVMEM_COMM_LEN];
 	__u64 vaddr;			/* first page */
-	__u64 npages;
+	__u64 npages;			/* pages: a large folio's entry counts all of its */
 	__u64 bounces, faults, fault_ns;	/* summed over its pages */
 	__u64 range;			/* physical start of its pagemap */
 	char device[DEVMEM_NAME_LEN];	/* "" if unknown */
 };
 
-/* figures of the thrashing pages of one process or device */
+/* figures of the thrashing pages of one process or device, in pages (by weight) */
 struct devmem_thrash_sum {
 	__u64 pages_bouncing;		/* bounced twice or more */
 	__u64 pages_thrashing;		/* more than K bounces within T */

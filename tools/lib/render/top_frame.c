@@ -43,10 +43,11 @@ static void copy_str(char *dst, size_t size, const char *src, size_t srclen)
 	dst[n] = '\0';
 }
 
+/* no activity: every counter zero, or not known */
 static bool counters_zero(const struct devmem_counters *c)
 {
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		if (devmem_counters_cu64(c)[i])
+		if (devmem_counters_cu64(c)[i] && devmem_counters_cu64(c)[i] != DEVMEM_UNKNOWN)
 			return false;
 	return true;
 }
