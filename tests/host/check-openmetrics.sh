@@ -4,7 +4,8 @@
 # The metrics text on the host, without BPF:
 #   1. promtool check metrics on the Prometheus text the exporter serves
 #      (the library's rendering of a snapshot with every part: devices with
-#      hostile names, ranges, histograms, processes, the exporter's own cost);
+#      hostile names, ranges, histograms, folios by order, processes, the
+#      exporter's own cost);
 #   2. a recording with known content (tests/tui/make-recording.c) through
 #      devmemhist report --openmetrics, promtool tsdb create-blocks-from
 #      openmetrics and promtool tsdb dump: the counts read back from the
@@ -86,6 +87,13 @@ for dev in $(json "' '.join(x['name'].replace(' ', '_') for x in d['devices'])")
 		"$(json "[x for x in d['devices'] if x['name'] == '$d'][0]['counters']['faults']")" \
 		"$(last devmem_device_faults_total "device=\"$d\"")"
 done
+# folios by order (the recording's are all of order 0)
+check "blocks: devmem_folios_allocated_total{order=\"0\"} = the report's folios" \
+	"$(json "d['folios']['allocs']['0']")" "$(last devmem_folios_allocated_total 'order="0"')"
+check "blocks: devmem_folios_migrated_total{direction=\"to_ram\"} = the report's folios" \
+	"$(json "d['folios']['to_ram']['0']")" "$(last devmem_folios_migrated_total 'direction="to_ram"')"
+check "no folio series of an order without folios" 0 \
+	"$(grep -c '^devmem_\(device_\)\?folios_[a-z]*_total{[^}]*order="[1-9]' "$work/a.om")"
 check "blocks: fault latency _count = the report's samples" \
 	"$(json "d['histograms']['fault_latency']['count']")" "$(last devmem_fault_latency_seconds_count)"
 check "blocks: the +Inf bucket = _count" "$(last devmem_fault_latency_seconds_count)" \

@@ -54,9 +54,9 @@ valid top-frame.schema.json "$work/top-dev.json" "devmemtop -R -j -G -D" 6
 for m in stat top snoop ranges; do
 	"$work/render-json" $m >"$work/render-$m.json" || not_ok "render-json $m failed"
 done
-valid snapshot.schema.json "$work/render-stat.json" "devmemstat -j's writer: a snapshot and a delta" 2
+valid snapshot.schema.json "$work/render-stat.json" "devmemstat -j's writer: a snapshot, a delta, the fallback without folio counts" 3
 valid top-frame.schema.json "$work/render-top.json" "devmemtop -j's writer: initial, frame, summary" 3
-valid snoop-event.schema.json "$work/render-snoop.json" "devmemsnoop -j's writer: every event type and the lost records" 18
+valid snoop-event.schema.json "$work/render-snoop.json" "devmemsnoop -j's writer: every event type, every migration reason and the lost records" 25
 valid ranges.schema.json "$work/render-ranges.json" "devmemranges -j's writer: live, removing and removed ranges"
 
 # --- the schemas refuse what breaks the shapes ---------------------------------
@@ -82,6 +82,12 @@ mutate "$work/report.json" "$work/m2.json" 'd["histograms"]["fault_latency"]["bu
 invalid snapshot.schema.json "$work/m2.json" "a histogram bucket without high"
 mutate "$work/render-stat.json" "$work/m3.json" 'd["processes"][0]["comm"] = "\x1b[2J"'
 invalid snapshot.schema.json "$work/m3.json" "a process name with a raw escape sequence"
+mutate "$work/render-stat.json" "$work/m9.json" 'd["folios"] and d["folios"]["allocs"].update({"11": 1})'
+invalid snapshot.schema.json "$work/m9.json" "folios of an order past the last bucket"
+mutate "$work/render-stat.json" "$work/m10.json" 'd["devices"][0]["folios"] and d["devices"][0]["folios"].pop("to_ram")'
+invalid snapshot.schema.json "$work/m10.json" "a device's folios without to_ram"
+mutate "$work/render-snoop.json" "$work/m11.json" 'd.get("event") == "alloc" and d.pop("order")'
+invalid snoop-event.schema.json "$work/m11.json" "a devmemsnoop alloc without its order"
 mutate "$work/render-top.json" "$work/m4.json" 'd["devices"][0]["size"] = 1'
 invalid top-frame.schema.json "$work/m4.json" "a devmemtop device with an unknown key"
 mutate "$work/render-top.json" "$work/m5.json" 'd["lost"] = 0'

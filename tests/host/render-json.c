@@ -9,13 +9,16 @@
  *   render-json ranges    devmemranges -j: a live, a removing and a removed range
  *
  * The data reach every branch of the writers that a shape depends on:
- * counters not observed, a saturated histogram, exited processes, hostile
- * names (escape sequences, a C1 byte, invalid UTF-8), ranges removed and
- * listed only at start.
+ * counters not observed (and busy faults on the fallback), folios of order
+ * 0 and 9 and folios not kept, a saturated histogram, exited processes,
+ * hostile names (escape sequences, a C1 byte, invalid UTF-8), ranges
+ * removed and listed only at start, events of large folios and every
+ * migration reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/inventory.h"
@@ -59,6 +62,14 @@ static void build(struct devmem_snapshot *s, unsigned int k)
 	r->c.frees = 30 * k;
 	r->c.pages_to_device = 40 * k;
 	r->c.pages_to_ram = 10 * k;
+	r->c.faults_pmd = k;
+	/* 8 small folios and one of 2 MiB a frame; one moved back as a 2 MiB folio */
+	r->folios.allocs[0] = 8 * k;
+	r->folios.allocs[9] = k;
+	r->folios.frees[0] = 6 * k;
+	r->folios.to_device[0] = 8 * k;
+	r->folios.to_device[9] = k;
+	r->folios.to_ram[9] = k;
 	r->has_hist = true;
 	devmem_hist_add(&r->hist[DEVMEM_HIST_FAULT_LATENCY], 25000);
 	snprintf(r->name, sizeof(r->name), "hmm_dmirror");
@@ -100,6 +111,7 @@ static void build(struct devmem_snapshot *s, unsigned int k)
 
 	s->total = s->ranges[0].c;
 	s->total.refs_waited = DEVMEM_UNKNOWN;	/* not observed: null */
+	s->folios = s->ranges[0].folios;
 	for (unsigned int h = 0; h < DEVMEM_HIST_KINDS; h++)
 		devmem_hist_add(&s->hist[h], 100 * (h + 1));
 	devmem_hist_add(&s->hist[DEVMEM_HIST_FAULT_LATENCY], 1ULL << 62);
@@ -122,6 +134,12 @@ static void stat_json(void)
 	if (devmem_report_json(stdout, &b) || devmem_snapshot_delta(&d, &b, &a) ||
 	    devmem_report_json(stdout, &d))
 		fail("devmem_report_json");
+	/* the fallback (busy faults null), a recording without folio counts (null) */
+	b.mode = DEVMEM_MODE_FENTRY;
+	devmem_folios_set_unknown(&b.folios);
+	devmem_folios_set_unknown(&b.ranges[0].folios);
+	if (devmem_snapshot_group_devices(&b) || devmem_report_json(stdout, &b))
+		fail("devmem_report_json of the fallback");
 	devmem_snapshot_free(&a);
 	devmem_snapshot_free(&b);
 	devmem_snapshot_free(&d);
@@ -186,11 +204,25 @@ static void snoop_json(void)
 				.cpages = 8, .migrated = 8, .dir = DEVMEM_TO_DEVICE, .write = 0,
 				.in_use = i % 2 ? DEVMEM_UNKNOWN : 2,
 				.vm_fault = i % 2 ? DEVMEM_UNKNOWN : 2, .latency_ns = i * 100,
+				/* a 2 MiB folio and a PMD fault, then small pages */
+				.order = wall ? 0 : 9,
 			};
 
 			snprintf(e.comm, sizeof(e.comm), "%s", wall ? hostile_comm : "devmem-workload");
 			put(snoop_event_json(&fmt, &e, wall ? &bad : i % 2 ? &dev : NULL));
 		}
+	}
+	/* a migration of every reason */
+	for (__u32 r = 0; r < DEVMEM_REASONS; r++) {
+		struct devmem_event e = {
+			.type = DEVMEM_EV_MIGRATE, .ts_ns = T0 + r, .tgid = 4242, .pid = 4242,
+			.address = 0x7f0000200000ULL, .npages = 512, .cpages = 512, .migrated = 512,
+			.dir = r % 2 ? DEVMEM_TO_RAM : DEVMEM_TO_DEVICE, .reason = r, .order = 9,
+			.src_pgmap = r % 2 ? 0x100000000ULL : 0,
+		};
+
+		snprintf(e.comm, sizeof(e.comm), "devmem-workload");
+		put(snoop_event_json(&fmt, &e, &dev));
 	}
 	put(snoop_lost_json(5, 7, 1, false));
 	put(snoop_lost_json(0, 7, 1, true));

@@ -14,6 +14,8 @@
  * range added while traced, "gpu1-private". One more range, of an unknown
  * owner, was discovered at the start ("older"). Devices are named after
  * their ranges, so they are "gpu0 private", "gpu1-private" and "older".
+ * Every page is a folio of order 0: the folio counts by order equal the
+ * page counts (allocs, frees, pages to the device and to RAM).
  *
  *   make-recording FILE [FRAMES [INTERVAL_MS]]
  */
@@ -42,6 +44,15 @@ static const struct proc_step steps[] = {
 	{ 1003, "charlie", GPU1, 20, 50, 20, 50, 1, 900000 },
 	{ 1004, "evil\x1b[31m", GPU1, 1, 1, 1, 1, 1, 1000 },
 };
+
+/* the folios of a range or of the total: one of order 0 a page */
+static void add_folios(struct devmem_folio_counts *f, const struct proc_step *p, __u64 k)
+{
+	f->allocs[0] += p->allocs * k;
+	f->frees[0] += p->frees * k;
+	f->to_device[0] += p->todev * k;
+	f->to_ram[0] += p->toram * k;
+}
 
 static void add(struct devmem_counters *c, const struct proc_step *p, __u64 k)
 {
@@ -94,7 +105,9 @@ int main(int argc, char **argv)
 			snprintf(pr->comm, sizeof(pr->comm), "%s", p->comm);
 			add(&pr->c, p, f);
 			add(&gpu[p->owner == GPU1]->c, p, f);
+			add_folios(&gpu[p->owner == GPU1]->folios, p, f);
 			add(&s.total, p, f);
+			add_folios(&s.folios, p, f);
 			pr->has_hist = true;
 			for (__u64 n = 0; n < p->faults * f; n++) {
 				devmem_hist_add(&pr->hist[DEVMEM_HIST_FAULT_LATENCY], p->latency_ns);

@@ -3,7 +3,7 @@
  * The metrics text of a snapshot (tools/lib/render/openmetrics.c): exact lines of
  * a known snapshot in both formats, bucket bounds, monotonic buckets with
  * +Inf = _count, hostile names escaped, the per-process cap, histories, a
- * counter not observed left out.
+ * counter not observed left out, folios by order.
  *
  *   test_openmetrics                     the cmocka tests
  *   test_openmetrics --write-examples DIR
@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "clean_text.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/openmetrics.h"
@@ -497,6 +498,92 @@ static void test_unknown_counter(void **state)
 	devmem_snapshot_free(&s);
 }
 
+/* folios of order 0 and 9 in total and on gpu0's range; PMD and busy faults */
+static void with_folios(struct devmem_snapshot *s)
+{
+	struct devmem_folio_counts *f[2] = { &s->folios, NULL };
+
+	for (size_t i = 0; i < s->nr_ranges; i++)
+		if (s->ranges[i].r.start == 0x100000000ULL)
+			f[1] = &s->ranges[i].folios;
+	assert_non_null(f[1]);
+	for (int i = 0; i < 2; i++) {
+		f[i]->allocs[0] = 28;
+		f[i]->allocs[9] = 2;
+		f[i]->frees[0] = 26;
+		f[i]->to_device[9] = 2;
+		f[i]->to_ram[0] = 6;
+	}
+	s->total.faults_pmd = 3;
+	s->total.faults_busy = 1;
+	assert_int_equal(devmem_snapshot_group_devices(s), 0);
+	devmem_snapshot_sort(s);
+}
+
+/*
+ * Folios by order, a series per order with folios; PMD faults; busy faults
+ * only where the mode sees them, folios only where the source kept them.
+ */
+static void test_folios_and_busy_faults(void **state)
+{
+	struct devmem_snapshot s;
+	char *t;
+
+	example(&s);
+	with_folios(&s);
+	t = render(&s, DEVMEM_OM_PROMETHEUS, false, 0, NULL);
+	has_line(t, "# HELP devmem_folios_allocated_total Device folios handed out, by order "
+		 "(order 10: 10 and up)");
+	has_line(t, "# TYPE devmem_folios_allocated_total counter");
+	has_line(t, "devmem_folios_allocated_total{order=\"0\"} 28");
+	has_line(t, "devmem_folios_allocated_total{order=\"9\"} 2");
+	lacks(t, "devmem_folios_allocated_total{order=\"1\"}");
+	has_line(t, "devmem_folios_freed_total{order=\"0\"} 26");
+	lacks(t, "devmem_folios_freed_total{order=\"9\"}");
+	has_line(t, "devmem_folios_migrated_total{direction=\"to_device\",order=\"9\"} 2");
+	has_line(t, "devmem_folios_migrated_total{direction=\"to_ram\",order=\"0\"} 6");
+	has_line(t, "devmem_device_folios_allocated_total{device=\"gpu0\",order=\"0\"} 28");
+	has_line(t, "devmem_device_folios_allocated_total{device=\"gpu0\",order=\"9\"} 2");
+	has_line(t, "devmem_device_folios_migrated_total{device=\"gpu0\",direction=\"to_device\","
+		 "order=\"9\"} 2");
+	lacks(t, "devmem_device_folios_allocated_total{device=\"evil");	/* it has none */
+	has_line(t, "devmem_faults_pmd_total 3");
+	has_line(t, "devmem_faults_busy_total 1");
+	free(t);
+	t = render(&s, DEVMEM_OM_OPENMETRICS, true, 10, NULL);
+	has_line(t, "# TYPE devmem_folios_allocated counter");
+	has_line(t, "devmem_folios_allocated_total{order=\"9\"} 2");
+	has_line(t, "# TYPE devmem_faults_pmd counter");
+	has_line(t, "devmem_process_faults_busy_total{pid=\"100\",comm=\"busy\"} 0");
+	free(t);
+
+	/* the fallback: the family stays, no busy sample anywhere; PMD faults it sees */
+	s.mode = DEVMEM_MODE_FENTRY;
+	for (int f = 0; f < 2; f++) {
+		t = render(&s, f, true, 10, NULL);
+		has_line(t, f ? "# TYPE devmem_faults_busy counter" :
+			 "# TYPE devmem_faults_busy_total counter");
+		lacks(t, "\ndevmem_faults_busy_total ");
+		lacks(t, "devmem_device_faults_busy_total{");
+		lacks(t, "devmem_process_faults_busy_total{");
+		has_line(t, "devmem_faults_pmd_total 3");
+		has_line(t, "devmem_device_faults_pmd_total{device=\"gpu0\"} 0");
+		lacks(t, "18446744073709551615");
+		free(t);
+	}
+	/* folio counts not kept (an old recording): no folio sample, no bogus value */
+	devmem_folios_set_unknown(&s.folios);
+	for (size_t d = 0; d < s.nr_devices; d++)
+		devmem_folios_set_unknown(&s.devices[d].folios);
+	t = render(&s, DEVMEM_OM_PROMETHEUS, false, 0, NULL);
+	has_line(t, "# TYPE devmem_folios_allocated_total counter");
+	lacks(t, "devmem_folios_allocated_total{");
+	lacks(t, "devmem_device_folios_allocated_total{");
+	lacks(t, "18446744073709551615");
+	free(t);
+	devmem_snapshot_free(&s);
+}
+
 static void test_history(void **state)
 {
 	struct devmem_om_history *h = devmem_om_history_new();
@@ -554,6 +641,7 @@ static int write_examples(const char *dir)
 	int ret = 0;
 
 	example(&s);
+	with_folios(&s);
 	for (int f = 0; f < 2; f++) {
 		struct devmem_om_buf b = {};
 		struct devmem_om_opts o = {
@@ -584,6 +672,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_process_cap),
 		cmocka_unit_test(test_unknown_counter),
+		cmocka_unit_test(test_folios_and_busy_faults),
 		cmocka_unit_test(test_history),
 	};
 

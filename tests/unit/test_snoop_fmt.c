@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* devmemsnoop's event names, filters and lines (tools/lib/render/snoop_fmt.c). */
+/*
+ * devmemsnoop's event names, filters and lines (tools/lib/render/snoop_fmt.c),
+ * with the order of large folios and the reasons of the v3 events.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -300,6 +303,81 @@ static void test_json(void **state)
 	json_decref(o);
 }
 
+/* a large folio's events name its order; a PMD fault its mapping's */
+static void test_order(void **state)
+{
+	static const __u32 types[] = {
+		DEVMEM_EV_PAGE_ALLOC, DEVMEM_EV_PAGE_FREE, DEVMEM_EV_FAULT, DEVMEM_EV_FAULT_DONE,
+	};
+	char line[320], c[14][32];
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct devmem_event e = ev(types[i]);
+		json_t *o;
+
+		e.pfn = 0x100200;
+		e.npages = 512;
+		e.migrated = 512;
+		e.order = 9;
+		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+		assert_int_equal(columns(line, c, 14), 11);
+		assert_string_equal(c[10], "order=9");
+		if (types[i] == DEVMEM_EV_PAGE_ALLOC)
+			assert_string_equal(c[7], "512");
+		o = snoop_event_json(&fmt, &e, NULL);
+		assert_int_equal(json_integer_value(json_object_get(o, "order")), 9);
+		json_decref(o);
+		/* order 0: the line as it always was, the JSON says 0 */
+		e.order = 0;
+		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+		assert_int_equal(columns(line, c, 14), 10);
+		assert_null(strstr(line, "order="));
+		o = snoop_event_json(&fmt, &e, NULL);
+		assert_int_equal(json_integer_value(json_object_get(o, "order")), 0);
+		assert_true(json_is_integer(json_object_get(o, "order")));
+		json_decref(o);
+	}
+	/* a migration of 2 MiB folios, after its sides */
+	{
+		struct devmem_event e = ev(DEVMEM_EV_MIGRATE);
+		json_t *o;
+
+		e.dir = DEVMEM_TO_DEVICE;
+		e.reason = DEVMEM_REASON_PREFETCH;
+		e.npages = e.cpages = e.migrated = 1024;
+		e.order = 9;
+		snoop_format_line(line, sizeof(line), &fmt, &e, NULL);
+		assert_int_equal(columns(line, c, 14), 14);
+		assert_string_equal(c[7], "1024");
+		assert_string_equal(c[8], "to_device,prefetch");
+		assert_string_equal(c[12], "part=0");
+		assert_string_equal(c[13], "order=9");
+		o = snoop_event_json(&fmt, &e, NULL);
+		assert_int_equal(json_integer_value(json_object_get(o, "order")), 9);
+		assert_string_equal(json_string_value(json_object_get(o, "reason")), "prefetch");
+		json_decref(o);
+	}
+	/* a pagemap event has no order */
+	{
+		struct devmem_event e = ev(DEVMEM_EV_PAGEMAP_ADD);
+		json_t *o = snoop_event_json(&fmt, &e, NULL);
+
+		assert_null(json_object_get(o, "order"));
+		json_decref(o);
+	}
+}
+
+/* the reasons of the v3 events, by their names */
+static void test_reasons(void **state)
+{
+	assert_string_equal(snoop_reason_name(DEVMEM_REASON_FAULT), "fault");
+	assert_string_equal(snoop_reason_name(DEVMEM_REASON_PIN), "longterm_pin");
+	assert_string_equal(snoop_reason_name(DEVMEM_REASON_DEVICE_FAULT), "device_fault");
+	assert_string_equal(snoop_reason_name(DEVMEM_REASON_PREFETCH), "prefetch");
+	assert_string_equal(snoop_reason_name(DEVMEM_REASON_REMOVE), "remove");
+	assert_string_equal(snoop_reason_name(DEVMEM_REASONS), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +391,8 @@ int main(void)
 		cmocka_unit_test(test_line_migrate_sides),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_unknown_fields),
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

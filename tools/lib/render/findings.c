@@ -16,6 +16,7 @@
 #include "cli/sanitize.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
+#include "render/counts_text.h"
 #include "render/findings.h"
 #include "render/thrash_runs.h"
 
@@ -122,7 +123,7 @@ static void wasted(const struct devmem_snapshot *s, struct list *l)
 	const struct devmem_counters *c = &s->total;
 	const struct devmem_process *top = NULL;
 	struct devmem_finding *f;
-	char comm[DEVMEM_SANITIZED_SIZE(DEVMEM_COMM_LEN)], who[96] = "";
+	char comm[DEVMEM_SANITIZED_SIZE(DEVMEM_COMM_LEN)], who[96] = "", n[3][24];
 	double share;
 
 	if (c->faults < WASTED_MIN_FAULTS || !c->faults_wasted)
@@ -139,14 +140,15 @@ static void wasted(const struct devmem_snapshot *s, struct list *l)
 			 (unsigned long long)top->c.faults_wasted);
 	}
 	f = add(l, DEVMEM_FIND_WASTED, share * 1e6);
+	/* the causes are unknown in recordings older than them */
 	if (f)
 		snprintf(f->text, sizeof(f->text),
-			 "wasted faults: %llu of %llu faults (%.1f%%) migrated nothing: %llu collected "
-			 "no page, %llu collected pages that did not move, %llu retried%s",
+			 "wasted faults: %llu of %llu faults (%.1f%%) migrated nothing: %s collected "
+			 "no page, %s collected pages that did not move, %s retried%s",
 			 (unsigned long long)c->faults_wasted, (unsigned long long)c->faults,
-			 100 * share, (unsigned long long)c->faults_uncollected,
-			 (unsigned long long)c->faults_unmigrated, (unsigned long long)c->faults_retry,
-			 who);
+			 100 * share, devmem_count_text(n[0], sizeof(n[0]), c->faults_uncollected),
+			 devmem_count_text(n[1], sizeof(n[1]), c->faults_unmigrated),
+			 devmem_count_text(n[2], sizeof(n[2]), c->faults_retry), who);
 }
 
 static void latency(const struct devmem_snapshot *s, struct list *l)

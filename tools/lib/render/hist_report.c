@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * devmemhist's text report of a snapshot (hist_report.h): counters,
- * losses, the histograms (in total, per device or per process) and the
- * diagnosis sections.
+ * devmemhist's text report of a snapshot (hist_report.h): counters and
+ * folios by order, losses, the histograms (in total, per device or per
+ * process) and the diagnosis sections.
  */
 #include <stdio.h>
 #include "cli/sanitize.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
+#include "render/counts_text.h"
 #include "render/findings.h"
 #include "render/hist_report.h"
 #include "render/hist_text.h"
@@ -32,28 +34,6 @@ static void print_hists(FILE *out, const struct devmem_hist_report *o, const str
 		print_hist(out, o, &h[k], k, indent);
 		fputc('\n', out);
 	}
-}
-
-static void print_counters(FILE *out, const struct devmem_counters *c, const char *indent)
-{
-	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		fprintf(out, "%s%-24s %llu\n", indent, devmem_counter_names[i],
-			(unsigned long long)devmem_counters_cu64(c)[i]);
-}
-
-/* the non-zero counters on one line */
-static void print_counters_short(FILE *out, const struct devmem_counters *c, const char *indent)
-{
-	bool any = false;
-
-	fputs(indent, out);
-	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		if (devmem_counters_cu64(c)[i]) {
-			fprintf(out, "%s%s %llu", any ? ", " : "", devmem_counter_names[i],
-				(unsigned long long)devmem_counters_cu64(c)[i]);
-			any = true;
-		}
-	fprintf(out, "%s\n", any ? "" : "no activity");
 }
 
 static void print_losses(FILE *out, const struct devmem_snapshot *s)
@@ -85,7 +65,8 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 {
 	if (o->counters) {
 		fprintf(out, "Counters:\n");
-		print_counters(out, &s->total, "  ");
+		devmem_counters_text(out, s->mode, &s->total, "  ");
+		devmem_folios_text(out, &s->folios, "  ");
 	}
 	print_losses(out, s);
 	fputc('\n', out);
@@ -97,10 +78,15 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 			fprintf(out, "No device had activity.\n");
 		for (size_t i = 0; i < s->nr_devices; i++) {
 			const struct devmem_device *d = &s->devices[i];
+			char name[DEVMEM_SANITIZED_SIZE(DEVMEM_NAME_LEN)];
 
-			fprintf(out, "device %s:\n", d->name);
-			if (o->counters)
-				print_counters_short(out, &d->c, "  ");
+			devmem_sanitize(name, sizeof(name), d->name, sizeof(d->name), 0);
+			fprintf(out, "device %s:\n", name);
+			if (o->counters) {
+				devmem_counters_line(out, s->mode, &d->c, "  ");
+				if (!devmem_folios_none(&d->folios))
+					devmem_folios_text(out, &d->folios, "  ");
+			}
 			if (d->has_hist)
 				print_hists(out, o, d->hist, "  ");
 		}
@@ -118,7 +104,7 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 					(unsigned long long)p->lost_events);
 			fprintf(out, ":\n");
 			if (o->counters)
-				print_counters_short(out, &p->c, "  ");
+				devmem_counters_line(out, s->mode, &p->c, "  ");
 			if (p->has_hist)
 				print_hists(out, o, p->hist, "  ");
 		}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The one JSON writer per shape (jansson): a count, an address, the
- * counters, a histogram with its percentiles and buckets, the histograms of
+ * counters, the folios by order, a histogram with its percentiles and buckets, the histograms of
  * every kind. Every JSON output of the tools builds these shapes here.
  */
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/sanitize.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "model/stacks.h"
@@ -48,23 +49,47 @@ json_t *devmem_json_str(const char *s, size_t maxlen)
 	return j;
 }
 
-int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c)
+int devmem_json_counters_set(json_t *obj, enum devmem_mode mode, const struct devmem_counters *c)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
 		err |= json_object_set_new(obj, devmem_counter_names[i],
-					   devmem_json_u64(devmem_counters_cu64(c)[i]));
+					   devmem_json_u64(devmem_counter_shown(mode, c, i)));
 	return err;
 }
 
-json_t *devmem_json_counters(const struct devmem_counters *c)
+json_t *devmem_json_counters(enum devmem_mode mode, const struct devmem_counters *c)
 {
 	json_t *o = json_object();
 
-	if (o && devmem_json_counters_set(o, c)) {
+	if (o && devmem_json_counters_set(o, mode, c)) {
 		json_decref(o);
 		return NULL;
+	}
+	return o;
+}
+
+json_t *devmem_json_folios(const struct devmem_folio_counts *f)
+{
+	json_t *o;
+
+	if (!devmem_folios_known(f))
+		return json_null();
+	o = json_object();
+	for (unsigned int k = 0; o && k < DEVMEM_FOLIO_KINDS; k++) {
+		const __u64 *n = devmem_folios_of(f, k);
+		json_t *by_order = json_object();
+
+		for (unsigned int i = 0; by_order && i < DEVMEM_ORDERS; i++) {
+			char order[8];
+
+			if (!n[i])
+				continue;
+			snprintf(order, sizeof(order), "%u", i);
+			json_object_set_new(by_order, order, devmem_json_u64(n[i]));
+		}
+		json_object_set_new(o, devmem_folio_kind_names[k], by_order);
 	}
 	return o;
 }
@@ -151,7 +176,7 @@ json_t *devmem_json_range_type(__u32 type)
 	return json_string(devmem_range_type_name(type));
 }
 
-static json_t *device_json(const struct devmem_device *d)
+static json_t *device_json(const struct devmem_snapshot *s, const struct devmem_device *d)
 {
 	json_t *o = json_object();
 
@@ -160,12 +185,13 @@ static json_t *device_json(const struct devmem_device *d)
 	json_object_set_new(o, "ranges", json_integer(d->nr_ranges));
 	json_object_set_new(o, "live_ranges", json_integer(d->nr_live));
 	json_object_set_new(o, "pages", json_integer((json_int_t)d->nr_pages));
-	json_object_set_new(o, "counters", devmem_json_counters(&d->c));
+	json_object_set_new(o, "counters", devmem_json_counters(s->mode, &d->c));
+	json_object_set_new(o, "folios", devmem_json_folios(&d->folios));
 	json_object_set_new(o, "histograms", d->has_hist ? devmem_json_hists(d->hist) : json_null());
 	return o;
 }
 
-static json_t *process_json(const struct devmem_process *p)
+static json_t *process_json(const struct devmem_snapshot *s, const struct devmem_process *p)
 {
 	json_t *o = json_object();
 
@@ -176,12 +202,12 @@ static json_t *process_json(const struct devmem_process *p)
 	json_object_set_new(o, "exited", json_boolean(p->exit_ns != 0));
 	/* events the per-process table had no room for: counters are short by them */
 	json_object_set_new(o, "lost_events", json_integer((json_int_t)p->lost_events));
-	json_object_set_new(o, "counters", devmem_json_counters(&p->c));
+	json_object_set_new(o, "counters", devmem_json_counters(s->mode, &p->c));
 	json_object_set_new(o, "histograms", p->has_hist ? devmem_json_hists(p->hist) : json_null());
 	return o;
 }
 
-static json_t *range_json(const struct devmem_snap_range *r)
+static json_t *range_json(const struct devmem_snapshot *s, const struct devmem_snap_range *r)
 {
 	json_t *o = json_object();
 
@@ -205,7 +231,8 @@ static json_t *range_json(const struct devmem_snap_range *r)
 	json_object_set_new(o, "in_use_at_start", devmem_json_u64(r->in_use_at_start));
 	json_object_set_new(o, "traced", json_boolean(r->sources & DEVMEM_RANGE_TRACED));
 	json_object_set_new(o, "discovered", json_boolean(r->sources & DEVMEM_RANGE_DISCOVERED));
-	json_object_set_new(o, "counters", devmem_json_counters(&r->c));
+	json_object_set_new(o, "counters", devmem_json_counters(s->mode, &r->c));
+	json_object_set_new(o, "folios", devmem_json_folios(&r->folios));
 	json_object_set_new(o, "histograms", r->has_hist ? devmem_json_hists(r->hist) : json_null());
 	return o;
 }
@@ -322,23 +349,24 @@ json_t *devmem_json_snapshot(const struct devmem_snapshot *s, unsigned int flags
 	json_object_set_new(root, "mode", json_string(devmem_mode_name(s->mode)));
 	json_object_set_new(root, "ts_ns", json_integer((json_int_t)s->ts_ns));
 	json_object_set_new(root, "interval_ns", json_integer((json_int_t)s->interval_ns));
-	json_object_set_new(root, "counters", devmem_json_counters(&s->total));
+	json_object_set_new(root, "counters", devmem_json_counters(s->mode, &s->total));
+	json_object_set_new(root, "folios", devmem_json_folios(&s->folios));
 	json_object_set_new(root, "histograms", devmem_json_hists(s->hist));
 	if (!(flags & DEVMEM_JSON_NO_DEVICES)) {
 		a = json_array();
 		for (i = 0; i < s->nr_devices; i++)
-			json_array_append_new(a, device_json(&s->devices[i]));
+			json_array_append_new(a, device_json(s, &s->devices[i]));
 		json_object_set_new(root, "devices", a);
 	}
 	if (!(flags & DEVMEM_JSON_NO_PROCESSES)) {
 		a = json_array();
 		for (i = 0; i < s->nr_procs; i++)
-			json_array_append_new(a, process_json(&s->procs[i]));
+			json_array_append_new(a, process_json(s, &s->procs[i]));
 		json_object_set_new(root, "processes", a);
 	}
 	a = json_array();
 	for (i = 0; i < s->nr_ranges; i++)
-		json_array_append_new(a, range_json(&s->ranges[i]));
+		json_array_append_new(a, range_json(s, &s->ranges[i]));
 	json_object_set_new(root, "ranges", a);
 	json_object_set_new(root, "lost", devmem_json_lost(s));
 	o = json_object();

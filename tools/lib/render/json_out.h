@@ -20,10 +20,20 @@ json_t *devmem_json_str(const char *s, size_t maxlen);
 /* a range's type: "private", "coherent", "other"; null when not known (0) */
 json_t *devmem_json_range_type(__u32 type);
 
-/* every counter as a key of obj, by its name (devmem_counter_names); 0 or -1 */
-int devmem_json_counters_set(json_t *obj, const struct devmem_counters *c);
+/*
+ * every counter as a key of obj, by its name (devmem_counter_names), null
+ * where mode cannot see it or it is not known; 0 or -1
+ */
+int devmem_json_counters_set(json_t *obj, enum devmem_mode mode, const struct devmem_counters *c);
 /* the same as an object of its own */
-json_t *devmem_json_counters(const struct devmem_counters *c);
+json_t *devmem_json_counters(enum devmem_mode mode, const struct devmem_counters *c);
+/*
+ * Folios by order: {"allocs": {"0": 123, "9": 4}, "frees": {...},
+ * "to_device": {...}, "to_ram": {...}}, each kind keyed by the orders
+ * with folios (the last, DEVMEM_ORDERS - 1, stands for itself and up);
+ * null when the source did not keep them.
+ */
+json_t *devmem_json_folios(const struct devmem_folio_counts *f);
 
 /*
  * unit, count, sum, mean, "percentiles": {"p50": {value, low, high,
@@ -41,7 +51,7 @@ json_t *devmem_json_lost(const struct devmem_snapshot *s);
 #define DEVMEM_JSON_NO_PROCESSES	0x2	/* leave the processes array out */
 /*
  * A snapshot as one JSON object, the shape docs/schema/snapshot.schema.json
- * describes: mode, ts_ns, interval_ns, counters, histograms, devices,
+ * describes: mode, ts_ns, interval_ns, counters, folios, histograms, devices,
  * processes, ranges, lost, unmatched, note. Strings from the kernel or a
  * file are sanitized. NULL on allocation failure.
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cli/sanitize.h"
 #include "model/array.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/inventory.h"
@@ -41,6 +42,11 @@ static const struct counter_family {
 	  { C(fault_errors) }, false, true },
 	{ "faults_retry", "Faults whose migrate_to_ram() returned VM_FAULT_RETRY",
 	  { C(faults_retry) }, false, true },
+	{ "faults_pmd", "Faults on a PMD mapping of a large device folio",
+	  { C(faults_pmd) }, false, true },
+	{ "faults_busy", "Faults that found the device page locked and faulted again (seen by the "
+	  "zone_device tracepoints only: no sample on the fentry fallback)",
+	  { C(faults_busy) }, false, true },
 	{ "pages_migrated", "Pages migrated, by direction (to_device, to_ram)",
 	  { C(pages_to_device), C(pages_to_ram) }, true, true },
 	{ "migrate_calls", "Device memory migrate calls, by direction (to_device, to_ram)",
@@ -63,6 +69,23 @@ static const struct counter_family {
 
 static const char *const directions[2] = { "to_device", "to_ram" };
 
+/* folios by order: a 2 MiB folio counts once, of order 9, where pages count 512 */
+static const struct folio_family {
+	const char *name;
+	const char *help;
+	unsigned int kind[2];	/* one kind, or to_device and to_ram */
+	bool by_direction;
+} folio_families[] = {
+	{ "folios_allocated", "Device folios handed out, by order (order 10: 10 and up)",
+	  { DEVMEM_FOLIO_ALLOCS }, false },
+	{ "folios_freed", "Device folios given back, by order (a folio split before its free: "
+	  "each piece)", { DEVMEM_FOLIO_FREES }, false },
+	{ "folios_migrated", "Folios migrated, by direction (to_device, to_ram) and order",
+	  { DEVMEM_FOLIO_TO_DEVICE, DEVMEM_FOLIO_TO_RAM }, true },
+};
+
+#define NR_FOLIO_FAMILIES (sizeof(folio_families) / sizeof(folio_families[0]))
+
 static const struct {
 	const char *name;
 	const char *unit;
@@ -78,24 +101,59 @@ static const struct {
 		"Time a pagemap remove waited for the references to its pages" },
 };
 
-static void counters_of(struct om_ctx *c, const struct counter_family *f,
+/* back to the labels of the series before the ones a family adds */
+static void labels_back(struct om_ctx *c, size_t mark)
+{
+	c->labels.len = mark;
+	if (c->labels.data)
+		c->labels.data[mark] = '\0';
+}
+
+static void counters_of(struct om_ctx *c, const struct counter_family *f, enum devmem_mode mode,
 			const struct devmem_counters *cs)
 {
-	const __u64 *v = devmem_counters_cu64(cs);
 	size_t mark = c->labels.len;
 
 	for (unsigned int d = 0; d < (f->by_direction ? 2U : 1U); d++) {
-		c->labels.len = mark;
-		if (c->labels.data)
-			c->labels.data[mark] = '\0';
+		__u64 v = devmem_counter_shown(mode, cs, f->idx[d]);
+
+		labels_back(c, mark);
 		/* a counter the attachment mode cannot see has no sample, not a 0 */
-		if (v[f->idx[d]] == DEVMEM_UNKNOWN)
+		if (v == DEVMEM_UNKNOWN)
 			continue;
 		if (f->by_direction)
 			om_label(c, "direction", directions[d], 16);
 		om_metric(c);
-		om_sample_u64(c, "_total", v[f->idx[d]]);
+		om_sample_u64(c, "_total", v);
 	}
+}
+
+/* a series per order with folios; none where the source kept no folio counts */
+static void folios_of(struct om_ctx *c, const struct folio_family *f,
+		      const struct devmem_folio_counts *fc)
+{
+	size_t mark = c->labels.len;
+
+	if (!devmem_folios_known(fc))
+		return;
+	for (unsigned int d = 0; d < (f->by_direction ? 2U : 1U); d++) {
+		const __u64 *n = devmem_folios_of(fc, f->kind[d]);
+
+		for (unsigned int i = 0; i < DEVMEM_ORDERS; i++) {
+			char order[8];
+
+			if (!n[i])
+				continue;
+			labels_back(c, mark);
+			if (f->by_direction)
+				om_label(c, "direction", directions[d], 16);
+			snprintf(order, sizeof(order), "%u", i);
+			om_label(c, "order", order, sizeof(order));
+			om_metric(c);
+			om_sample_u64(c, "_total", n[i]);
+		}
+	}
+	labels_back(c, mark);
 }
 
 static void hist_of(struct om_ctx *c, const struct devmem_hist *h, unsigned int kind)
@@ -212,7 +270,7 @@ static void render_processes(struct om_ctx *c, const struct devmem_snapshot *s)
 		om_family(c, "devmem_process_", cf->name, T_COUNTER, "", help);
 		for (long i = 0; i < k; i++) {
 			pid_labels(c, &s->procs[keep[i]]);
-			counters_of(c, cf, &s->procs[keep[i]].c);
+			counters_of(c, cf, s->mode, &s->procs[keep[i]].c);
 		}
 	}
 	om_family(c, "devmem_process_", "lost_events", T_COUNTER, "",
@@ -404,7 +462,7 @@ static int render(struct om_ctx *c, const struct devmem_snapshot *s)
 		om_labels_reset(c);
 		om_family(c, "devmem_", counter_families[f].name, T_COUNTER, "",
 		       counter_families[f].help);
-		counters_of(c, &counter_families[f], &s->total);
+		counters_of(c, &counter_families[f], s->mode, &s->total);
 	}
 	for (size_t f = 0; f < NR_COUNTER_FAMILIES; f++) {
 		char help[192];
@@ -415,7 +473,24 @@ static int render(struct om_ctx *c, const struct devmem_snapshot *s)
 		for (size_t d = 0; d < s->nr_devices; d++) {
 			om_labels_reset(c);
 			om_label(c, "device", s->devices[d].name, sizeof(s->devices[d].name));
-			counters_of(c, &counter_families[f], &s->devices[d].c);
+			counters_of(c, &counter_families[f], s->mode, &s->devices[d].c);
+		}
+	}
+	for (size_t f = 0; f < NR_FOLIO_FAMILIES; f++) {
+		om_labels_reset(c);
+		om_family(c, "devmem_", folio_families[f].name, T_COUNTER, "", folio_families[f].help);
+		folios_of(c, &folio_families[f], &s->folios);
+	}
+	for (size_t f = 0; f < NR_FOLIO_FAMILIES; f++) {
+		char help[192];
+
+		snprintf(help, sizeof(help), "%s, per device (removed ranges included)",
+			 folio_families[f].help);
+		om_family(c, "devmem_device_", folio_families[f].name, T_COUNTER, "", help);
+		for (size_t d = 0; d < s->nr_devices; d++) {
+			om_labels_reset(c);
+			om_label(c, "device", s->devices[d].name, sizeof(s->devices[d].name));
+			folios_of(c, &folio_families[f], &s->devices[d].folios);
 		}
 	}
 	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++) {

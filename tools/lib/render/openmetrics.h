@@ -10,6 +10,9 @@
  *   devmem_<counter>_total             totals of the kernel side
  *   devmem_device_<counter>_total      the same per device {device}
  *   devmem_process_<counter>_total     per live process {pid, comm} (opt-in)
+ *   devmem_folios_{allocated, freed, migrated}_total
+ *                                      folios by {order} (migrated: {direction});
+ *                                      devmem_device_folios_* per device {device}
  *   devmem_{fault_latency_seconds, migrate_pages, page_lifetime_seconds,
  *     remove_wait_seconds}             histograms; devmem_device_* {device}
  *   devmem_range_*, devmem_device_*    gauges of live ranges {device, range}

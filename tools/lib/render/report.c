@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Text and JSON renderings of a snapshot; plain text, never escape codes. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "cli/sanitize.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
+#include "render/counts_text.h"
 #include "render/findings.h"
 #include "render/json_out.h"
 #include "render/hist_text.h"
@@ -15,21 +18,39 @@
 
 static void counters_header(FILE *out)
 {
-	fprintf(out, "%8s %6s %6s %9s %9s %7s %7s %9s %9s %4s %4s %8s",
+	fprintf(out, "%8s %6s %6s %9s %9s %7s %7s %9s %9s %4s %4s %8s %7s %6s",
 		"FAULTS", "ERRS", "WASTED", "PG_TO_DEV", "PG_TO_RAM", "CALL_D", "CALL_R",
-		"ALLOCS", "FREES", "ADD", "REM", "REFS_WT");
+		"ALLOCS", "FREES", "ADD", "REM", "REFS_WT", "PMD_FLT", "BUSY");
 }
 
-static void counters_row(FILE *out, const struct devmem_counters *c)
+#define COUNTER(field) (offsetof(struct devmem_counters, field) / sizeof(__u64))
+
+/* the columns of counters_header(), "?" for a value not observed */
+static void counters_row(FILE *out, enum devmem_mode mode, const struct devmem_counters *c)
 {
-	fprintf(out, "%8llu %6llu %6llu %9llu %9llu %7llu %7llu %9llu %9llu %4llu %4llu %8llu",
-		(unsigned long long)c->faults, (unsigned long long)c->fault_errors,
-		(unsigned long long)c->faults_wasted, (unsigned long long)c->pages_to_device,
-		(unsigned long long)c->pages_to_ram,
-		(unsigned long long)c->migrate_calls_to_device,
-		(unsigned long long)c->migrate_calls_to_ram, (unsigned long long)c->allocs,
-		(unsigned long long)c->frees, (unsigned long long)c->adds,
-		(unsigned long long)c->removes, (unsigned long long)c->refs_waited);
+	static const struct {
+		size_t idx;
+		int width;
+	} cols[] = {
+		{ COUNTER(faults), 8 }, { COUNTER(fault_errors), 6 }, { COUNTER(faults_wasted), 6 },
+		{ COUNTER(pages_to_device), 9 }, { COUNTER(pages_to_ram), 9 },
+		{ COUNTER(migrate_calls_to_device), 7 }, { COUNTER(migrate_calls_to_ram), 7 },
+		{ COUNTER(allocs), 9 }, { COUNTER(frees), 9 }, { COUNTER(adds), 4 },
+		{ COUNTER(removes), 4 }, { COUNTER(refs_waited), 8 }, { COUNTER(faults_pmd), 7 },
+		{ COUNTER(faults_busy), 6 },
+	};
+	char v[24];
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		fprintf(out, "%s%*s", i ? " " : "", cols[i].width,
+			devmem_count_text(v, sizeof(v), devmem_counter_shown(mode, c, cols[i].idx)));
+}
+
+/* a device's folios, when it has any or they are not known */
+static void device_folios(FILE *out, const struct devmem_folio_counts *f, const char *indent)
+{
+	if (!devmem_folios_none(f))
+		devmem_folios_text(out, f, indent);
 }
 
 static void print_hists(FILE *out, const struct devmem_hist *hist, const char *indent,
@@ -55,9 +76,8 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 	if (s->interval_ns)
 		fprintf(out, "   interval: %.3f s", (double)s->interval_ns / 1e9);
 	fprintf(out, "\n\nTOTALS\n");
-	for (i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		fprintf(out, "  %-24s %llu\n", devmem_counter_names[i],
-			(unsigned long long)devmem_counters_cu64(&s->total)[i]);
+	devmem_counters_text(out, s->mode, &s->total, "  ");
+	devmem_folios_text(out, &s->folios, "  ");
 
 	fprintf(out, "\nDEVICES\n  %-24s %6s ", "NAME", "RANGES");
 	counters_header(out);
@@ -68,8 +88,9 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		devmem_sanitize_field(label, sizeof(label), s->devices[i].name,
 				      sizeof(s->devices[i].name), 0, 24);
 		fprintf(out, "  %s %6u ", label, s->devices[i].nr_ranges);
-		counters_row(out, &s->devices[i].c);
+		counters_row(out, s->mode, &s->devices[i].c);
 		fprintf(out, "\n");
+		device_folios(out, &s->devices[i].folios, "      ");
 		if (s->devices[i].has_hist)
 			print_hists(out, s->devices[i].hist, "      ", flags);
 	}
@@ -85,7 +106,7 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		fprintf(out, "  %-10u %s %-6s %8llu ", s->procs[i].tgid, comm,
 			s->procs[i].exit_ns ? "exited" : "alive",
 			(unsigned long long)s->procs[i].lost_events);
-		counters_row(out, &s->procs[i].c);
+		counters_row(out, s->mode, &s->procs[i].c);
 		fprintf(out, "\n");
 		if (s->procs[i].has_hist)
 			print_hists(out, s->procs[i].hist, "      ", flags);
@@ -125,7 +146,7 @@ void devmem_report_text(FILE *out, const struct devmem_snapshot *s, unsigned int
 		devmem_sanitize_field(label, sizeof(label), s->ranges[i].device,
 				      sizeof(s->ranges[i].device), 0, 24);
 		fprintf(out, "  0x%016llx %s ", (unsigned long long)s->ranges[i].id, label);
-		counters_row(out, &s->ranges[i].c);
+		counters_row(out, s->mode, &s->ranges[i].c);
 		fprintf(out, "\n");
 	}
 

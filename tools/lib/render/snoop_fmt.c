@@ -144,7 +144,13 @@ const char *snoop_reason_name(__u32 reason)
 		[DEVMEM_REASON_DRIVER] = "driver",
 		[DEVMEM_REASON_EVICT] = "evict",
 		[DEVMEM_REASON_PIN] = "longterm_pin",
+		[DEVMEM_REASON_DEVICE_FAULT] = "device_fault",
+		[DEVMEM_REASON_PREFETCH] = "prefetch",
+		[DEVMEM_REASON_REMOVE] = "remove",
 	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == DEVMEM_REASONS,
+		       "a name for every enum devmem_reason");
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
 }
@@ -183,7 +189,16 @@ struct cols {
 	char pages[24];
 	char result[48];
 	char lat[24];
+	char order[24];		/* after the columns: " order=N" of a large folio, else "" */
 };
+
+/* the events that carry a folio's or a mapping's order */
+static bool has_order(__u32 type)
+{
+	return type == DEVMEM_EV_FAULT || type == DEVMEM_EV_FAULT_DONE ||
+	       type == DEVMEM_EV_MIGRATE || type == DEVMEM_EV_PAGE_ALLOC ||
+	       type == DEVMEM_EV_PAGE_FREE;
+}
 
 /* read, write, or "?" where the attachment mode cannot see it */
 static const char *write_name(__u32 fault)
@@ -203,6 +218,9 @@ static void event_cols(struct cols *c, const struct devmem_event *e)
 	snprintf(c->addr, sizeof(c->addr), "-");
 	snprintf(c->pages, sizeof(c->pages), "-");
 	snprintf(c->result, sizeof(c->result), "-");
+	c->order[0] = '\0';
+	if (has_order(e->type) && e->order)
+		snprintf(c->order, sizeof(c->order), " order=%u", e->order);
 	switch (e->type) {
 	case DEVMEM_EV_PAGEMAP_ADD:
 	case DEVMEM_EV_PAGEMAP_REMOVE:
@@ -280,13 +298,13 @@ int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 		side_name(src, sizeof(src), e->src_pgmap, dev ? dev->src_name : NULL, false, e->dir);
 		side_name(dst, sizeof(dst), e->dst_pgmap, dev ? dev->dst_name : NULL, true, e->dir);
 		/* part: a window is one line per pair of pagemaps, counted at part=0 */
-		return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s src=%s dst=%s part=%u\n",
+		return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s src=%s dst=%s part=%u%s\n",
 				when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
-				c.pages, c.result, c.lat, src, dst, e->part);
+				c.pages, c.result, c.lat, src, dst, e->part, c.order);
 	}
-	return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s\n",
+	return snprintf(buf, len, "%-15s %-3u %-7u %s %s %-11s %-18s %6s %-14s %s%s\n",
 			when, e->cpu, e->tgid, comm, device, name ? name : "?", c.addr,
-			c.pages, c.result, c.lat);
+			c.pages, c.result, c.lat, c.order);
 }
 
 static int set_hex(json_t *o, const char *key, __u64 v)
@@ -336,6 +354,9 @@ json_t *snoop_event_json(const struct snoop_fmt *f, const struct devmem_event *e
 		err |= json_object_set_new(o, "pgmap_id", json_null());
 	if (e->owner)
 		err |= set_hex(o, "owner", e->owner);
+	/* a page event's folio order; a fault's mapping (9: a PMD); a migration's folios */
+	if (has_order(e->type))
+		err |= set_u64(o, "order", e->order);
 	switch (e->type) {
 	case DEVMEM_EV_PAGEMAP_ADD:
 	case DEVMEM_EV_PAGEMAP_REMOVE:

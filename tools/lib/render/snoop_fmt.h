@@ -43,14 +43,20 @@ struct snoop_device {
 	const char *dst_name;
 };
 
-/* migrate: "fault", "driver", "evict", "longterm_pin"; "?" if unknown */
+/*
+ * migrate: "fault", "driver", "evict", "longterm_pin", "device_fault",
+ * "prefetch", "remove"; "?" if unknown
+ */
 const char *snoop_reason_name(__u32 reason);
 /* migrate: "to_device", "to_ram", "device_to_device" */
 const char *snoop_dir_name(__u32 dir);
 
 /* Column headers, one line with '\n'. */
 void snoop_header(FILE *out, const struct snoop_fmt *f);
-/* One text line (with '\n') into buf; returns the length snprintf would. */
+/*
+ * One text line (with '\n') into buf; returns the length snprintf would.
+ * An event of a large folio (or a fault on a PMD) ends in "order=N".
+ */
 int snoop_format_line(char *buf, size_t len, const struct snoop_fmt *f,
 		      const struct devmem_event *e, const struct snoop_device *dev);
 /* The same event as a JSON object (caller json_decref()s it), NULL on ENOMEM. */

@@ -65,7 +65,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 	json_object_set_new(root, "interval_ns", json_integer((json_int_t)f->interval_ns));
 	if (f->summary)
 		json_object_set_new(root, "elapsed_ns", json_integer((json_int_t)f->elapsed_ns));
-	json_object_set_new(root, "counters", devmem_json_counters(&f->total));
+	json_object_set_new(root, "counters", devmem_json_counters(f->mode, &f->total));
 	json_object_set_new(root, "rates", rates_json(f, &f->total));
 	json_object_set_new(root, "fault_latency_ns",
 			    latency_json(f->has_latency, f->p50_ns, f->p99_ns, f->p99_saturated));
@@ -83,7 +83,8 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_array_append_new(procs, json_pack("{s:I,s:o,s:b,s:o,s:o,s:o,s:o}",
 			"tgid", (json_int_t)r->tgid,
 			"comm", devmem_json_str(r->comm, sizeof(r->comm)), "exited", r->exited,
-			"counters", devmem_json_counters(&r->c), "rates", rates_json(f, &r->c),
+			"counters", devmem_json_counters(f->mode, &r->c),
+			"rates", rates_json(f, &r->c),
 			"fault_latency_ns", latency_json(r->has_latency, r->p50_ns, r->p99_ns,
 							 r->p99_saturated),
 			"thrash_pages", f->thrash_on ? json_integer((json_int_t)r->thrash_pages) :
@@ -108,7 +109,7 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_object_set_new(dj, "pages_in_use", d->in_use_known ? json_integer(d->in_use) :
 				    json_null());
 		json_object_set_new(dj, "pages_in_use_change", json_integer(d->in_use_change));
-		json_object_set_new(dj, "counters", devmem_json_counters(&d->c));
+		json_object_set_new(dj, "counters", devmem_json_counters(f->mode, &d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
 		json_object_set_new(dj, "thrash_pages", f->thrash_on ?
 				    json_integer((json_int_t)d->thrash_pages) : json_null());
