@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The recording parser under the sanitizers, for `make test`:
-#   1. the record, svg and sanitize unit tests built with clang -fsanitize=address,undefined
+#   1. the record, record sections, svg and sanitize unit tests built with clang
+#      -fsanitize=address,undefined
 #   2. the libFuzzer target over devmem_recording_open_mem/next, for a bounded
 #      time, from a seed corpus written by the recorder API
 # Builds into build/fuzz/ and prints TAP lines; exits non-zero on a failure.
@@ -36,7 +37,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # --- 1. unit tests with ASan+UBSan ---------------------------------------------
-for t in test_record test_svg test_sanitize; do
+for t in test_record test_record_sections test_svg test_sanitize; do
 	# shellcheck disable=SC2086
 	if ! $CLANG $CFLAGS -fsanitize=address,undefined -Itests/unit tests/unit/$t.c $LIBSRC \
 		-o "$out/$t-asan" $LIBS -lcmocka >"$out/$t-asan.build.log" 2>&1; then

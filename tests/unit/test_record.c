@@ -997,7 +997,7 @@ static void test_thrash_and_stacks_round_trip(void **state)
 	/* every page changes in every frame here: frame k has k pages and stacks */
 	assert_true(sizes[4] > sizes[3] && sizes[3] > sizes[2]);
 	assert_int_equal(devmem_recording_open(path, &r, err, sizeof(err)), 0);
-	assert_int_equal(devmem_recording_info(r)->version, 3);
+	assert_int_equal(devmem_recording_info(r)->version, DEVMEM_RECORDING_VERSION);
 	devmem_snapshot_init(&s);
 	for (unsigned int k = 1; k <= 4; k++) {
 		assert_int_equal(devmem_recording_next(r, &s, err, sizeof(err)), 1);

@@ -79,8 +79,11 @@ void devmem_recording_close(struct devmem_recording *r);
  * next() returns the frame with every process seen so far in this file.
  * Version 3 adds tagged sections after the note: the thrashing pages and
  * the fault stacks, each also only what changed since the previous frame.
+ * Version 4 adds the folios by order (in total, per device and per range,
+ * in every frame) and the pages a thrashing entry weighs; in older
+ * recordings the folio counts and the counters they lack are unknown.
  */
-#define DEVMEM_RECORDING_VERSION	3
+#define DEVMEM_RECORDING_VERSION	4
 /* Limits every reader enforces before allocating anything. */
 #define DEVMEM_REC_MAX_FRAME		(64U << 20)	/* payload bytes */
 #define DEVMEM_REC_MAX_DEVICES		65536U

@@ -2,7 +2,8 @@
 /*
  * A recording's bytes, written (docs/recording-format.md): the
  * little-endian fields and one frame's payload encoded from a snapshot,
- * with only what changed since the frame before (record_format.h).
+ * with only the processes that changed since the frame before, then its
+ * sections (record_sections.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,8 +13,6 @@
 #include <zlib.h>
 #include "model/array.h"
 #include "model/snapshot.h"
-#include "model/stacks.h"
-#include "model/thrash.h"
 #include "store/record.h"
 #include "store/record_format.h"
 
@@ -116,108 +115,6 @@ static void put_hists(struct rec_buf *b, const struct devmem_hist *h)
 		put_hist(b, &h[k]);
 }
 
-/* ---- format 3 sections: tag, length, bytes ------------------------------- */
-
-static bool thrash_changed(const struct devmem_thrash_entry *e, const struct devmem_snapshot *prev)
-{
-	const struct devmem_thrash_entry *q;
-
-	if (!prev)
-		return true;
-	q = devmem_array_find(e, prev->thrash, prev->nr_thrash, sizeof(*e), devmem_thrash_cmp);
-	return !q || memcmp(q, e, sizeof(*e));
-}
-
-/* the section's length field, filled in once its bytes are written */
-static size_t section_begin(struct rec_buf *b, __u32 tag)
-{
-	size_t at;
-
-	rec_put_u32(b, tag);
-	at = b->len;
-	rec_put_u32(b, 0);
-	return at;
-}
-
-static void section_end(struct rec_buf *b, size_t at)
-{
-	if (!b->oom)
-		set_le32(b->p + at, (__u32)(b->len - at - 4));
-}
-
-static void put_thrash(struct rec_buf *b, const struct devmem_snapshot *s,
-		       const struct devmem_snapshot *prev)
-{
-	size_t at = section_begin(b, REC_SEC_THRASH), n = 0, i;
-
-	for (i = 0; i < s->nr_thrash; i++)
-		n += thrash_changed(&s->thrash[i], prev);
-	rec_put_u64(b, s->thrash_window_ns);
-	rec_put_u32(b, s->thrash_k);
-	rec_put_u32(b, s->page_size);
-	rec_put_u64(b, s->thrash_dropped);
-	rec_put_u32(b, (__u32)n);
-	rec_put_u32(b, 0);
-	for (i = 0; i < s->nr_thrash; i++) {
-		const struct devmem_thrash_entry *e = &s->thrash[i];
-
-		if (!thrash_changed(e, prev))
-			continue;
-		rec_put_u32(b, e->tgid);
-		rec_put_u32(b, e->window_max);
-		rec_put_u64(b, e->start_ns);
-		rec_put_u64(b, e->vaddr);
-		rec_put_u64(b, e->range);
-		rec_put_u64(b, e->bounces);
-		rec_put_u64(b, e->faults);
-		rec_put_u64(b, e->fault_ns);
-		rec_put_u64(b, e->last_ns);
-	}
-	section_end(b, at);
-}
-
-/* prev's stacks are sorted by (tgid, start, id), as every snapshot's are */
-static const struct devmem_snap_stack *prev_stack(const struct devmem_snap_stack *st,
-						  const struct devmem_snapshot *prev)
-{
-	return prev ? devmem_array_find(st, prev->stacks, prev->nr_stacks, sizeof(*st),
-					devmem_stack_cmp) : NULL;
-}
-
-static bool stack_changed(const struct devmem_snap_stack *st, const struct devmem_snapshot *prev)
-{
-	const struct devmem_snap_stack *q = prev_stack(st, prev);
-
-	return !q || q->faults != st->faults || q->fault_ns != st->fault_ns;
-}
-
-static void put_stacks(struct rec_buf *b, const struct devmem_snapshot *s,
-		       const struct devmem_snapshot *prev)
-{
-	size_t at = section_begin(b, REC_SEC_STACKS), n = 0, i;
-
-	for (i = 0; i < s->nr_stacks; i++)
-		n += stack_changed(&s->stacks[i], prev);
-	rec_put_u32(b, (__u32)n);
-	rec_put_u32(b, 0);
-	for (i = 0; i < s->nr_stacks; i++) {
-		const struct devmem_snap_stack *st = &s->stacks[i];
-
-		if (!stack_changed(st, prev))
-			continue;
-		rec_put_u32(b, st->tgid);
-		rec_put_u32(b, st->depth);
-		rec_put_u64(b, st->start_ns);
-		rec_put_u64(b, st->id);
-		rec_put_u64(b, st->faults);
-		rec_put_u64(b, st->fault_ns);
-		rec_put_str(b, st->comm, DEVMEM_COMM_LEN);
-		rec_put_u32(b, (__u32)st->names_len);
-		rec_buf_put(b, st->names, st->names_len);
-	}
-	section_end(b, at);
-}
-
 /* Encode one snapshot as a frame payload of the current format version. */
 void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 			const struct devmem_snapshot *s, const struct devmem_snapshot *prev)
@@ -308,10 +205,5 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 			put_hists(b, r->hist);
 	}
 	rec_buf_put(b, s->note, note_len);
-	if (s->thrash_on)
-		put_thrash(b, s, prev);
-	if (s->stacks_on)
-		put_stacks(b, s, prev);
+	rec_put_sections(b, s, prev);
 }
-
-/* A cursor over one payload; any overrun marks it bad at that offset. */

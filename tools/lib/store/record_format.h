@@ -2,8 +2,8 @@
 /*
  * Private to the recording files: the bytes of the formats
  * (docs/recording-format.md), shared by record_encode.c and record_decode.c
- * (one frame's payload), recorder.c (writes) and record.c (reads). Tools
- * use record.h.
+ * (one frame's payload), record_sections.c (its tagged sections),
+ * recorder.c (writes) and record.c (reads). Tools use record.h.
  */
 #ifndef DEVMEM_RECORD_FORMAT_H
 #define DEVMEM_RECORD_FORMAT_H
@@ -62,6 +62,51 @@ static inline void set_le32(unsigned char *p, __u32 v)
 /* CRC-32 (zlib) of the header and of each frame */
 __u32 rec_crc(const void *p, size_t n);
 
+/* A cursor over bytes read; any overrun marks it bad at that offset. */
+struct rec_cur {
+	const unsigned char *p;
+	size_t left;
+	__u64 base;		/* file offset of p */
+	bool bad;
+	__u64 bad_off;
+};
+
+/* the next n bytes, or NULL (and the cursor bad) if fewer are left */
+static inline const unsigned char *rec_take(struct rec_cur *c, size_t n)
+{
+	const unsigned char *p;
+
+	if (c->bad || n > c->left) {
+		if (!c->bad) {
+			c->bad = true;
+			c->bad_off = c->base;
+		}
+		return NULL;
+	}
+	p = c->p;
+	c->p += n;
+	c->left -= n;
+	c->base += n;
+	return p;
+}
+
+static inline __u32 rec_get_u32(struct rec_cur *c)
+{
+	const unsigned char *p = rec_take(c, 4);
+
+	return p ? le32(p) : 0;
+}
+
+static inline __u64 rec_get_u64(struct rec_cur *c)
+{
+	const unsigned char *p = rec_take(c, 8);
+
+	return p ? le64(p) : 0;
+}
+
+/* a string field of field bytes into dst (dstlen), NUL-terminated */
+void rec_get_str(struct rec_cur *c, char *dst, size_t field, size_t dstlen);
+
 /* ---- one frame's payload -------------------------------------------------- */
 
 #define REC_FRAME_FULL		0x1	/* frame flag: every live process is listed */
@@ -70,7 +115,9 @@ __u32 rec_crc(const void *p, size_t n);
 /* format 3 section tags, after the note; a reader skips tags it does not know */
 #define REC_SEC_THRASH		1
 #define REC_SEC_STACKS		2
+#define REC_SEC_FOLIOS		3	/* format 4 */
 #define REC_STACK_NAMES_MAX	(DEVMEM_STACK_DEPTH * 1024U)
+#define REC_MAX_ORDERS		64U
 
 /*
  * Append one snapshot as a frame payload (current version) to b. With prev
@@ -88,6 +135,21 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 int rec_parse_payload(const char *name, unsigned int version, const unsigned char *p,
 		      size_t len, __u64 base, struct devmem_snapshot *s, __u64 *seq, bool *full,
 		      char *err, size_t errlen);
+
+/*
+ * The tagged sections after the note (record_sections.c): the folios by
+ * order always (format 4), the thrash table and the stacks when they are
+ * on, each of those two with only what changed since prev.
+ */
+void rec_put_sections(struct rec_buf *b, const struct devmem_snapshot *s,
+		      const struct devmem_snapshot *prev);
+/*
+ * Read one section of a payload of the given version whose tag has been
+ * read; c covers exactly its body. 0 (a tag unknown here is skipped),
+ * -EINVAL with a message naming the file and offset, or -ENOMEM.
+ */
+int rec_get_section(const char *name, unsigned int version, __u32 tag, struct rec_cur *c,
+		    struct devmem_snapshot *s, char *err, size_t errlen);
 
 /* "NAME: offset OFF: " then the message, into err */
 void rec_fail(char *err, size_t errlen, const char *name, __u64 off, const char *fmt, ...)
