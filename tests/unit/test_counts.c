@@ -64,6 +64,13 @@ static void test_known_arithmetic(void **state)
 	devmem_counters_add(&a, &b);
 	assert_int_equal(a.faults, 3);
 	assert_true(a.faults_pmd == DEVMEM_UNKNOWN);
+	/* no activity: nothing known but 0 */
+	memset(&a, 0, sizeof(a));
+	assert_true(devmem_counters_none(&a));
+	a.faults_pmd = DEVMEM_UNKNOWN;
+	assert_true(devmem_counters_none(&a));
+	a.frees = 1;
+	assert_false(devmem_counters_none(&a));
 	/* a sum over modes: what one of them could not see is unknown */
 	memset(&a, 0, sizeof(a));
 	a.faults_busy = 4;

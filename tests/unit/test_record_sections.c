@@ -194,6 +194,43 @@ static void test_folios_in_report(void **state)
 	devmem_rec_report_free(&rep);
 }
 
+/*
+ * A process that exited before the window with nothing in it is left out
+ * of the report, also when a counter of it is unknown (as in recordings
+ * older than the counter).
+ */
+static void test_gone_before_window(void **state)
+{
+	const char *p[1] = { path };
+	struct devmem_window w = { .has_start = true, .start = 1.5 };
+	struct devmem_recorder *rec;
+	struct devmem_rec_report rep;
+	struct devmem_snapshot s;
+	__u64 t0 = devmem_mono_ns();
+
+	assert_int_equal(devmem_recorder_open(path, NULL, &rec, err, sizeof(err)), 0);
+	for (unsigned int k = 1; k <= 3; k++) {
+		struct devmem_process *gone;
+
+		frame(&s, t0 + k * 1000000000ULL, k, DEVMEM_MODE_TP_BTF);
+		gone = devmem_snapshot_process(&s, 400, 4000);
+		strcpy(gone->comm, "gone");
+		gone->exit_ns = t0 + 500000000ULL;
+		gone->c.faults = 2;
+		gone->c.faults_pmd = DEVMEM_UNKNOWN;
+		devmem_snapshot_sort(&s);
+		assert_int_equal(devmem_recorder_write(rec, &s, err, sizeof(err)), 0);
+		devmem_snapshot_free(&s);
+	}
+	devmem_recorder_close(rec);
+	assert_int_equal(devmem_rec_report_load(&rep, p, 1, &w, err, sizeof(err)), 0);
+	assert_int_equal(rep.total.nr_procs, 1);
+	assert_int_equal(rep.total.procs[0].tgid, 300);
+	/* the window's folios: frame 3 less frame 1 */
+	assert_int_equal(rep.total.folios.allocs[9], 8);
+	devmem_rec_report_free(&rep);
+}
+
 static unsigned char *slurp(const char *name, size_t *len)
 {
 	FILE *f = fopen(name, "rb");
@@ -420,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_folios_round_trip),
 		cmocka_unit_test(test_folios_in_report),
 		cmocka_unit_test(test_bad_folio_section),
+		cmocka_unit_test(test_gone_before_window),
 		cmocka_unit_test(test_old_formats_unknown),
 		cmocka_unit_test(test_reads_format3),
 	};

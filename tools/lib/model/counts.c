@@ -39,6 +39,14 @@ void devmem_counters_mask(struct devmem_counters *c, enum devmem_mode mode)
 			devmem_counters_u64(c)[i] = DEVMEM_UNKNOWN;
 }
 
+bool devmem_counters_none(const struct devmem_counters *c)
+{
+	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
+		if (devmem_counters_cu64(c)[i] && devmem_counters_cu64(c)[i] != DEVMEM_UNKNOWN)
+			return false;
+	return true;
+}
+
 __u64 devmem_known_add(__u64 a, __u64 b)
 {
 	return a == DEVMEM_UNKNOWN || b == DEVMEM_UNKNOWN ? DEVMEM_UNKNOWN : a + b;

@@ -39,6 +39,8 @@ void devmem_counters_add_seen(struct devmem_counters *dst, enum devmem_mode dst_
 void devmem_counters_delta(struct devmem_counters *out, enum devmem_mode cur_mode,
 			   const struct devmem_counters *cur, enum devmem_mode prev_mode,
 			   const struct devmem_counters *prev);
+/* no activity: every counter 0 or not known */
+bool devmem_counters_none(const struct devmem_counters *c);
 /* a + b; unknown if either is */
 __u64 devmem_known_add(__u64 a, __u64 b);
 /* devmem_delta_u64(cur, prev); unknown if either is */

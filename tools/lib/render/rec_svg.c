@@ -33,8 +33,11 @@ int devmem_rec_svg_rate(FILE *f, const struct devmem_rec_report *rep, unsigned i
 			for (size_t j = 0; j < st->nr_points; j++) {
 				const struct devmem_rec_point *p = &st->points[j];
 
+				__u64 n = devmem_counters_cu64(&p->c)[c];
+
 				t[j] = p->t;
-				v[j] = p->dt > 0 ? (double)devmem_counters_cu64(&p->c)[c] / p->dt : NAN;
+				/* a counter not known (an older recording) has no rate */
+				v[j] = p->dt > 0 && n != DEVMEM_UNKNOWN ? (double)n / p->dt : NAN;
 			}
 			snprintf(labels[i], sizeof(labels[i]), "%s (%s)", st->host, st->first_path);
 			series[i] = (struct devmem_svg_series){ labels[i], t, v, st->nr_points };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli/sanitize.h"
 #include "model/array.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/json_out.h"
@@ -41,15 +42,6 @@ static void copy_str(char *dst, size_t size, const char *src, size_t srclen)
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* no activity: every counter zero, or not known */
-static bool counters_zero(const struct devmem_counters *c)
-{
-	for (size_t i = 0; i < DEVMEM_NR_COUNTERS; i++)
-		if (devmem_counters_cu64(c)[i] && devmem_counters_cu64(c)[i] != DEVMEM_UNKNOWN)
-			return false;
-	return true;
 }
 
 static void latency(const struct devmem_hist *h, bool *has, double *p50, double *p99,
@@ -176,7 +168,7 @@ static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
 		if (flt && flt->tgid && p->tgid != flt->tgid)
 			continue;
 		/* idle in this interval: nothing to show */
-		if (counters_zero(&p->c))
+		if (devmem_counters_none(&p->c))
 			continue;
 		r = &f->procs[n++];
 		r->tgid = p->tgid;

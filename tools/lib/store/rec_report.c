@@ -12,6 +12,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "model/array.h"
+#include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "store/record.h"
@@ -150,13 +151,12 @@ static int add_point(struct devmem_rec_stream *st, const struct devmem_snapshot 
  */
 static void drop_gone_before(struct devmem_snapshot *d, __u64 start_ns)
 {
-	static const struct devmem_counters zero;
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->nr_procs; i++) {
 		const struct devmem_process *p = &d->procs[i];
 
-		if (p->exit_ns && p->exit_ns <= start_ns && !memcmp(&p->c, &zero, sizeof(zero)))
+		if (p->exit_ns && p->exit_ns <= start_ns && devmem_counters_none(&p->c))
 			continue;
 		d->procs[n++] = *p;
 	}
