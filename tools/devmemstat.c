@@ -107,21 +107,29 @@ static void install_signals(void)
 /* the command, forked before attaching so that its pid can be the filter */
 static struct devmem_child child = DEVMEM_CHILD_INIT;
 
+/* the report's stream: standard error when --folded - takes standard output */
+static FILE *report_out(void)
+{
+	return env.cli.folded && !strcmp(env.cli.folded, "-") ? stderr : stdout;
+}
+
 static void print(const struct devmem_snapshot *s)
 {
+	FILE *out = report_out();
+
 	if (env.cli.timestamp && !env.cli.json) {
 		char buf[32];
 		time_t t = time(NULL);
 		struct tm tm;
 
 		strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
-		printf("%s\n", buf);
+		fprintf(out, "%s\n", buf);
 	}
 	if (env.cli.json)
-		devmem_report_json(stdout, s);
+		devmem_report_json(out, s);
 	else
-		devmem_report_text(stdout, s, env.hist_tables ? DEVMEM_REPORT_HISTS : 0);
-	fflush(stdout);
+		devmem_report_text(out, s, env.hist_tables ? DEVMEM_REPORT_HISTS : 0);
+	fflush(out);
 }
 
 static void fail(enum devmem_error e)

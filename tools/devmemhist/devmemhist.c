@@ -22,7 +22,8 @@ static const char live_doc[] =
 "\n"
 "  devmemhist record -o FILE [OPTION...] [INTERVAL [COUNT]] [-- COMMAND...]\n"
 "  devmemhist report [OPTION...] FILE...\n"
-"record and report tell their options with --help.\n"
+"  devmemhist flame [-o SVG] [--title TEXT] FOLDED...\n"
+"record, report and flame tell their options with --help.\n"
 "\n"
 "EXAMPLES:\n"
 "    devmemhist                 # histograms until Ctrl-C\n"
@@ -56,6 +57,16 @@ static const char record_doc[] =
 "    devmemhist record -o run.rec -P -- ./app  # while ./app runs\n"
 "    devmemhist record -o /var/log/devmem.rec -S 100M -k 9 10\n";
 
+static const char flame_doc[] =
+"Draw folded stacks (\"a;b;c COUNT\" lines, from --folded or any flame-graph\n"
+"tool) as an SVG flame graph: a root frame, siblings in alphabetical order,\n"
+"search and click-to-zoom. Several files (- for standard input) are summed.\n"
+"\n"
+"EXAMPLES:\n"
+"    devmemstat --folded faults.txt -- ./app\n"
+"    devmemhist flame faults.txt -o faults.svg\n"
+"    devmemhist report --folded - run.rec | devmemhist flame - -o run.svg\n";
+
 static const char report_doc[] =
 "Report histograms and counters from recordings, on any machine, without BPF.\n"
 "\n"
@@ -78,6 +89,8 @@ enum {
 	OPT_SVG_RATE,
 	OPT_HOST,
 	OPT_OPENMETRICS,
+	OPT_TITLE,
+	OPT_UNIT,
 };
 
 static const struct argp_option live_options[] = {
@@ -106,6 +119,13 @@ static const struct argp_option report_options[] = {
 	  "Histogram to draw: fault_latency (default), migrate_pages, page_lifetime, remove_wait", 0 },
 	{ "svg-rate", OPT_SVG_RATE, "COUNTER", 0,
 	  "Draw COUNTER per second over time instead (e.g. faults, pages_to_ram)", 0 },
+	{},
+};
+
+static const struct argp_option flame_options[] = {
+	{ "output", 'o', "SVG", 0, "The SVG file (default: standard output)", 0 },
+	{ "title", OPT_TITLE, "TEXT", 0, "The title (default: the files' names)", 0 },
+	{ "unit", OPT_UNIT, "NAME", 0, "What a count counts (default: faults)", 0 },
 	{},
 };
 
@@ -169,8 +189,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SVG_RATE:
 		env.svg_rate = arg;
 		break;
+	case OPT_TITLE:
+		env.title = arg;
+		break;
+	case OPT_UNIT:
+		env.flame_unit = arg;
+		break;
 	case ARGP_KEY_ARG:
-		if (env.mode != MODE_REPORT)
+		if (env.mode != MODE_REPORT && env.mode != MODE_FLAME)
 			return ARGP_ERR_UNKNOWN;	/* [INTERVAL [COUNT]]: the shared parser's */
 		env.files[env.nr_files++] = arg;
 		break;
@@ -206,6 +232,12 @@ static void check_args(void)
 		devmem_cli_usage_error(c, "the thrashing window is set when recording: give "
 				       "--thrash-window or --no-thrash to 'devmemhist record'; a report "
 				       "takes --thrash-k");
+	if (env.mode == MODE_FLAME && !env.nr_files)
+		devmem_cli_usage_error(c, "no folded file given: name one or more (- for standard "
+				       "input)");
+	if (env.mode == MODE_REPORT && env.openmetrics && c->folded && !strcmp(c->folded, "-"))
+		devmem_cli_usage_error(c, "--openmetrics and --folded - both write standard output: "
+				       "give --folded a file");
 	if (env.mode == MODE_REPORT && !env.nr_files)
 		devmem_cli_usage_error(c, "no recording given: name one or more files written by "
 				       "'devmemhist record'");
@@ -234,6 +266,7 @@ int main(int argc, char **argv)
 		record_doc, 0, 0, 0,
 	};
 	struct argp report_argp = { report_options, parse_arg, "FILE...", report_doc, 0, 0, 0 };
+	struct argp flame_argp = { flame_options, parse_arg, "FOLDED...", flame_doc, 0, 0, 0 };
 	struct argp *a = &live_argp;
 	const char *tool = "devmemhist";
 	unsigned int takes = live | DEVMEM_CLI_TIMESTAMP | DEVMEM_CLI_FLAME;
@@ -255,6 +288,15 @@ int main(int argc, char **argv)
 		env.files = calloc((size_t)argc, sizeof(*env.files));
 		if (!env.files)
 			return DEVMEM_EXIT_NOMEM;
+	} else if (argc > 1 && !strcmp(argv[1], "flame")) {
+		env.mode = MODE_FLAME;
+		a = &flame_argp;
+		tool = "devmemhist flame";
+		takes = 0;
+		first = 1;
+		env.files = calloc((size_t)argc, sizeof(*env.files));
+		if (!env.files)
+			return DEVMEM_EXIT_NOMEM;
 	}
 	/* argp sees "devmemhist record ..." as a program "devmemhist record" */
 	if (first) {
@@ -266,11 +308,14 @@ int main(int argc, char **argv)
 	devmem_cli_init(&env.cli, tool, takes);
 	devmem_cli_parse(&env.cli, a, argc - first, argv + first);
 	check_args();
+	/* --folded - takes standard output: the report goes to standard error */
+	env.out = env.cli.folded && !strcmp(env.cli.folded, "-") ? stderr : stdout;
 	switch (env.mode) {
 	case MODE_RECORD:
 		return run_record();
-	case MODE_REPORT: {
-		int ret = run_report();
+	case MODE_REPORT:
+	case MODE_FLAME: {
+		int ret = env.mode == MODE_FLAME ? run_flame() : run_report();
 
 		free(env.files);
 		return ret;

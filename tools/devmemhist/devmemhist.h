@@ -38,7 +38,7 @@
 
 #define ERRLEN 512
 
-enum mode { MODE_LIVE, MODE_RECORD, MODE_REPORT };
+enum mode { MODE_LIVE, MODE_RECORD, MODE_REPORT, MODE_FLAME };
 
 struct env {
 	struct devmem_cli cli;		/* the shared options */
@@ -67,6 +67,11 @@ struct env {
 	const char *svg;
 	const char *svg_hist;
 	const char *svg_rate;
+	/* flame */
+	const char *title;
+	const char *flame_unit;		/* what a count of the folded files counts */
+	/* where the report goes: stderr when --folded - takes standard output */
+	FILE *out;
 };
 
 
@@ -80,5 +85,6 @@ int write_stacks(const struct devmem_snapshot *s, const char *title);
 int run_live(void);
 int run_record(void);
 int run_report(void);
+int run_flame(void);
 
 #endif /* DEVMEMHIST_H */

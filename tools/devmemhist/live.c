@@ -187,10 +187,10 @@ int run_live(void)
 		goto out;
 	}
 	devmem_snapshot_copy(&first, &prev);
-	printf("Tracing device-private memory (%s)... %s\n",
-	       devmem_mode_name(devmem_session_mode(sess)),
-	       child.pid > 0 ? "Stops when the command exits." : "Hit Ctrl-C to end.");
-	fflush(stdout);
+	fprintf(env.out, "Tracing device-private memory (%s)... %s\n",
+		devmem_mode_name(devmem_session_mode(sess)),
+		child.pid > 0 ? "Stops when the command exits." : "Hit Ctrl-C to end.");
+	fflush(env.out);
 	ret = start_command(sess);
 	if (ret)
 		goto out;
@@ -210,11 +210,11 @@ int run_live(void)
 			goto out;
 		}
 		devmem_snapshot_sort(&delta);
-		printf("\n");
+		fputc('\n', env.out);
 		if (env.timestamp)
-			print_time(stdout);
-		print_report(stdout, &delta, false);
-		fflush(stdout);
+			print_time(env.out);
+		print_report(env.out, &delta, false);
+		fflush(env.out);
 		devmem_snapshot_free(&prev);
 		prev = cur;
 		devmem_snapshot_init(&cur);
@@ -225,9 +225,10 @@ int run_live(void)
 	devmem_snapshot_free(&delta);
 	if (!devmem_snapshot_delta(&delta, &prev, &first)) {
 		devmem_snapshot_sort(&delta);
-		printf("\nSummary since the start (%.1f s):\n", (double)delta.interval_ns / 1e9);
-		print_report(stdout, &delta, true);
-		fflush(stdout);
+		fprintf(env.out, "\nSummary since the start (%.1f s):\n",
+			(double)delta.interval_ns / 1e9);
+		print_report(env.out, &delta, true);
+		fflush(env.out);
 		ret = write_stacks(&delta, "devmemhist: faults on device memory by user stack");
 		goto out;
 	}

@@ -114,7 +114,7 @@ int run_report(void)
 	if (env.cli.thrash_k)
 		rep.total.thrash_k = env.cli.thrash_k;
 	if (env.json) {
-		ret = devmem_rec_report_json(stdout, &rep,
+		ret = devmem_rec_report_json(env.out, &rep,
 					     (env.per_device ? DEVMEM_REC_JSON_DEVICES : 0) |
 					     (env.per_process ? DEVMEM_REC_JSON_PROCESSES : 0));
 		if (ret) {
@@ -122,13 +122,13 @@ int run_report(void)
 			ret = DEVMEM_EXIT_FAILURE;
 		}
 	} else {
-		print_report_header(stdout, &rep);
-		print_report(stdout, &rep.total, true);
+		print_report_header(env.out, &rep);
+		print_report(env.out, &rep.total, true);
 	}
 	if (!ret && env.svg)
 		ret = write_svg(&rep);
 	if (!ret) {
-		fflush(stdout);
+		fflush(env.out);
 		ret = write_stacks(&rep.total, "devmemhist report: faults on device memory by "
 				   "user stack");
 	}

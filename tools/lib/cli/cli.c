@@ -385,6 +385,9 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 			exit(DEVMEM_EXIT_USAGE);
 	}
 
+	if (c->folded && c->flamegraph && !strcmp(c->folded, "-") && !strcmp(c->flamegraph, "-"))
+		devmem_cli_usage_error(c, "--folded - and --flamegraph - would both write standard "
+				       "output: give one of them a file");
 	if (c->child_only && !c->command)
 		devmem_cli_usage_error(c, "-c traces only the command given after --: give one, or "
 				       "leave -c out");

@@ -1,92 +1,78 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Stacks of CPU faults on device memory as folded lines ("a;b;c N", the
- * input of flame-graph tools) and as an SVG flame graph of the project's
- * own (flame.h): the stacks merged into a tree, each frame a box as wide
- * as the faults under it, the root at the bottom.
+ * Stacks of CPU faults on device memory as an SVG flame graph (flame.h):
+ * the stacks merged into a tree under a root frame, each frame a box as
+ * wide as the faults under it, siblings in alphabetical order, the root at
+ * the bottom, with the search and zoom script of flame_script.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/sanitize.h"
 #include "model/snapshot.h"
 #include "render/flame.h"
 #include "render/report.h"
 #include "render/svg.h"
 
 #define W	1200
-#define ROW	18
+#define ROW	17
 #define PAD	10
-#define TITLE	40
-
-/* a frame name for a folded line: filtered, with ';' and ' ' kept out */
-static void folded_name(FILE *out, const char *name)
-{
-	size_t len = strlen(name), size = DEVMEM_SANITIZED_SIZE(len);
-	char *clean = malloc(size);
-
-	if (!clean) {
-		fputc('?', out);
-		return;
-	}
-	devmem_sanitize(clean, size, name, len, DEVMEM_SANITIZE_SPACE);
-	for (char *c = clean; *c; c++)
-		fputc(*c == ';' ? ':' : *c, out);
-	free(clean);
-}
-
-int devmem_folded_write(FILE *out, const struct devmem_stack *st, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t d = 0; d < st[i].depth; d++) {
-			if (d)
-				fputc(';', out);
-			folded_name(out, st[i].frames[d]);
-		}
-		fprintf(out, " %llu\n", (unsigned long long)st[i].count);
-	}
-	return ferror(out) ? -EIO : 0;
-}
+#define TITLE	48	/* title and the buttons above the frames */
+#define BOTTOM	24	/* the "Matched" line below them */
 
 struct node {
 	const char *name;
 	__u64 count;
-	struct node *child, *next;
+	struct node **child;
+	size_t nr_child, cap_child;
 };
 
 static struct node *child_of(struct node *parent, const char *name)
 {
 	struct node *c;
 
-	for (c = parent->child; c; c = c->next)
-		if (!strcmp(c->name, name))
-			return c;
+	for (size_t i = 0; i < parent->nr_child; i++)
+		if (!strcmp(parent->child[i]->name, name))
+			return parent->child[i];
+	if (parent->nr_child == parent->cap_child) {
+		size_t cap = parent->cap_child ? 2 * parent->cap_child : 4;
+		struct node **v = realloc(parent->child, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		parent->child = v;
+		parent->cap_child = cap;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->name = name;
-	c->next = parent->child;
-	parent->child = c;
+	parent->child[parent->nr_child++] = c;
 	return c;
 }
 
 static void free_tree(struct node *n)
 {
-	while (n) {
-		struct node *next = n->next;
-
-		free_tree(n->child);
-		free(n);
-		n = next;
+	for (size_t i = 0; i < n->nr_child; i++) {
+		free_tree(n->child[i]);
+		free(n->child[i]);
 	}
+	free(n->child);
 }
 
-static size_t tree_depth(const struct node *n)
+static int cmp_node(const void *x, const void *y)
+{
+	return strcmp((*(struct node *const *)x)->name, (*(struct node *const *)y)->name);
+}
+
+/* siblings by name, as flamegraph.pl draws them; returns the depth below n */
+static size_t sort_tree(struct node *n)
 {
 	size_t best = 0;
 
-	for (const struct node *c = n->child; c; c = c->next) {
-		size_t d = 1 + tree_depth(c);
+	if (n->nr_child)
+		qsort(n->child, n->nr_child, sizeof(*n->child), cmp_node);
+	for (size_t i = 0; i < n->nr_child; i++) {
+		size_t d = 1 + sort_tree(n->child[i]);
 
 		if (d > best)
 			best = d;
@@ -106,51 +92,93 @@ static void colour(const char *name, int *r, int *g, int *b)
 	*b = 40 + (int)((h >> 16) % 40);
 }
 
-static void draw(FILE *out, const struct node *n, double x, double scale, size_t depth,
-		 size_t height, __u64 total)
+struct draw {
+	FILE *out;
+	double scale;
+	size_t height;		/* levels above the root */
+	__u64 total;
+	const char *unit;
+};
+
+static void frame(const struct draw *d, const struct node *n, double x, size_t depth)
 {
-	double cx = x;
+	double w = (double)n->count * d->scale;
+	int y = (int)(TITLE + (d->height - depth) * ROW), r, g, b;
+	FILE *out = d->out;
 
-	for (const struct node *c = n->child; c; c = c->next) {
-		double w = (double)c->count * scale;
-		int y = (int)(TITLE + (height - depth) * ROW), r, g, b;
+	colour(n->name, &r, &g, &b);
+	fputs("<g class=\"frame\" data-name=\"", out);
+	devmem_svg_escape(out, n->name);
+	fputs("\"><title>", out);
+	devmem_svg_escape(out, n->name);
+	fprintf(out, " (%llu %s, %.2f%%)</title>", (unsigned long long)n->count, d->unit,
+		100.0 * (double)n->count / (double)d->total);
+	fprintf(out, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+		"fill=\"rgb(%d,%d,%d)\" rx=\"2\"/>", x, y, w > 0.5 ? w - 0.5 : w, ROW - 1, r, g, b);
+	/* a name only where it has room: about 7 px a character */
+	fprintf(out, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + ROW - 5);
+	if (w > 21) {
+		size_t room = (size_t)(w / 7);
 
-		colour(c->name, &r, &g, &b);
-		fputs("<g><title>", out);
-		devmem_svg_escape(out, c->name);
-		fprintf(out, " (%llu faults, %.1f%%)</title>", (unsigned long long)c->count,
-			100.0 * (double)c->count / (double)total);
-		fprintf(out, "<rect class=\"frame\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
-			"fill=\"rgb(%d,%d,%d)\" rx=\"2\"/>", cx, y, w > 0.5 ? w - 0.5 : w, ROW - 1,
-			r, g, b);
-		/* a name only where it has room: about 7 px a character */
-		if (w > 21) {
-			size_t room = (size_t)(w / 7);
+		if (strlen(n->name) <= room) {
+			devmem_svg_escape(out, n->name);
+		} else {
+			char *cut = strndup(n->name, room > 2 ? room - 2 : 1);
 
-			fprintf(out, "<text x=\"%.2f\" y=\"%d\">", cx + 3, y + ROW - 5);
-			if (strlen(c->name) <= room) {
-				devmem_svg_escape(out, c->name);
-			} else {
-				char *cut = strndup(c->name, room > 2 ? room - 2 : 1);
-
-				devmem_svg_escape(out, cut ? cut : "");
-				fputs("..", out);
-				free(cut);
-			}
-			fputs("</text>", out);
+			devmem_svg_escape(out, cut ? cut : "");
+			fputs("..", out);
+			free(cut);
 		}
-		fputs("</g>\n", out);
-		draw(out, c, cx, scale, depth + 1, height, total);
-		cx += w;
+	}
+	fputs("</text></g>\n", out);
+	for (size_t i = 0; i < n->nr_child; i++) {
+		frame(d, n->child[i], x, depth + 1);
+		x += (double)n->child[i]->count * d->scale;
 	}
 }
 
-int devmem_flame_svg(FILE *out, const struct devmem_stack *st, size_t n, const char *title)
+static void header(FILE *out, size_t h, const char *title, __u64 total, const char *unit)
+{
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+		"height=\"%zu\" viewBox=\"0 0 %d %zu\" font-family=\"monospace\" "
+		"font-size=\"11\" onload=\"flameInit(evt)\">\n", W + 2 * PAD, h, W + 2 * PAD, h);
+	fputs("<title>", out);
+	devmem_svg_escape(out, title);
+	fputs("</title>\n<style type=\"text/css\">"
+	      ".frame:hover rect { stroke: black; stroke-width: 0.5; cursor: pointer; }"
+	      ".button { cursor: pointer; fill: #404040; }"
+	      ".button:hover { fill: black; text-decoration: underline; }"
+	      ".hidden { display: none; } .faded { opacity: 0.55; }"
+	      "</style>\n<script type=\"text/ecmascript\"><![CDATA[\n", out);
+	fputs(devmem_flame_script, out);
+	fputs("]]></script>\n", out);
+	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%zu\" fill=\"#f8f8f8\"/>\n",
+		W + 2 * PAD, h);
+	fprintf(out, "<text x=\"%d\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">",
+		W / 2 + PAD);
+	devmem_svg_escape(out, title);
+	fprintf(out, " (%llu ", (unsigned long long)total);
+	devmem_svg_escape(out, unit);
+	fputs(")</text>\n", out);
+	fprintf(out, "<text id=\"unzoom\" class=\"button hidden\" x=\"%d\" y=\"38\">Reset zoom"
+		"</text>\n", PAD);
+	fprintf(out, "<text id=\"search\" class=\"button\" x=\"%d\" y=\"38\" "
+		"text-anchor=\"end\">Search</text>\n", W + PAD);
+	fprintf(out, "<text id=\"matched\" x=\"%d\" y=\"%zu\" text-anchor=\"end\"> </text>\n",
+		W + PAD, h - 8);
+	fprintf(out, "<text id=\"details\" x=\"%d\" y=\"%zu\"> </text>\n", PAD, h - 8);
+}
+
+int devmem_flame_svg(FILE *out, const struct devmem_stack *st, size_t n, const char *title,
+		     const char *unit)
 {
 	struct node root = { .name = "all" };
 	size_t height, h;
 	int err = 0;
 
+	if (!unit)
+		unit = "faults";
 	for (size_t i = 0; i < n && !err; i++) {
 		struct node *at = &root;
 
@@ -165,39 +193,35 @@ int devmem_flame_svg(FILE *out, const struct devmem_stack *st, size_t n, const c
 		}
 	}
 	if (err) {
-		free_tree(root.child);
+		free_tree(&root);
 		return err;
 	}
-	height = tree_depth(&root);
-	h = TITLE + (height + 1) * ROW + PAD;
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-		"height=\"%zu\" viewBox=\"0 0 %d %zu\" font-family=\"monospace\" "
-		"font-size=\"11\">\n", W + 2 * PAD, h, W + 2 * PAD, h);
-	fputs("<title>", out);
-	devmem_svg_escape(out, title);
-	fputs("</title>\n", out);
-	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%zu\" fill=\"#f8f8f8\"/>\n",
-		W + 2 * PAD, h);
-	fprintf(out, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">",
-		W / 2 + PAD);
-	devmem_svg_escape(out, title);
-	fprintf(out, " (%llu faults)</text>\n", (unsigned long long)root.count);
-	if (root.count)
-		draw(out, &root, PAD, (double)W / (double)root.count, 0, height, root.count);
-	else
+	height = sort_tree(&root);
+	h = TITLE + (height + 1) * ROW + BOTTOM;
+	header(out, h, title, root.count, unit);
+	if (root.count) {
+		struct draw d = {
+			.out = out, .scale = (double)W / (double)root.count, .height = height,
+			.total = root.count, .unit = unit,
+		};
+
+		fputs("<g id=\"frames\">\n", out);
+		frame(&d, &root, PAD, 0);
+		fputs("</g>\n", out);
+	} else {
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no stack was "
 			"recorded</text>\n", W / 2 + PAD, TITLE + ROW);
+	}
 	fputs("</svg>\n", out);
-	free_tree(root.child);
+	free_tree(&root);
 	return ferror(out) ? -EIO : 0;
 }
 
-/* ---- folded stacks and the flame graph ----------------------------------- */
+/* ---- a snapshot's stacks ------------------------------------------------- */
 
 /*
  * The stacks as devmem_stack (outermost first, the command name as the
- * root frame); flame.c filters every name on its way out.
+ * first frame under the root); the writers filter every name on its way out.
  */
 struct flat {
 	struct devmem_stack *st;
@@ -259,7 +283,7 @@ int devmem_stacks_flamegraph(FILE *out, const struct devmem_snapshot *s, const c
 
 	if (err)
 		return err;
-	err = devmem_flame_svg(out, f.st, f.nr, title);
+	err = devmem_flame_svg(out, f.st, f.nr, title, "faults");
 	flat_free(&f);
 	return err;
 }
