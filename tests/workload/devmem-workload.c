@@ -549,8 +549,8 @@ static uint64_t *map_huge(const struct workload_opts *o, int fd, unsigned int i,
  * of all its pages (one migrate_vma call: test_hmm's window is a page
  * table where it moves huge pages), verify the device's copy and count
  * what the kernel made of it. 1 if it is one folio on the device (mapped
- * there by one PMD), 0 if base pages. When probing, a huge page not moved
- * whole is 0 too, and nothing is counted.
+ * there by one PMD), 0 if base pages. When probing, nothing is counted,
+ * and a huge page not moved whole is -1.
  */
 static int migrate_huge(int fd, uint64_t *hp, unsigned int i, unsigned int rk, uint64_t *bounce,
 			unsigned char *perm, struct counts *c, int probing, const char *what)
@@ -566,13 +566,13 @@ static int migrate_huge(int fd, uint64_t *hp, unsigned int i, unsigned int rk, u
 	cmd.npages = n;
 	if (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd) < 0) {
 		if (probing)
-			return 0;
+			return -1;
 		child_fail("process %u %s: HMM_DMIRROR_MIGRATE_TO_DEV of a huge page failed: %s.",
 			   i, what, strerror(errno));
 	}
 	if (cmd.cpages != n) {
 		if (probing)
-			return 0;
+			return -1;
 		child_fail("process %u %s: HMM_DMIRROR_MIGRATE_TO_DEV moved %llu of the %lu pages of a huge page to the device; device memory is short.",
 			   i, what, (unsigned long long)cmd.cpages, n);
 	}
@@ -723,8 +723,9 @@ static int thp_probe(const struct workload_opts *o, int dev, int *fd, struct cou
 	}
 	hp = map_huge(o, *fd, i, 0, 1, perm, what);
 	large = migrate_huge(*fd, hp, i, rk, bounce, perm, c, 1, what);
-	if (!large) {
-		*why = "it was split into base pages (or not moved whole)";
+	if (large <= 0) {
+		*why = large ? "only in part" : "as base pages";
+		large = 0;
 		munmap(hp, hpage_pages * page_size);
 		close(*fd);
 		*fd = -1;
@@ -1429,7 +1430,7 @@ int main(int argc, char **argv)
 		if (thp_init())
 			return 1;
 		if (!thp_probe(&o, sites_dev, &probe_fd, &probe, &why)) {
-			fprintf(stderr, "%s: --thp: test_hmm did not move a %lu KiB huge page to /dev/hmm_dmirror%d as one folio (%s): this kernel has no large device-private folios, or could not allocate one; run without --thp.\n",
+			fprintf(stderr, "%s: --thp: test_hmm moved a %lu KiB huge page to /dev/hmm_dmirror%d %s, not as one folio: this kernel has no large device-private folios, or could not allocate one; run without --thp.\n",
 				prog, hpage_pages * page_size / 1024, sites_dev, why);
 			return EXIT_NO_LARGE_FOLIOS;
 		}
