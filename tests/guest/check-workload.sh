@@ -4,19 +4,34 @@
 # Guest test: the kernel's own count of device-private events matches the
 # "expect" lines of devmem-workload, with no BPF involved. Kprobe events in
 # tracefs record
-#   zone_device_page_init     a device page handed out      (allocs)
-#   free_zone_device_folio    a device page freed           (frees)
+#   zone_device_page_init     a device folio handed out     (allocs), with its
+#                             order where the function takes one (7.x)
+#   free_zone_device_folio    a device folio freed          (frees), with its
+#                             order read from the folio (PG_head from BTF)
 #   migrate_vma_pages         a migration; flags 1 = to the device, 2 = to RAM,
-#                             cpages = pages collected and unmapped for it
-#   migrate_vma_setup         flags 2 = a migrate_to_ram call (fault calls)
+#                             cpages = entries collected and unmapped for it,
+#                             and whether its first src/dst entry is a huge
+#                             page (MIGRATE_PFN_COMPOUND): a huge page is one
+#                             entry and 512 pages
+#   migrate_vma_setup         flags 2 = a migrate_to_ram call (fault calls),
+#                             10 = one for a huge page mapped by a PMD
+#   do_huge_pmd_device_private (return, where the kernel has it) PMD faults
 # and every event carries the pid of the process it ran in, so the per-process
-# and per-device figures are checked too.
+# and per-device figures are checked too. Page counts are pages, and folios
+# are also counted by order (allocs_order0, allocs_order9, ...).
 #
 # Exact invariants: allocs, frees, pages and migrations to the device, pages
-# migrated to RAM and migrations to RAM that moved a page. Fault calls can
-# exceed pages migrated to RAM (a racing migrate_to_ram collects nothing and
-# the fault is retried), so only "at least" is checked and the surplus is
-# reported.
+# migrated to RAM, folios by order, and migrations to RAM that moved a page
+# or a huge page. Fault calls can exceed pages migrated to RAM (a racing
+# migrate_to_ram collects nothing and the fault is retried), so only "at
+# least" is checked for them and the surplus is reported; the faults that
+# moved something are exact.
+#
+# Huge pages (--thp) run where the workload's own probe finds that one
+# moves to the device as one folio: a mixed run of huge and base pages on
+# both devices, and one whose huge page mappings are split before the
+# touch. devmem-stacks' faults are checked per site with uprobes and
+# against the leaf with ftrace's user stacks (see stacks_case below).
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-workload.sh
 #
