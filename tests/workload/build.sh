@@ -68,7 +68,7 @@ echo "build.sh: built $out/devmem-workload ($link)" >&2
 base="-g -Wall -Wextra -Werror $inc -I$src -I$here -fno-optimize-sibling-calls"
 # build_stacks SUFFIX FLAGS...: libdevmem-sitesSUFFIX.so and devmem-stacksSUFFIX
 build_stacks() {
-	local sfx=$1
+	sfx=$1
 	shift
 	# shellcheck disable=SC2086
 	$cc $base "$@" -fPIC -shared -Wl,-soname,libdevmem-sites$sfx.so \
