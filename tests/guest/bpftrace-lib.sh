@@ -5,8 +5,9 @@
 # run of a driver (the workload, or an rmmod/insmod of test_hmm).
 #
 # The sourcing test sets $work (a scratch directory), $kdir (the kernel dir,
-# for test_hmm.ko) and $wl (devmem-workload) first, and calls bt_cleanup
-# from its EXIT trap.
+# for test_hmm.ko) and $wl (devmem-workload) first, optionally $wl_args
+# (its arguments, split into words), and calls bt_cleanup from its EXIT
+# trap.
 
 # ---- output readers ---------------------------------------------------------------
 # bt_load FILE...: read the printed maps of FILEs once, so that mapval and
@@ -125,12 +126,13 @@ in_epoll_wait() {
 }
 
 # run_batch DRIVERS NAME...: start the programs, wait until all are attached,
-# drive them once (DRIVERS: wl, the workload; hotplug, reload_hmm; or
+# drive them once (DRIVERS: wl, the workload with $wl_args; hotplug, reload_hmm; or
 # "wl hotplug", one after the other), stop them with SIGINT (they print
 # their maps), collect. Output in $work/NAME.out, exit status in
-# $work/NAME.status, the drivers' output in drvout[NAME]: the workload's,
-# then "ranges RANGES" (/proc/iomem after it); "before RANGES" and "after
-# RANGES" around the reload.
+# $work/NAME.status, the drivers' output in drvout[NAME]: "wl_before
+# RANGES" (/proc/iomem before the workload), the workload's, then "ranges
+# RANGES" (after it: it may add ranges, test_hmm hotplugs a chunk when it
+# needs one); "before RANGES" and "after RANGES" around the reload.
 batch=0
 run_batch() {
 	local d=$1 n i t started t0 t1 t2
@@ -143,8 +145,10 @@ run_batch() {
 		if [ "${kind[$n]}" = script ]; then
 			bpftrace "${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
 		else
-			# BEGIN runs once every probe is attached: it marks readiness
-			bpftrace -e "BEGIN { printf(\"Tracing\\n\"); } ${src[$n]}" >"$work/$n.out" 2>"$work/$n.err" &
+			# BEGIN runs once every probe is attached: it marks
+			# readiness; after the program, whose C definitions
+			# (a struct) must come first
+			bpftrace -e "${src[$n]} BEGIN { printf(\"Tracing\\n\"); }" >"$work/$n.out" 2>"$work/$n.err" &
 		fi
 		pids+=($!)
 	done
@@ -181,7 +185,9 @@ run_batch() {
 	for dv in $d; do
 		case $dv in
 		wl)
-			"$wl" >>"$work/batch$batch.drv" 2>&1
+			echo "wl_before $(iomem_ranges)" >>"$work/batch$batch.drv"
+			# shellcheck disable=SC2086
+			"$wl" ${wl_args:-} >>"$work/batch$batch.drv" 2>&1
 			st="$st $dv:$?"
 			echo "ranges $(iomem_ranges)" >>"$work/batch$batch.drv" ;;
 		hotplug)

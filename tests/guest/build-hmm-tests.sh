@@ -18,8 +18,14 @@ sel=$src/tools/testing/selftests/mm
 	{ echo "build-hmm-tests.sh: $sel/hmm-tests.c is missing; rebuild the kernel with scripts/kernel.sh." >&2; exit 1; }
 out=$top/build/hmm-tests/$(basename "$kdir")
 mkdir -p "$out"
+# the helper sources as the selftests' Makefile names them (vm_util.c;
+# since 7.x also hugepage_settings.c)
+helpers=$(sed -n 's/^\$(TEST_GEN_FILES): *//p' "$sel/Makefile" | head -n 1)
+[ -n "$helpers" ] || helpers=vm_util.c
+# shellcheck disable=SC2046
 gcc -O2 -DHMM_TESTS_TIMEOUT="$timeout_s" -isystem "$kdir/headers/include" -I"$src/tools/testing/selftests" \
-	-I"$src" -I"$sel" -o "$out/hmm-tests" "$here/hmm-tests-timeout.c" "$sel/vm_util.c" -lpthread \
+	-I"$src" -I"$sel" -o "$out/hmm-tests" "$here/hmm-tests-timeout.c" \
+	$(for h in $helpers; do echo "$sel/$h"; done) -lpthread \
 	>"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log" >&2; echo "build-hmm-tests.sh: building hmm-tests against $kdir failed (log above)." >&2; exit 1; }
 echo "$out/hmm-tests"

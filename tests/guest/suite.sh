@@ -6,26 +6,36 @@
 #
 #   tests/guest/suite.sh [1|2]
 #
-# make test boots two guests of the patched kernel side by side, part 1 and
-# part 2 (each its own test_hmm); without an argument, one guest runs both.
+# make test boots two guests of the patched kernel, part 1 and part 2
+# (each its own test_hmm); without an argument, one guest runs both. Part
+# 1 runs beside the other kernels' guests, which run one after another
+# with part 2 last (tests/run-all.sh); the parts are sized to keep both
+# lanes about as long. Part 2 holds the checks of the 6.12 fentry fallback
+# that no other 6.12 kernel runs: the kfunc bpftrace scripts, and every
+# tool forced onto the fallback (check-tools.sh with --fentry; check-bpf.sh,
+# check-diagnosis.sh and check-driver-tools.sh run both modes themselves).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 part1="hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-always-on.sh
 	check-release-race.sh check-devmemtop.sh check-devmemhist.sh check-devmemsnoop.sh
 	check-devmemranges.sh check-driver.sh check-driver-tools.sh check-driver-events.sh
-	check-diagnosis.sh check-json-schema.sh check-exporter.sh"
-part2="check-bpftrace.sh"
+	check-diagnosis.sh check-json-schema.sh check-exporter.sh check-bpftrace.sh"
+part2="check-bpftrace-kfunc.sh check-tools.sh:--fentry"
 case ${1:-all} in
 1) checks=$part1 ;;
 2) checks=$part2 ;;
 all) checks="$part1 $part2" ;;
 *) echo "usage: tests/guest/suite.sh [1|2]" >&2; exit 2 ;;
 esac
+# NAME:ARGS runs NAME with DEVMEM_CHECK_MODE_ARGS=ARGS (the tools' mode)
 for t in $checks; do
 	echo "# --- $t"
 	start=$(date +%s)
-	"$here/$t" || rc=1
+	case $t in
+	*:*) DEVMEM_CHECK_MODE_ARGS=${t#*:} "$here/${t%%:*}" || rc=1 ;;
+	*) "$here/$t" || rc=1 ;;
+	esac
 	echo "# --- $t took $(($(date +%s) - start)) s"
 done
 exit $rc

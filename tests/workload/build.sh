@@ -1,15 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
-# Build the devmem workload against a kernel from scripts/kernel.sh.
+# Build the devmem workloads against a kernel from scripts/kernel.sh.
 #
 #   tests/workload/build.sh KERNEL_DIR OUTDIR
+#
+# devmem-workload (devmem-workload.c), and devmem-stacks with its shared
+# library libdevmem-sites.so, built -O2 -fomit-frame-pointer (faults in
+# libc's memcpy), and again -O1 -fno-omit-frame-pointer as devmem-stacks-fp
+# with libdevmem-sites-fp.so (faults in a frameless leaf of the library).
 #
 # KERNEL_DIR holds 'source' (the path of the kernel tree, for
 # lib/test_hmm_uapi.h) and headers/ (headers_install). The binary is linked
 # statically when the toolchain can, so it runs from the guest's read-only
 # 9p root without depending on the host's libraries; otherwise dynamically.
 # It keeps its frame pointers and its symbol table, for user stack walks.
+# The devmem-stacks programs are linked dynamically (their library is the
+# point) and find it next to them (rpath $ORIGIN).
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -55,3 +62,23 @@ fi
 rm -f "$out/devmem-workload.static.log"
 mv "$out/devmem-workload.tmp" "$out/devmem-workload"
 echo "build.sh: built $out/devmem-workload ($link)" >&2
+
+# devmem-stacks: no sibling calls, so every caller stays on the stack; the
+# library's memcpy() is a real call into libc.
+base="-g -Wall -Wextra -Werror $inc -I$src -I$here -fno-optimize-sibling-calls"
+# build_stacks SUFFIX FLAGS...: libdevmem-sitesSUFFIX.so and devmem-stacksSUFFIX
+build_stacks() {
+	sfx=$1
+	shift
+	# shellcheck disable=SC2086
+	$cc $base "$@" -fPIC -shared -Wl,-soname,libdevmem-sites$sfx.so \
+		-o "$out/libdevmem-sites$sfx.so.tmp" "$here/devmem-sites.c"
+	mv "$out/libdevmem-sites$sfx.so.tmp" "$out/libdevmem-sites$sfx.so"
+	# shellcheck disable=SC2086
+	$cc $base "$@" -o "$out/devmem-stacks$sfx.tmp" "$here/devmem-stacks.c" \
+		-L"$out" -ldevmem-sites$sfx -Wl,-rpath,'$ORIGIN'
+	mv "$out/devmem-stacks$sfx.tmp" "$out/devmem-stacks$sfx"
+	echo "build.sh: built $out/devmem-stacks$sfx and libdevmem-sites$sfx.so ($*)" >&2
+}
+build_stacks "" -O2 -fomit-frame-pointer -fno-builtin-memcpy
+build_stacks -fp -O1 -fno-omit-frame-pointer -DDEVMEM_SITES_OWN_LEAF
