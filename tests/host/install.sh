@@ -12,7 +12,7 @@ cd "$top"
 dest=$(mktemp -d /tmp/devmem-install.XXXXXX)
 trap 'rm -rf "$dest" "$dest.r.json"' EXIT
 prefix=/usr
-tools="devmemtop devmemhist devmemsnoop devmemranges devmemstat devmem-exporter"
+tools="devmemtop devmemhist devmemsnoop devmemranges devmemstat devmem-exporter devmem-check"
 ver=$(sed -n '/^[0-9]/{p;q}' VERSION)
 
 make -s install DESTDIR="$dest" PREFIX=$prefix >"$dest.log" 2>&1

@@ -209,38 +209,38 @@ static void test_parse_errors(void **state)
 
 /* ---- the tools against the vocabulary ---------------------------------------- */
 
-#define NTOOLS 6
+#define NTOOLS 7
 static const char *const tools[NTOOLS] = {
 	"devmemtop", "devmemhist", "devmemsnoop", "devmemranges", "devmemstat",
-	"devmem-exporter",
+	"devmem-exporter", "devmem-check",
 };
 
 /* which tool takes which shared option: the table of tools/README.md */
 static const struct {
 	int key;
-	bool takes[NTOOLS];	/* top, hist (any mode), snoop, ranges, stat, exporter */
+	bool takes[NTOOLS];	/* top, hist (any mode), snoop, ranges, stat, exporter, check */
 } table[] = {
-	{ 'p', { 1, 1, 1, 0, 1, 1 } },
-	{ 'c', { 1, 1, 1, 0, 1, 0 } },
-	{ 'D', { 1, 1, 1, 1, 1, 1 } },
-	{ 'P', { 1, 1, 0, 0, 1, 1 } },
-	{ 'G', { 1, 1, 0, 0, 1, 0 } },
-	{ 'i', { 1, 1, 1, 0, 1, 1 } },
-	{ 'n', { 1, 1, 0, 0, 1, 0 } },
-	{ 't', { 1, 1, 1, 1, 1, 1 } },
-	{ 'j', { 1, 1, 1, 1, 1, 0 } },
-	{ 'T', { 0, 1, 1, 0, 1, 0 } },
-	{ 0x100, { 1, 1, 1, 1, 1, 1 } },	/* --fentry */
-	{ 'v', { 1, 1, 1, 1, 1, 1 } },
-	{ 'h', { 1, 1, 1, 1, 1, 1 } },
-	{ 0x101, { 1, 1, 1, 1, 1, 1 } },	/* --usage */
-	{ 'V', { 1, 1, 1, 1, 1, 1 } },
-	{ 0x102, { 1, 1, 0, 0, 1, 0 } },	/* --thrash-k */
-	{ 0x103, { 1, 1, 0, 0, 1, 0 } },	/* --thrash-window */
-	{ 0x104, { 1, 1, 0, 0, 1, 0 } },	/* --no-thrash */
-	{ 0x105, { 0, 1, 0, 0, 1, 0 } },	/* --stacks */
-	{ 0x106, { 0, 1, 0, 0, 1, 0 } },	/* --folded */
-	{ 0x107, { 0, 1, 0, 0, 1, 0 } },	/* --flamegraph */
+	{ 'p', { 1, 1, 1, 0, 1, 1, 0 } },
+	{ 'c', { 1, 1, 1, 0, 1, 0, 0 } },
+	{ 'D', { 1, 1, 1, 1, 1, 1, 0 } },
+	{ 'P', { 1, 1, 0, 0, 1, 1, 0 } },
+	{ 'G', { 1, 1, 0, 0, 1, 0, 0 } },
+	{ 'i', { 1, 1, 1, 0, 1, 1, 0 } },
+	{ 'n', { 1, 1, 0, 0, 1, 0, 0 } },
+	{ 't', { 1, 1, 1, 1, 1, 1, 0 } },
+	{ 'j', { 1, 1, 1, 1, 1, 0, 0 } },
+	{ 'T', { 0, 1, 1, 0, 1, 0, 0 } },
+	{ 0x100, { 1, 1, 1, 1, 1, 1, 0 } },	/* --fentry */
+	{ 'v', { 1, 1, 1, 1, 1, 1, 1 } },
+	{ 'h', { 1, 1, 1, 1, 1, 1, 1 } },
+	{ 0x101, { 1, 1, 1, 1, 1, 1, 1 } },	/* --usage */
+	{ 'V', { 1, 1, 1, 1, 1, 1, 1 } },
+	{ 0x102, { 1, 1, 0, 0, 1, 0, 0 } },	/* --thrash-k */
+	{ 0x103, { 1, 1, 0, 0, 1, 0, 0 } },	/* --thrash-window */
+	{ 0x104, { 1, 1, 0, 0, 1, 0, 0 } },	/* --no-thrash */
+	{ 0x105, { 0, 1, 0, 0, 1, 0, 0 } },	/* --stacks */
+	{ 0x106, { 0, 1, 0, 0, 1, 0, 0 } },	/* --folded */
+	{ 0x107, { 0, 1, 0, 0, 1, 0, 0 } },	/* --flamegraph */
 };
 
 static const struct devmem_cli_word *word(int key)

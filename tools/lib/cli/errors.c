@@ -82,6 +82,17 @@ static const struct {
 		"Reading the BPF maps failed: run again with -v for libbpf's messages, and "
 		"report them together with 'uname -r'.",
 		DEVMEM_EXIT_READ },
+	[DEVMEM_E_NO_DEVMEM] = {
+		"This host has no device-private memory to observe (a kernel without "
+		"CONFIG_DEVICE_PRIVATE, or no driver has added any): boot a kernel with "
+		"CONFIG_DEVICE_PRIVATE=y and load a driver that uses it (devmem-check says "
+		"which piece is missing).",
+		DEVMEM_EXIT_NO_DEVMEM },
+	[DEVMEM_E_NO_DATA] = {
+		"The input holds none of what was asked of it (a recording without fault "
+		"stacks, or without a single frame): record again with the options that "
+		"collect it, and for long enough to write a frame.",
+		DEVMEM_EXIT_NO_DATA },
 };
 
 const char *devmem_strerror(enum devmem_error err)

@@ -25,6 +25,8 @@ enum devmem_error {
 	DEVMEM_E_BAD_ENV,	/* DEVMEM_MAX_PROCS not a valid number */
 	DEVMEM_E_NO_DEVICE,	/* -D names no device present */
 	DEVMEM_E_READ,		/* reading the BPF maps failed */
+	DEVMEM_E_NO_DEVMEM,	/* nothing to observe: no DEVICE_PRIVATE, no range */
+	DEVMEM_E_NO_DATA,	/* a good input without what was asked of it */
 	DEVMEM_E_COUNT,
 };
 
@@ -46,6 +48,8 @@ enum devmem_error {
 #define DEVMEM_EXIT_BAD_ENV	14
 #define DEVMEM_EXIT_NO_DEVICE	15
 #define DEVMEM_EXIT_READ	16
+#define DEVMEM_EXIT_NO_DEVMEM	17
+#define DEVMEM_EXIT_NO_DATA	18
 
 /* One sentence: what is missing and what to do. Never NULL. */
 const char *devmem_strerror(enum devmem_error err);
