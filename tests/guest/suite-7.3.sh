@@ -42,12 +42,8 @@ fi
 # TCG), is left out: it times, and asserts nothing the THP cases do not.
 export DEVMEM_HMM_TESTS_SKIP=benchmark_thp_migration
 
-# The BPF tools do not start on 7.3 yet (a CO-RE relocation of the page
-# helpers fails). TOOLS ON 7.3: once they start, add here, in this order,
-# check-bpf.sh check-tools.sh check-diagnosis.sh (the fallback, exact), and
-# with the test driver ported to 7.3, check-driver.sh check-driver-tools.sh;
-# with patched73's tracepoints, check-tracepoints.sh and check-driver-events.sh.
-tool_checks=""
+# The BPF tools on 7.3: the fallback (and patched73's tracepoints), exact.
+tool_checks="check-bpf.sh check-tools.sh check-diagnosis.sh"
 
 for t in hmm-tests check-workload.sh $tool_checks check-bpftrace-kfunc.sh; do
 	echo "# --- $t"
