@@ -15,6 +15,10 @@
 #                   (each target installs only the sets it needs: build,
 #                   test, guest)
 #   V=1             show full commands
+#   DEVMEM_NO_DEPS=1  install no Debian package (another distribution, or a
+#                   machine managed otherwise): the libraries are then only
+#                   checked, by their pkg-config names, and the commands by
+#                   theirs, each missing one named with what to do
 
 OUT      ?= build
 CLANG    ?= clang
@@ -84,12 +88,36 @@ DOCS     := README.md docs/devmemtop.md docs/recording-format.md
 
 all: $(OUT)/.deps-build $(BPF_SKELS) $(TOOLS)
 
+# What each package set must leave behind, checked after scripts/deps.sh
+# (or instead of it with DEVMEM_NO_DEPS=1): libraries by their pkg-config
+# names, commands by theirs.
+DEVMEM_NO_DEPS ?= 0
+PKG_CONFIG ?= pkg-config
+LIBS_build := libbpf libelf libdw zlib ncursesw jansson
+LIBS_test  := cmocka
+CMDS_build := $(CC) $(CLANG) $(BPFTOOL)
+CMDS_test  := tmux python3
+CMDS_guest := qemu-system-x86_64 busybox
+# the Debian package of each library, for the message
+DEB_OF := libbpf:libbpf-dev libelf:libelf-dev libdw:libdw-dev zlib:zlib1g-dev \
+	  ncursesw:libncurses-dev jansson:libjansson-dev cmocka:libcmocka-dev
+define check_set
+	for c in $(CMDS_$(1)); do command -v $$c >/dev/null 2>&1 || { \
+		echo "devmem-kit: the command '$$c' is missing: install it (the [$(1)] set of scripts/packages.txt names Debian's packages) and run make again." >&2; exit 1; }; done; \
+	if [ -n "$(LIBS_$(1))" ] && ! command -v $(PKG_CONFIG) >/dev/null 2>&1; then \
+		echo "devmem-kit: $(PKG_CONFIG) is missing, so the libraries cannot be looked up: install pkg-config (or pkgconf) and run make again." >&2; exit 1; fi; \
+	for l in $(LIBS_$(1)); do $(PKG_CONFIG) --exists $$l || { \
+		deb=; for p in $(DEB_OF); do [ "$${p%%:*}" = $$l ] && deb=$${p#*:}; done; \
+		echo "devmem-kit: the library '$$l' (its pkg-config name) is missing: install the development package that provides $$l.pc (on Debian $$deb), or add the directory of its .pc file to PKG_CONFIG_PATH, and run make again." >&2; exit 1; }; done
+endef
+
 # A target that needs packages depends on the stamp of each set it needs
 # (scripts/packages.txt): build for the tools, test for the host tests,
 # guest for the kernel build and the qemu guests.
-$(OUT)/.deps-%: scripts/packages.txt scripts/deps.sh
+$(OUT)/.deps-%: scripts/packages.txt scripts/deps.sh Makefile
 	$(Q)mkdir -p $(OUT)
-	$(Q)scripts/deps.sh $*
+	$(Q)DEVMEM_NO_DEPS=$(DEVMEM_NO_DEPS) scripts/deps.sh $*
+	$(Q)$(call check_set,$*)
 	$(Q)touch $@
 
 deps:

@@ -7,6 +7,9 @@
 #   scripts/deps.sh [--check] [SET...]
 #
 # --check only says what is missing (exit 1 if anything is).
+# DEVMEM_NO_DEPS=1 installs nothing and checks nothing (another distribution,
+# or a machine managed otherwise): the Makefile then checks the libraries by
+# their pkg-config names and the commands by theirs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 list=$here/packages.txt
@@ -22,6 +25,11 @@ for s in "${sets[@]}"; do
 		{ echo "deps: unknown package set '$s'; the sets are: $(echo $known)." >&2; exit 2; }
 done
 [ ${#sets[@]} -gt 0 ] || mapfile -t sets <<<"$known"
+[ "${DEVMEM_NO_DEPS:-0}" = 1 ] && exit 0
+if ! command -v dpkg-query >/dev/null; then
+	echo "deps: this is not a Debian system (no dpkg-query): install the packages of scripts/packages.txt (${sets[*]}) under your distribution's names and run make with DEVMEM_NO_DEPS=1." >&2
+	exit 1
+fi
 # the packages of the sets asked for, comments and blank lines left out
 mapfile -t pkgs < <(awk -v want=" ${sets[*]} " '
 	/^\[[a-z]+\]$/ { set = substr($0, 2, length($0) - 2); next }

@@ -5,6 +5,9 @@
 # --version from there, every man page is there and lints clean, the
 # bpftrace scripts and the JSON schemas are there; then `make uninstall`
 # takes it all away again. PREFIX is /usr, to show it is honoured.
+# Building off Debian: DEVMEM_NO_DEPS=1 runs no Debian package step, a
+# missing library is named by its pkg-config name, and scripts/deps.sh on a
+# system without dpkg says what to do.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -67,4 +70,41 @@ check "the tools' README is in the docs" yes "$([ -r "$root/share/doc/devmem-kit
 make -s uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1
 check "make uninstall: exit status" 0 "$?"
 check "make uninstall leaves no file" "" "$(find "$dest" -type f | sed "s|^$dest||" | head -n 5 | tr '\n' ' ')"
+
+# --- building off Debian ------------------------------------------------------------
+nd=$dest.nodeps
+mkdir -p "$nd/bin"
+# dpkg-query and apt-get that leave a mark: DEVMEM_NO_DEPS=1 must call neither
+for c in dpkg-query apt-get; do
+	printf '#!/bin/sh\necho %s >>%s/called\nexit 1\n' "$c" "$nd" >"$nd/bin/$c"
+	chmod +x "$nd/bin/$c"
+done
+PATH=$nd/bin:$PATH make -s OUT="$nd/out" DEVMEM_NO_DEPS=1 "$nd/out/.deps-build" >"$nd/log" 2>&1
+rc=$?
+called=$(cat "$nd/called" 2>/dev/null | tr '\n' ' ')
+check "DEVMEM_NO_DEPS=1: the build set checks out without a package step" "0 none" \
+	"$rc ${called:-none}"
+PKG_CONFIG_LIBDIR=$nd/none PKG_CONFIG_PATH= make -s OUT="$nd/out2" DEVMEM_NO_DEPS=1 \
+	"$nd/out2/.deps-build" >"$nd/log" 2>&1
+rc=$?
+if [ $rc != 0 ] && grep -q "^devmem-kit: the library 'libbpf' (its pkg-config name) is missing: .*libbpf.pc (on Debian libbpf-dev)" "$nd/log"; then
+	ok "a missing library is named by its pkg-config name, with what to do"
+else
+	not_ok "a missing library: status $rc, '$(head -n 2 "$nd/log")'"
+fi
+make -s OUT="$nd/out3" DEVMEM_NO_DEPS=1 CLANG=clang-none "$nd/out3/.deps-build" >"$nd/log" 2>&1
+rc=$?
+[ $rc != 0 ] && grep -q "^devmem-kit: the command 'clang-none' is missing" "$nd/log" &&
+	ok "a missing command is named" || not_ok "a missing command: status $rc, '$(head -n 2 "$nd/log")'"
+# a system without dpkg: only what deps.sh itself runs
+mkdir -p "$nd/nodpkg"
+for c in bash sed awk grep dirname cat id; do ln -sf "$(command -v $c)" "$nd/nodpkg/$c"; done
+PATH=$nd/nodpkg scripts/deps.sh build >"$nd/log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "not a Debian system (no dpkg-query).*DEVMEM_NO_DEPS=1" "$nd/log" &&
+	ok "deps.sh without dpkg: exit 1 and DEVMEM_NO_DEPS=1 named" ||
+	not_ok "deps.sh without dpkg: status $rc, '$(cat "$nd/log")'"
+PATH=$nd/nodpkg DEVMEM_NO_DEPS=1 scripts/deps.sh build >"$nd/log" 2>&1
+check "deps.sh with DEVMEM_NO_DEPS=1: nothing to do, status 0" 0 "$?"
+rm -rf "$nd"
 tap_done
