@@ -76,8 +76,9 @@ static const char doc[] =
 "\v"
 "-i is the time between the writes of --textfile. -P adds per-process\n"
 "series of live processes, at most --max-processes. -p and -D filter in the\n"
-"kernel, so every figure counts only that process or device; -D takes the\n"
-"device's owner address (the owner field of devmemstat -j).";
+"kernel, so every figure counts only that process or device.\n"
+"\n"
+DEVMEM_CLI_DEVICE_IN_KERNEL;
 
 enum {
 	OPT_MAX_PROCS = 0x200,
@@ -516,6 +517,8 @@ int main(int argc, char **argv)
 	devmem_cli_init(&env.cli, "devmem-exporter", DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE |
 			DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_DURATION |
 			DEVMEM_CLI_FENTRY);
+	devmem_cli_doc(&env.cli, 'i', "With --textfile: write it every SECS seconds (0.01 to "
+		       "86400, default 10)");
 	devmem_cli_parse(&env.cli, &argp, argc, argv);
 	check_modes();
 	o.tgid = env.cli.pid;

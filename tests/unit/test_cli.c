@@ -243,6 +243,23 @@ static const struct {
 	{ 0x107, { 0, 1, 0, 0, 1, 0, 0 } },	/* --flamegraph */
 };
 
+/* a shared option a tool describes in its own words (devmem_cli_doc) */
+static const struct {
+	const char *tool;
+	int key;
+	const char *doc;
+} own_doc[] = {
+	{ "devmem-exporter", 'i', "With --textfile: write it every SECS seconds" },
+};
+
+static const char *doc_in(const char *tool, const struct devmem_cli_word *w)
+{
+	for (size_t i = 0; i < sizeof(own_doc) / sizeof(own_doc[0]); i++)
+		if (own_doc[i].key == w->key && !strcmp(own_doc[i].tool, tool))
+			return own_doc[i].doc;
+	return w->doc;
+}
+
 static const struct devmem_cli_word *word(int key)
 {
 	for (size_t i = 0; i < devmem_cli_vocabulary_len; i++)
@@ -332,7 +349,7 @@ static void test_help_follows_vocabulary(void **state)
 				else
 					snprintf(want, sizeof(want), "--%s%s%s", w->name, w->arg ? "=" : "",
 						 w->arg ? w->arg : "");
-				snprintf(doc, sizeof(doc), "%.30s", w->doc);
+				snprintf(doc, sizeof(doc), "%.30s", doc_in(tools[t], w));
 				if (!strstr(line, want) || !strstr(line, doc))
 					fail_msg("%s: '%s' is not '%s ... %s'", tools[t], line, want, doc);
 			}
@@ -456,6 +473,80 @@ static void test_version_everywhere(void **state)
 	}
 }
 
+/* argp's own errors start with the tool's name, as the tools' do, not its path */
+static void test_errors_start_with_the_name(void **state)
+{
+	char out[1024], want[128];
+
+	for (int t = 0; t < NTOOLS; t++) {
+		assert_int_equal(run(out, sizeof(out), "%s/%s --bogus 2>&1; echo \"status $?\"",
+				     DEVMEM_BUILD_DIR, tools[t]), 0);
+		snprintf(want, sizeof(want), "%s: unrecognized option '--bogus'\n", tools[t]);
+		if (strncmp(out, want, strlen(want)) || !strstr(out, "status 2"))
+			fail_msg("%s --bogus: '%s', wanted it to start with '%s'", tools[t], out, want);
+	}
+	assert_int_equal(run(out, sizeof(out), "%s/devmemhist report --bogus 2>&1",
+			     DEVMEM_BUILD_DIR), DEVMEM_EXIT_USAGE);
+	assert_int_equal(strncmp(out, "devmemhist report: unrecognized option", 38), 0);
+}
+
+/* the help texts fit 79 columns as written: argp does not have to break an example */
+static void test_help_within_79_columns(void **state)
+{
+	static const char *const modes[] = { "", "record ", "report " };
+	static char out[16384];
+
+	for (int t = 0; t < NTOOLS; t++)
+		for (int m = 0; m < (t == 1 ? 3 : 1); m++) {
+			const char *p = out, *nl;
+
+			assert_int_equal(run(out, sizeof(out), "ARGP_HELP_FMT=rmargin=400 %s/%s "
+					     "%s--help", DEVMEM_BUILD_DIR, tools[t], modes[m]), 0);
+			for (; (nl = strchr(p, '\n')); p = nl + 1) {
+				int n = (int)(nl - p);
+
+				/* argp's option list and its own lines wrap at the margin */
+				if (n <= 79 || !strncmp(p, "  -", 3) || !strncmp(p, "      --", 8) ||
+				    !strncmp(p, "Usage:", 6) || !strncmp(p, "  or:", 5) ||
+				    !strncmp(p, "Mandatory", 9))
+					continue;
+				fail_msg("%s %s--help: a line of %d columns: %.*s", tools[t], modes[m],
+					 n, n, p);
+			}
+		}
+}
+
+/* -D says the same in the three tools that filter in the kernel, and it works by name */
+static void test_device_help_same(void **state)
+{
+	static const int kernel_filter[] = { 1, 4, 5 };	/* devmemhist, devmemstat, exporter */
+
+	for (size_t i = 0; i < sizeof(kernel_filter) / sizeof(kernel_filter[0]); i++) {
+		const char *h = help[kernel_filter[i]][0];
+
+		if (!strstr(h, DEVMEM_CLI_DEVICE_IN_KERNEL))
+			fail_msg("%s --help does not say what -D does as the others do",
+				 tools[kernel_filter[i]]);
+		if (strstr(h, "takes the device's owner address"))
+			fail_msg("%s --help says -D takes only an owner", tools[kernel_filter[i]]);
+	}
+}
+
+/* devmemhist given a file where an interval goes: the subcommand that reads it */
+static void test_hist_file_hint(void **state)
+{
+	char out[1024];
+
+	assert_int_equal(run(out, sizeof(out), "%s/devmemhist run.rec 2>&1", DEVMEM_BUILD_DIR),
+			 DEVMEM_EXIT_USAGE);
+	assert_non_null(strstr(out, "give 'devmemhist report run.rec'"));
+	assert_non_null(strstr(out, "subcommands"));
+	/* report refuses the window options with the reason, not as unknown */
+	assert_int_equal(run(out, sizeof(out), "%s/devmemhist report --no-thrash x.rec 2>&1",
+			     DEVMEM_BUILD_DIR), DEVMEM_EXIT_USAGE);
+	assert_non_null(strstr(out, "set when recording"));
+}
+
 /* tools/README.md's option table: the same as the table above */
 static void test_readme_table(void **state)
 {
@@ -488,6 +579,8 @@ static void test_readme_table(void **state)
 			key = cell[0][3];
 		}
 		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+			static const char *const modes[3] = { "live", "record", "report" };
+
 			if (table[i].key != key)
 				continue;
 			rows++;
@@ -498,6 +591,18 @@ static void test_readme_table(void **state)
 				if (yes != table[i].takes[t])
 					fail_msg("tools/README.md: %s for %s says '%s'", cell[0], tools[t],
 						 cell[3 + t]);
+			}
+			/* devmemhist's cell names its modes ("live, record"; "yes": all) */
+			for (int m = 0; m < 3 && table[i].takes[1]; m++) {
+				const struct devmem_cli_word *w = word(key);
+				char l[512];
+				bool says = strstr(cell[4], " yes ") || strstr(cell[4], modes[m]);
+				bool has = w && help_line(help[1][m], w, l, sizeof(l));
+
+				if (says != has)
+					fail_msg("devmemhist %s: --%s is %s its --help, tools/README.md "
+						 "says '%s'", modes[m], w ? w->name : "?", has ? "in" :
+						 "not in", cell[4]);
 			}
 		}
 	}
@@ -518,6 +623,10 @@ int main(void)
 		cmocka_unit_test(test_retired_letters),
 		cmocka_unit_test(test_version_everywhere),
 		cmocka_unit_test(test_readme_table),
+		cmocka_unit_test(test_errors_start_with_the_name),
+		cmocka_unit_test(test_help_within_79_columns),
+		cmocka_unit_test(test_device_help_same),
+		cmocka_unit_test(test_hist_file_hint),
 	};
 
 	return cmocka_run_group_tests(tests, load_help, NULL);

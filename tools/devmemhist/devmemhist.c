@@ -39,8 +39,10 @@ static const char live_doc[] =
 "    devmemhist report --svg lat.svg rec # fault latency as a picture\n"
 "    devmemhist report --svg rate.svg --svg-rate pages_to_ram rec\n"
 "\v"
-"-D filters in the kernel and takes the device's owner address. -P and -G\n"
-"exclude each other. With -- COMMAND, devmemhist stops when COMMAND exits.";
+DEVMEM_CLI_DEVICE_IN_KERNEL "\n"
+"\n"
+"-P and -G exclude each other. With -- COMMAND, devmemhist stops when\n"
+"COMMAND exits.";
 
 static const char record_doc[] =
 "Record snapshots of the in-kernel aggregates to a file, for later reports.\n"
@@ -53,7 +55,7 @@ static const char record_doc[] =
 "\n"
 "EXAMPLES:\n"
 "    devmemhist record -o run.rec              # every second until Ctrl-C\n"
-"    devmemhist record -o run.rec -P 0.5 120   # per process, 2 per second, 1 minute\n"
+"    devmemhist record -o run.rec -P 0.5 120   # per process, 2 a second, 1 min\n"
 "    devmemhist record -o run.rec -P -- ./app  # while ./app runs\n"
 "    devmemhist record -o /var/log/devmem.rec -S 100M -k 9 10\n";
 
@@ -91,6 +93,7 @@ enum {
 	OPT_OPENMETRICS,
 	OPT_TITLE,
 	OPT_UNIT,
+	OPT_REPORT_WINDOW,	/* --thrash-window and --no-thrash given to report */
 };
 
 static const struct argp_option live_options[] = {
@@ -119,6 +122,9 @@ static const struct argp_option report_options[] = {
 	  "Histogram to draw: fault_latency (default), migrate_pages, page_lifetime, remove_wait", 0 },
 	{ "svg-rate", OPT_SVG_RATE, "COUNTER", 0,
 	  "Draw COUNTER per second over time instead (e.g. faults, pages_to_ram)", 0 },
+	/* set when recording: said so, not "unrecognized" */
+	{ "thrash-window", OPT_REPORT_WINDOW, "SECS", OPTION_HIDDEN, NULL, 0 },
+	{ "no-thrash", OPT_REPORT_WINDOW, NULL, OPTION_HIDDEN, NULL, 0 },
 	{},
 };
 
@@ -195,11 +201,26 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UNIT:
 		env.flame_unit = arg;
 		break;
-	case ARGP_KEY_ARG:
-		if (env.mode != MODE_REPORT && env.mode != MODE_FLAME)
-			return ARGP_ERR_UNKNOWN;	/* [INTERVAL [COUNT]]: the shared parser's */
-		env.files[env.nr_files++] = arg;
+	case OPT_REPORT_WINDOW:
+		devmem_cli_usage_error(&env.cli, "the thrashing window is set when recording: give "
+				       "--thrash-window or --no-thrash to 'devmemhist record'; a report "
+				       "takes --thrash-k");
 		break;
+	case ARGP_KEY_ARG: {
+		double secs;
+
+		if (env.mode == MODE_REPORT || env.mode == MODE_FLAME) {
+			env.files[env.nr_files++] = arg;
+			break;
+		}
+		/* a recording given without its subcommand: say which one reads it */
+		if (env.mode == MODE_LIVE && !state->arg_num &&
+		    !devmem_parse_double(arg, 0, 1e300, &secs))
+			devmem_cli_usage_error(&env.cli, "'%s' is not an interval in seconds; to read "
+					       "a recording give 'devmemhist report %s' (the subcommands "
+					       "are record, report and flame)", arg, arg);
+		return ARGP_ERR_UNKNOWN;	/* [INTERVAL [COUNT]]: the shared parser's */
+	}
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -228,10 +249,6 @@ static void check_args(void)
 		devmem_cli_usage_error(c, "no output file: give one with -o FILE");
 	if (env.mode == MODE_RECORD && env.keep && !env.max_bytes)
 		devmem_cli_usage_error(c, "-k rotates at the size cap: give the cap with -S SIZE too");
-	if (env.mode == MODE_REPORT && (c->thrash_window_ns || c->no_thrash))
-		devmem_cli_usage_error(c, "the thrashing window is set when recording: give "
-				       "--thrash-window or --no-thrash to 'devmemhist record'; a report "
-				       "takes --thrash-k");
 	if (env.mode == MODE_FLAME && !env.nr_files)
 		devmem_cli_usage_error(c, "no folded file given: name one or more (- for standard "
 				       "input)");
@@ -283,7 +300,7 @@ int main(int argc, char **argv)
 		a = &report_argp;
 		tool = "devmemhist report";
 		takes = DEVMEM_CLI_PER_PROCESS | DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_JSON |
-			DEVMEM_CLI_THRASH | DEVMEM_CLI_FLAME;
+			DEVMEM_CLI_THRASH_K | DEVMEM_CLI_FLAME;
 		first = 1;
 		env.files = calloc((size_t)argc, sizeof(*env.files));
 		if (!env.files)

@@ -14,7 +14,7 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "    devmemtop                       # live view, 1 s refresh\n"
-"    devmemtop -s toram              # processes pulling most pages back to RAM first\n"
+"    devmemtop -s toram              # who pulls most pages back to RAM\n"
 "    devmemtop -G -s inuse           # devices, fullest first\n"
 "    devmemtop -b -i 5 -n 12 > log   # one minute of plain-text frames\n"
 "    devmemtop -j | jq .counters     # JSON frames for scripts\n"

@@ -48,12 +48,12 @@ const struct devmem_cli_word devmem_cli_vocabulary[] = {
 	{ DEVMEM_CLI_TIMESTAMP, 'T', "timestamp", NULL, "Show the time of day" },
 	{ DEVMEM_CLI_FENTRY, OPT_FENTRY, "fentry", NULL,
 	  "Use the fentry/fexit fallback even where the devmem tracepoints exist" },
-	{ DEVMEM_CLI_THRASH, OPT_THRASH_K, "thrash-k", "K",
+	{ DEVMEM_CLI_THRASH_K, OPT_THRASH_K, "thrash-k", "K",
 	  "A page thrashes when more than K faults within the window moved it back to RAM "
 	  "(1 to 7, default 3)" },
-	{ DEVMEM_CLI_THRASH, OPT_THRASH_WINDOW, "thrash-window", "SECS",
+	{ DEVMEM_CLI_THRASH_TABLE, OPT_THRASH_WINDOW, "thrash-window", "SECS",
 	  "The window of thrashing (0.001 to 3600 seconds, default 1)" },
-	{ DEVMEM_CLI_THRASH, OPT_NO_THRASH, "no-thrash", NULL,
+	{ DEVMEM_CLI_THRASH_TABLE, OPT_NO_THRASH, "no-thrash", NULL,
 	  "No thrashing detection (no thrash table in the kernel, less work per fault)" },
 	{ DEVMEM_CLI_STACKS, OPT_STACKS, "stacks", NULL,
 	  "Count faults per user stack (a stack walk per fault)" },
@@ -309,6 +309,25 @@ void devmem_cli_init(struct devmem_cli *c, const char *tool, unsigned int takes)
 	c->takes = takes;
 }
 
+void devmem_cli_doc(struct devmem_cli *c, int key, const char *doc)
+{
+	for (size_t i = 0; i < sizeof(c->docs) / sizeof(c->docs[0]); i++)
+		if (!c->docs[i].key || c->docs[i].key == key) {
+			c->docs[i].key = key;
+			c->docs[i].doc = doc;
+			return;
+		}
+	devmem_cli_usage_error(c, "internal error: too many help texts of shared options");
+}
+
+static const char *doc_of(const struct devmem_cli *c, const struct devmem_cli_word *w)
+{
+	for (size_t i = 0; i < sizeof(c->docs) / sizeof(c->docs[0]); i++)
+		if (c->docs[i].key == w->key)
+			return c->docs[i].doc;
+	return w->doc;
+}
+
 void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, char **argv)
 {
 	struct argp tool_child = { 0 };
@@ -319,6 +338,9 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 
 	current = c;
 	argp_err_exit_status = DEVMEM_EXIT_USAGE;
+	/* argp's and getopt's messages start with argv[0]: the tool's name, not its path */
+	if (argc > 0)
+		argv[0] = (char *)c->tool;
 
 	/* everything after "--" is the command, not ours to parse */
 	for (i = 1; i < argc; i++)
@@ -343,7 +365,7 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 
 	for (size_t w = 0; w < devmem_cli_vocabulary_len; w++) {
 		const struct devmem_cli_word *v = &devmem_cli_vocabulary[w];
-		struct argp_option o = { v->name, v->key, v->arg, 0, v->doc, 0 };
+		struct argp_option o = { v->name, v->key, v->arg, 0, doc_of(c, v), 0 };
 
 		if (v->flag && !(c->takes & v->flag))
 			continue;

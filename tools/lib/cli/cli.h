@@ -40,10 +40,22 @@
 #define DEVMEM_CLI_FENTRY	0x0200	/* --fentry */
 #define DEVMEM_CLI_COMMAND	0x0400	/* -- COMMAND [ARG...], and -c, --child-only */
 #define DEVMEM_CLI_POSITIONAL	0x0800	/* [INTERVAL [COUNT]] as -i and -n */
-#define DEVMEM_CLI_THRASH	0x1000	/* --thrash-k K, --thrash-window SECS, --no-thrash */
+#define DEVMEM_CLI_THRASH_TABLE	0x1000	/* --thrash-window SECS, --no-thrash: the kernel's table */
 #define DEVMEM_CLI_STACKS	0x2000	/* --stacks */
 #define DEVMEM_CLI_FLAME	0x4000	/* --folded FILE, --flamegraph FILE */
+#define DEVMEM_CLI_THRASH_K	0x8000	/* --thrash-k K: what counts as thrashing */
+#define DEVMEM_CLI_THRASH	(DEVMEM_CLI_THRASH_TABLE | DEVMEM_CLI_THRASH_K)
 
+
+/*
+ * What -D does in the tools that filter in the kernel (devmemstat,
+ * devmemhist, devmem-exporter): one sentence for their --help, the same in
+ * each.
+ */
+#define DEVMEM_CLI_DEVICE_IN_KERNEL						\
+	"-D filters in the kernel, which knows a device by its owner: a name or a\n"	\
+	"range start is looked up among the devices present when the tool starts\n"	\
+	"(devmemranges lists them; the owner is the owner field of -j output)."
 
 /* Interval bounds, seconds. */
 #define DEVMEM_CLI_INTERVAL_MIN		0.01
@@ -74,6 +86,9 @@ struct devmem_cli {
 	const char *folded;		/* --folded FILE; "-": stdout */
 	const char *flamegraph;		/* --flamegraph FILE */
 
+	/* a tool's own text for a shared option (devmem_cli_doc) */
+	struct { int key; const char *doc; } docs[4];
+
 	/* the parser's own */
 	int positional;
 	struct argp_option options[40];
@@ -82,6 +97,11 @@ struct devmem_cli {
 
 /* Shared options of a tool: fills c with their defaults. */
 void devmem_cli_init(struct devmem_cli *c, const char *tool, unsigned int takes);
+/*
+ * The help text of shared option key in this tool, where the tool gives it a
+ * meaning of its own (the exporter's -i writes a file); before parsing.
+ */
+void devmem_cli_doc(struct devmem_cli *c, int key, const char *doc);
 /* a -D value: an owner (a kernel address), a range start (hex) or a name */
 void devmem_cli_parse_device(struct devmem_device_filter *f, const char *arg);
 /*
