@@ -2,9 +2,10 @@
 /*
  * The sections of a recording's frames (tools/lib/store/record_sections.c)
  * as format 4 writes them: the folios by order in total, per device and per
- * range, the pages of a thrashing entry; a malformed or repeated folio
- * section refused; and recordings of formats 1 to 3, which have neither,
- * read with those unknown.
+ * range, the tallies apart from the losses, the pages of a thrashing entry;
+ * a malformed or repeated section refused; and recordings of formats 1 to
+ * 3, which have no folios, read with those unknown and their tallies in
+ * place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,6 +68,10 @@ static void frame(struct devmem_snapshot *s, __u64 ts, unsigned int k, enum devm
 	folios(&s->folios, 20 * k + 1, 4 * k + 1);
 	s->total.faults_pmd = 2 * k + 1;
 	s->total.faults_busy = k;
+	s->lost[0] = k;
+	s->lost[DEVMEM_LOST_KINDS - 1] = 2 * k;
+	s->tallies[0] = 3 * k;
+	s->tallies[DEVMEM_TALLY_KINDS - 1] = 4 * k;
 	p = devmem_snapshot_process(s, 300, 3000);
 	strcpy(p->comm, "thp");
 	p->c.faults_pmd = 2 * k + 1;
@@ -138,6 +143,9 @@ static void test_folios_round_trip(void **state)
 		assert_int_equal(s.devices[1].folios.allocs[9], 2 * k + 1);
 		assert_int_equal(s.total.faults_pmd, 2 * k + 1);
 		assert_int_equal(s.total.faults_busy, k);
+		assert_memory_equal(s.lost, want.lost, sizeof(s.lost));
+		assert_memory_equal(s.tallies, want.tallies, sizeof(s.tallies));
+		assert_int_equal(s.tallies[DEVMEM_TALLY_KINDS - 1], 4 * k);
 		/* a 2 MiB folio's entry keeps its weight */
 		assert_int_equal(s.nr_thrash, 2);
 		assert_int_equal(s.thrash[0].npages, 512);
@@ -300,10 +308,16 @@ static int read_mem(const unsigned char *b, size_t len)
 	return ret < 0 ? ret : n;
 }
 
-/* a folio section that does not match its frame, or comes twice, is corruption */
+/* the section after the one at off */
+static size_t next_section(const unsigned char *b, size_t off)
+{
+	return off + 8 + rd32(b + off + 4);
+}
+
+/* a folio section that does not match its frame, or a section twice, is corruption */
 static void test_bad_folio_section(void **state)
 {
-	size_t len, at;
+	size_t len, at, tallies, thrash;
 	unsigned char *b, *c;
 
 	record(2, DEVMEM_MODE_TP_BTF);
@@ -323,16 +337,28 @@ static void test_bad_folio_section(void **state)
 	wr32(c + at + 8, 0);
 	reseal_first(c);
 	assert_int_equal(read_mem(c, len), -EINVAL);
+	/* the tallies, then the thrash table follow */
+	tallies = next_section(b, at);
+	thrash = next_section(b, tallies);
+	assert_int_equal(rd32(b + tallies), 4);
+	assert_int_equal(rd32(b + thrash), 1);
+	/* a section of an unknown tag is skipped, not an error */
 	memcpy(c, b, len);
-	{
-		size_t thrash = at + 8 + rd32(b + at + 4);
-
-		assert_int_equal(rd32(b + thrash), 1);
-		/* a section of an unknown tag is skipped, not an error */
-		wr32(c + thrash, 77);
-		reseal_first(c);
-		assert_int_equal(read_mem(c, len), 2);
-	}
+	wr32(c + thrash, 77);
+	reseal_first(c);
+	assert_int_equal(read_mem(c, len), 2);
+	/* the tallies twice */
+	memcpy(c, b, len);
+	wr32(c + thrash, 4);
+	reseal_first(c);
+	assert_int_equal(read_mem(c, len), -EINVAL);
+	assert_non_null(strstr(err, "a second section of tag 4"));
+	/* tallies whose count does not fill their section */
+	memcpy(c, b, len);
+	wr32(c + tallies + 8, DEVMEM_TALLY_KINDS + 1);
+	reseal_first(c);
+	assert_int_equal(read_mem(c, len), -EINVAL);
+	assert_non_null(strstr(err, "the tallies section is malformed"));
 	free(c);
 	free(b);
 }
@@ -375,11 +401,13 @@ static void test_old_formats_unknown(void **state)
 
 /*
  * A recording of format version 3, written by the recorder of that
- * release (18 counters): three frames of the fallback, frame k holding
- * faults 10k, pages to RAM 512k, allocs 513k; one range hmm_dmirror0 at
- * 0x100000000 (faults 10k); process 1234 "workload" started at 5000; one
- * thrashing page at 0x7f0000200000 with bounces 2k and window_max k + 1.
- * Its thrashing entries are one page each.
+ * release (18 counters, 13 losses then 4 tallies): three frames of the
+ * fallback, frame k holding faults 10k, pages to RAM 512k, allocs 513k,
+ * ringbuf_full k, stack_counts_map_full 2k, unmatched frees 5k and
+ * deferred exit records 3k; one range hmm_dmirror0 at 0x100000000 (faults
+ * 10k); process 1234 "workload" started at 5000; one thrashing page at
+ * 0x7f0000200000 with bounces 2k and window_max k + 1. Its thrashing
+ * entries are one page each.
  */
 static void test_reads_format3(void **state)
 {
@@ -400,6 +428,14 @@ static void test_reads_format3(void **state)
 		assert_int_equal(s.mode, DEVMEM_MODE_FENTRY);
 		assert_int_equal(s.total.pages_to_ram, 512 * k);
 		assert_int_equal(s.total.allocs, 513 * k);
+		/* the tallies after format 3's 13 losses, whatever losses came since */
+		assert_int_equal(s.lost[DEVMEM_LOST_RINGBUF], k);
+		assert_int_equal(s.lost[DEVMEM_LOST_STACK_COUNTS_FULL], 2 * k);
+		for (int i = DEVMEM_LOST_STACK_COUNTS_FULL + 1; i < DEVMEM_LOST_KINDS; i++)
+			assert_int_equal(s.lost[i], 0);
+		assert_int_equal(s.tallies[DEVMEM_UNMATCHED_FREE], 5 * k);
+		assert_int_equal(s.tallies[DEVMEM_NOTICES_DEFERRED], 3 * k);
+		assert_int_equal(devmem_snapshot_lost_total(&s), 3 * k);
 		assert_int_equal(s.nr_ranges, 1);
 		assert_int_equal(s.ranges[0].c.faults, 10 * k);
 		assert_string_equal(s.devices[0].name, "hmm_dmirror0");

@@ -80,8 +80,9 @@ void devmem_recording_close(struct devmem_recording *r);
  * Version 3 adds tagged sections after the note: the thrashing pages and
  * the fault stacks, each also only what changed since the previous frame.
  * Version 4 adds the folios by order (in total, per device and per range,
- * in every frame) and the pages a thrashing entry weighs; in older
- * recordings the folio counts and the counters they lack are unknown.
+ * in every frame) and the pages a thrashing entry weighs, and keeps the
+ * tallies in a section apart from the losses; in older recordings the
+ * folio counts and the counters they lack are unknown.
  */
 #define DEVMEM_RECORDING_VERSION	4
 /* Limits every reader enforces before allocating anything. */

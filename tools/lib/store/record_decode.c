@@ -86,13 +86,16 @@ static size_t hists_bytes(const struct layout *l)
 	return (size_t)l->nr_kinds * (16 + 8 * (size_t)l->nr_slots);
 }
 
-/* format 2 had 8 losses; the kinds after them (not losses) moved up in 3 */
-#define V2_NR_LOSSES	8
-
 /*
- * A frame's loss counters are slots: the losses, then the tallies (counted
- * aside, not lost). The counter of slot i, or NULL for one unknown here.
+ * Before format 4 a frame's loss array held the losses, then the tallies
+ * (counted aside, not lost): 8 losses in format 2, 13 in format 3. Format
+ * 4 holds the losses alone; its tallies have a section of their own, so
+ * either can grow.
  */
+#define V2_NR_LOSSES	8
+#define V3_NR_LOSSES	13
+
+/* The counter of slot i (the losses, then the tallies), or NULL for one unknown here. */
 static __u64 *loss_slot(struct devmem_snapshot *s, unsigned int i)
 {
 	if (i < DEVMEM_LOST_KINDS)
@@ -152,6 +155,7 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 	struct layout l;
 	__u32 nr_dev, nr_proc, nr_range, note_len, mode, flags;
 	__u64 seq, field_off;
+	__u32 seen = 0;		/* the section tags met */
 	size_t i, min, dev_min, proc_min, range_min;
 	bool v2 = version >= 2;
 
@@ -211,13 +215,14 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 	s->recursion_misses = rec_get_u64(&c);
 	for (i = 0; i < l.nr_lost; i++) {
 		__u64 v = rec_get_u64(&c), *slot = NULL;
+		unsigned int losses = version == 2 ? V2_NR_LOSSES : V3_NR_LOSSES;
 
 		if (!v2 && i < sizeof(v1_lost) / sizeof(v1_lost[0]))
 			slot = loss_slot(s, v1_lost[i]);
-		else if (v2 && version == 2 && i >= V2_NR_LOSSES)
-			slot = loss_slot(s, TALLY_SLOT(i - V2_NR_LOSSES));
-		else if (v2 && (version > 2 || i < V2_NR_LOSSES))
-			slot = loss_slot(s, i);
+		else if (version >= 4)
+			slot = i < DEVMEM_LOST_KINDS ? &s->lost[i] : NULL;
+		else if (v2)
+			slot = loss_slot(s, i < losses ? i : TALLY_SLOT(i - losses));
 		if (slot && !v2)
 			*slot += v;	/* two format-1 counters are one today */
 		else if (slot)
@@ -361,7 +366,7 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 		}
 		sc = (struct rec_cur){ .p = c.p, .left = slen, .base = c.base };
 		rec_take(&c, slen);
-		ret = rec_get_section(name, version, tag, &sc, s, err, errlen);
+		ret = rec_get_section(name, version, tag, &sc, s, &seen, err, errlen);
 		if (ret)
 			return ret;
 	}

@@ -134,7 +134,7 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 	rec_put_u32(b, DEVMEM_NR_COUNTERS);
 	rec_put_u32(b, DEVMEM_HIST_KINDS);
 	rec_put_u32(b, DEVMEM_HIST_SLOTS);
-	rec_put_u32(b, REC_LOSS_SLOTS);
+	rec_put_u32(b, DEVMEM_LOST_KINDS);	/* the tallies have a section */
 	rec_put_u32(b, (__u32)s->nr_devices);
 	rec_put_u32(b, (__u32)nr_procs);
 	rec_put_u32(b, (__u32)s->nr_ranges);
@@ -142,8 +142,6 @@ void rec_encode_payload(struct rec_buf *b, __u64 seq, __u64 realtime,
 	rec_put_u64(b, s->recursion_misses);
 	for (i = 0; i < DEVMEM_LOST_KINDS; i++)
 		rec_put_u64(b, s->lost[i]);
-	for (i = 0; i < DEVMEM_TALLY_KINDS; i++)
-		rec_put_u64(b, s->tallies[i]);
 	put_counters(b, &s->total);
 	put_hists(b, s->hist);
 	for (i = 0; i < s->nr_devices; i++) {

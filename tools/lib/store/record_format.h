@@ -24,8 +24,7 @@ extern const char rec_file_magic[8];	/* "DEVMEMRC" */
 #define MAX_KINDS		16U
 #define MAX_SLOTS		64U
 #define MAX_LOST		64U
-/* a frame's loss counters: the losses, then the tallies (counted aside, not lost) */
-#define REC_LOSS_SLOTS		(DEVMEM_LOST_KINDS + DEVMEM_TALLY_KINDS)
+/* before format 4, a frame's loss counters: the losses, then the tallies (not lost) */
 #define TALLY_SLOT(kind)	(DEVMEM_LOST_KINDS + (kind))
 
 /* ---- little-endian encoding ---------------------------------------------- */
@@ -116,6 +115,8 @@ void rec_get_str(struct rec_cur *c, char *dst, size_t field, size_t dstlen);
 #define REC_SEC_THRASH		1
 #define REC_SEC_STACKS		2
 #define REC_SEC_FOLIOS		3	/* format 4 */
+#define REC_SEC_TALLIES		4	/* format 4 */
+#define REC_SECTIONS		32	/* tags below this are checked for repeats */
 #define REC_STACK_NAMES_MAX	(DEVMEM_STACK_DEPTH * 1024U)
 #define REC_MAX_ORDERS		64U
 
@@ -138,18 +139,19 @@ int rec_parse_payload(const char *name, unsigned int version, const unsigned cha
 
 /*
  * The tagged sections after the note (record_sections.c): the folios by
- * order always (format 4), the thrash table and the stacks when they are
- * on, each of those two with only what changed since prev.
+ * order and the tallies always (format 4), the thrash table and the stacks
+ * when they are on, each of those two with only what changed since prev.
  */
 void rec_put_sections(struct rec_buf *b, const struct devmem_snapshot *s,
 		      const struct devmem_snapshot *prev);
 /*
  * Read one section of a payload of the given version whose tag has been
- * read; c covers exactly its body. 0 (a tag unknown here is skipped),
- * -EINVAL with a message naming the file and offset, or -ENOMEM.
+ * read; c covers exactly its body; *seen has a bit for each tag met in
+ * this frame (a known one twice is corruption). 0 (a tag unknown here is
+ * skipped), -EINVAL with a message naming the file and offset, or -ENOMEM.
  */
 int rec_get_section(const char *name, unsigned int version, __u32 tag, struct rec_cur *c,
-		    struct devmem_snapshot *s, char *err, size_t errlen);
+		    struct devmem_snapshot *s, __u32 *seen, char *err, size_t errlen);
 
 /* "NAME: offset OFF: " then the message, into err */
 void rec_fail(char *err, size_t errlen, const char *name, __u64 off, const char *fmt, ...)

@@ -2,7 +2,7 @@
 /*
  * The tagged sections of a frame's payload, after its note
  * (docs/recording-format.md), written and read: the folios by order, the
- * thrash table and the fault stacks. The thrash table and the stacks hold
+ * tallies, the thrash table and the fault stacks. The thrash table and the stacks hold
  * only what changed since the frame before (record_format.h).
  */
 #include <errno.h>
@@ -144,10 +144,22 @@ static void put_folios(struct rec_buf *b, const struct devmem_snapshot *s)
 	section_end(b, at);
 }
 
+static void put_tallies(struct rec_buf *b, const struct devmem_snapshot *s)
+{
+	size_t at = section_begin(b, REC_SEC_TALLIES);
+
+	rec_put_u32(b, DEVMEM_TALLY_KINDS);
+	rec_put_u32(b, 0);
+	for (unsigned int i = 0; i < DEVMEM_TALLY_KINDS; i++)
+		rec_put_u64(b, s->tallies[i]);
+	section_end(b, at);
+}
+
 void rec_put_sections(struct rec_buf *b, const struct devmem_snapshot *s,
 		      const struct devmem_snapshot *prev)
 {
 	put_folios(b, s);
+	put_tallies(b, s);
 	if (s->thrash_on)
 		put_thrash(b, s, prev);
 	if (s->stacks_on)
@@ -166,11 +178,6 @@ static int get_thrash(const char *name, unsigned int version, struct rec_cur *c,
 	__u64 off = c->base + 24;
 	__u32 n;
 
-	if (s->thrash_on) {
-		fail(name, err, errlen, c->base, "a second thrashing section; the frame is "
-		     "corrupted.");
-		return -EINVAL;
-	}
 	s->thrash_on = true;
 	s->thrash_window_ns = rec_get_u64(c);
 	s->thrash_k = rec_get_u32(c);
@@ -229,10 +236,6 @@ static int get_stacks(const char *name, struct rec_cur *c, struct devmem_snapsho
 	__u64 off = c->base;
 	__u32 n;
 
-	if (s->stacks_on) {
-		fail(name, err, errlen, off, "a second stacks section; the frame is corrupted.");
-		return -EINVAL;
-	}
 	s->stacks_on = true;
 	n = rec_get_u32(c);
 	rec_get_u32(c);
@@ -320,10 +323,6 @@ static int get_folios(const char *name, struct rec_cur *c, struct devmem_snapsho
 	__u32 orders, n;
 	size_t i;
 
-	if (devmem_folios_known(&s->folios)) {
-		fail(name, err, errlen, off, "a second folio section; the frame is corrupted.");
-		return -EINVAL;
-	}
 	orders = rec_get_u32(c);
 	n = rec_get_u32(c);
 	if (c->bad || orders < 1 || orders > REC_MAX_ORDERS ||
@@ -342,14 +341,46 @@ static int get_folios(const char *name, struct rec_cur *c, struct devmem_snapsho
 	return 0;
 }
 
-int rec_get_section(const char *name, unsigned int version, __u32 tag, struct rec_cur *c,
-		    struct devmem_snapshot *s, char *err, size_t errlen)
+/* the tallies (format 4): more than ours are ignored, fewer leave the rest 0 */
+static int get_tallies(const char *name, struct rec_cur *c, struct devmem_snapshot *s, char *err,
+		       size_t errlen)
 {
+	__u64 off = c->base;
+	__u32 n = rec_get_u32(c);
+
+	rec_get_u32(c);
+	if (c->bad || n > MAX_LOST || (size_t)n * 8 != c->left) {
+		fail(name, err, errlen, off, "the tallies section is malformed (%u counts in %zu "
+		     "bytes); the frame is corrupted.", n, c->left);
+		return -EINVAL;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		__u64 v = rec_get_u64(c);
+
+		if (i < DEVMEM_TALLY_KINDS)
+			s->tallies[i] = v;
+	}
+	return 0;
+}
+
+int rec_get_section(const char *name, unsigned int version, __u32 tag, struct rec_cur *c,
+		    struct devmem_snapshot *s, __u32 *seen, char *err, size_t errlen)
+{
+	if (tag < REC_SECTIONS) {
+		if (*seen & (1U << tag)) {
+			fail(name, err, errlen, c->base - 8, "a second section of tag %u; the frame "
+			     "is corrupted.", tag);
+			return -EINVAL;
+		}
+		*seen |= 1U << tag;
+	}
 	if (tag == REC_SEC_THRASH)
 		return get_thrash(name, version, c, s, err, errlen);
 	if (tag == REC_SEC_STACKS)
 		return get_stacks(name, c, s, err, errlen);
 	if (tag == REC_SEC_FOLIOS && version >= 4)
 		return get_folios(name, c, s, err, errlen);
+	if (tag == REC_SEC_TALLIES && version >= 4)
+		return get_tallies(name, c, s, err, errlen);
 	return 0;	/* a later version's section */
 }
