@@ -7,7 +7,10 @@
 # forces it): devmemstat, devmemtop -j, devmemhist record + report,
 # devmemsnoop -j and devmemranges must each give the workload's exact
 # counts in total, per process and per device, and name the same two
-# devices.
+# devices. DEVMEM_CHECK_WORKLOAD sets the workload: with --thp (large
+# folios, on kernels that migrate them) page counts still count pages, a
+# 2 MiB folio 512 of them, and the folios by order, the PMD faults and
+# devmemsnoop's orders must equal the workload's too.
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-tools.sh
 set -u
@@ -18,7 +21,7 @@ mkdir -p "$res"
 command -v python3 >/dev/null || bail "python3 is needed to read the JSON output"
 [ -c /dev/hmm_dmirror0 ] || bail "/dev/hmm_dmirror0 is missing; load test_hmm first"
 m=${DEVMEM_CHECK_MODE_ARGS:-}
-wl="devmem-workload -p 4 -r 2 -n 9 -d alt --no-last"
+wl=${DEVMEM_CHECK_WORKLOAD:-devmem-workload -p 4 -r 2 -n 9 -d alt --no-last}
 
 tap_from() {
 	local line
@@ -78,6 +81,7 @@ res = sys.argv[1]
 K = ("allocs", "frees", "pages_to_device", "pages_to_ram")
 def check(desc, want, got):
     print(("ok - " if want == got else "not ok - ") + f"{desc} (expected {want}, got {got})")
+TOT = {}
 def expect(name):
     tot, pid, dev = {}, {}, {}
     for line in open(os.path.join(res, name + ".wl")):
@@ -91,7 +95,28 @@ def expect(name):
             dev[int(kv["dev"])] = tuple(int(kv[k]) for k in K)
         else:
             tot.update(kv)
+    TOT[name] = tot
     return tuple(int(tot[k]) for k in K), pid, sorted(dev.values())
+# the folios by order and the PMD faults the workload caused, where it made large folios
+def folio_want(name):
+    tot = TOT[name]
+    if "allocs_order0" not in tot:
+        return None
+    want = {}
+    for kind, key in (("allocs", "allocs_order"), ("frees", "frees_order"),
+                      ("to_device", "folios_to_device_order"), ("to_ram", "folios_to_ram_order")):
+        want[kind] = {o[len(key):]: int(v) for o, v in tot.items()
+                      if o.startswith(key) and o[len(key):].isdigit() and int(v)}
+    return want, int(tot["pmd_faults"])
+def folio_check(tool, doc, name):
+    w = folio_want(name)
+    if w is None:
+        return
+    want, pmd = w
+    got = {k: {o: v for o, v in (doc.get("folios") or {}).get(k, {}).items() if v}
+           for k in want}
+    check(f"{tool}: folios by order", want, got)
+    check(f"{tool}: PMD faults", pmd, doc["counters"].get("faults_pmd"))
 def c4(c):
     return tuple(c[k] for k in K)
 def snapshot_like(tool, doc, name, procs=True):
@@ -105,7 +130,9 @@ def snapshot_like(tool, doc, name, procs=True):
         check(f"{tool}: per device", dev, sorted(c4(d["counters"]) for d in devs))
     return sorted(d["name"] for d in devs)
 names = {}
-names["devmemstat"] = snapshot_like("devmemstat", json.load(open(os.path.join(res, "stat.json"))), "stat")
+stat = json.load(open(os.path.join(res, "stat.json")))
+names["devmemstat"] = snapshot_like("devmemstat", stat, "stat")
+folio_check("devmemstat", stat, "stat")
 # devmemtop: the per-interval frames add up (the summary repeats them)
 tot = [0] * 4; pid = {}; dev = {}
 for line in open(os.path.join(res, "top.json")):
@@ -124,10 +151,12 @@ check("devmemtop -j: totals", et, tuple(tot))
 check("devmemtop -j: every process exact", ep, {k: pid.get(k) for k in ep})
 check("devmemtop -j: per device", ed, sorted(v for k, v in dev.items() if k.startswith("hmm_dmirror")))
 names["devmemtop"] = sorted(k for k in dev if k.startswith("hmm_dmirror"))
-names["devmemhist report -G"] = snapshot_like("devmemhist report -G", json.load(open(os.path.join(res, "rec-d.json"))), "rec", procs=False)
+recd = json.load(open(os.path.join(res, "rec-d.json")))
+names["devmemhist report -G"] = snapshot_like("devmemhist report -G", recd, "rec", procs=False)
+folio_check("devmemhist report", recd, "rec")
 snapshot_like("devmemhist report -P", json.load(open(os.path.join(res, "rec-p.json"))), "rec")
-# devmemsnoop: events counted per process and per device
-tot = [0] * 4; pid = {}; dev = {}
+# devmemsnoop: events counted per process and per device, page events by their folio's order
+tot = [0] * 4; pid = {}; dev = {}; snoop_folios = {}
 for line in open(os.path.join(res, "snoop.json")):
     if not line.startswith("{"):
         continue
@@ -135,10 +164,15 @@ for line in open(os.path.join(res, "snoop.json")):
     if e["event"] not in ("alloc", "free", "migrate"):
         continue
     v = [0] * 4
+    if e["event"] in ("alloc", "free"):
+        key = "allocs" if e["event"] == "alloc" else "frees"
+        snoop_folios.setdefault(key, {})
+        o = str(e.get("order", 0))
+        snoop_folios[key][o] = snoop_folios[key].get(o, 0) + 1
     if e["event"] == "alloc":
-        v[0] = 1
+        v[0] = e["pages"]
     elif e["event"] == "free":
-        v[1] = 1
+        v[1] = e["pages"]
     elif e["dir"] == "to_device":
         v[2] = e["pages"]
     else:
@@ -152,8 +186,14 @@ check("devmemsnoop -j: totals", et, tuple(tot))
 check("devmemsnoop -j: every process exact", ep, {k: tuple(pid[k]) if k in pid else None for k in ep})
 check("devmemsnoop -j: per device", ed, sorted(tuple(v) for k, v in dev.items() if k.startswith("hmm_dmirror")))
 names["devmemsnoop"] = sorted(k for k in dev if k.startswith("hmm_dmirror"))
+w = folio_want("snoop")
+if w is not None:
+    check("devmemsnoop -j: allocs and frees by folio order",
+          {k: w[0][k] for k in ("allocs", "frees")},
+          {k: snoop_folios.get(k, {}) for k in ("allocs", "frees")})
 r = json.load(open(os.path.join(res, "ranges.json")))
-names["devmemranges"] = sorted(x["device"] for x in r["ranges"] if (x["device"] or "").startswith("hmm_dmirror"))
+# a device may have hotplugged more than one range (test_hmm adds a chunk at a time)
+names["devmemranges"] = sorted({x["device"] for x in r["ranges"] if (x["device"] or "").startswith("hmm_dmirror")})
 ref = names["devmemstat"]
 print(("ok - " if len(ref) == 2 else "not ok - ") + f"two test_hmm devices, named {ref}")
 for tool, n in names.items():

@@ -43,13 +43,17 @@ fi
 export DEVMEM_HMM_TESTS_SKIP=benchmark_thp_migration
 
 # The BPF tools on 7.3: the fallback (and patched73's tracepoints), exact.
-tool_checks="check-bpf.sh check-tools.sh check-diagnosis.sh"
+tool_checks="check-bpf.sh check-tools.sh check-tools-thp check-diagnosis.sh"
 
 for t in hmm-tests check-workload.sh $tool_checks check-bpftrace-kfunc.sh; do
 	echo "# --- $t"
 	start=$(date +%s)
 	case $t in
 	hmm-tests) "$here/hmm-tests.sh" --baseline "$here/hmm-tests-7.3.baseline" || rc=1 ;;
+	# every tool on huge and base pages of both devices: pages and folios by order
+	check-tools-thp)
+		DEVMEM_CHECK_WORKLOAD="devmem-workload -p 2 -r 2 -n 20 --thp 2 -d alt --no-last" \
+			"$here/check-tools.sh" || rc=1 ;;
 	*) "$here/$t" || rc=1 ;;
 	esac
 	echo "# --- $t took $(($(date +%s) - start)) s"
