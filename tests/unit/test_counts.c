@@ -242,6 +242,29 @@ static void test_busy_unknown_on_fallback(void **state)
 	devmem_snapshot_free(&b);
 }
 
+/* a session that lacks an event marks its counter unknown: it stays so in deltas */
+static void test_session_marks_unknown(void **state)
+{
+	struct devmem_snapshot a, b, d;
+
+	two_devices(&a, DEVMEM_MODE_TP_BTF, 1);
+	two_devices(&b, DEVMEM_MODE_TP_BTF, 2);
+	devmem_snapshot_process(&b, 7, 70)->c.faults_busy = 0;
+	devmem_snapshot_counter_unknown(&a, IDX(faults_busy));
+	devmem_snapshot_counter_unknown(&b, IDX(faults_busy));
+	assert_true(b.total.faults_busy == DEVMEM_UNKNOWN);
+	assert_true(b.devices[1].c.faults_busy == DEVMEM_UNKNOWN);
+	assert_true(b.ranges[2].c.faults_busy == DEVMEM_UNKNOWN);
+	assert_true(b.procs[0].c.faults_busy == DEVMEM_UNKNOWN);
+	assert_int_equal(devmem_snapshot_delta(&d, &b, &a), 0);
+	assert_true(devmem_counter_shown(d.mode, &d.total, IDX(faults_busy)) == DEVMEM_UNKNOWN);
+	assert_true(d.ranges[2].c.faults_busy == DEVMEM_UNKNOWN);
+	assert_int_equal(d.total.faults_pmd, 4);
+	devmem_snapshot_free(&d);
+	devmem_snapshot_free(&a);
+	devmem_snapshot_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_folios_group_delta_add_copy),
 		cmocka_unit_test(test_folios_unknown),
 		cmocka_unit_test(test_busy_unknown_on_fallback),
+		cmocka_unit_test(test_session_marks_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,19 @@ bool devmem_counters_none(const struct devmem_counters *c)
 	return true;
 }
 
+void devmem_snapshot_counter_unknown(struct devmem_snapshot *s, size_t idx)
+{
+	size_t i;
+
+	devmem_counters_u64(&s->total)[idx] = DEVMEM_UNKNOWN;
+	for (i = 0; i < s->nr_devices; i++)
+		devmem_counters_u64(&s->devices[i].c)[idx] = DEVMEM_UNKNOWN;
+	for (i = 0; i < s->nr_ranges; i++)
+		devmem_counters_u64(&s->ranges[i].c)[idx] = DEVMEM_UNKNOWN;
+	for (i = 0; i < s->nr_procs; i++)
+		devmem_counters_u64(&s->procs[i].c)[idx] = DEVMEM_UNKNOWN;
+}
+
 __u64 devmem_known_add(__u64 a, __u64 b)
 {
 	return a == DEVMEM_UNKNOWN || b == DEVMEM_UNKNOWN ? DEVMEM_UNKNOWN : a + b;

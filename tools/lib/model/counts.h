@@ -29,6 +29,13 @@ bool devmem_counter_observed(enum devmem_mode mode, size_t idx);
 __u64 devmem_counter_shown(enum devmem_mode mode, const struct devmem_counters *c, size_t idx);
 /* every counter of c that mode cannot see set to DEVMEM_UNKNOWN */
 void devmem_counters_mask(struct devmem_counters *c, enum devmem_mode mode);
+/*
+ * Counter idx not observed by the source of s beyond what its mode says
+ * (e.g. tracepoints of a series without the busy-fault event): DEVMEM_UNKNOWN
+ * in the total, every device, range and process, and so in every delta,
+ * merge and recording made of s.
+ */
+void devmem_snapshot_counter_unknown(struct devmem_snapshot *s, size_t idx);
 /* dst += src, each counter as the mode of its snapshot observes it */
 void devmem_counters_add_seen(struct devmem_counters *dst, enum devmem_mode dst_mode,
 			      const struct devmem_counters *src, enum devmem_mode src_mode);
