@@ -159,6 +159,26 @@ if [ $rc = 12 ] && [ "$(wc -l <"$work/bad.err")" = 1 ] && [ ! -s "$work/bad.out"
 else
 	not_ok "a corrupt recording: status $rc, message '$(cat "$work/bad.err")'"
 fi
+# damage in the middle: the advice copies the frames before it, never cuts the evidence
+cp "$work/fast.rec" "$work/mid.rec"
+size=$(stat -c %s "$work/mid.rec")
+printf '\377' | dd of="$work/mid.rec" bs=1 seek=$((size / 2)) conv=notrunc status=none
+cp "$work/mid.rec" "$work/mid.orig"
+(cd "$work" && "$tool" -R mid.rec -b -F >/dev/null 2>mid.err)
+rc=$?
+hint=$(grep -o "head -c [0-9]* mid.rec > mid.rec.good" "$work/mid.err")
+if [ $rc = 12 ] && [ -n "$hint" ] && ! grep -q truncate "$work/mid.err"; then
+	(cd "$work" && sh -c "$hint")
+	"$tool" -R "$work/mid.rec.good" -b -F >"$work/good.out" 2>"$work/good.err"
+	if [ $? = 0 ] && cmp -s "$work/mid.rec" "$work/mid.orig" &&
+		[ "$(grep -c ' frame [0-9]* (' "$work/good.out")" -ge 1 ]; then
+		ok "damage in the middle: the advice ($hint) keeps the frames before, the file untouched"
+	else
+		not_ok "the advice '$hint' did not give a readable copy: $(head -n 2 "$work/good.err")"
+	fi
+else
+	not_ok "damage in the middle: status $rc, '$(cat "$work/mid.err")'"
+fi
 head -c 300 "$work/fast.rec" >"$work/cut.rec"
 "$tool" -R "$work/cut.rec" -b -F >"$work/cut.out" 2>"$work/cut.err"
 rc=$?

@@ -547,6 +547,17 @@ static void test_hist_file_hint(void **state)
 	assert_non_null(strstr(out, "set when recording"));
 }
 
+/* a good recording without what was asked of it is not a corrupt one (12) */
+static void test_no_data_is_not_corrupt(void **state)
+{
+	char out[1024];
+
+	assert_int_equal(run(out, sizeof(out), "%s/devmemhist report --folded /dev/null %s/"
+			     "format1-three-frames.rec 2>&1 >/dev/null", DEVMEM_BUILD_DIR, DEVMEM_TEST_DATA),
+			 DEVMEM_EXIT_NO_DATA);
+	assert_non_null(strstr(out, "no fault stacks"));
+}
+
 /* tools/README.md's option table: the same as the table above */
 static void test_readme_table(void **state)
 {
@@ -627,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_help_within_79_columns),
 		cmocka_unit_test(test_device_help_same),
 		cmocka_unit_test(test_hist_file_hint),
+		cmocka_unit_test(test_no_data_is_not_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, load_help, NULL);

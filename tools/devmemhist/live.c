@@ -31,7 +31,7 @@ int write_stacks(const struct devmem_snapshot *s, const char *title)
 	if (!s->stacks_on) {
 		fprintf(stderr, "devmemhist: no fault stacks to write: the recording was made "
 			"without --stacks; record again with 'devmemhist record --stacks'.\n");
-		return DEVMEM_EXIT_BAD_INPUT;
+		return DEVMEM_EXIT_NO_DATA;	/* a good recording, without what was asked */
 	}
 	if (devmem_stacks_write(s, env.cli.folded, env.cli.flamegraph, title, msg, sizeof(msg))) {
 		fprintf(stderr, "devmemhist: %s\n", msg);

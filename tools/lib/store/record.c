@@ -292,10 +292,27 @@ static int check_frame(struct devmem_recording *r, const unsigned char *p, size_
 	return ret;
 }
 
+/*
+ * What to do with a file damaged at off: copy the frames before it into a
+ * new file, and leave the evidence as it is. The name goes into the command
+ * only where it needs no shell quoting.
+ */
+static const char *salvage(char *buf, size_t len, const char *name, __u64 off)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789._/+-,:@";
+	const char *f = *name && !name[strspn(name, plain)] ? name : "FILE";
+
+	snprintf(buf, len, "to use the frames before it, copy them with 'head -c %llu %s > %s.good' "
+		 "and keep the file as it is", (unsigned long long)off, f, f);
+	return buf;
+}
+
 int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,
 			  char *err, size_t errlen)
 {
 	unsigned char h[FRAME_HDR_LEN];
+	char hint[1024];
 	__u32 len, want;
 	__u64 left;
 	size_t got;
@@ -323,8 +340,7 @@ int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,
 		set_le32(m, FRAME_MAGIC);
 		if (memcmp(h, m, got < 4 ? got : 4)) {
 			fail(r, err, errlen, r->off, "bad frame magic; the file is corrupted here "
-			     "(cut it there with 'truncate -s %llu' to use the frames before).",
-			     (unsigned long long)r->off);
+			     "(%s).", salvage(hint, sizeof(hint), r->name, r->off));
 			r->failed = true;
 			return -EINVAL;
 		}
@@ -332,16 +348,14 @@ int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,
 		return 0;
 	}
 	if (le32(h) != FRAME_MAGIC) {
-		fail(r, err, errlen, r->off, "bad frame magic; the file is corrupted here (cut it "
-		     "there with 'truncate -s %llu' to use the frames before).",
-		     (unsigned long long)r->off);
+		fail(r, err, errlen, r->off, "bad frame magic; the file is corrupted here (%s).",
+		     salvage(hint, sizeof(hint), r->name, r->off));
 		r->failed = true;
 		return -EINVAL;
 	}
 	if (rec_crc(h, 12) != le32(h + 12)) {
 		fail(r, err, errlen, r->off + 12, "frame header checksum mismatch; the file is "
-		     "corrupted here (cut it there with 'truncate -s %llu' to use the frames "
-		     "before).", (unsigned long long)r->off);
+		     "corrupted here (%s).", salvage(hint, sizeof(hint), r->name, r->off));
 		r->failed = true;
 		return -EINVAL;
 	}
@@ -375,8 +389,7 @@ int devmem_recording_next(struct devmem_recording *r, struct devmem_snapshot *s,
 	}
 	if (rec_crc(r->payload, len) != le32(h + 8)) {
 		fail(r, err, errlen, r->off, "frame checksum mismatch; the file is corrupted "
-		     "here (cut it there with 'truncate -s %llu' to use the frames before).",
-		     (unsigned long long)r->off);
+		     "here (%s).", salvage(hint, sizeof(hint), r->name, r->off));
 		r->failed = true;
 		return -EINVAL;
 	}
