@@ -47,7 +47,7 @@ static __always_inline int on_fault(void *ctx, const void *page, const void *vmf
 	if (thrash_window_ns || fault_stacks)
 		start_ns = cur_proc_start(&c);
 	if (fault_stacks)
-		stackid = stack_count(ctx, tgid, start_ns);
+		stackid = stack_capture(ctx, tgid, start_ns);
 	ts = bpf_ktime_get_ns();
 	st = bpf_task_storage_get(&fault_start, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);

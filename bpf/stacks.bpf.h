@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Fault stacks (--stacks): the user stack of each CPU fault on device
- * memory, counted per (process, stack).
+ * memory, sent as a sample (ustack.bpf.h) and counted per (process,
+ * stack) in user space.
  */
 #ifndef DEVMEM_STACKS_BPF_H
 #define DEVMEM_STACKS_BPF_H
 
 #include "procs.bpf.h"
+#include "ustack.bpf.h"
 
 static __always_inline __u64 cur_proc_start(const struct ctrs *c)
 {
@@ -30,10 +32,8 @@ static __always_inline __u64 cur_proc_start(const struct ctrs *c)
  */
 static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct devmem_stack_proc_notice *rec;
 	__u64 *known = bpf_map_lookup_elem(&stack_procs, &tgid);
-	__u64 code, base;
 
 	if (known && *known == start_ns)
 		return;
@@ -43,46 +43,21 @@ static __noinline void stack_proc_announce(__u32 tgid, __u64 start_ns)
 	rec->type = DEVMEM_NOTICE_STACK_PROC;
 	rec->tgid = tgid;
 	rec->start_ns = start_ns;
-	rec->parent = 0;
+	rec->parent = stack_layout_parent();
 	rec->pad = 0;
-	code = BPF_CORE_READ(t, mm, start_code);
-	base = BPF_CORE_READ(t, mm, mmap_base);
-	if (code && code == BPF_CORE_READ(t, real_parent, mm, start_code) &&
-	    base == BPF_CORE_READ(t, real_parent, mm, mmap_base))
-		rec->parent = BPF_CORE_READ(t, real_parent, tgid);
 	bpf_ringbuf_submit(rec, 0);
 	bpf_map_update_elem(&stack_procs, &tgid, &start_ns, BPF_ANY);
 }
 
-/* count a fault under its process and user stack; the stack id, or < 0 */
-static __noinline int stack_count(void *ctx, __u32 tgid, __u64 start_ns)
+/*
+ * The stack of the current fault, as a sample (ustack.bpf.h); the process
+ * is announced at its first one, so user space reads its maps while it
+ * lives. Returns the fault's latency key, or < 0.
+ */
+static __always_inline int stack_capture(void *ctx, __u32 tgid, __u64 start_ns)
 {
-	struct devmem_stack_key key = { .tgid = tgid, .start_ns = start_ns };
-	struct devmem_stack_value *v, init = {};
-	int id, err;	/* helpers return int: a 64-bit compare would miss errors on v6.1 */
-
-	id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	if (id < 0) {
-		count_lost(id == -EEXIST ? DEVMEM_LOST_STACK_COLLISION : DEVMEM_LOST_STACK_DROP);
-		return id;
-	}
-	key.stackid = id;
-	v = bpf_map_lookup_elem(&stack_counts, &key);
-	if (!v) {
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		err = bpf_map_update_elem(&stack_counts, &key, &init, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			count_insert_failure(err, DEVMEM_LOST_STACK_COUNTS_FULL);
-			return -1;
-		}
-		stack_proc_announce(tgid, start_ns);
-		v = bpf_map_lookup_elem(&stack_counts, &key);
-		if (!v)
-			return -1;
-	}
-	ADD(&v->faults, 1);
-	return id;
+	stack_proc_announce(tgid, start_ns);
+	return ustack_sample(ctx, tgid, start_ns);
 }
-
 
 #endif /* DEVMEM_STACKS_BPF_H */

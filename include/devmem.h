@@ -352,7 +352,15 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_THRASH_RACE,	/* way taken by another CPU 3 times: page not followed */
 	DEVMEM_LOST_STACK_COLLISION,	/* stack map bucket held another stack */
 	DEVMEM_LOST_STACK_DROP,		/* stack not taken (no user stack, no memory) */
-	DEVMEM_LOST_STACK_COUNTS_FULL,	/* stack_counts table full */
+	DEVMEM_LOST_STACK_COUNTS_FULL,	/* stack_counts table full: a stack's fault time lost */
+	/* a fault's stack sample (struct devmem_ustack_sample) missing, by why */
+	DEVMEM_LOST_USTACK_RING,	/* the stack ring was full */
+	DEVMEM_LOST_USTACK_NO_REGS,	/* no user registers (a kernel thread, no helper) */
+	DEVMEM_LOST_USTACK_UNREADABLE,	/* not a byte of the user stack could be read */
+	/* ... or short, found by the unwinder in user space */
+	DEVMEM_LOST_STACK_NO_MAPS,	/* the process's mappings were never read: addresses only */
+	DEVMEM_LOST_STACK_TRUNCATED,	/* the unwinding reached the end of the stack copied */
+	DEVMEM_LOST_STACK_UNWIND_STOPPED, /* a frame without CFI, or outside every mapping */
 	DEVMEM_LOST_KINDS,
 };
 
@@ -367,6 +375,43 @@ enum devmem_tally_kind {
 	DEVMEM_NOTICES_DEFERRED,	/* exit notices that waited (the notices ring was full) */
 	DEVMEM_UNMATCHED_MIGRATION,	/* a migration's part or end whose start came before */
 	DEVMEM_TALLY_KINDS,
+};
+
+/*
+ * Stack samples (--stacks=fp|dwarf): at each CPU fault on device memory
+ * the BPF side sends the user registers, the frame-pointer walk (fp) and
+ * the top of the user stack (a few words for fp, --stack-size bytes for
+ * dwarf) on the ustacks ring; user space unwinds and counts per stack.
+ * The fault's latency is added at its end to the stack_counts entry
+ * (tgid, lat_key, start_ns), which lives until user space has read it.
+ */
+enum devmem_stack_mode {
+	DEVMEM_STACKS_OFF = 0,
+	DEVMEM_STACKS_FP = 1,		/* the in-kernel frame-pointer walk, a few words of stack */
+	DEVMEM_STACKS_DWARF = 2,	/* registers and the top of the stack, unwound by CFI */
+};
+
+#define DEVMEM_UREGS		17	/* x86-64 DWARF registers 0-16: ax dx cx bx si di bp
+					 * sp r8-r15, then the ip as the return address column */
+#define DEVMEM_UREG_BP		6
+#define DEVMEM_UREG_SP		7
+#define DEVMEM_UREG_IP		16
+#define DEVMEM_FP_STACK_BYTES	128	/* fp mode: words above sp, for a frameless leaf */
+#define DEVMEM_STACK_BYTES_DEFAULT 8192	/* dwarf mode */
+#define DEVMEM_STACK_BYTES_MAX	65536
+
+struct devmem_ustack_sample {
+	__u32 tgid;
+	__u32 pid;
+	__u64 start_ns;		/* its process's start time */
+	__s32 lat_key;		/* stack_counts stackid that gets its latency; < 0: none */
+	__u32 nr_ips;		/* fp mode: frames in ips */
+	__u32 stack_len;	/* bytes of stack copied, from regs[DEVMEM_UREG_SP] */
+	__u32 parent;		/* as in devmem_stack_proc_notice */
+	char comm[DEVMEM_COMM_LEN];
+	__u64 regs[DEVMEM_UREGS];
+	__u64 ips[DEVMEM_STACK_DEPTH];	/* fp mode: the walk, innermost first */
+	__u8 stack[];		/* the copy, as many bytes as the ring record holds */
 };
 
 #endif /* DEVMEM_SHARED_H */

@@ -241,6 +241,7 @@ static const struct {
 	{ 0x105, { 0, 1, 0, 0, 1, 0, 0 } },	/* --stacks */
 	{ 0x106, { 0, 1, 0, 0, 1, 0, 0 } },	/* --folded */
 	{ 0x107, { 0, 1, 0, 0, 1, 0, 0 } },	/* --flamegraph */
+	{ 0x108, { 0, 1, 0, 0, 1, 0, 0 } },	/* --stack-size */
 };
 
 /* a shared option a tool describes in its own words (devmem_cli_doc) */
@@ -321,7 +322,7 @@ static const char *help_line(const char *text, const struct devmem_cli_word *w, 
 			eol = p + strlen(p);
 		/* the long name starts the option column, not some help text */
 		if (p - bol > 8 || (p[strlen(want)] != '=' && p[strlen(want)] != ' ' &&
-				    p[strlen(want)] != '\n'))
+				    p[strlen(want)] != '[' && p[strlen(want)] != '\n'))
 			continue;
 		snprintf(line, len, "%.*s", (int)(eol - bol), bol);
 		return line;
@@ -343,12 +344,15 @@ static void test_help_follows_vocabulary(void **state)
 					continue;
 				found = true;
 				/* the letter, the argument and the text of the vocabulary */
+				const char *eq = !w->arg ? "" : devmem_cli_arg_optional(w) ? "[=" : "=";
+				const char *close = w->arg && devmem_cli_arg_optional(w) ? "]" : "";
+
 				if (w->key < 0x100)
-					snprintf(want, sizeof(want), "-%c, --%s%s%s", w->key, w->name,
-						 w->arg ? "=" : "", w->arg ? w->arg : "");
+					snprintf(want, sizeof(want), "-%c, --%s%s%s%s", w->key, w->name,
+						 eq, w->arg ? w->arg : "", close);
 				else
-					snprintf(want, sizeof(want), "--%s%s%s", w->name, w->arg ? "=" : "",
-						 w->arg ? w->arg : "");
+					snprintf(want, sizeof(want), "--%s%s%s%s", w->name, eq,
+						 w->arg ? w->arg : "", close);
 				snprintf(doc, sizeof(doc), "%.30s", doc_in(tools[t], w));
 				if (!strstr(line, want) || !strstr(line, doc))
 					fail_msg("%s: '%s' is not '%s ... %s'", tools[t], line, want, doc);
@@ -584,7 +588,7 @@ static void test_readme_table(void **state)
 			for (size_t i = 0; i < devmem_cli_vocabulary_len; i++)
 				if (!strncmp(cell[0] + 4, devmem_cli_vocabulary[i].name,
 					     strlen(devmem_cli_vocabulary[i].name)) &&
-				    strchr("` ", cell[0][4 + strlen(devmem_cli_vocabulary[i].name)]))
+				    strchr("` [", cell[0][4 + strlen(devmem_cli_vocabulary[i].name)]))
 					key = devmem_cli_vocabulary[i].key;
 		} else {
 			key = cell[0][3];

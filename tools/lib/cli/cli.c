@@ -29,6 +29,7 @@ enum {
 	OPT_STACKS,
 	OPT_FOLDED,
 	OPT_FLAMEGRAPH,
+	OPT_STACK_SIZE,
 };
 
 const struct devmem_cli_word devmem_cli_vocabulary[] = {
@@ -55,8 +56,11 @@ const struct devmem_cli_word devmem_cli_vocabulary[] = {
 	  "The window of thrashing (0.001 to 3600 seconds, default 1)" },
 	{ DEVMEM_CLI_THRASH_TABLE, OPT_NO_THRASH, "no-thrash", NULL,
 	  "No thrashing detection (no thrash table in the kernel, less work per fault)" },
-	{ DEVMEM_CLI_STACKS, OPT_STACKS, "stacks", NULL,
-	  "Count faults per user stack (a stack walk per fault)" },
+	{ DEVMEM_CLI_STACKS, OPT_STACKS, "stacks", "MODE",
+	  "Count faults per user stack: dwarf (the default: registers and the top of the stack "
+	  "copied, unwound by CFI) or fp (the kernel's frame-pointer walk, cheaper)" },
+	{ DEVMEM_CLI_STACKS, OPT_STACK_SIZE, "stack-size", "BYTES",
+	  "Bytes of user stack --stacks=dwarf copies per fault (64 to 64K, default 8K)" },
 	{ DEVMEM_CLI_FLAME, OPT_FOLDED, "folded", "FILE",
 	  "Write the fault stacks as folded lines to FILE (- for standard output)" },
 	{ DEVMEM_CLI_FLAME, OPT_FLAMEGRAPH, "flamegraph", "FILE",
@@ -68,6 +72,11 @@ const struct devmem_cli_word devmem_cli_vocabulary[] = {
 };
 const size_t devmem_cli_vocabulary_len =
 	sizeof(devmem_cli_vocabulary) / sizeof(devmem_cli_vocabulary[0]);
+
+bool devmem_cli_arg_optional(const struct devmem_cli_word *w)
+{
+	return w->key == OPT_STACKS;
+}
 
 /*
  * Letters that meant something else before devmem-kit 2: a clear error, not
@@ -199,7 +208,18 @@ void devmem_cli_option(struct devmem_cli *c, int key, const char *arg)
 		c->no_thrash = true;
 		break;
 	case OPT_STACKS:
-		c->stacks = true;
+		if (!arg || !strcmp(arg, "dwarf"))
+			c->stacks = DEVMEM_STACKS_DWARF;
+		else if (!strcmp(arg, "fp"))
+			c->stacks = DEVMEM_STACKS_FP;
+		else
+			devmem_cli_usage_error(c, "--stacks takes dwarf or fp, not '%s'", arg);
+		break;
+	case OPT_STACK_SIZE:
+		if (!devmem_parse_size(arg, &v) || v < 64 || v > DEVMEM_STACK_BYTES_MAX)
+			devmem_cli_usage_error(c, "--stack-size wants bytes from 64 to 64K (a K suffix "
+					       "works), not '%s'", arg);
+		c->stack_bytes = (__u32)v;
 		break;
 	case OPT_FOLDED:
 	case OPT_FLAMEGRAPH:
@@ -365,7 +385,9 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 
 	for (size_t w = 0; w < devmem_cli_vocabulary_len; w++) {
 		const struct devmem_cli_word *v = &devmem_cli_vocabulary[w];
-		struct argp_option o = { v->name, v->key, v->arg, 0, doc_of(c, v), 0 };
+		struct argp_option o = { v->name, v->key, v->arg,
+					 devmem_cli_arg_optional(v) ? OPTION_ARG_OPTIONAL : 0,
+					 doc_of(c, v), 0 };
 
 		if (v->flag && !(c->takes & v->flag))
 			continue;
@@ -410,6 +432,9 @@ void devmem_cli_parse(struct devmem_cli *c, const struct argp *tool, int argc, c
 	if (c->folded && c->flamegraph && !strcmp(c->folded, "-") && !strcmp(c->flamegraph, "-"))
 		devmem_cli_usage_error(c, "--folded - and --flamegraph - would both write standard "
 				       "output: give one of them a file");
+	if (c->stack_bytes && c->stacks == DEVMEM_STACKS_FP)
+		devmem_cli_usage_error(c, "--stack-size is what --stacks=dwarf copies; --stacks=fp "
+				       "takes a few words: leave one of them out");
 	if (c->child_only && !c->command)
 		devmem_cli_usage_error(c, "-c traces only the command given after --: give one, or "
 				       "leave -c out");

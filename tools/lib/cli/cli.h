@@ -41,7 +41,7 @@
 #define DEVMEM_CLI_COMMAND	0x0400	/* -- COMMAND [ARG...], and -c, --child-only */
 #define DEVMEM_CLI_POSITIONAL	0x0800	/* [INTERVAL [COUNT]] as -i and -n */
 #define DEVMEM_CLI_THRASH_TABLE	0x1000	/* --thrash-window SECS, --no-thrash: the kernel's table */
-#define DEVMEM_CLI_STACKS	0x2000	/* --stacks */
+#define DEVMEM_CLI_STACKS	0x2000	/* --stacks[=fp|dwarf], --stack-size BYTES */
 #define DEVMEM_CLI_FLAME	0x4000	/* --folded FILE, --flamegraph FILE */
 #define DEVMEM_CLI_THRASH_K	0x8000	/* --thrash-k K: what counts as thrashing */
 #define DEVMEM_CLI_THRASH	(DEVMEM_CLI_THRASH_TABLE | DEVMEM_CLI_THRASH_K)
@@ -82,7 +82,8 @@ struct devmem_cli {
 	__u32 thrash_k;			/* --thrash-k; 0: DEVMEM_THRASH_K_DEFAULT */
 	__u64 thrash_window_ns;		/* --thrash-window; 0: DEVMEM_THRASH_WINDOW_DEFAULT */
 	bool no_thrash;			/* --no-thrash */
-	bool stacks;			/* --stacks */
+	unsigned int stacks;		/* --stacks: DEVMEM_STACKS_*; 0 not given */
+	__u32 stack_bytes;		/* --stack-size; 0: DEVMEM_STACK_BYTES_DEFAULT */
 	const char *folded;		/* --folded FILE; "-": stdout */
 	const char *flamegraph;		/* --flamegraph FILE */
 
@@ -144,5 +145,7 @@ struct devmem_cli_word {
 };
 extern const struct devmem_cli_word devmem_cli_vocabulary[];
 extern const size_t devmem_cli_vocabulary_len;
+/* true for a word whose argument may be left out (--stacks[=MODE]) */
+bool devmem_cli_arg_optional(const struct devmem_cli_word *w);
 
 #endif /* DEVMEM_CLI_H */

@@ -35,22 +35,29 @@ size_t devmem_thrash_acc_size(const struct devmem_thrash_acc *a);
 __u64 devmem_thrash_acc_dropped(const struct devmem_thrash_acc *a);
 
 /*
- * Stacks of faults: each (process, stack id) symbolized once, at first
- * sight, with its latest counts.
+ * Stacks of faults: the samples, counted per (process, stack), each stack
+ * symbolized once, at first sight; the fault time comes later, when the
+ * kernel has added each fault's latency to its stack_counts entry.
  */
 struct devmem_stack_acc;
+struct devmem_unwound;
 
 struct devmem_stack_acc *devmem_stack_acc_new(void);
 void devmem_stack_acc_free(struct devmem_stack_acc *a);
-/* is this (tgid, start, id) known already */
-bool devmem_stack_acc_known(const struct devmem_stack_acc *a, const struct devmem_stack_key *k);
+/* a sample, as unwound into u, named with sym (NULL: addresses); 0 or -ENOMEM */
+int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_ustack_sample *s,
+			    const struct devmem_unwound *u, struct devmem_symbolizer *sym);
+/* faults whose latency has not come yet */
+size_t devmem_stack_acc_pending(const struct devmem_stack_acc *a);
 /*
- * Counts of a stack; ips (depth entries, innermost first) only for one
- * not known yet, named with sym (NULL: addresses). 0 or -ENOMEM.
+ * For each of those, ended() says whether the kernel's entry k is done
+ * (and takes it): its latency in *ns is added to its stack.
  */
-int devmem_stack_acc_put(struct devmem_stack_acc *a, const struct devmem_stack_key *k,
-			 const struct devmem_stack_value *v, const __u64 *ips, __u32 depth,
-			 struct devmem_symbolizer *sym);
+void devmem_stack_acc_settle(struct devmem_stack_acc *a,
+			     bool (*ended)(void *ctx, const struct devmem_stack_key *k, __u64 *ns),
+			     void *ctx);
+/* the stacks cut short (DEVMEM_LOST_STACK_*) added to lost */
+void devmem_stack_acc_losses(const struct devmem_stack_acc *a, __u64 lost[DEVMEM_LOST_KINDS]);
 int devmem_stack_acc_snapshot(struct devmem_stack_acc *a, struct devmem_snapshot *s);
 void devmem_stack_acc_forget(struct devmem_stack_acc *a,
 			     bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);

@@ -137,12 +137,46 @@ static void probe_ranges_at_start(struct devmem_session *s)
 }
 
 /*
+ * Fault stacks: the mode and copy size, the sample ring (room for 512
+ * samples), the latency keys (stack_counts) and the processes announced;
+ * the kernel's stack map is not used. One entry each when off.
+ */
+static enum devmem_error size_stack_maps(struct devmem_session *s)
+{
+	const struct devmem_opts *opts = &s->opts;
+	__u32 bytes = DEVMEM_FP_STACK_BYTES;
+
+	bpf_map__set_max_entries(s->skel->maps.stacks, 1);
+	if (!opts->stacks || !(s->families & DEVMEM_FAM_FAULTS)) {
+		bpf_map__set_max_entries(s->skel->maps.stack_counts, 1);
+		bpf_map__set_max_entries(s->skel->maps.stack_procs, 1);
+		bpf_map__set_max_entries(s->skel->maps.ustacks, round_pow2_pages(1));
+		return DEVMEM_OK;
+	}
+	if (opts->stacks == DEVMEM_STACKS_DWARF)
+		bytes = opts->stack_bytes ? opts->stack_bytes : DEVMEM_STACK_BYTES_DEFAULT;
+	if (bytes < 64 || bytes > DEVMEM_STACK_BYTES_MAX)
+		return DEVMEM_E_USAGE;
+	bytes &= ~7U;
+	s->skel->rodata->fault_stacks = true;
+	s->skel->rodata->stack_mode = opts->stacks;
+	s->skel->rodata->stack_bytes = bytes;
+	bpf_map__set_max_entries(s->skel->maps.ustacks,
+				 round_pow2_pages(512 * (sizeof(struct devmem_ustack_sample) + bytes + 8)));
+	bpf_map__set_max_entries(s->skel->maps.stack_counts, 16384);
+	s->stacks = devmem_stack_acc_new();
+	s->sym = devmem_sym_new();
+	return s->stacks && s->sym ? DEVMEM_OK : DEVMEM_E_NOMEM;
+}
+
+/*
  * Every map sized for what this run uses; a map a run does not use
  * shrinks to one entry.
  */
 static enum devmem_error size_maps(struct devmem_session *s, long max_procs)
 {
 	const struct devmem_opts *opts = &s->opts;
+	enum devmem_error e;
 
 	if (!(s->families & DEVMEM_FAM_PROCESSES))
 		max_procs = 1;
@@ -170,19 +204,9 @@ static enum devmem_error size_maps(struct devmem_session *s, long max_procs)
 			return DEVMEM_E_NOMEM;
 	}
 	bpf_map__set_max_entries(s->skel->maps.thrash, s->thrash ? s->thrash_sets : 1);
-	if (opts->stacks && (s->families & DEVMEM_FAM_FAULTS)) {
-		s->skel->rodata->fault_stacks = true;
-		if (opts->stack_entries)
-			bpf_map__set_max_entries(s->skel->maps.stacks, opts->stack_entries);
-		s->stacks = devmem_stack_acc_new();
-		s->sym = devmem_sym_new();
-		if (!s->stacks || !s->sym)
-			return DEVMEM_E_NOMEM;
-	} else {
-		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
-		bpf_map__set_max_entries(s->skel->maps.stack_counts, 1);
-		bpf_map__set_max_entries(s->skel->maps.stack_procs, 1);
-	}
+	e = size_stack_maps(s);
+	if (e)
+		return e;
 	if (!s->skel->rodata->stream_mask)
 		bpf_map__set_max_entries(s->skel->maps.events, round_pow2_pages(1));
 	else if (opts->ringbuf_bytes)
@@ -294,7 +318,9 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.notices), devmem_session_notice, s, NULL);
 	if (!s->rb || (s->skel->rodata->stream_mask &&
 		       ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.events),
-					devmem_session_event, s))) {
+					devmem_session_event, s)) ||
+	    (s->stacks && ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.ustacks),
+					   devmem_session_ustack, s))) {
 		e = DEVMEM_E_NOMEM;
 		goto fail;
 	}
@@ -499,7 +525,10 @@ void devmem_opts_from_cli(const struct devmem_cli *c, struct devmem_opts *o)
 	o->no_thrash = c->no_thrash;
 	o->thrash_k = c->thrash_k;
 	o->thrash_window_ns = c->thrash_window_ns;
-	o->stacks = c->stacks || c->folded || c->flamegraph;
+	/* --folded and --flamegraph want stacks: the default mode then */
+	o->stacks = c->stacks ? c->stacks :
+		    c->folded || c->flamegraph ? DEVMEM_STACKS_DWARF : DEVMEM_STACKS_OFF;
+	o->stack_bytes = c->stack_bytes;
 }
 
 enum devmem_error devmem_session_filter_owner(const struct devmem_device_filter *f,

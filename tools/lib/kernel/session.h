@@ -50,8 +50,8 @@ struct devmem_opts {
 	__u64 thrash_window_ns;		/* T; 0: DEVMEM_THRASH_WINDOW_DEFAULT */
 	__u32 thrash_k;			/* K shown in snapshots; 0: DEVMEM_THRASH_K_DEFAULT */
 	__u32 thrash_sets;		/* thrash map sets, a power of 2; 0: DEVMEM_THRASH_SETS */
-	bool stacks;			/* the user stack of each fault */
-	__u32 stack_entries;		/* stack map size; 0: 1024 */
+	unsigned int stacks;		/* the user stack of each fault: DEVMEM_STACKS_* (0 off) */
+	__u32 stack_bytes;		/* dwarf: user stack copied per fault; 0: 8 KiB */
 };
 
 struct devmem_session;

@@ -68,5 +68,7 @@ unsigned long long devmem_proc_start_ticks(__u32 tgid);
 /* ring buffer callbacks: notices, and streamed events */
 int devmem_session_notice(void *ctx, void *data, size_t size);
 int devmem_session_event(void *ctx, void *data, size_t size);
+/* the ring of stack samples (--stacks) */
+int devmem_session_ustack(void *ctx, void *data, size_t size);
 
 #endif /* DEVMEM_KERNEL_SESSION_INT_H */

@@ -18,6 +18,7 @@
 #include "kernel/session.h"
 #include "kernel/session_int.h"
 #include "kernel/symbolize.h"
+#include "kernel/unwind.h"
 #include "model/snapshot.h"
 
 int devmem_session_event(void *ctx, void *data, size_t size)
@@ -326,58 +327,76 @@ static int read_thrash(struct devmem_session *s)
 	return devmem_thrash_acc_commit(s->thrash);
 }
 
-#define MAX_STACK_DROPS	1024
+/* a fault's stack_counts entry, once its end added the latency: taken out */
+static bool latency_ended(void *ctx, const struct devmem_stack_key *k, __u64 *ns)
+{
+	struct devmem_session *s = ctx;
+	int fd = bpf_map__fd(s->skel->maps.stack_counts);
+	struct devmem_stack_value v;
+
+	if (bpf_map_lookup_elem(fd, k, &v))
+		return true;		/* gone: nothing more to add */
+	if (!v.fault_ns)
+		return false;		/* still in its fault */
+	*ns = v.fault_ns;
+	bpf_map_delete_elem(fd, k);
+	return true;
+}
+
+#define SETTLE_EVERY	64
 
 /*
- * Stack counts into the accumulator, each new stack symbolized; the
- * entries of processes that exited are final and leave the kernel, with
- * the stacks no live process refers to, so the tables stay bounded.
+ * A stack sample (ustack.bpf.h): its process's maps read now if they are
+ * not yet (from the parent whose layout it has, if it is gone), unwound,
+ * counted. The latencies of ended faults are collected every few samples.
+ */
+int devmem_session_ustack(void *ctx, void *data, size_t size)
+{
+	struct devmem_session *s = ctx;
+	const struct devmem_ustack_sample *x = data;
+	struct devmem_unwound u;
+	void **state = NULL;
+	Dwfl *dwfl;
+	int e;
+
+	if (size < sizeof(*x) || !s->stacks)
+		return 0;
+	e = devmem_sym_capture(s->sym, x->tgid, x->start_ns);
+	if ((e == -ENOENT || e == -ESRCH) && x->parent)
+		e = devmem_sym_capture_from(s->sym, x->tgid, x->start_ns, x->parent);
+	dwfl = devmem_sym_dwfl(s->sym, x->tgid, x->start_ns, &state);
+	if (s->opts.stacks == DEVMEM_STACKS_FP)
+		devmem_unwind_fp(dwfl, x, size, &u);
+	else
+		devmem_unwind_dwarf(dwfl, state, x, size, &u);
+	if (devmem_stack_acc_sample(s->stacks, x, &u, s->sym)) {
+		s->error = -ENOMEM;
+		return 0;
+	}
+	if (devmem_stack_acc_pending(s->stacks) >= SETTLE_EVERY)
+		devmem_stack_acc_settle(s->stacks, latency_ended, s);
+	return 0;
+}
+
+/*
+ * The fault times of the stacks so far; entries of processes that exited
+ * whose sample never came are taken out, so the table stays bounded.
  */
 static int read_stacks(struct devmem_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.stack_counts);
-	int sfd = bpf_map__fd(s->skel->maps.stacks);
-	struct devmem_stack_key key, *prev = NULL, gone[MAX_STACK_DROPS];
-	__s32 live_ids[MAX_STACK_DROPS];
-	size_t nr_gone = 0, nr_live = 0;
-	struct devmem_stack_value v;
-	__u64 ips[DEVMEM_STACK_DEPTH];
-	int err;
+	struct devmem_stack_key key, *prev = NULL, gone[1024];
+	size_t nr_gone = 0;
 
+	devmem_stack_acc_settle(s->stacks, latency_ended, s);
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		if (!devmem_stack_acc_known(s->stacks, &key)) {
-			memset(ips, 0, sizeof(ips));
-			/* a stack taken before its process was announced: try its maps now */
-			devmem_sym_capture(s->sym, key.tgid, key.start_ns);
-			if (bpf_map_lookup_elem(sfd, &key.stackid, ips))
-				memset(ips, 0, sizeof(ips));
-			err = devmem_stack_acc_put(s->stacks, &key, &v, ips, DEVMEM_STACK_DEPTH,
-						   s->sym);
-		} else {
-			err = devmem_stack_acc_put(s->stacks, &key, &v, NULL, 0, NULL);
-		}
-		if (err)
-			return err;
-		if (devmem_history_proc_exited(s->history, key.tgid, key.start_ns)) {
-			if (nr_gone < MAX_STACK_DROPS)
-				gone[nr_gone++] = key;
-		} else if (nr_live < MAX_STACK_DROPS) {
-			live_ids[nr_live++] = key.stackid;
-		}
+		if (nr_gone < sizeof(gone) / sizeof(gone[0]) &&
+		    devmem_history_proc_exited(s->history, key.tgid, key.start_ns))
+			gone[nr_gone++] = key;
 	}
-	for (size_t i = 0; i < nr_gone; i++) {
-		bool used = false;
-
+	for (size_t i = 0; i < nr_gone; i++)
 		bpf_map_delete_elem(fd, &gone[i]);
-		for (size_t j = 0; j < nr_live && !used; j++)
-			used = live_ids[j] == gone[i].stackid;
-		/* with more live entries than were looked at, keep the stack */
-		if (!used && nr_live < MAX_STACK_DROPS)
-			bpf_map_delete_elem(sfd, &gone[i].stackid);
-	}
 	return 0;
 }
 
@@ -448,6 +467,7 @@ int devmem_session_read_tables(struct devmem_session *s, struct devmem_snapshot 
 		err = read_stacks(s);
 		if (!err)
 			err = devmem_stack_acc_snapshot(s->stacks, snap);
+		devmem_stack_acc_losses(s->stacks, snap->lost);
 	}
 	return err;
 }

@@ -22,6 +22,7 @@ struct sym_proc {
 	__u32 tgid;
 	__u64 start_ns;
 	Dwfl *dwfl;
+	void *unwind;			/* the unwinder's state attached to dwfl (unwind.h) */
 	bool failed;			/* maps unreadable: addresses only */
 };
 
@@ -193,6 +194,16 @@ int devmem_sym_capture(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns)
 	return devmem_sym_capture_from(s, tgid, start_ns, tgid);
 }
 
+Dwfl *devmem_sym_dwfl(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, void ***unwind)
+{
+	struct sym_proc *p = find(s, tgid, start_ns);
+
+	if (!p || p->failed || !p->dwfl)
+		return NULL;
+	*unwind = &p->unwind;
+	return p->dwfl;
+}
+
 const char *devmem_sym_name(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, __u64 addr,
 			    char *buf, size_t len)
 {
@@ -200,6 +211,7 @@ const char *devmem_sym_name(struct devmem_symbolizer *s, __u32 tgid, __u64 start
 	Dwfl_Module *mod;
 	GElf_Off off = 0;
 	GElf_Sym sym;
+	Dwarf_Addr start = 0;
 	const char *name;
 
 	if (p && !p->failed && (mod = dwfl_addrmodule(p->dwfl, addr))) {
@@ -208,12 +220,13 @@ const char *devmem_sym_name(struct devmem_symbolizer *s, __u32 tgid, __u64 start
 			snprintf(buf, len, "%s", name);
 			return buf;
 		}
-		/* in a file without that symbol: the file's base name and offset */
-		name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+		/* in a file without that symbol: the file's base name and the offset in it */
+		name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 		if (name) {
 			const char *b = strrchr(name, '/');
 
-			snprintf(buf, len, "%s+0x%" PRIx64, b ? b + 1 : name, (uint64_t)addr);
+			snprintf(buf, len, "%s+0x%" PRIx64, b ? b + 1 : name,
+				 (uint64_t)(addr - start));
 			return buf;
 		}
 	}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include <elfutils/libdwfl.h>
 
 struct devmem_symbolizer;
 
@@ -28,6 +29,12 @@ int devmem_sym_capture_from(struct devmem_symbolizer *s, __u32 tgid, __u64 start
 /* drop the processes keep() says are forgotten */
 void devmem_sym_forget(struct devmem_symbolizer *s,
 		       bool (*keep)(void *ctx, __u32 tgid, __u64 start_ns), void *ctx);
+/*
+ * The process's Dwfl (its modules at their addresses, for the unwinder),
+ * and where the unwinder keeps its state with it; NULL if its maps are
+ * unknown.
+ */
+Dwfl *devmem_sym_dwfl(struct devmem_symbolizer *s, __u32 tgid, __u64 start_ns, void ***unwind);
 /*
  * The function an address is in ("main"), else its file and address
  * ("libfoo.so+0x1234"), else the address ("0x7f..."); always buf.

@@ -36,6 +36,12 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_STACK_COLLISION] = "stack_map_collision",
 	[DEVMEM_LOST_STACK_DROP] = "stack_not_taken",
 	[DEVMEM_LOST_STACK_COUNTS_FULL] = "stack_counts_map_full",
+	[DEVMEM_LOST_USTACK_RING] = "stack_ring_full",
+	[DEVMEM_LOST_USTACK_NO_REGS] = "stack_no_user_registers",
+	[DEVMEM_LOST_USTACK_UNREADABLE] = "stack_unreadable",
+	[DEVMEM_LOST_STACK_NO_MAPS] = "stack_maps_unknown",
+	[DEVMEM_LOST_STACK_TRUNCATED] = "stack_copy_too_short",
+	[DEVMEM_LOST_STACK_UNWIND_STOPPED] = "stack_unwind_stopped",
 };
 
 const char *const devmem_tally_names[DEVMEM_TALLY_KINDS] = {
