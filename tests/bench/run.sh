@@ -230,6 +230,18 @@ if [ -x "$out/handler-cost" ]; then
 	done
 fi
 
+# what a fault stack costs: the handler natively (ns per fault) and the unwinding (us per stack)
+stack_raw=$out/stack-cost.raw
+: >"$stack_raw"
+say "host: building and running tests/bench/stack-cost"
+if ${CC:-gcc} -O2 -g -std=gnu11 -D_GNU_SOURCE -DDEVMEM_VERSION='"bench"' -Iinclude -Itools/lib \
+	-Ibuild/bpf tests/bench/stack-cost.c -o "$out/stack-cost" build/lib/libdevmem.a -lbpf -ldw \
+	-lelf -lz -lncursesw -ljansson -lm 2>"$out/stack-cost.log"; then
+	for pass in 1 2 3; do
+		"$out/stack-cost" 4096 2>>"$out/stack-cost.log" >>"$stack_raw"
+	done
+fi
+
 # ---- guests --------------------------------------------------------------------
 run_guest() {	# KIND KDIR TIMEOUT
 	local kind=$1 kdir=$2 rc
@@ -503,6 +515,21 @@ awk '{ k = $1 SUBSEP $2; if (!(k in b) || $3 < b[k]) b[k] = $3
 	if (!n) print "   not measured (no BPF on this host)"
 	print "   (--stacks walks the calling user stack: the cost grows with its depth)"
      }' "$diag_raw" | tee -a "$table"
+# the cost of a fault stack, best of three: the handler and the unwinding of its sample
+awk '$1 == "stackcost" {
+		k = $2; if (!(k in h) || $3 < h[k]) h[k] = $3; if (!(k in u) || $4 < u[k]) u[k] = $4
+	}
+	END {
+		print ""
+		print " fault stacks (host, native, raw_fault sampling this process; best of 3)"
+		printf "   %-8s %16s %20s\n", "mode", "handler ns/fault", "unwind us/stack"
+		n = split("off fp dwarf", m, " ")
+		for (i = 1; i <= n; i++)
+			if (m[i] in h)
+				printf "   %-8s %16.1f %20.2f\n", m[i], h[m[i]], u[m[i]]
+		if (!("off" in h)) print "   not measured (no BPF on this host)"
+		print "   (the copy: dwarf - off, 8 KiB of stack; fp: the kernel walk and 128 bytes)"
+	}' "$stack_raw" | tee -a "$table"
 # section 10, the debugfs listing
 echo | tee -a "$table"
 listing_table "$lb" "$kp" | tee -a "$table"

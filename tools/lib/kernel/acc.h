@@ -47,7 +47,7 @@ void devmem_stack_acc_free(struct devmem_stack_acc *a);
 /* a sample, as unwound into u, named with sym (NULL: addresses); 0 or -ENOMEM */
 int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_ustack_sample *s,
 			    const struct devmem_unwound *u, struct devmem_symbolizer *sym);
-/* faults whose latency has not come yet */
+/* faults whose latency has not come yet, joined since the last settle */
 size_t devmem_stack_acc_pending(const struct devmem_stack_acc *a);
 /*
  * For each of those, ended() says whether the kernel's entry k is done

@@ -32,6 +32,7 @@ struct devmem_stack_acc {
 	size_t n;
 	struct pending *pend;
 	size_t nr_pend, cap_pend;
+	size_t settled;			/* pending left by the last settle */
 	__u64 lost[DEVMEM_LOST_KINDS];	/* stacks cut short, found here */
 };
 
@@ -131,6 +132,8 @@ int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_usta
 			/* faults that never ended: the oldest give way */
 			memmove(a->pend, a->pend + 1, (a->nr_pend - 1) * sizeof(*a->pend));
 			a->nr_pend--;
+			if (a->settled)
+				a->settled--;
 		} else {
 			p = realloc(a->pend, cap * sizeof(*p));
 			if (!p)
@@ -148,7 +151,7 @@ int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_usta
 
 size_t devmem_stack_acc_pending(const struct devmem_stack_acc *a)
 {
-	return a->nr_pend;
+	return a->nr_pend > a->settled ? a->nr_pend - a->settled : 0;
 }
 
 void devmem_stack_acc_settle(struct devmem_stack_acc *a,
@@ -171,6 +174,7 @@ void devmem_stack_acc_settle(struct devmem_stack_acc *a,
 			x->fault_ns += ns;
 	}
 	a->nr_pend = j;
+	a->settled = j;
 }
 
 void devmem_stack_acc_losses(const struct devmem_stack_acc *a, __u64 lost[DEVMEM_LOST_KINDS])
@@ -202,6 +206,7 @@ void devmem_stack_acc_forget(struct devmem_stack_acc *a,
 		if (keep(ctx, a->pend[i].key.tgid, a->pend[i].key.start_ns))
 			a->pend[j++] = a->pend[i];
 	a->nr_pend = j;
+	a->settled = a->settled < j ? a->settled : j;
 
 	for (i = j = 0; i < a->n; i++) {
 		if (keep(ctx, a->v[i].tgid, a->v[i].start_ns))
