@@ -12,12 +12,16 @@
  * gpu0 (owner 0xffff888000001000) has one range discovered at the start with
  * 7 pages in use, named "gpu0 private"; gpu1 (owner 0xffff888000002000) one
  * range added while traced, "gpu1-private". One more range, of an unknown
- * owner, was discovered at the start ("older"). Devices are named after
- * their ranges, so they are "gpu0 private", "gpu1-private" and "older".
+ * owner, was discovered at the start ("older": 4 pages, 3 of them in use,
+ * a device 75% full). Devices are named after their ranges, so they are
+ * "gpu0 private", "gpu1-private" and "older".
  * Every page is a folio of order 0: the folio counts by order equal the
  * page counts (allocs, frees, pages to the device and to RAM).
  *
  *   make-recording FILE [FRAMES [INTERVAL_MS]]
+ *
+ * FRAMES 0 writes the header alone: a recorder stopped before its first
+ * interval ended.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +81,7 @@ int main(int argc, char **argv)
 	char err[512];
 	__u64 t0;
 
-	if (argc < 2 || !frames) {
+	if (argc < 2 || (argc > 2 && !frames && strcmp(argv[2], "0"))) {
 		fprintf(stderr, "usage: make-recording FILE [FRAMES [INTERVAL_MS]]\n");
 		return 2;
 	}
@@ -131,8 +135,8 @@ int main(int argc, char **argv)
 		r->sources = DEVMEM_RANGE_TRACED;
 		snprintf(r->name, sizeof(r->name), "gpu1-private");
 		r = devmem_snapshot_range(&s, 0, 0x300000000ULL);
-		r->r.end = 0x303ffffffULL;
-		r->r.nr_pages = 16384;
+		r->r.end = 0x300003fffULL;
+		r->r.nr_pages = 4;
 		r->in_use_at_start = 3;
 		r->sources = DEVMEM_RANGE_DISCOVERED;
 		snprintf(r->name, sizeof(r->name), "older");

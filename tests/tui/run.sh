@@ -63,15 +63,21 @@ check "summary: bravo's faults are 30 x $N" $((30 * N)) "$(summary_field 1002 2)
 check "summary: alpha's pages to device are 100 x $N" $((100 * N)) "$(summary_field 1001 5)"
 check "summary: charlie's pages to RAM are 20 x $N" $((20 * N)) "$(summary_field 1003 6)"
 check "summary: bravo's frees are 50 x $N" $((50 * N)) "$(summary_field 1002 8)"
-# devices: "RANGE SIZE INUSE FAULTS WASTED TODEV TORAM ALLOCS FREES DEVICE"
+# devices, the name first and the range last:
+# "DEVICE SIZE INUSE USE% BAR FAULTS WASTED THRASH TODEV TORAM ALLOCS FREES RANGE"
 dev_field() { # RANGE COLUMN
-	awk -v r="$1" -v col="$2" '/summary over/ { s = 1 } s && $1 == r { print $col; exit }' \
+	awk -v r="$1" -v col="$2" '/summary over/ { s = 1 } s && $NF == r { print $col; exit }' \
 		"$work/batch.txt"
 }
-check "summary: gpu0 pages in use = 7 at start + allocs - frees" $((7 + 120 * N - 55 * N)) \
-	"$(dev_field 100000000-10fffffff 3)"
-check "summary: gpu1 faults = charlie + evil" $((21 * N)) "$(dev_field 200000000-21fffffff 4)"
-check "summary: a range of an unknown device keeps its start count" 3 "$(dev_field 300000000-303ffffff 3)"
+check "summary: the device table starts with the name, then how full it is" \
+	"DEVICE SIZE INUSE USE% FAULTS" \
+	"$(awk '/summary over/ { s = 1 } s && $1 == "DEVICE" { sub(/^\*/, "", $5); print $1, $2, $3, $4, $5; exit }' "$work/batch.txt")"
+# gpu0: 7 pages in use at start + (120 - 55) x N allocated = 332 pages of 4 KiB
+check "summary: gpu0 in use in bytes, as SIZE (7 at start + allocs - frees pages)" "gpu0\x20private 256M 1.3M 1%" \
+	"$(dev_field 100000000-10fffffff 1) $(dev_field 100000000-10fffffff 2) $(dev_field 100000000-10fffffff 3) $(dev_field 100000000-10fffffff 4)"
+check "summary: gpu1 faults = charlie + evil" $((21 * N)) "$(dev_field 200000000-21fffffff 6)"
+check "summary: a device with its start count: 3 pages of 4 in use, 75%, its bar" "12K 75% [########..]" \
+	"$(dev_field 300000000-300003fff 3) $(dev_field 300000000-300003fff 4) $(dev_field 300000000-300003fff 5)"
 grep -qF 'evil\x1b[31m' "$work/batch.txt" && ok "a comm with an escape byte is shown as \\x1b" ||
 	not_ok "the hostile comm is not shown defused"
 
@@ -84,11 +90,32 @@ fi
 
 "$tool" -R "$work/fast.rec" -b -F -r 1 --view devices >"$work/rows.txt"
 check "-r 1 --view devices: one device row per frame, no process table" "$((N + 1)) 0" \
-	"$(grep -c '^[0-9a-f]*-[0-9a-f]* ' "$work/rows.txt") $(grep -c COMMAND "$work/rows.txt")"
+	"$(grep -cE ' [0-9a-f]+-[0-9a-f]+$' "$work/rows.txt") $(grep -c COMMAND "$work/rows.txt")"
 
 "$tool" -R "$work/fast.rec" -b -F -p 1003 -D gpu1-private >"$work/filter.txt"
 check "-p and -D filters: only charlie and gpu1 in the summary" "1003 gpu1-private" \
-	"$(awk '/summary over/ { s = 1 } s && /^ +[0-9]+ / { p = $1 } s && /^[0-9a-f]+-/ { d = $NF } END { print p, d }' "$work/filter.txt")"
+	"$(awk '/summary over/ { s = 1 } s && /^ +[0-9]+ / { p = $1 } s && / [0-9a-f]+-[0-9a-f]+$/ { d = $1 } END { print p, d }' "$work/filter.txt")"
+# the header follows -p: charlie's 20 faults a frame, not everyone's 61
+check "-p: the header's totals are the process's" "Total: faults $((20 * N))" \
+	"$(awk '/summary over/ { s = 1 } s && /^Total:/ { print $1, $2, $3; exit }' "$work/filter.txt")"
+check "-p: each frame's rate too (20 faults in 0.2 s)" "Per second: faults 100" \
+	"$(grep '^Per second:' "$work/filter.txt" | sed -n 2p | awk '{ print $1, $2, $3, $4 }')"
+"$tool" -R "$work/fast.rec" -b -F -D nosuch >"$work/nodev.txt" 2>"$work/nodev.err"
+rc=$?
+if [ $rc = 15 ] && grep -q '^(no device matches -D nosuch; the devices are: gpu0\\x20private' "$work/nodev.txt" ||
+	{ [ $rc = 15 ] && grep -q 'no device matches -D nosuch; the devices are: ' "$work/nodev.txt"; }; then
+	ok "-D of an unknown device: the table says so, exit 15 ($(head -n 1 "$work/nodev.err"))"
+else
+	not_ok "-D of an unknown device: status $rc, table '$(grep -m1 'no device' "$work/nodev.txt")', '$(cat "$work/nodev.err")'"
+fi
+"$work/make-recording" "$work/empty.rec" 0 || bail "writing a recording without frames failed"
+"$tool" -R "$work/empty.rec" -b >"$work/empty.out" 2>"$work/empty.err"
+rc=$?
+if [ $rc = 18 ] && grep -q 'holds no frame' "$work/empty.err" && [ ! -s "$work/empty.out" ]; then
+	ok "a recording without frames: said, exit 18 ($(cat "$work/empty.err"))"
+else
+	not_ok "a recording without frames: status $rc, '$(cat "$work/empty.err")'"
+fi
 
 if command -v python3 >/dev/null; then
 	"$tool" -R "$work/fast.rec" -j -F >"$work/frames.json"
@@ -116,6 +143,11 @@ for f in data:
         dsum[d["start"]] = dsum.get(d["start"], 0) + d["counters"]["pages_to_device"]
 for d in summary[0]["devices"]:
     assert dsum.get(d["start"], 0) == d["counters"]["pages_to_device"]
+    if d["pages_in_use"] is not None:
+        assert d["bytes_in_use"] == d["pages_in_use"] * 4096, d
+        assert abs(d["fullness"] - d["bytes_in_use"] / d["size_bytes"]) < 1e-9, d
+older = [d for d in summary[0]["devices"] if d["name"] == "older"][0]
+assert older["pages_in_use"] == 3 and older["fullness"] == 0.75, older
 EOF
 		ok "JSON frames: per-process and per-device counts add up to the summary exactly"
 	else
@@ -182,7 +214,7 @@ fi
 head -c 300 "$work/fast.rec" >"$work/cut.rec"
 "$tool" -R "$work/cut.rec" -b -F >"$work/cut.out" 2>"$work/cut.err"
 rc=$?
-if [ $rc = 0 ] || [ $rc = 12 ]; then
+if [ $rc = 0 ] || [ $rc = 12 ] || [ $rc = 18 ]; then
 	ok "a truncated recording: status $rc, no crash ($(head -n 1 "$work/cut.err"))"
 else
 	not_ok "a truncated recording: status $rc"
@@ -243,28 +275,50 @@ screen | grep -q '\*FAULT/s' && ok "the sort column is marked in the title" ||
 	not_ok "no sort mark in the title: $(screen | grep PID)"
 
 tm send-keys -t $S '>'
+wait_for '\*THRASH' 2
+# no thrashing in this recording: every row ties, in PID order
+check "'>' sorts by the next column (THRASH)" "1001 1002 1003 1004" "$(row_pids)"
+tm send-keys -t $S '>'
 wait_for '\*TODEV/s' 2
-check "'>' sorts by the next column (pages to device)" "1001 1003 1002 1004" "$(row_pids)"
+check "'>' again: pages to device" "1001 1003 1002 1004" "$(row_pids)"
 tm send-keys -t $S 'r'
 wait_for 'sort: todev asc' 2
 check "'r' reverses the order" "1004 1002 1003 1001" "$(row_pids)"
-tm send-keys -t $S '<'
+tm send-keys -t $S '<' '<'
 wait_for '\*FAULT/s' 2
-check "'<' goes back to faults, descending again" "1002 1003 1001 1004" "$(row_pids)"
+check "'<' twice goes back to faults, descending again" "1002 1003 1001 1004" "$(row_pids)"
 
 tm send-keys -t $S 'v'
-if wait_for '^RANGE .*DEVICE' 2; then
-	ok "'v' shows the devices"
+if wait_for '^DEVICE +SIZE +INUSE +USE%' 2; then
+	ok "'v' shows the devices, the name first"
 else
 	not_ok "'v' did not show the device table: $(screen | sed -n 5,8p)"
 fi
 check "device rows: gpu0, gpu1 and the range of an unknown device" "3" \
-	"$(screen | grep -cE '^(100000000-10fffffff|200000000-21fffffff|300000000-303ffffff) ')"
-screen | grep -E '^100000000-10fffffff' | grep -qF 'gpu0\x20private' &&
-	ok "device row shows the range and the name" || not_ok "gpu0's row is wrong: $(screen | grep 100000000)"
+	"$(screen | grep -cE '^(gpu0\\x20private|gpu1-private|older) ')"
+check "gpu0: size, in use in bytes, USE%, bar" "256M 1.3M 1% [..........]" \
+	"$(screen | awk '$1 == "gpu0\\x20private" { print $2, $3, $4, $5 }')"
+check "older: 75% full" "12K 75% [########..]" "$(screen | awk '$1 == "older" { print $3, $4, $5 }')"
+# colour where it carries meaning: a bar green with room, yellow from 75%
+ansi() { tm capture-pane -p -e -t $S; }
+if ansi | grep '^.*gpu0' | grep -q $'\e\\[32m\\[\\.\\.\\.'; then
+	ok "a device with room: its bar in green"
+else
+	not_ok "gpu0's bar is not green: $(ansi | grep gpu0 | cat -v | head -c 300)"
+fi
+if ansi | grep 'older' | grep -q $'\e\\[33m75%' && ansi | grep 'older' | grep -q $'\e\\[33m\\[####'; then
+	ok "a device 75% full: USE% and bar in yellow"
+else
+	not_ok "older's fullness is not yellow: $(ansi | grep older | cat -v | head -c 300)"
+fi
 tm send-keys -t $S 's'
 wait_for '\*MIGR/s' 2 && ok "'s' moves the device sort to the next column (MIGR/s)" ||
-	not_ok "'s' did not change the device sort: $(screen | grep RANGE)"
+	not_ok "'s' did not change the device sort: $(screen | grep DEVICE)"
+tm send-keys -t $S '<' '<'
+wait_for '\*USE%' 2
+check "USE% sorts by how full a device is" "older gpu0\\x20private gpu1-private" \
+	"$(screen | awk '$1 ~ /^(gpu0|gpu1|older)/ { printf "%s ", $1 }' | sed 's/ $//')"
+tm send-keys -t $S '>' '>'
 
 tm resize-window -t $S -x 60 -y 16
 sleep 0.5
@@ -279,7 +333,7 @@ sleep 0.3
 tm send-keys -t $S 'h'
 wait_for 'devmemtop keys' 2 && ok "'h' shows the key help" || not_ok "'h' shows no help"
 tm send-keys -t $S 'x'
-wait_for '^RANGE' 2 && ok "any key leaves the help" || not_ok "the help did not go away"
+wait_for '^DEVICE' 2 && ok "any key leaves the help" || not_ok "the help did not go away"
 tm send-keys -t $S 't'
 wait_for 'thrashing detection is off' 2 &&
 	ok "'t' shows the thrashing view, which says that a recording without it has none" ||
@@ -290,7 +344,7 @@ tm send-keys -t $S 'v'
 wait_for '^ +PID .*COMMAND' 2 && ok "'v' goes from the thrashing view back to the processes" ||
 	not_ok "'v' did not cycle back to the processes: $(screen | sed -n 5,6p)"
 tm send-keys -t $S 'v'
-wait_for '^RANGE' 2 || not_ok "'v' did not return to the devices"
+wait_for '^DEVICE' 2 || not_ok "'v' did not return to the devices"
 
 tm send-keys -t $S 'q'
 if wait_for '^MARK-0' 3; then
@@ -322,6 +376,40 @@ sleep 2.2
 f3=$(screen | grep -oE ' frame [0-9]+ ' | head -n 1)
 [ -n "$f3" ] && [ "$f3" != "$f2" ] && ok "space resumes ($f2-> $f3)" || not_ok "space did not resume ($f2 -> $f3)"
 
+# replay keys: step, seek, first and last frame, the pace
+fnum() { screen | grep -oE ' frame [0-9]+ ' | head -n 1 | tr -dc 0-9; }
+# wait_frame N: until the header shows frame N
+wait_frame() { wait_for " frame $1 " 3; }
+f=$(fnum)
+tm send-keys -t $S 'n'
+wait_frame $((f + 1))
+check "'n' steps one frame forward and pauses" "$((f + 1)) paused" \
+	"$(fnum) $(screen | grep -q '\[paused\]' && echo paused)"
+tm send-keys -t $S 'b'
+wait_frame "$f"
+check "'b' steps one frame back" "$f" "$(fnum)"
+tm send-keys -t $S ']'
+wait_frame $((f + 10))
+check "']' seeks ten frames forward" $((f + 10)) "$(fnum)"
+tm send-keys -t $S '['
+wait_frame "$f"
+check "'[' seeks ten frames back" "$f" "$(fnum)"
+tm send-keys -t $S 'G'
+wait_frame 40
+check "'G': the last frame, marked as the end" "40 end" "$(fnum) $(screen | grep -q '\[end\]' && echo end)"
+tm send-keys -t $S 'g'
+wait_frame 1
+check "'g': back to the first frame" 1 "$(fnum)"
+tm send-keys -t $S '+'
+wait_for '  2x' 2 && ok "'+' doubles the pace (2x in the header)" || not_ok "'+': $(screen | head -n 1)"
+tm send-keys -t $S '-' '-'
+wait_for '  0.5x' 2 && ok "'-' halves it (0.5x)" || not_ok "'-': $(screen | head -n 1)"
+tm send-keys -t $S '+' ' '
+sleep 2.2
+f4=$(fnum)
+[ "${f4:-0}" -ge 2 ] && [ "${f4:-0}" -le 4 ] && ok "space resumes from there at the recorded pace (frame $f4)" ||
+	not_ok "after resuming from frame 1: frame $f4 after 2.2 s"
+
 # Ctrl-C: terminal restored and the final summary printed
 tm send-keys -t $S C-c
 if wait_for '^MARK2-0' 3; then
@@ -346,5 +434,19 @@ if [ -n "$toppid" ]; then
 else
 	not_ok "could not read devmemtop's pid for the SIGTERM test"
 fi
+
+# NO_COLOR (any value but empty) and --no-color: no colour, the same screen
+for how in "NO_COLOR=1 $tool" "$tool --no-color"; do
+	tm send-keys -t $S "clear; $how -R $work/fast.rec -F -G; echo MARK4-\$?" Enter
+	wait_for '\[end\]' 5 || not_ok "$how: the replay did not reach its end"
+	if tm capture-pane -p -e -t $S | grep -q $'\e\\[3[123]m'; then
+		not_ok "$how: colour on the screen"
+	else
+		screen | grep -q '^older .*75%' && ok "$how: the device table without colour" ||
+			not_ok "$how: no device table: $(screen | sed -n 5,7p)"
+	fi
+	tm send-keys -t $S 'q'
+	wait_for '^MARK4-0' 3 || not_ok "$how: q did not end it"
+done
 
 tap_done

@@ -30,26 +30,34 @@ static const char doc[] =
 "where devmemtop's goes, so use -b or redirect it.\n"
 "\n"
 "Keys: v view  t thrashing  < > or s sort column  r reverse  p or space pause\n"
-"      q quit  h help\n"
+"      q quit  h help; a replay: n b step  ] [ ten frames  g G first, last\n"
+"      + - faster, slower\n"
+"\n"
+"Devices are shown name first with how full they are (INUSE in bytes, USE%\n"
+"and a bar). The screen marks full devices (yellow from 75%, red from 90%)\n"
+"and thrashing (red); NO_COLOR set to anything, or --no-color, turns colour\n"
+"off. Batch and JSON output never hold an escape code.\n"
 "\n"
 "See docs/devmemtop.md (man devmemtop) for the columns and the overhead.";
 
 enum {
 	OPT_VIEW = 0x200,
+	OPT_NO_COLOR,
 	OPT_DELAY,		/* --delay: the old long name of -i */
 	OPT_ITERATIONS,		/* --iterations: the old long name of -n */
 };
 
 static const struct argp_option top_options[] = {
 	{ "rows", 'r', "N", 0, "At most N rows per table", 0 },
-	{ "sort", 's', "KEY", 0, "Sort key: pid faults todev toram frees p50 p99 comm (processes); "
-	  "range size inuse faults migr frees name (devices); figures sort descending, names "
-	  "ascending", 0 },
+	{ "sort", 's', "KEY", 0, "Sort key: pid faults thrash todev toram frees p50 p99 comm "
+	  "(processes); name size inuse (how full) faults migr thrash frees range (devices); "
+	  "figures sort descending, names ascending", 0 },
 	{ "batch", 'b', NULL, 0, "Plain-text frames (also when stdout is not a terminal)", 0 },
 	{ "replay", 'R', "FILE", 0, "Replay a recording of devmemhist record instead of live data", 0 },
 	{ "fast", 'F', NULL, 0, "Replay as fast as possible, not at the recorded pace", 0 },
 	{ "view", OPT_VIEW, "VIEW", 0,
 	  "processes, devices (as -P or -G) or thrash (runs of thrashing pages)", 0 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "No colour on the screen (as NO_COLOR=1 does)", 0 },
 	{ "delay", OPT_DELAY, "SECS", OPTION_HIDDEN, NULL, 0 },
 	{ "iterations", OPT_ITERATIONS, "N", OPTION_HIDDEN, NULL, 0 },
 	{ 0 },
@@ -87,8 +95,8 @@ static void parse_sort(struct top_opts *o, const char *s)
 	int p = top_key_parse(TOP_VIEW_PROCESSES, s), d = top_key_parse(TOP_VIEW_DEVICES, s);
 
 	if (p < 0 && d < 0)
-		devmem_cli_usage_error(&o->cli, "unknown sort key '%s': use one of pid faults todev "
-				       "toram frees p50 p99 comm range size inuse migr name", s);
+		devmem_cli_usage_error(&o->cli, "unknown sort key '%s': use one of pid faults thrash "
+				       "todev toram frees p50 p99 comm name size inuse migr range", s);
 	if (p >= 0)
 		o->sort.key[TOP_VIEW_PROCESSES] = p;
 	if (d >= 0)
@@ -133,6 +141,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			devmem_cli_usage_error(&o->cli, "--view wants processes, devices or thrash, "
 					       "not '%s'", arg);
 		break;
+	case OPT_NO_COLOR:
+		o->color = false;
+		break;
 	case OPT_DELAY:
 		devmem_cli_option(&o->cli, 'i', arg);
 		break;
@@ -155,6 +166,8 @@ static void parse_args(int argc, char **argv, struct top_opts *o)
 
 	o->delay = 1.0;
 	o->rows = -1;
+	/* no-color.org: any NO_COLOR that is not empty */
+	o->color = !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	top_sort_init(&o->sort);
 	devmem_cli_init(c, prog, DEVMEM_CLI_PID | DEVMEM_CLI_DEVICE | DEVMEM_CLI_PER_PROCESS |
 			DEVMEM_CLI_PER_DEVICE | DEVMEM_CLI_INTERVAL | DEVMEM_CLI_COUNT |
@@ -197,20 +210,7 @@ static void parse_args(int argc, char **argv, struct top_opts *o)
 
 /* ---- the main loop ---- */
 
-struct state {
-	struct devmem_snapshot cum;	/* latest cumulative snapshot */
-	struct devmem_snapshot base;	/* cumulative at the last frame shown */
-	struct devmem_snapshot delta;
-	struct devmem_snapshot start;	/* empty, at the start time */
-	struct top_frame frame;
-	struct top_filter filter;
-	unsigned long frames;		/* data frames shown */
-	__u64 start_ns;			/* CLOCK_MONOTONIC of the start of counting */
-	__u64 realtime_offset;		/* realtime - monotonic, for the clock */
-	bool have_cum;
-};
-
-static int make_frame(struct state *st, bool initial)
+int make_frame(struct state *st, bool initial)
 {
 	int err;
 
@@ -231,6 +231,8 @@ static int make_frame(struct state *st, bool initial)
 	err = top_frame_build(&st->frame, &st->delta, &st->cum, &st->filter);
 	if (err)
 		return err;
+	if (!st->frame.no_device_match)
+		st->device_matched = true;
 	if (!initial) {
 		st->frames++;
 		devmem_snapshot_free(&st->base);
@@ -239,7 +241,7 @@ static int make_frame(struct state *st, bool initial)
 	return err;
 }
 
-static int make_summary(struct state *st)
+int make_summary(struct state *st)
 {
 	struct devmem_snapshot *s = &st->cum;
 	int err;
@@ -257,22 +259,91 @@ static int make_summary(struct state *st)
 	return top_frame_build(&st->frame, &st->delta, s, &st->filter);
 }
 
-static void nomem(struct ui *ui)
+void nomem(struct ui *ui)
 {
 	ui_stop(ui);
 	fprintf(stderr, "%s: %s\n", prog, devmem_strerror(DEVMEM_E_NOMEM));
 	exit(devmem_exit_code(DEVMEM_E_NOMEM));
 }
 
+/* -D that names no device present when the live view starts: said, as the other tools do */
+static int check_device(const struct state *st)
+{
+	char arg[DEVMEM_SANITIZED_SIZE(64)], known[DEVMEM_SANITIZED_SIZE(256)];
+
+	if (!st->frame.no_device_match)
+		return 0;
+	devmem_sanitize(arg, sizeof(arg), st->frame.device_arg, sizeof(st->frame.device_arg), 0);
+	devmem_sanitize(known, sizeof(known), st->frame.known_devices,
+			sizeof(st->frame.known_devices), 0);
+	fprintf(stderr, "%s: no device present is -D %s; the devices now are: %s. %s\n", prog, arg,
+		known[0] ? known : "none", devmem_strerror(DEVMEM_E_NO_DEVICE));
+	return devmem_exit_code(DEVMEM_E_NO_DEVICE);
+}
+
+/* the live view: a frame every interval until q, a signal, -n, -t or the end of COMMAND */
+static int run_live(struct state *st, struct source *src, struct ui *ui, __u64 t_open,
+		    bool *quit, bool *by_signal)
+{
+	__u64 deadline, next_due;
+	enum wait_result w;
+	int ret;
+
+	/* the first screen at once: what is known before the first interval */
+	ret = source_next(src, &st->cum);
+	if (ret < 0)
+		return -1;
+	st->have_cum = true;
+	if (make_frame(st, true))
+		nomem(ui);
+	ret = check_device(st);
+	if (ret)
+		return ret;
+	if (!ui->o->batch)
+		ui_start(ui);
+	show(ui, &st->frame);
+	st->first_ns = devmem_mono_ns();
+	deadline = t_open + (__u64)(ui->o->delay * 1e9);
+	for (;;) {
+		w = wait_until(ui, deadline);
+		if (w == W_REDRAW || w == W_REPLAY) {
+			show(ui, &st->frame);
+			continue;
+		}
+		if (w == W_QUIT || w == W_SIGNAL) {
+			*quit = w == W_QUIT;
+			*by_signal = w == W_SIGNAL;
+			break;
+		}
+		ret = source_next(src, &st->cum);
+		if (ret < 0)
+			return -1;
+		if (make_frame(st, false))
+			nomem(ui);
+		show(ui, &st->frame);
+		next_due = deadline + (__u64)(ui->o->delay * 1e9);
+		/* fell behind (a stopped terminal): do not catch up in a burst */
+		deadline = next_due + ui->shift_ns < devmem_mono_ns() ?
+			   devmem_mono_ns() - ui->shift_ns : next_due;
+		if (ui->o->iterations && st->frames >= ui->o->iterations)
+			break;
+	}
+	/* batch stopped by a signal: the partial interval is a frame too */
+	if (*by_signal && ui->o->batch) {
+		if (source_next(src, &st->cum) >= 0 && !make_frame(st, false))
+			show(ui, &st->frame);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	__u64 t_main = devmem_mono_ns(), t_open = 0, t_first = 0, deadline, next_due;
+	__u64 t_main = devmem_mono_ns(), t_open = 0, t_first = 0;
 	struct source src = { 0 };
 	struct state st;
 	struct ui ui;
 	struct sigaction sa;
 	struct devmem_child child = DEVMEM_CHILD_INIT;
-	enum wait_result w;
 	char replay_name[600];
 	const char *base;
 	bool by_signal = false, quit = false, summary;
@@ -318,6 +389,8 @@ int main(int argc, char **argv)
 		memcpy(replay_name, "replay ", 7);
 		devmem_sanitize(replay_name + 7, sizeof(replay_name) - 7, base, strlen(base), 0);
 		ui.text.source = replay_name;
+		ui.replay = true;
+		ui.text.speed = 1;
 	} else {
 		struct devmem_opts dopts;
 		enum devmem_error err;
@@ -362,144 +435,17 @@ int main(int argc, char **argv)
 	if (devmem_snapshot_copy(&st.base, &st.start))
 		nomem(&ui);
 
-	if (!opts.batch)
-		ui_start(&ui);
-
-	/* the first screen at once: live, what is known before the first interval */
-	if (src.sess) {
-		ret = source_next(&src, &st.cum);
-		if (ret < 0)
-			goto source_error;
-		st.have_cum = true;
-		if (make_frame(&st, true))
-			nomem(&ui);
-		show(&ui, &st.frame);
-		t_first = devmem_mono_ns();
-		deadline = t_open + (__u64)(opts.delay * 1e9);
-	} else {
-		deadline = devmem_mono_ns();
-	}
-
-	/* replay: recorded time of the next frame maps to real time from here */
-	__u64 replay_t0 = devmem_mono_ns(), rec_t0 = 0;
-	bool rec_t0_set = false;
-
-	for (;;) {
-		w = wait_until(&ui, deadline);
-		if (w == W_REDRAW) {
-			if (st.frame.number || st.frame.initial || st.frame.summary)
-				show(&ui, &st.frame);
-			continue;
-		}
-		if (w == W_QUIT) {
-			quit = true;
-			break;
-		}
-		if (w == W_SIGNAL) {
-			by_signal = true;
-			break;
-		}
-		if (src.sess) {
-			ret = source_next(&src, &st.cum);
-			if (ret < 0)
-				goto source_error;
-			if (make_frame(&st, false))
-				nomem(&ui);
-			show(&ui, &st.frame);
-			if (!t_first)
-				t_first = devmem_mono_ns();
-			next_due = deadline + (__u64)(opts.delay * 1e9);
-			/* fell behind (a stopped terminal): do not catch up in a burst */
-			deadline = next_due + ui.shift_ns < devmem_mono_ns() ? devmem_mono_ns() - ui.shift_ns : next_due;
-		} else {
-			/* replay: read the next recorded frame, show it when due */
-			struct devmem_snapshot next;
-
-			devmem_snapshot_init(&next);
-			ret = source_next(&src, &next);
-			if (ret < 0) {
-				devmem_snapshot_free(&next);
-				goto source_error;
-			}
-			if (ret == 0) {
-				devmem_snapshot_free(&next);
-				/* a delay that grouped frames: show what is left */
-				if (st.have_cum && st.cum.ts_ns != st.base.ts_ns) {
-					if (make_frame(&st, false))
-						nomem(&ui);
-					show(&ui, &st.frame);
-				}
-				break;
-			}
-			if (!rec_t0_set) {
-				rec_t0 = st.start_ns && st.start_ns <= next.ts_ns ? st.start_ns : next.ts_ns;
-				rec_t0_set = true;
-			}
-			if (!opts.fast) {
-				/* wait for the frame's recorded time, keys still work */
-				__u64 due = replay_t0 + (next.ts_ns > rec_t0 ? next.ts_ns - rec_t0 : 0);
-
-				for (;;) {
-					w = wait_until(&ui, due);
-					if (w == W_REDRAW && (st.frame.number || st.frame.summary)) {
-						show(&ui, &st.frame);
-						continue;
-					}
-					if (w == W_REDRAW)
-						continue;
-					break;
-				}
-				/* stopped before its time: the frame was not reached */
-				if (w == W_QUIT || w == W_SIGNAL) {
-					devmem_snapshot_free(&next);
-					quit = w == W_QUIT;
-					by_signal = w == W_SIGNAL;
-					break;
-				}
-			}
-			devmem_snapshot_free(&st.cum);
-			st.cum = next;
-			st.have_cum = true;
-			/* with -d, one frame per DELAY of recorded time */
-			if (opts.delay_set && st.cum.ts_ns - st.base.ts_ns < (__u64)(opts.delay * 1e9))
-				continue;
-			if (make_frame(&st, false))
-				nomem(&ui);
-			show(&ui, &st.frame);
-			if (!t_first)
-				t_first = devmem_mono_ns();
-			deadline = devmem_mono_ns();
-		}
-		if (opts.iterations && st.frames >= opts.iterations)
-			break;
-	}
-
-	if (src.rec && !quit && !by_signal) {
-		if (src.ended && devmem_recording_truncated(src.rec))
-			snprintf(st.frame.note, sizeof(st.frame.note),
-				 "the recording ends in an incomplete frame (the recorder was stopped while writing); earlier frames are shown");
-		if (src.ended && ui.curses) {
-			/* hold the last frame until q: a postmortem wants to look */
-			ui.text.ended = true;
-			if (st.frame.number)
-				show(&ui, &st.frame);
-			for (;;) {
-				w = wait_until(&ui, UINT64_MAX);
-				if (w == W_REDRAW) {
-					if (st.frame.number)
-						show(&ui, &st.frame);
-					continue;
-				}
-				by_signal = w == W_SIGNAL;
-				break;
-			}
-		}
-	}
-
-	/* live batch stopped by a signal: the partial interval is a frame too */
-	if (by_signal && src.sess && opts.batch) {
-		if (source_next(&src, &st.cum) >= 0 && !make_frame(&st, false))
-			show(&ui, &st.frame);
+	if (src.sess)
+		ret = run_live(&st, &src, &ui, t_open, &quit, &by_signal);
+	else
+		ret = run_replay(&st, &src, &ui, &quit, &by_signal);
+	t_first = st.first_ns;
+	if (ret < 0)
+		goto source_error;
+	if (ret) {
+		ui_stop(&ui);
+		rc = ret;
+		goto out;
 	}
 	ui_stop(&ui);
 	summary = opts.batch || by_signal;
@@ -513,6 +459,16 @@ int main(int argc, char **argv)
 	if (src.rec && src.ended && devmem_recording_truncated(src.rec))
 		fprintf(stderr, "%s: %s: the last frame is incomplete (the recorder was stopped while writing it); the frames before it were used.\n",
 			prog, opts.replay);
+	/* a replay whose -D matched no device in any frame: said, and its status */
+	if (src.rec && opts.device && !st.device_matched && !quit && !by_signal) {
+		char arg[DEVMEM_SANITIZED_SIZE(64)];
+
+		devmem_sanitize(arg, sizeof(arg), opts.device->arg, strlen(opts.device->arg), 0);
+		fprintf(stderr, "%s: no device of %s is -D %s: give the name, owner or range start of "
+			"one of its devices (devmemtop -R %s -G lists them).\n", prog, opts.replay, arg,
+			opts.replay);
+		rc = devmem_exit_code(DEVMEM_E_NO_DEVICE);
+	}
 	if (opts.verbose && t_first)
 		fprintf(stderr, "%s: first frame %.1f ms after start%s%.1f ms to open the BPF session)\n",
 			prog, (double)(t_first - t_main) / 1e6, t_open ? " (" : "",

@@ -32,7 +32,7 @@ void ui_start(struct ui *ui)
 	char err[256];
 
 	/* our SIGINT/SIGTERM handlers are set first, so curses leaves them */
-	if (top_screen_start(err, sizeof(err))) {
+	if (top_screen_start(ui->o->color, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		exit(DEVMEM_EXIT_FAILURE);
 	}
@@ -51,7 +51,7 @@ static void draw(struct ui *ui, const struct top_frame *f)
 {
 	struct top_screen_view v = {
 		.view = ui->view, .help = ui->help, .paused = ui->paused, .rows = ui->o->rows,
-		.sort = &ui->o->sort, .text = &ui->text,
+		.replay = ui->replay, .sort = &ui->o->sort, .text = &ui->text,
 	};
 
 	top_screen_draw(f, &v);
@@ -84,6 +84,25 @@ static void cycle_sort(struct ui *ui, int step)
 	ui->o->sort.reverse[ui->view] = false;
 }
 
+/* a replay's keys: step, seek, pace */
+static enum wait_result replay_key(struct ui *ui, int ch)
+{
+	static const struct { int ch; enum replay_cmd cmd; long frames; } keys[] = {
+		{ 'n', R_STEP, 1 }, { 'b', R_STEP, -1 }, { ']', R_STEP, 10 }, { '[', R_STEP, -10 },
+		{ KEY_NPAGE, R_STEP, 10 }, { KEY_PPAGE, R_STEP, -10 }, { 'g', R_FIRST, 0 },
+		{ KEY_HOME, R_FIRST, 0 }, { 'G', R_LAST, 0 }, { KEY_END, R_LAST, 0 },
+		{ '+', R_FASTER, 0 }, { '=', R_FASTER, 0 }, { '-', R_SLOWER, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].ch == ch) {
+			ui->cmd = keys[i].cmd;
+			ui->cmd_frames = keys[i].frames;
+			return W_REPLAY;
+		}
+	return W_TIMEOUT;
+}
+
 /* one key; true if the screen needs a redraw */
 static enum wait_result handle_key(struct ui *ui, int ch)
 {
@@ -91,6 +110,8 @@ static enum wait_result handle_key(struct ui *ui, int ch)
 		ui->help = false;
 		return W_REDRAW;
 	}
+	if (ui->replay && replay_key(ui, ch) == W_REPLAY)
+		return W_REPLAY;
 	switch (ch) {
 	case 'q':
 	case 'Q':
@@ -161,8 +182,8 @@ enum wait_result wait_until(struct ui *ui, __u64 deadline)
 			while ((ch = getch()) != ERR) {
 				enum wait_result r = handle_key(ui, ch);
 
-				if (r == W_QUIT)
-					return W_QUIT;
+				if (r == W_QUIT || r == W_REPLAY)
+					return r;
 				if (r == W_REDRAW)
 					redraw = true;
 			}

@@ -13,6 +13,7 @@
 #include "cli/sanitize.h"
 #include "model/array.h"
 #include "model/counts.h"
+#include "model/device_filter.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/json_out.h"
@@ -136,6 +137,15 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 			if (!strncmp(cum->ranges[j].device, c->name, sizeof(c->name)))
 				add_range(d, &cum->ranges[j], page);
 	}
+	for (i = 0; i < f->nr_devs; i++) {
+		d = &f->devs[i];
+		d->page_bytes = page;
+		/* full is what is in use of what is mapped: both must be known */
+		d->fullness_known = d->in_use_known && d->size_bytes;
+		if (d->fullness_known)
+			d->fullness = (double)(d->in_use > 0 ? d->in_use : 0) * (double)page /
+				      (double)d->size_bytes;
+	}
 	for (i = 0; i < cum->nr_ranges; i++) {
 		if (range_live(&cum->ranges[i])) {
 			f->nr_ranges++;
@@ -146,9 +156,56 @@ static int build_devices(struct top_frame *f, const struct devmem_snapshot *delt
 		for (i = 0, kept = 0; i < f->nr_devs; i++)
 			if (devmem_filter_device(flt->device, cum, f->devs[i].name))
 				f->devs[kept++] = f->devs[i];
+		/* an empty table would say nothing: which -D, and what there is */
+		if (!kept) {
+			f->no_device_match = true;
+			copy_str(f->device_arg, sizeof(f->device_arg), flt->device->arg ?
+				 flt->device->arg : "", sizeof(f->device_arg));
+			devmem_filter_known(cum, f->known_devices, sizeof(f->known_devices));
+		}
 		f->nr_devs = kept;
 	}
 	return 0;
+}
+
+/*
+ * With -p the header is that process's: its counters (every life of the
+ * tgid in the interval), its fault latency, its thrashing pages.
+ */
+static void totals_of_process(struct top_frame *f, const struct devmem_snapshot *delta,
+			      const struct devmem_snapshot *cum, __u32 tgid)
+{
+	struct devmem_hist lat = { 0 };
+	bool has_hist = false;
+
+	memset(&f->total, 0, sizeof(f->total));
+	for (size_t i = 0; i < delta->nr_procs; i++) {
+		const struct devmem_process *p = &delta->procs[i];
+
+		if (p->tgid != tgid)
+			continue;
+		devmem_counters_add_seen(&f->total, delta->mode, &p->c, delta->mode);
+		if (p->has_hist) {
+			devmem_hist_merge(&lat, &p->hist[DEVMEM_HIST_FAULT_LATENCY]);
+			has_hist = true;
+		}
+	}
+	if (has_hist)
+		latency(&lat, &f->has_latency, &f->p50_ns, &f->p99_ns, &f->p99_saturated);
+	else
+		f->has_latency = false;
+	if (cum->thrash_on) {
+		f->thrash_pages = 0;
+		for (size_t i = 0; i < cum->nr_procs; i++) {
+			struct devmem_thrash_sum sum;
+
+			if (cum->procs[i].tgid != tgid)
+				continue;
+			devmem_thrash_sum_process(cum, devmem_thrash_k(cum, 0), tgid,
+						  cum->procs[i].start_ns, &sum);
+			f->thrash_pages += sum.pages_thrashing;
+		}
+	}
 }
 
 static int build_procs(struct top_frame *f, const struct devmem_snapshot *delta,
@@ -259,6 +316,8 @@ int top_frame_build(struct top_frame *f, const struct devmem_snapshot *delta,
 		devmem_thrash_sum_all(cum, devmem_thrash_k(cum, 0), &sum);
 		f->thrash_pages = sum.pages_thrashing;
 	}
+	if (flt && flt->tgid)
+		totals_of_process(f, delta, cum, flt->tgid);
 	err = build_procs(f, delta, cum, flt);
 	if (!err)
 		err = build_devices(f, delta, cum, flt);

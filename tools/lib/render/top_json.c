@@ -109,6 +109,12 @@ int top_frame_json(FILE *out, const struct top_frame *f, const struct top_text_o
 		json_object_set_new(dj, "pages_in_use", d->in_use_known ? json_integer(d->in_use) :
 				    json_null());
 		json_object_set_new(dj, "pages_in_use_change", json_integer(d->in_use_change));
+		json_object_set_new(dj, "bytes_in_use", d->in_use_known ?
+				    json_integer((json_int_t)(d->in_use * (long long)d->page_bytes)) :
+				    json_null());
+		/* pages in use of those mapped; null when either is unknown */
+		json_object_set_new(dj, "fullness", d->fullness_known ? json_real(d->fullness) :
+				    json_null());
 		json_object_set_new(dj, "counters", devmem_json_counters(f->mode, &d->c));
 		json_object_set_new(dj, "rates", rates_json(f, &d->c));
 		json_object_set_new(dj, "thrash_pages", f->thrash_on ?

@@ -8,7 +8,15 @@
 #include "cli/sanitize.h"
 #include "render/top_screen.h"
 
-int top_screen_start(char *err, size_t len)
+/* colour pairs of the marks (enum top_mark) */
+static bool colors;
+
+static short pair_of(enum top_mark m)
+{
+	return m == TOP_MARK_GOOD ? 1 : m == TOP_MARK_WARN ? 2 : m == TOP_MARK_ALERT ? 3 : 0;
+}
+
+int top_screen_start(bool color, char *err, size_t len)
 {
 	SCREEN *scr;
 
@@ -27,7 +35,42 @@ int top_screen_start(char *err, size_t len)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
+	colors = color && has_colors() && start_color() == OK;
+	if (colors) {
+		use_default_colors();
+		init_pair(1, COLOR_GREEN, -1);
+		init_pair(2, COLOR_YELLOW, -1);
+		init_pair(3, COLOR_RED, -1);
+	}
 	return 0;
+}
+
+/* colour cols columns from col of line y, clipped to the screen */
+static void mark(int y, int col, int cols, enum top_mark m)
+{
+	if (!colors || m == TOP_MARK_NONE || col >= COLS || cols <= 0)
+		return;
+	if (col + cols > COLS)
+		cols = COLS - col;
+	mvchgat(y, col, cols, m == TOP_MARK_ALERT ? A_BOLD : A_NORMAL, pair_of(m), NULL);
+}
+
+/* a header figure that is not 0 where it should be: lost events, thrashing pages */
+static void mark_header(int y, const char *line, size_t n, const char *label, __u64 value)
+{
+	char tmp[512];
+	const char *at;
+
+	if (!value || n >= sizeof(tmp))
+		return;
+	memcpy(tmp, line, n);
+	tmp[n] = '\0';
+	at = strstr(tmp, label);
+	if (!at)
+		return;
+	tmp[at - tmp] = '\0';
+	mark(y, (int)devmem_str_cols(tmp), (int)strlen(label) + (int)strcspn(at + strlen(label), " "),
+	     TOP_MARK_ALERT);
 }
 
 void top_screen_stop(void)
@@ -45,12 +88,19 @@ static const char *const help_lines[] = {
 	"  s             sort by the next column",
 	"  r             reverse the sort order",
 	"  p, space      pause / resume (figures keep accumulating)",
+	"  n, b          a replay: one frame forward / back (and pause)",
+	"  ], [          a replay: ten frames forward / back",
+	"  g, G          a replay: the first / the last frame",
+	"  +, -          a replay: twice / half as fast",
 	"  Ctrl-L        redraw the screen",
 	"  h, ?          this help (any key returns)",
 	"  q             quit",
 	"",
-	"Rates are per second over the last interval; INUSE is pages in use now",
-	"(+N/-N: the change since the start when the start count is unknown).",
+	"Rates are per second over the last interval; INUSE is what is in use now",
+	"(+N/-N: the change since the start when the start count is unknown), USE%",
+	"and the bar how full the device is: yellow from 75%, red from 90%; THRASH",
+	"in red: pages bouncing between the device and RAM. NO_COLOR or --no-color:",
+	"no colour.",
 };
 
 static void draw_help(void)
@@ -86,6 +136,9 @@ void top_screen_draw(const struct top_frame *f, const struct top_screen_view *ui
 				break;
 			/* top_header_text() cut each line to COLS columns already */
 			mvaddnstr(y, 0, p, (int)(nl - p));
+			mark_header(y, p, (size_t)(nl - p), "Lost events: ",
+				    f->summary ? f->lost_since_start : f->lost);
+			mark_header(y, p, (size_t)(nl - p), "thrashing pages ", f->thrash_pages);
 		}
 		free(hdr);
 	}
@@ -105,25 +158,29 @@ void top_screen_draw(const struct top_frame *f, const struct top_screen_view *ui
 	if (ui->rows >= 0 && ui->rows < room)
 		room = ui->rows;
 	for (i = 0; i < n && (int)i < room; i++) {
+		struct top_span spans[8];
+		size_t ns;
+
 		top_row_text(line, sizeof(line), f, ui->view, i);
-		mvaddnstr(y++, 0, line, (int)devmem_str_cut(line, (size_t)COLS));
+		mvaddnstr(y, 0, line, (int)devmem_str_cut(line, (size_t)COLS));
+		ns = top_row_marks(f, ui->view, i, spans, sizeof(spans) / sizeof(spans[0]));
+		for (size_t k = 0; k < ns; k++)
+			mark(y, spans[k].col, spans[k].cols, spans[k].mark);
+		y++;
 	}
-	if (!n && y < LINES - 1)
-		mvaddnstr(y, 0, ui->view == TOP_VIEW_PROCESSES ?
-			  "(no process used device memory in this interval)" :
-			  ui->view == TOP_VIEW_DEVICES ? "(no device-private memory known)" :
-			  f->thrash_on ? "(no page thrashes: more than K bounces to RAM within T)" :
-			  "(thrashing detection is off: --no-thrash, or a recording without it)",
-			  COLS);
+	if (!n && y < LINES - 1) {
+		top_empty_text(line, sizeof(line), f, ui->view);
+		mvaddnstr(y, 0, line, (int)devmem_str_cut(line, (size_t)COLS));
+	}
 	if (LINES > 1) {
 		attron(A_REVERSE);
 		mvhline(LINES - 1, 0, ' ', COLS);
-		mvaddnstr(LINES - 1, 0, ui->view == TOP_VIEW_PROCESSES ?
-			  " processes | v devices  < > s sort  r reverse  p pause  h help  q quit" :
-			  ui->view == TOP_VIEW_DEVICES ?
-			  " devices | v thrashing  < > s sort  r reverse  p pause  h help  q quit" :
-			  " thrashing | v processes  < > s sort  r reverse  p pause  h help  q quit",
-			  COLS);
+		snprintf(line, sizeof(line), " %s | v %s  < > s sort  r reverse  p pause%s  h help  q quit",
+			 ui->view == TOP_VIEW_PROCESSES ? "processes" : ui->view == TOP_VIEW_DEVICES ?
+			 "devices" : "thrashing", ui->view == TOP_VIEW_PROCESSES ? "devices" :
+			 ui->view == TOP_VIEW_DEVICES ? "thrashing" : "processes",
+			 ui->replay ? "  n b [ ] step  + - speed" : "");
+		mvaddnstr(LINES - 1, 0, line, COLS);
 		attroff(A_REVERSE);
 	}
 	refresh();

@@ -13,12 +13,17 @@ struct top_screen_view {
 	bool help;			/* the key help instead of the frame */
 	bool paused;
 	int rows;			/* -r: at most this many rows; < 0: as many as fit */
+	bool replay;			/* a recording: its keys in the key line */
 	const struct top_sort *sort;
 	struct top_text_opts *text;
 };
 
-/* curses on the terminal; -1 with the reason and remedy in err */
-int top_screen_start(char *err, size_t len);
+/*
+ * curses on the terminal, in colour where color and the terminal has it
+ * (the caller has looked at NO_COLOR and --no-color); -1 with the reason
+ * and remedy in err
+ */
+int top_screen_start(bool color, char *err, size_t len);
 void top_screen_stop(void);
 void top_screen_draw(const struct top_frame *f, const struct top_screen_view *v);
 

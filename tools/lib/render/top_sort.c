@@ -24,15 +24,16 @@
 /* ---- sorting ---- */
 
 static const char *const proc_key_names[TOP_PK_COUNT] = {
-	[TOP_PK_PID] = "pid", [TOP_PK_FAULTS] = "faults", [TOP_PK_TO_DEVICE] = "todev",
+	[TOP_PK_PID] = "pid", [TOP_PK_FAULTS] = "faults", [TOP_PK_THRASH] = "thrash",
+	[TOP_PK_TO_DEVICE] = "todev",
 	[TOP_PK_TO_RAM] = "toram", [TOP_PK_FREES] = "frees", [TOP_PK_P50] = "p50",
 	[TOP_PK_P99] = "p99", [TOP_PK_COMM] = "comm",
 };
 
 static const char *const dev_key_names[TOP_DK_COUNT] = {
-	[TOP_DK_RANGE] = "range", [TOP_DK_SIZE] = "size", [TOP_DK_IN_USE] = "inuse",
-	[TOP_DK_FAULTS] = "faults", [TOP_DK_MIGRATIONS] = "migr", [TOP_DK_FREES] = "frees",
-	[TOP_DK_NAME] = "name",
+	[TOP_DK_NAME] = "name", [TOP_DK_SIZE] = "size", [TOP_DK_IN_USE] = "inuse",
+	[TOP_DK_FAULTS] = "faults", [TOP_DK_MIGRATIONS] = "migr", [TOP_DK_THRASH] = "thrash",
+	[TOP_DK_FREES] = "frees", [TOP_DK_RANGE] = "range",
 };
 
 static const char *const thrash_key_names[TOP_TK_COUNT] = {
@@ -70,7 +71,8 @@ int top_key_parse(enum top_view v, const char *name)
 	/* a few spellings people type */
 	if (v == TOP_VIEW_PROCESSES && !strcasecmp(name, "command"))
 		return TOP_PK_COMM;
-	if (v == TOP_VIEW_DEVICES && (!strcasecmp(name, "in_use") || !strcasecmp(name, "used")))
+	if (v == TOP_VIEW_DEVICES && (!strcasecmp(name, "in_use") || !strcasecmp(name, "used") ||
+				      !strcasecmp(name, "use") || !strcasecmp(name, "full")))
 		return TOP_DK_IN_USE;
 	if (v == TOP_VIEW_DEVICES && !strcasecmp(name, "device"))
 		return TOP_DK_NAME;
@@ -115,6 +117,8 @@ static int proc_cmp_key(const struct top_proc_row *a, const struct top_proc_row 
 		return devmem_cmp_u64(a->tgid, b->tgid);
 	case TOP_PK_FAULTS:
 		return devmem_cmp_u64(a->c.faults, b->c.faults);
+	case TOP_PK_THRASH:
+		return devmem_cmp_u64(a->thrash_pages, b->thrash_pages);
 	case TOP_PK_TO_DEVICE:
 		return devmem_cmp_u64(a->c.pages_to_device, b->c.pages_to_device);
 	case TOP_PK_TO_RAM:
@@ -150,11 +154,17 @@ static int dev_cmp_key(const struct top_dev_row *a, const struct top_dev_row *b)
 	case TOP_DK_SIZE:
 		return devmem_cmp_u64(a->size_bytes, b->size_bytes);
 	case TOP_DK_IN_USE:
-		return cmp_s64(a->in_use, b->in_use);
+		/* by fullness; unknown below every known one, then by pages */
+		if (a->fullness_known != b->fullness_known)
+			return a->fullness_known ? 1 : -1;
+		return cmp_double(a->fullness_known ? a->fullness : 0,
+				  b->fullness_known ? b->fullness : 0) ?: cmp_s64(a->in_use, b->in_use);
 	case TOP_DK_FAULTS:
 		return devmem_cmp_u64(a->c.faults, b->c.faults);
 	case TOP_DK_MIGRATIONS:
 		return devmem_cmp_u64(top_dev_migrations(a), top_dev_migrations(b));
+	case TOP_DK_THRASH:
+		return devmem_cmp_u64(a->thrash_pages, b->thrash_pages);
 	case TOP_DK_FREES:
 		return devmem_cmp_u64(a->c.frees, b->c.frees);
 	case TOP_DK_NAME:

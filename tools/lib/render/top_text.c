@@ -1,92 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* devmemtop's frame as text (top_view.h): number formats, columns, rows, the header. */
-#include <errno.h>
-#include <inttypes.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdlib.h>
+/* devmemtop's tables as text (top_view.h): columns, titles, rows and what colour marks. */
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
 #include "cli/sanitize.h"
-#include "model/array.h"
-#include "model/hist.h"
-#include "model/snapshot.h"
-#include "render/json_out.h"
-#include "render/thrash_runs.h"
 #include "render/top_view.h"
-
-
-#define NSEC_PER_SEC 1000000000.0
-
-/* ---- formatting ---- */
-
-void top_fmt_rate(char *buf, size_t len, double v, int w)
-{
-	static const char units[] = "kMGTPE";
-	int u = -1;
-
-	if (!(v >= 0) || isinf(v)) {
-		snprintf(buf, len, "%*s", w, "-");
-		return;
-	}
-	/* one decimal while it fits, then k, M, ... with one decimal */
-	if (v < 99999.95) {
-		if (v == floor(v))
-			snprintf(buf, len, "%*.0f", w, v);
-		else
-			snprintf(buf, len, "%*.1f", w, v);
-		return;
-	}
-	while (v >= 999.95 && u < (int)sizeof(units) - 2) {
-		v /= 1000.0;
-		u++;
-	}
-	snprintf(buf, len, "%*.1f%c", w > 0 ? w - 1 : 0, v, units[u]);
-}
-
-void top_fmt_ns(char *buf, size_t len, double ns, bool saturated)
-{
-	const char *pre = saturated ? ">" : "";
-
-	if (!(ns >= 0)) {
-		snprintf(buf, len, "-");
-	} else if (ns < 1000) {
-		snprintf(buf, len, "%s%.0fns", pre, ns);
-	} else if (ns < 999.95e3) {
-		snprintf(buf, len, "%s%.1fus", pre, ns / 1e3);
-	} else if (ns < 999.95e6) {
-		snprintf(buf, len, "%s%.1fms", pre, ns / 1e6);
-	} else {
-		snprintf(buf, len, "%s%.2fs", pre, ns / 1e9);
-	}
-}
-
-void top_fmt_bytes(char *buf, size_t len, __u64 bytes)
-{
-	static const char units[] = "BKMGTPE";
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < (int)sizeof(units) - 2) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0 || v >= 9.95 || v == floor(v))
-		snprintf(buf, len, "%.0f%c", v, units[u]);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
-}
 
 /* ---- columns ---- */
 
 enum col_id {
 	C_PID, C_FAULTS, C_WASTED, C_THRASH, C_TO_DEVICE, C_TO_RAM, C_ALLOCS, C_FREES, C_P50, C_P99,
-	C_COMM, C_RANGE, C_SIZE, C_IN_USE, C_MIGR, C_NAME,
+	C_COMM, C_RANGE, C_SIZE, C_IN_USE, C_USE, C_BAR, C_MIGR, C_NAME,
 	C_PAGES, C_BOUNCES, C_WMAX, C_TIME, C_ADDR, C_TDEV,
 };
+
+/* a device's name: the first column, cut to this many terminal columns */
+#define NAME_COLS	20
+#define BAR_COLS	12
 
 struct column {
 	enum col_id id;
@@ -101,7 +30,7 @@ static const struct column proc_cols[] = {
 	{ C_PID, "PID", "PID", 7, TOP_PK_PID, false },
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_PK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
-	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
+	{ C_THRASH, "THRASH", "THRASH", 7, TOP_PK_THRASH, false },
 	{ C_TO_DEVICE, "TODEV/s", "TODEV", 8, TOP_PK_TO_DEVICE, false },
 	{ C_TO_RAM, "TORAM/s", "TORAM", 8, TOP_PK_TO_RAM, false },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
@@ -111,19 +40,22 @@ static const struct column proc_cols[] = {
 	{ C_COMM, "COMMAND", "COMMAND", 0, TOP_PK_COMM, false },
 };
 
+/* the name first, then how full it is, then its traffic, its first range last */
 static const struct column dev_cols[] = {
-	{ C_RANGE, "RANGE", "RANGE", -26, TOP_DK_RANGE, false },
+	{ C_NAME, "DEVICE", "DEVICE", -NAME_COLS, TOP_DK_NAME, false },
 	{ C_SIZE, "SIZE", "SIZE", 6, TOP_DK_SIZE, false },
-	{ C_IN_USE, "INUSE", "INUSE", 8, TOP_DK_IN_USE, false },
+	{ C_IN_USE, "INUSE", "INUSE", 6, -1, false },
+	{ C_USE, "USE%", "USE%", 5, TOP_DK_IN_USE, false },
+	{ C_BAR, "", "", -BAR_COLS, -1, false },
 	{ C_FAULTS, "FAULT/s", "FAULTS", 8, TOP_DK_FAULTS, false },
 	{ C_WASTED, NULL, "WASTED", 8, -1, true },
 	{ C_MIGR, "MIGR/s", NULL, 8, TOP_DK_MIGRATIONS, false },
-	{ C_THRASH, "THRASH", "THRASH", 7, -1, false },
+	{ C_THRASH, "THRASH", "THRASH", 7, TOP_DK_THRASH, false },
 	{ C_TO_DEVICE, NULL, "TODEV", 8, -1, true },
 	{ C_TO_RAM, NULL, "TORAM", 8, -1, true },
 	{ C_ALLOCS, NULL, "ALLOCS", 8, -1, true },
 	{ C_FREES, "FREE/s", "FREES", 8, TOP_DK_FREES, false },
-	{ C_NAME, "DEVICE", "DEVICE", 0, TOP_DK_NAME, false },
+	{ C_RANGE, "RANGE", "RANGE", 0, TOP_DK_RANGE, false },
 };
 
 static const struct column thrash_cols[] = {
@@ -157,42 +89,22 @@ static const char *col_title(const struct column *c, bool summary)
 	return summary ? c->count_title : c->rate_title;
 }
 
-/* append to buf at *pos, never past len, and if cut, never inside a character */
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-	size_t start = *pos;
-	va_list ap;
-	int n;
-
-	if (*pos >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
-	va_end(ap);
-	if (n <= 0)
-		return;
-	if (*pos + (size_t)n < len) {
-		*pos += (size_t)n;
-		return;
-	}
-	*pos = start + devmem_utf8_cut(buf + start, len - 1 - start);
-	buf[*pos] = '\0';
-}
-
 static void put_field(char *buf, size_t len, size_t *pos, const struct column *c,
 		      const char *text, bool first)
 {
 	if (!first)
-		put(buf, len, pos, " ");
-	if (c->width > 0)
-		put(buf, len, pos, "%*s", c->width, text);
-	else if (c->width < 0)
-		put(buf, len, pos, "%*s", c->width, text);
-	else
-		put(buf, len, pos, "%s", text);
+		top_put(buf, len, pos, " ");
+	if (c->width > 0) {
+		top_put(buf, len, pos, "%*s", c->width, text);
+	} else if (c->width < 0) {
+		/* padded by terminal columns: a name may hold wide or multi-byte characters */
+		size_t cols = devmem_str_cols(text);
+
+		top_put(buf, len, pos, "%s%*s", text, cols < (size_t)-c->width ?
+		    (int)((size_t)-c->width - cols) : 0, "");
+	} else {
+		top_put(buf, len, pos, "%s", text);
+	}
 }
 
 void top_title_text(char *buf, size_t len, const struct top_frame *f, enum top_view v,
@@ -235,17 +147,6 @@ size_t top_row_count(const struct top_frame *f, enum top_view v)
 	       f->nr_runs;
 }
 
-/* a figure: a count in summary frames, else a rate over the interval */
-static void figure(char *buf, size_t len, const struct top_frame *f, __u64 count, int w)
-{
-	if (f->summary)
-		snprintf(buf, len, "%*llu", w, (unsigned long long)count);
-	else if (f->initial || !f->interval_ns)
-		snprintf(buf, len, "%*s", w, "-");
-	else
-		top_fmt_rate(buf, len, (double)count * NSEC_PER_SEC / (double)f->interval_ns, w);
-}
-
 static void proc_field(char *buf, size_t len, const struct top_frame *f,
 		       const struct top_proc_row *r, enum col_id id, int w)
 {
@@ -254,10 +155,10 @@ static void proc_field(char *buf, size_t len, const struct top_frame *f,
 		snprintf(buf, len, "%u", r->tgid);
 		break;
 	case C_FAULTS:
-		figure(buf, len, f, r->c.faults, w);
+		top_figure(buf, len, f, r->c.faults, w);
 		break;
 	case C_WASTED:
-		figure(buf, len, f, r->c.faults_wasted, w);
+		top_figure(buf, len, f, r->c.faults_wasted, w);
 		break;
 	case C_THRASH:
 		/* pages, since the start: not a rate */
@@ -267,16 +168,16 @@ static void proc_field(char *buf, size_t len, const struct top_frame *f,
 			snprintf(buf, len, "-");
 		break;
 	case C_TO_DEVICE:
-		figure(buf, len, f, r->c.pages_to_device, w);
+		top_figure(buf, len, f, r->c.pages_to_device, w);
 		break;
 	case C_TO_RAM:
-		figure(buf, len, f, r->c.pages_to_ram, w);
+		top_figure(buf, len, f, r->c.pages_to_ram, w);
 		break;
 	case C_ALLOCS:
-		figure(buf, len, f, r->c.allocs, w);
+		top_figure(buf, len, f, r->c.allocs, w);
 		break;
 	case C_FREES:
-		figure(buf, len, f, r->c.frees, w);
+		top_figure(buf, len, f, r->c.frees, w);
 		break;
 	case C_P50:
 		top_fmt_ns(buf, len, r->has_latency ? r->p50_ns : -1, false);
@@ -315,15 +216,29 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 		else
 			snprintf(buf, len, "-");
 		break;
-	case C_IN_USE:
-		/* without a start count, the net change since the start, signed */
-		snprintf(buf, len, d->in_use_known ? "%lld" : "%+lld", d->in_use);
+	case C_IN_USE: {
+		/* bytes, as SIZE; without a start count the net change since the start, signed */
+		__u64 pages = d->in_use < 0 ? (__u64)-d->in_use : (__u64)d->in_use;
+		char b[32];
+
+		top_fmt_bytes(b, sizeof(b), pages * (d->page_bytes ? d->page_bytes : 4096));
+		snprintf(buf, len, "%s%s", d->in_use < 0 ? "-" : d->in_use_known ? "" : "+", b);
+		break;
+	}
+	case C_USE:
+		if (d->fullness_known)
+			snprintf(buf, len, "%.0f%%", d->fullness * 100);
+		else
+			snprintf(buf, len, d->nr_ranges ? "?" : "-");
+		break;
+	case C_BAR:
+		top_fmt_bar(buf, len, d->fullness, d->fullness_known, BAR_COLS);
 		break;
 	case C_FAULTS:
-		figure(buf, len, f, d->c.faults, w);
+		top_figure(buf, len, f, d->c.faults, w);
 		break;
 	case C_WASTED:
-		figure(buf, len, f, d->c.faults_wasted, w);
+		top_figure(buf, len, f, d->c.faults_wasted, w);
 		break;
 	case C_THRASH:
 		if (f->thrash_on)
@@ -332,23 +247,24 @@ static void dev_field(char *buf, size_t len, const struct top_frame *f,
 			snprintf(buf, len, "-");
 		break;
 	case C_MIGR:
-		figure(buf, len, f, top_dev_migrations(d), w);
+		top_figure(buf, len, f, top_dev_migrations(d), w);
 		break;
 	case C_TO_DEVICE:
-		figure(buf, len, f, d->c.pages_to_device, w);
+		top_figure(buf, len, f, d->c.pages_to_device, w);
 		break;
 	case C_TO_RAM:
-		figure(buf, len, f, d->c.pages_to_ram, w);
+		top_figure(buf, len, f, d->c.pages_to_ram, w);
 		break;
 	case C_ALLOCS:
-		figure(buf, len, f, d->c.allocs, w);
+		top_figure(buf, len, f, d->c.allocs, w);
 		break;
 	case C_FREES:
-		figure(buf, len, f, d->c.frees, w);
+		top_figure(buf, len, f, d->c.frees, w);
 		break;
 	case C_NAME:
 		if (d->name[0])	/* one word: scripts split the line at blanks */
-			devmem_sanitize(buf, len, d->name, sizeof(d->name), DEVMEM_SANITIZE_SPACE);
+			devmem_sanitize_cols(buf, len, d->name, sizeof(d->name), DEVMEM_SANITIZE_SPACE,
+					     NAME_COLS);
 		else if (d->owner)
 			snprintf(buf, len, "owner:%llx", (unsigned long long)d->owner);
 		else
@@ -401,13 +317,22 @@ static void run_field(char *buf, size_t len, const struct top_thrash_row *r, enu
 	}
 }
 
-void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v, size_t i)
+/* where each field of a row went: its column and byte span */
+struct field_pos {
+	enum col_id id;
+	size_t start, end;
+};
+
+static void row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v,
+		     size_t i, struct field_pos *fp, size_t *nfp)
 {
 	const struct column *cols;
-	size_t n, pos = 0;
+	size_t n, pos = 0, nf = 0;
 	bool first = true;
 
 	buf[0] = '\0';
+	if (nfp)
+		*nfp = 0;
 	if (i >= top_row_count(f, v))
 		return;
 	cols = view_cols(v, &n);
@@ -423,129 +348,75 @@ void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_vie
 			dev_field(field, sizeof(field), f, &f->devs[i], cols[k].id, w);
 		else
 			run_field(field, sizeof(field), &f->runs[i], cols[k].id);
-		put_field(buf, len, &pos, &cols[k], field, first);
+		if (!first)
+			top_put(buf, len, &pos, " ");
+		if (fp && nf < n)
+			fp[nf] = (struct field_pos){ cols[k].id, pos, pos };
+		put_field(buf, len, &pos, &cols[k], field, true);
+		if (fp && nf < n)
+			fp[nf++].end = pos;
 		first = false;
 	}
+	if (nfp)
+		*nfp = nf;
 }
 
-/* ---- header ---- */
-
-static void clock_text(char *buf, size_t len, __u64 realtime_ns, bool date)
+void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v, size_t i)
 {
-	time_t t = (time_t)(realtime_ns / 1000000000ULL);
-	struct tm tm;
-
-	if (!realtime_ns || !localtime_r(&t, &tm) ||
-	    !strftime(buf, len, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm))
-		snprintf(buf, len, "-");
+	row_text(buf, len, f, v, i, NULL, NULL);
 }
 
-static void line_out(FILE *out, const char *line, int width)
+enum top_mark top_fullness_mark(const struct top_dev_row *d)
 {
-	if (width > 0)	/* by columns, never inside a character */
-		fprintf(out, "%.*s\n", (int)devmem_str_cut(line, (size_t)width), line);
-	else
-		fprintf(out, "%s\n", line);
+	if (!d->fullness_known)
+		return TOP_MARK_NONE;
+	return d->fullness >= TOP_FULL_ALERT ? TOP_MARK_ALERT :
+	       d->fullness >= TOP_FULL_WARN ? TOP_MARK_WARN : TOP_MARK_GOOD;
 }
 
-int top_header_text(FILE *out, const struct top_frame *f, const struct top_sort *s,
-		    enum top_view v, const struct top_text_opts *o)
+/* terminal columns of the first n bytes of s */
+static int cols_of(const char *s, size_t n)
 {
-	char line[512], when[64], a[32], b[32], c[32], d[32], e[32], g[32];
-	const struct devmem_counters *t = &f->total;
-	size_t pos = 0;
-	int lines = 0;
+	char tmp[512];
 
-	/* a screen has room for the time only; logs want the date too */
-	clock_text(when, sizeof(when), f->realtime_ns, o->width <= 0);
-	put(line, sizeof(line), &pos, "devmemtop - %s  %s", when, o->source ? o->source : "live");
-	if (f->mode != DEVMEM_MODE_NONE)
-		put(line, sizeof(line), &pos, " (%s)", devmem_mode_name(f->mode));
-	if (f->summary)
-		put(line, sizeof(line), &pos, "  summary over %.1f s, %lu frames",
-		    (double)f->elapsed_ns / NSEC_PER_SEC, f->number);
-	else if (f->initial)
-		put(line, sizeof(line), &pos, "  starting: first figures in %.1f s", o->delay_s);
-	else
-		put(line, sizeof(line), &pos, "  frame %lu (%.2f s)", f->number,
-		    (double)f->interval_ns / NSEC_PER_SEC);
-	if (o->paused)
-		put(line, sizeof(line), &pos, "  [paused]");
-	if (o->ended)
-		put(line, sizeof(line), &pos, "  [end]");
-	line_out(out, line, o->width);
-	lines++;
-
-	pos = 0;
-	top_fmt_bytes(a, sizeof(a), f->ranges_bytes);
-	put(line, sizeof(line), &pos, "Devices: %zu  ranges: %zu (%s)  processes: %zu  sort: %s %s",
-	    f->nr_devs, f->nr_ranges, a, f->nr_procs,
-	    s ? top_key_name(v, s->key[v]) : "-",
-	    s ? ((top_key_descending(v, s->key[v]) != s->reverse[v]) ? "desc" : "asc") : "");
-	line_out(out, line, o->width);
-	lines++;
-
-	pos = 0;
-	figure(a, sizeof(a), f, t->faults, 0);
-	figure(b, sizeof(b), f, t->faults_wasted, 0);
-	figure(c, sizeof(c), f, t->pages_to_device, 0);
-	figure(d, sizeof(d), f, t->pages_to_ram, 0);
-	figure(e, sizeof(e), f, t->allocs, 0);
-	figure(g, sizeof(g), f, t->frees, 0);
-	put(line, sizeof(line), &pos,
-	    "%s faults %s (wasted %s)  pages to device %s  to RAM %s  allocs %s  frees %s",
-	    f->summary ? "Total:" : "Per second:", a, b, c, d, e, g);
-	if (f->thrash_on)
-		put(line, sizeof(line), &pos, "  thrashing pages %llu",
-		    (unsigned long long)f->thrash_pages);
-	line_out(out, line, o->width);
-	lines++;
-
-	pos = 0;
-	top_fmt_ns(a, sizeof(a), f->has_latency ? f->p50_ns : -1, false);
-	top_fmt_ns(b, sizeof(b), f->has_latency ? f->p99_ns : -1, f->p99_saturated);
-	put(line, sizeof(line), &pos, "Fault latency: p50 %s  p99 %s  Lost events: %llu (%llu since start)",
-	    a, b, (unsigned long long)(f->summary ? f->lost_since_start : f->lost),
-	    (unsigned long long)f->lost_since_start);
-	line_out(out, line, o->width);
-	lines++;
-
-	if (f->note[0]) {
-		/* cut by the filter, between characters, to fit the line */
-		char note[sizeof(line) - sizeof("Note: ")];
-
-		devmem_sanitize(note, sizeof(note), f->note, sizeof(f->note), 0);
-		pos = 0;
-		put(line, sizeof(line), &pos, "Note: %s", note);
-		line_out(out, line, o->width);
-		lines++;
-	}
-	return lines;
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return (int)devmem_str_cols(tmp);
 }
 
-void top_frame_print(FILE *out, const struct top_frame *f, const struct top_sort *s,
-		     unsigned int views, const struct top_text_opts *o)
+size_t top_row_marks(const struct top_frame *f, enum top_view v, size_t i,
+		     struct top_span *spans, size_t max)
 {
+	struct field_pos fp[16];
 	char line[512];
+	size_t nf, n = 0;
 
-	top_header_text(out, f, s, TOP_VIEW_PROCESSES, o);
-	for (int v = 0; v < TOP_VIEW_COUNT; v++) {
-		size_t n = top_row_count(f, v);
+	if (v == TOP_VIEW_THRASH || i >= top_row_count(f, v))
+		return 0;
+	row_text(line, sizeof(line), f, v, i, fp, &nf);
+	for (size_t k = 0; k < nf && n < max; k++) {
+		enum top_mark m = TOP_MARK_NONE;
+		size_t a = fp[k].start, b = fp[k].end;
 
-		if (!(views & (1U << v)))
+		if (fp[k].id == C_THRASH && f->thrash_on)
+			m = (v == TOP_VIEW_PROCESSES ? f->procs[i].thrash_pages :
+			     f->devs[i].thrash_pages) ? TOP_MARK_ALERT : TOP_MARK_NONE;
+		else if (fp[k].id == C_BAR && v == TOP_VIEW_DEVICES)
+			m = top_fullness_mark(&f->devs[i]);
+		else if (fp[k].id == C_USE && v == TOP_VIEW_DEVICES)
+			m = top_fullness_mark(&f->devs[i]) >= TOP_MARK_WARN ?
+			    top_fullness_mark(&f->devs[i]) : TOP_MARK_NONE;
+		if (m == TOP_MARK_NONE)
 			continue;
-		/* nothing to show without thrashing detection (or an older recording) */
-		if (v == TOP_VIEW_THRASH && !f->thrash_on)
-			continue;
-		fputc('\n', out);
-		top_title_text(line, sizeof(line), f, v, s, NULL, NULL);
-		line_out(out, line, o->width);
-		if (o->rows >= 0 && (size_t)o->rows < n)
-			n = (size_t)o->rows;
-		for (size_t i = 0; i < n; i++) {
-			top_row_text(line, sizeof(line), f, v, i);
-			line_out(out, line, o->width);
-		}
+		/* the figure only, not the blanks that right-align it */
+		while (a < b && line[a] == ' ')
+			a++;
+		while (b > a && line[b - 1] == ' ')
+			b--;
+		spans[n++] = (struct top_span){ cols_of(line, a), cols_of(line + a, b - a), m };
 	}
-	fputc('\n', out);
+	return n;
 }
+

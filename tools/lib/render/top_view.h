@@ -29,6 +29,7 @@ enum top_view {
 enum top_proc_key {
 	TOP_PK_PID = 0,
 	TOP_PK_FAULTS,
+	TOP_PK_THRASH,
 	TOP_PK_TO_DEVICE,
 	TOP_PK_TO_RAM,
 	TOP_PK_FREES,
@@ -39,13 +40,14 @@ enum top_proc_key {
 };
 
 enum top_dev_key {
-	TOP_DK_RANGE = 0,
+	TOP_DK_NAME = 0,
 	TOP_DK_SIZE,
-	TOP_DK_IN_USE,
+	TOP_DK_IN_USE,			/* by fullness: the fraction of the device in use */
 	TOP_DK_FAULTS,
 	TOP_DK_MIGRATIONS,
+	TOP_DK_THRASH,
 	TOP_DK_FREES,
-	TOP_DK_NAME,
+	TOP_DK_RANGE,
 	TOP_DK_COUNT,
 };
 
@@ -92,6 +94,10 @@ struct top_dev_row {
 	bool in_use_known;
 	long long in_use_change;	/* allocs - frees since the start */
 	__u64 nr_pages;			/* pages of its live ranges, as the snapshot counts them */
+	__u64 page_bytes;		/* the page size the byte figures use */
+	/* in_use of size_bytes; known with in_use_known and a size */
+	bool fullness_known;
+	double fullness;
 	struct devmem_counters c;	/* over the frame's interval */
 	__u64 thrash_pages;		/* pages on it thrashing since the start */
 };
@@ -118,6 +124,10 @@ struct top_frame {
 	struct top_dev_row *devs;
 	size_t nr_devs;
 	char note[256];			/* from the snapshot (e.g. ranges unknown), as read */
+	/* -D matched no device: its argument, and the devices there are, as read */
+	bool no_device_match;
+	char device_arg[64];
+	char known_devices[256];
 	bool thrash_on;			/* thrashing detection is on */
 	__u64 thrash_pages;		/* pages thrashing since the start */
 	__u32 thrash_k;			/* ... more than K bounces */
@@ -126,7 +136,10 @@ struct top_frame {
 	size_t nr_runs;
 };
 
-/* What rows a frame keeps. */
+/*
+ * What rows a frame keeps. With tgid the header's totals, latency and
+ * thrashing are that process's too.
+ */
 struct top_filter {
 	__u32 tgid;			/* 0: every process */
 	const struct devmem_device_filter *device;	/* NULL: every device */
@@ -161,9 +174,9 @@ static inline __u64 top_dev_migrations(const struct top_dev_row *d)
 void top_sort_init(struct top_sort *s);	/* faults, descending, in both views */
 const char *top_key_name(enum top_view v, int key);	/* "faults", "inuse", ... */
 /*
- * Find a -s key by name in view v (or -1). Names: pid faults todev toram
- * frees p50 p99 comm; range size inuse faults migr frees name; pid pages
- * bounces time.
+ * Find a -s key by name in view v (or -1). Names: pid faults thrash todev
+ * toram frees p50 p99 comm; name size inuse (by fullness) faults migr thrash
+ * frees range; pid pages bounces time.
  */
 int top_key_parse(enum top_view v, const char *name);
 /* descending by default for figures, ascending for pid, comm, range, name */
@@ -178,6 +191,36 @@ void top_fmt_rate(char *buf, size_t len, double v, int w);
 void top_fmt_ns(char *buf, size_t len, double ns, bool saturated);
 /* bytes in binary units: 512B, 64K, 256M, 1.5G */
 void top_fmt_bytes(char *buf, size_t len, __u64 bytes);
+/* a fraction as a bar of w columns, "[####....]" (one word); unknown: "-" */
+void top_fmt_bar(char *buf, size_t len, double fraction, bool known, int w);
+/* a count (summary frames) or a rate over the interval, in w columns; "-" before the first */
+void top_figure(char *buf, size_t len, const struct top_frame *f, __u64 count, int w);
+/* printf at buf + *pos, never past len and never cutting a character; *pos moves on */
+void top_put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- what colour says: spans of a row that carry a meaning ---- */
+
+enum top_mark {
+	TOP_MARK_NONE = 0,
+	TOP_MARK_GOOD,			/* a device with room */
+	TOP_MARK_WARN,			/* a device at TOP_FULL_WARN or more */
+	TOP_MARK_ALERT,			/* a device at TOP_FULL_ALERT or more; thrashing */
+};
+
+#define TOP_FULL_WARN	0.75
+#define TOP_FULL_ALERT	0.90
+
+struct top_span {
+	int col, cols;			/* terminal columns of row i's text */
+	enum top_mark mark;
+};
+
+/* the spans of row i of view v that a colour marks; returns how many (at most max) */
+size_t top_row_marks(const struct top_frame *f, enum top_view v, size_t i,
+		     struct top_span *spans, size_t max);
+/* the mark of a device's fullness */
+enum top_mark top_fullness_mark(const struct top_dev_row *d);
 
 /* ---- frame text ---- */
 
@@ -186,6 +229,7 @@ struct top_text_opts {
 	double delay_s;			/* the refresh interval asked for */
 	bool paused;
 	bool ended;			/* a replay has no more frames */
+	double speed;			/* a replay's pace (1: as recorded); 0: not a replay */
 	int rows;			/* table rows at most; <0: all */
 	int width;			/* line width at most; <=0: unlimited */
 };
@@ -199,6 +243,8 @@ int top_header_text(FILE *out, const struct top_frame *f, const struct top_sort 
  */
 void top_title_text(char *buf, size_t len, const struct top_frame *f, enum top_view v,
 		    const struct top_sort *s, int *col, int *col_len);
+/* what an empty table of view v says instead (no '\n'): which -D matched nothing */
+void top_empty_text(char *buf, size_t len, const struct top_frame *f, enum top_view v);
 /* row i of view v's table (no '\n') */
 void top_row_text(char *buf, size_t len, const struct top_frame *f, enum top_view v, size_t i);
 size_t top_row_count(const struct top_frame *f, enum top_view v);
