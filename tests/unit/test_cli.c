@@ -549,6 +549,10 @@ static void test_hist_file_hint(void **state)
 	assert_int_equal(run(out, sizeof(out), "%s/devmemhist report --no-thrash x.rec 2>&1",
 			     DEVMEM_BUILD_DIR), DEVMEM_EXIT_USAGE);
 	assert_non_null(strstr(out, "set when recording"));
+	/* -P and -G split the histogram picture; the rate picture is of the totals */
+	assert_int_equal(run(out, sizeof(out), "%s/devmemhist report -P --svg x.svg --svg-rate "
+			     "faults x.rec 2>&1", DEVMEM_BUILD_DIR), DEVMEM_EXIT_USAGE);
+	assert_non_null(strstr(out, "split the histogram picture"));
 }
 
 /* a good recording without what was asked of it is not a corrupt one (12) */

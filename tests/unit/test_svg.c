@@ -2,7 +2,9 @@
 /*
  * SVG pictures: well-formed XML (a small checker here, and python3's
  * xml.etree where python3 exists), one bar per non-empty bucket with the
- * right count, hostile labels escaped.
+ * right count, hostile labels escaped; y ticks and axis labels, p50 and p99
+ * where their estimate falls, the host and the time window in the title,
+ * and -P and -G as small multiples of a report's histograms.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <math.h>
+#include <time.h>
 #include "model/hist.h"
+#include "render/rec_svg.h"
 #include "render/svg.h"
 
 static char *render_hist(const struct devmem_hist *h, const char *title, size_t *len)
@@ -214,7 +219,12 @@ static void test_hostile_text(void **state)
 	assert_null(strstr(svg, "<script"));
 	free(svg);
 	f = open_memstream(&buf, &len);
-	assert_int_equal(devmem_svg_rate(f, "rate & <title>", "per second", &s, 1), 0);
+	{
+		const struct devmem_svg_text txt = { .title = "rate & <title>", .subtitle = "host <x>",
+						     .count = "per second" };
+
+		assert_int_equal(devmem_svg_rate(f, &txt, &s, 1), 0);
+	}
 	fclose(f);
 	assert_int_equal(xml_check(buf), 0);
 	assert_int_equal(python_parse(buf, len), 0);
@@ -226,24 +236,238 @@ static void test_rate(void **state)
 	double t1[3] = { 1, 2, 3 }, v1[3] = { 10, 20, 15 };
 	double t2[2] = { 1.5, 2.5 }, v2[2] = { 0, 1 };
 	struct devmem_svg_series s[2] = { { "a", t1, v1, 3 }, { "b", t2, v2, 2 } };
+	const struct devmem_svg_text txt = { .title = "faults per second", .subtitle = "host a",
+					     .count = "per second" };
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
-	assert_int_equal(devmem_svg_rate(f, "faults per second", "per second", s, 2), 0);
+	assert_int_equal(devmem_svg_rate(f, &txt, s, 2), 0);
 	fclose(f);
 	assert_int_equal(xml_check(buf), 0);
 	assert_int_equal(python_parse(buf, len), 0);
 	assert_int_equal(count(buf, "<polyline class=\"series\""), 2);
 	assert_int_equal(count(buf, "<circle class=\"point\""), 5);
+	/* y ticks to 20 by 5, and what the y axis counts */
+	assert_int_equal(count(buf, "class=\"ytick\""), 5);
+	assert_non_null(strstr(buf, ">20</text>"));
+	assert_non_null(strstr(buf, "class=\"ylabel\""));
+	assert_non_null(strstr(buf, ">per second</text>"));
+	assert_non_null(strstr(buf, "class=\"subtitle\""));
 	free(buf);
 	/* no points at all */
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	assert_int_equal(devmem_svg_rate(f, "nothing", "per second", NULL, 0), 0);
+	assert_int_equal(devmem_svg_rate(f, &txt, NULL, 0), 0);
 	fclose(f);
 	assert_int_equal(xml_check(buf), 0);
 	free(buf);
+}
+
+/* the number of attribute name="..." of the element that starts at p */
+static double attr(const char *p, const char *name)
+{
+	char want[64];
+	const char *a, *end = strchr(p, '>');
+
+	snprintf(want, sizeof(want), " %s=\"", name);
+	a = strstr(p, want);
+	assert_true(a && a < end);
+	return strtod(a + strlen(want), NULL);
+}
+
+/* y ticks, the axes' words, and p50/p99 where their estimates fall */
+static void test_hist_axes_and_percentiles(void **state)
+{
+	struct devmem_hist h = { 0 };
+	struct devmem_percentile p50, p99;
+	size_t len;
+	char *svg, want[64];
+	const char *at;
+
+	/* 90 faults of 1.5 us, 10 of 9 us: p50 in [1024, 2047] ns, p99 in [8192, 16383] */
+	for (int i = 0; i < 90; i++)
+		devmem_hist_add(&h, 1500);
+	for (int i = 0; i < 10; i++)
+		devmem_hist_add(&h, 9000);
+	svg = render_hist(&h, "fault_latency", &len);
+	assert_int_equal(xml_check(svg), 0);
+	assert_int_equal(python_parse(svg, len), 0);
+	/* ticks 0, 20 .. 100: five steps up to the tallest bar */
+	assert_int_equal(count(svg, "class=\"ytick\""), 6);
+	assert_non_null(strstr(svg, ">100</text>"));
+	assert_non_null(strstr(svg, "class=\"ylabel\""));
+	assert_non_null(strstr(svg, ">samples</text>"));
+	assert_non_null(strstr(svg, "class=\"xlabel\""));
+	assert_int_equal(devmem_hist_percentile(&h, 50, &p50), 0);
+	assert_int_equal(devmem_hist_percentile(&h, 99, &p99), 0);
+	assert_int_equal(count(svg, "<line class=\"percentile\""), 2);
+	for (int i = 0; i < 2; i++) {
+		const struct devmem_percentile *pc = i ? &p99 : &p50;
+		unsigned int slot = devmem_hist_slot(pc->low);
+		double x, bx, bw;
+
+		snprintf(want, sizeof(want), "data-p=\"%d\" data-value=\"%.3g\"", i ? 99 : 50,
+			 pc->value / 1000);
+		at = strstr(svg, want);
+		if (!at)
+			fail_msg("no %s in the picture", want);
+		x = attr(strstr(svg, want) - 24, "x1");
+		/* inside the bar of the bucket it falls in */
+		snprintf(want, sizeof(want), "data-slot=\"%u\"", slot);
+		at = strstr(svg, want);
+		assert_non_null(at);
+		bx = attr(at, "x");
+		bw = attr(at, "width");
+		if (x < bx - 1 || x > bx + bw + 1)
+			fail_msg("p%d at x=%.1f, its bucket spans %.1f..%.1f", i ? 99 : 50, x, bx,
+				 bx + bw);
+	}
+	/* estimates, written as the text report writes them */
+	assert_non_null(strstr(svg, ">p50 ~"));
+	assert_non_null(strstr(svg, ">p99 ~"));
+	free(svg);
+}
+
+static char *render_panels(const struct devmem_svg_panel *p, size_t n, size_t *len)
+{
+	const struct devmem_svg_text txt = {
+		.title = "fault_latency per process", .subtitle = "host h, then",
+		.unit = "usecs", .unit_div = 1000, .count = "faults",
+	};
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	assert_int_equal(devmem_svg_hists(f, &txt, p, n), 0);
+	fclose(f);
+	return buf;
+}
+
+/* small multiples: a panel each, over the same buckets, each with its counts */
+static void test_small_multiples(void **state)
+{
+	struct devmem_hist h[30];
+	struct devmem_svg_panel p[30];
+	char labels[30][16], want[128];
+	size_t len;
+	char *svg;
+	const char *at;
+
+	memset(h, 0, sizeof(h));
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k <= i; k++)
+			devmem_hist_add(&h[i], 1000ULL << (4 * i));
+		snprintf(labels[i], sizeof(labels[i]), "p%d <&>", i);
+		p[i] = (struct devmem_svg_panel){ labels[i], &h[i] };
+	}
+	svg = render_panels(p, 3, &len);
+	assert_int_equal(xml_check(svg), 0);
+	assert_int_equal(python_parse(svg, len), 0);
+	assert_int_equal(count(svg, "<g class=\"panel\""), 3);
+	assert_int_equal(count(svg, "<rect class=\"bucket\""), 3);
+	assert_int_equal(count(svg, "class=\"percentile\""), 6);
+	for (int i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want), "<g class=\"panel\" data-label=\"p%d &lt;&amp;&gt;\" "
+			 "data-samples=\"%d\">", i, i + 1);
+		at = strstr(svg, want);
+		if (!at)
+			fail_msg("no panel: %s", want);
+		/* the panel's one bucket, with its count */
+		snprintf(want, sizeof(want), "data-slot=\"%u\"", devmem_hist_slot(1000ULL << (4 * i)));
+		at = strstr(at, want);
+		assert_non_null(at);
+		snprintf(want, sizeof(want), "data-count=\"%d\"", i + 1);
+		assert_int_equal(strncmp(strstr(at, "data-count"), want, strlen(want)), 0);
+	}
+	/* every panel over the same buckets (slots 9 to 17 of all three): nine x labels each */
+	assert_int_equal(devmem_hist_slot(1000), 9);
+	assert_int_equal(devmem_hist_slot(256000), 17);
+	assert_int_equal(count(svg, "rotate(-45"), 3 * 9);
+	assert_int_equal(count(svg, ">faults</text>"), 3);
+	assert_non_null(strstr(svg, "class=\"subtitle\""));
+	free(svg);
+
+	/* more panels than fit: the first ones, and said */
+	for (int i = 0; i < 30; i++) {
+		if (i >= 3)
+			devmem_hist_add(&h[i], 5000);
+		snprintf(labels[i], sizeof(labels[i]), "p%d", i);
+		p[i] = (struct devmem_svg_panel){ labels[i], &h[i] };
+	}
+	svg = render_panels(p, 30, &len);
+	assert_int_equal(xml_check(svg), 0);
+	assert_int_equal(count(svg, "<g class=\"panel\""), 24);
+	assert_non_null(strstr(svg, "the first 24 of 30 drawn"));
+	free(svg);
+}
+
+/* a report: the title names the host and the window, -P and -G draw small multiples */
+static void test_report_charts(void **state)
+{
+	struct devmem_rec_report rep;
+	struct devmem_rec_stream st;
+	struct devmem_process *pr;
+	struct devmem_unit u = { "usecs", 1000 };
+	char *buf[3] = { NULL };
+	size_t len[3];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	memset(&rep, 0, sizeof(rep));
+	memset(&st, 0, sizeof(st));
+	snprintf(st.host, sizeof(st.host), "gpu-host-7");
+	st.start_realtime_ns = 1764583200ULL * 1000000000ULL;	/* 2025-12-01 10:00:00 UTC */
+	st.from = 60;
+	st.to = 360;
+	rep.streams = &st;
+	rep.nr_streams = 1;
+	devmem_snapshot_init(&rep.total);
+	for (__u32 t = 1; t <= 2; t++) {
+		pr = devmem_snapshot_process(&rep.total, 100 + t, t);
+		snprintf(pr->comm, sizeof(pr->comm), "app%u", t);
+		pr->has_hist = true;
+		for (__u32 k = 0; k < 10 * t; k++) {
+			devmem_hist_add(&pr->hist[DEVMEM_HIST_FAULT_LATENCY], 2000 * t * t);
+			devmem_hist_add(&rep.total.hist[DEVMEM_HIST_FAULT_LATENCY], 2000 * t * t);
+		}
+	}
+	{
+		struct devmem_snap_range *r = devmem_snapshot_range(&rep.total, 1, 0x100000000ULL);
+
+		r->r.end = 0x10fffffffULL;
+		snprintf(r->name, sizeof(r->name), "gpu0");
+		r->has_hist = true;
+		devmem_hist_add(&r->hist[DEVMEM_HIST_FAULT_LATENCY], 3000);
+		assert_int_equal(devmem_snapshot_group_devices(&rep.total), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		FILE *f = open_memstream(&buf[i], &len[i]);
+
+		assert_int_equal(devmem_rec_svg_hist(f, &rep, DEVMEM_HIST_FAULT_LATENCY, u,
+						     i == 1 ? DEVMEM_REC_SVG_PROCESSES :
+						     i == 2 ? DEVMEM_REC_SVG_DEVICES : 0), 0);
+		fclose(f);
+		assert_int_equal(xml_check(buf[i]), 0);
+		assert_non_null(strstr(buf[i], "host gpu-host-7, 2025-12-01 10:01:00 to 10:06:00"));
+	}
+	/* the total: one chart, no panel of its own */
+	assert_int_equal(count(buf[0], "<g class=\"panel\" data-label=\"\""), 1);
+	assert_non_null(strstr(buf[0], ">faults</text>"));
+	/* -P: a panel a process, the busiest first; not the total's picture */
+	assert_int_equal(count(buf[1], "<g class=\"panel\""), 2);
+	assert_true(strstr(buf[1], "data-label=\"app2 (102)\"") <
+		    strstr(buf[1], "data-label=\"app1 (101)\""));
+	assert_non_null(strstr(buf[1], "data-samples=\"20\""));
+	assert_non_null(strstr(buf[1], "per process"));
+	assert_true(len[1] != len[0] || memcmp(buf[1], buf[0], len[0]));
+	/* -G: a panel a device */
+	assert_int_equal(count(buf[2], "<g class=\"panel\""), 1);
+	assert_non_null(strstr(buf[2], "data-label=\"gpu0\""));
+	assert_non_null(strstr(buf[2], "data-samples=\"1\""));
+	for (int i = 0; i < 3; i++)
+		free(buf[i]);
+	devmem_snapshot_free(&rep.total);
 }
 
 static void test_checker_rejects(void **state)
@@ -265,6 +489,9 @@ int main(void)
 		cmocka_unit_test(test_hist_empty),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_hist_axes_and_percentiles),
+		cmocka_unit_test(test_small_multiples),
+		cmocka_unit_test(test_report_charts),
 	};
 
 	return cmocka_run_group_tests_name("svg", tests, NULL, NULL);

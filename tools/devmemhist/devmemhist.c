@@ -83,7 +83,8 @@ static const char report_doc[] =
 "    devmemhist report -w 2026-11-25T10:00:00,2026-11-25T10:05:00 host*.rec\n"
 "    devmemhist report -P -j run.rec           # JSON, per process\n"
 "    devmemhist report --openmetrics run.rec > run.om   # for Prometheus\n"
-"    devmemhist report --svg h.svg --svg-hist page_lifetime run.rec\n";
+"    devmemhist report --svg h.svg --svg-hist page_lifetime run.rec\n"
+"    devmemhist report -P --svg procs.svg run.rec  # a chart per process\n";
 
 enum {
 	OPT_SVG = 0x200,
@@ -261,6 +262,9 @@ static void check_args(void)
 	if (env.mode == MODE_REPORT && env.svg_hist && env.svg_rate)
 		devmem_cli_usage_error(c, "--svg-hist and --svg-rate exclude each other: draw one "
 				       "picture at a time");
+	if (env.mode == MODE_REPORT && env.svg_rate && (env.per_process || env.per_device))
+		devmem_cli_usage_error(c, "--svg-rate draws the totals over time; -P and -G split "
+				       "the histogram picture (--svg without --svg-rate)");
 	if (env.mode == MODE_REPORT && (env.svg_hist || env.svg_rate) && !env.svg)
 		devmem_cli_usage_error(c, "--svg-hist/--svg-rate choose what --svg FILE draws: give "
 				       "--svg FILE too");

@@ -23,6 +23,18 @@ static int write_svg(const struct devmem_rec_report *rep)
 	FILE *f;
 	int ret;
 
+	/* small multiples need the histograms the recording kept per process */
+	if (env.per_process && !env.svg_rate) {
+		bool any = false;
+
+		for (size_t i = 0; i < rep->total.nr_procs; i++)
+			any |= rep->total.procs[i].has_hist;
+		if (!any) {
+			fprintf(stderr, "devmemhist: no histograms per process to draw: the recording "
+				"was made without -P; record again with 'devmemhist record -P'.\n");
+			return DEVMEM_EXIT_NO_DATA;
+		}
+	}
 	f = fopen(env.svg, "w");
 	if (!f) {
 		fprintf(stderr, "devmemhist: cannot create %s: %s; check the directory is "
@@ -35,7 +47,9 @@ static int write_svg(const struct devmem_rec_report *rep)
 		int k = env.svg_hist ? hist_kind_by_name(env.svg_hist) : DEVMEM_HIST_FAULT_LATENCY;
 		struct devmem_unit tu = { env.unit, env.unit_div };
 
-		ret = devmem_rec_svg_hist(f, rep, k, devmem_hist_unit(k, &tu));
+		ret = devmem_rec_svg_hist(f, rep, k, devmem_hist_unit(k, &tu),
+					  (env.per_process ? DEVMEM_REC_SVG_PROCESSES : 0) |
+					  (env.per_device ? DEVMEM_REC_SVG_DEVICES : 0));
 	}
 	if (fclose(f) || ret) {
 		fprintf(stderr, "devmemhist: writing %s failed: %s; check the disk has space.\n",
