@@ -191,6 +191,20 @@ if [ $rc = 12 ] && [ "$(wc -l <"$work/bad.err")" = 1 ] && [ ! -s "$work/bad.out"
 else
 	not_ok "a corrupt recording: status $rc, message '$(cat "$work/bad.err")'"
 fi
+# devmemhist -m over the same recording: bounds in milliseconds stay apart, in order,
+# and percentiles read from buckets say they are estimates
+"$top/$out/devmemhist" report -m "$work/fast.rec" >"$work/hist-ms.txt" 2>&1
+rows=$(sed -n '/^fault_latency (msecs)/,/^$/p' "$work/hist-ms.txt" | awk '$2 == "->" { print $1, $3 }')
+if [ -n "$rows" ] && awk '$1 == $2 { bad = 1 } NR > 1 && $1 + 0 <= last { bad = 1 } { last = $1 + 0 }
+	END { exit bad }' <<<"$rows"; then
+	ok "devmemhist report -m: $(wc -l <<<"$rows") buckets, each low below its high, lows ascending"
+else
+	not_ok "devmemhist report -m: bounds collide or are out of order: $(echo $rows)"
+fi
+grep -qE '^fault_latency \(msecs\): [0-9]+ samples, mean [0-9.]+, p50 ~[0-9.]+, p90 ~[0-9.]+, p99 ~' \
+	"$work/hist-ms.txt" && ok "devmemhist report -m: percentiles marked as estimates (~)" ||
+	not_ok "devmemhist report -m: $(grep -m1 '^fault_latency' "$work/hist-ms.txt")"
+
 # damage in the middle: the advice copies the frames before it, never cuts the evidence
 cp "$work/fast.rec" "$work/mid.rec"
 size=$(stat -c %s "$work/mid.rec")

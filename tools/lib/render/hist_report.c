@@ -27,13 +27,25 @@ static void print_hist(FILE *out, const struct devmem_hist_report *o, const stru
 		devmem_hist_table(out, h, u, indent);
 }
 
+/*
+ * The histograms of the totals, each even when empty ("0 samples" says
+ * something there); those of a device or process only where they have
+ * samples, so that a long list shows what each part did.
+ */
 static void print_hists(FILE *out, const struct devmem_hist_report *o, const struct devmem_hist *h,
-			const char *indent)
+			const char *indent, bool part)
 {
+	bool any = false;
+
 	for (unsigned int k = 0; k < DEVMEM_HIST_KINDS; k++) {
+		if (part && !devmem_hist_total(&h[k]))
+			continue;
 		print_hist(out, o, &h[k], k, indent);
 		fputc('\n', out);
+		any = true;
 	}
+	if (!any)
+		fprintf(out, "%sno histogram samples\n\n", indent);
 }
 
 static void print_losses(FILE *out, const struct devmem_snapshot *s)
@@ -72,7 +84,7 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 	fputc('\n', out);
 	/* reports and summaries always show the totals; live -D/-P only the parts */
 	if (o->counters || (!o->per_device && !o->per_process))
-		print_hists(out, o, s->hist, "");
+		print_hists(out, o, s->hist, "", false);
 	if (o->per_device) {
 		if (!s->nr_devices)
 			fprintf(out, "No device had activity.\n");
@@ -88,7 +100,7 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 					devmem_folios_text(out, &d->folios, "  ");
 			}
 			if (d->has_hist)
-				print_hists(out, o, d->hist, "  ");
+				print_hists(out, o, d->hist, "  ", true);
 		}
 	} else if (o->per_process) {
 		if (!s->nr_procs)
@@ -106,7 +118,7 @@ void devmem_hist_report_text(FILE *out, const struct devmem_snapshot *s,
 			if (o->counters)
 				devmem_counters_line(out, s->mode, &p->c, "  ");
 			if (p->has_hist)
-				print_hists(out, o, p->hist, "  ");
+				print_hists(out, o, p->hist, "  ", true);
 		}
 	}
 	if (o->counters)
