@@ -80,7 +80,7 @@ INSTALL  ?= install
 MANPAGES := $(wildcard docs/man/*.8)
 SCHEMAS  := $(wildcard docs/schema/*.json)
 BTSCRIPTS:= $(wildcard tools/bpftrace/*.bt)
-DOCS     := README.md docs/devmemtop.md docs/recording-format.md
+DOCS     := README.md docs/devmemtop.md docs/recording-format.md docs/benchmarks.md
 
 .PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h install uninstall
 .DELETE_ON_ERROR:

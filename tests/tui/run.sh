@@ -241,6 +241,24 @@ rc=$?
 	ok "a missing recording: status $rc, names the file" ||
 	not_ok "a missing recording: status $rc, '$(cat "$work/noent.err")'"
 
+# the README's first screen: what to run, and samples the tools print as they are
+first=$(sed -n 1,40p README.md)
+for word in x86_64 CONFIG_DEVICE_PRIVATE devmem-check devmemtop 'devmemhist report' \
+	DEVMEM_NO_DEPS nouveau amdgpu xe NVIDIA test_hmm; do
+	grep -qF -- "$word" <<<"$first" || not_ok "README: the first screen does not name $word"
+done
+"$work/make-recording" "$work/readme.rec" 10 1000 || bail "writing the README's recording failed"
+{ "$tool" -R "$work/readme.rec" -b -F -n 3 | awk '/ frame 3 /{ f = 1 } /summary over/{ f = 0 } f' |
+	sed -n '/PID/,/^$/p; /^DEVICE/,/^$/p'
+	"$top/$out/devmemhist" report "$work/readme.rec" | sed -n '/^fault_latency/,/^$/p'; } |
+	grep -v '^$' >"$work/readme.lines"
+missing=$(while IFS= read -r line; do
+		grep -qxF -- "    $line" README.md || echo "$line"
+	done <"$work/readme.lines")
+check "README: its devmemtop and devmemhist samples are what the tools print ($(wc -l <"$work/readme.lines") lines)" \
+	"" "$missing"
+[ "$(wc -l <"$work/readme.lines")" -ge 20 ] || not_ok "README: the samples' lines were not found in the tools' output"
+
 # ---------------------------------------------------------------- tmux
 if ! command -v tmux >/dev/null; then
 	skip "full-screen view in tmux" "tmux is not installed (make deps)"
