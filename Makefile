@@ -3,8 +3,9 @@
 # devmem-kit: tracing toolkit for HMM device-private memory.
 #
 #   make            BPF programs, skeletons and tools (into build/)
-#   make install    the tools, man pages, bpftrace scripts and JSON schemas
-#                   under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#   make install    the tools, man pages, bpftrace scripts, JSON schemas, the
+#                   Grafana dashboard and the docs under $(DESTDIR)$(PREFIX)
+#                   (PREFIX=/usr/local); make uninstall
 #   make unit       the host tests only (no guest)
 #   make test       host tests, then the guest suite on the patched kernel
 #   make guest-test the guest suite alone
@@ -80,7 +81,9 @@ INSTALL  ?= install
 MANPAGES := $(wildcard docs/man/*.8)
 SCHEMAS  := $(wildcard docs/schema/*.json)
 BTSCRIPTS:= $(wildcard tools/bpftrace/*.bt)
-DOCS     := README.md docs/devmemtop.md docs/recording-format.md docs/benchmarks.md
+DOCS     := README.md docs/devmemtop.md docs/recording-format.md docs/benchmarks.md \
+	    docs/prometheus.md
+DASHBOARD:= docs/grafana-devmem-dashboard.json
 
 .PHONY: all deps kernel test unit guest-test demo bench clean vmlinux-h install uninstall
 .DELETE_ON_ERROR:
@@ -188,11 +191,13 @@ bench: all $(OUT)/.deps-test $(OUT)/.deps-guest
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/bpftrace \
-		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)
 	$(Q)$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
 	$(Q)$(INSTALL) -m 0755 $(BTSCRIPTS) $(DESTDIR)$(DATADIR)/bpftrace/
 	$(Q)$(INSTALL) -m 0644 tools/bpftrace/README.md $(DESTDIR)$(DATADIR)/bpftrace/
 	$(Q)$(INSTALL) -m 0644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/schema/
+	$(Q)$(INSTALL) -m 0644 $(DASHBOARD) $(DESTDIR)$(DATADIR)/grafana/
 	$(Q)for m in $(MANPAGES); do \
 		sed 's/@VERSION@/$(VERSION)/g' $$m >$(DESTDIR)$(MANDIR)/man8/$${m##*/} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man8/$${m##*/} || exit 1; \

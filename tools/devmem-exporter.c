@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include "cli/cli.h"
 #include "cli/errors.h"
 #include "cli/parse.h"
@@ -265,14 +266,23 @@ static void read_self(struct devmem_session *sess, struct devmem_om_self *self, 
 static int metrics(struct devmem_session *sess, struct devmem_om_buf *out,
 		   enum devmem_om_format format, bool process_self)
 {
+	static char host[sizeof(((struct utsname *)0)->nodename)];
+	/* the host name on every series, as a recording's backfill has it */
+	const struct devmem_om_label host_label = { "host", host };
 	struct devmem_snapshot snap;
 	struct devmem_om_self self;
 	struct devmem_om_opts o = {
 		.format = format, .per_process = env.cli.per_process,
 		.max_processes = env.max_processes, .page_size = (__u64)sysconf(_SC_PAGESIZE),
-		.self = &self,
+		.self = &self, .labels = &host_label, .nr_labels = 1,
 	};
 	int err;
+
+	if (!host[0]) {
+		struct utsname u;
+
+		snprintf(host, sizeof(host), "%s", uname(&u) == 0 ? u.nodename : "unknown");
+	}
 
 	devmem_snapshot_init(&snap);
 	err = devmem_session_snapshot(sess, &snap);

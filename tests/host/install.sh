@@ -3,7 +3,8 @@
 #
 # `make install DESTDIR=$(mktemp -d)` and the tree it leaves: every tool runs
 # --version from there, every man page is there and lints clean, the
-# bpftrace scripts and the JSON schemas are there; then `make uninstall`
+# bpftrace scripts, the JSON schemas, the docs (docs/prometheus.md among
+# them) and the Grafana dashboard are there; then `make uninstall`
 # takes it all away again. PREFIX is /usr, to show it is honoured.
 # Building off Debian: DEVMEM_NO_DEPS=1 runs no Debian package step, a
 # missing library is named by its pkg-config name, and scripts/deps.sh on a
@@ -66,6 +67,13 @@ else
 	not_ok "the installed schemas or devmemhist do not work from the installed tree: ${msg:-devmemhist failed}"
 fi
 check "the tools' README is in the docs" yes "$([ -r "$root/share/doc/devmem-kit/tools.md" ] && echo yes || echo no)"
+for f in README.md devmemtop.md recording-format.md benchmarks.md prometheus.md; do
+	cmp -s "$( [ $f = README.md ] && echo README.md || echo docs/$f)" "$root/share/doc/devmem-kit/$f" &&
+		ok "doc $f installed" || not_ok "doc $f is not installed as share/doc/devmem-kit/$f"
+done
+cmp -s docs/grafana-devmem-dashboard.json "$root/share/devmem-kit/grafana/grafana-devmem-dashboard.json" &&
+	ok "the Grafana dashboard installed in share/devmem-kit/grafana/" ||
+	not_ok "the Grafana dashboard is not installed as share/devmem-kit/grafana/grafana-devmem-dashboard.json"
 
 make -s uninstall DESTDIR="$dest" PREFIX=$prefix >/dev/null 2>&1
 check "make uninstall: exit status" 0 "$?"

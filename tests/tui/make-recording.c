@@ -18,11 +18,14 @@
  * Every page is a folio of order 0: the folio counts by order equal the
  * page counts (allocs, frees, pages to the device and to RAM).
  *
- *   make-recording FILE [FRAMES [INTERVAL_MS]]
+ *   make-recording FILE [FRAMES [INTERVAL_MS [thrash]]]
  *
+ * thrash: thrashing detection on (with no page thrashing), so that the
+ * frames also hold the page size.
  * FRAMES 0 writes the header alone: a recorder stopped before its first
  * interval ended.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
 {
 	unsigned long frames = argc > 2 ? strtoul(argv[2], NULL, 10) : 5;
 	unsigned long interval_ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
+	/* thrashing detection on (no page thrashes): the frames keep the page size */
+	bool thrash = argc > 4 && !strcmp(argv[4], "thrash");
 	struct devmem_record_opts ro = { .host = "testhost" };
 	struct devmem_recorder *rec;
 	struct timespec now;
@@ -98,6 +103,12 @@ int main(int argc, char **argv)
 		devmem_snapshot_init(&s);
 		s.ts_ns = t0 + f * interval_ms * 1000000ULL;
 		s.mode = DEVMEM_MODE_TP_BTF;
+		if (thrash) {
+			s.thrash_on = true;
+			s.thrash_k = 3;
+			s.thrash_window_ns = 1000000000ULL;
+			s.page_size = 4096;
+		}
 		gpu[0] = devmem_snapshot_range(&s, 1, 0x100000000ULL);
 		gpu[1] = devmem_snapshot_range(&s, 2, 0x200000000ULL);
 		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {

@@ -15,7 +15,7 @@
 #include "model/counts.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
-#include "render/inventory.h"
+#include "render/om_gauges.h"
 #include "render/om_series.h"
 #include "render/openmetrics.h"
 
@@ -101,6 +101,28 @@ static const struct {
 		"Time a pagemap remove waited for the references to its pages" },
 };
 
+/*
+ * The buckets of each histogram: what can occur, not all 47 log2 slots.
+ * A fault takes a microsecond or more (the first bucket holds everything
+ * faster) and one over a minute is broken (slot 35, 68.7 s); a migrate call
+ * moves at most a device's pages (slot 26: 2^27 - 1 pages, 512 GiB of 4 KiB
+ * pages); a device page lives from microseconds to days (slot 46, 39 hours,
+ * the slots' own end); a remove waits up to hours (slot 42, 2.4 hours).
+ * Above the last bucket only +Inf counts, as it did above slot 46.
+ */
+static const struct { unsigned int first, last; } bucket_range[DEVMEM_HIST_KINDS] = {
+	[DEVMEM_HIST_FAULT_LATENCY] = { 9, 35 },
+	[DEVMEM_HIST_MIGRATE_PAGES] = { 0, 26 },
+	[DEVMEM_HIST_PAGE_LIFETIME] = { 9, 46 },
+	[DEVMEM_HIST_REMOVE_WAIT] = { 9, 42 },
+};
+
+void devmem_om_bucket_range(unsigned int kind, unsigned int *first, unsigned int *last)
+{
+	*first = kind < DEVMEM_HIST_KINDS ? bucket_range[kind].first : 0;
+	*last = kind < DEVMEM_HIST_KINDS ? bucket_range[kind].last : DEVMEM_OM_BUCKETS - 1;
+}
+
 /* back to the labels of the series before the ones a family adds */
 static void labels_back(struct om_ctx *c, size_t mark)
 {
@@ -160,10 +182,15 @@ static void hist_of(struct om_ctx *c, const struct devmem_hist *h, unsigned int 
 {
 	bool ns = kind != DEVMEM_HIST_MIGRATE_PAGES;
 	__u64 total = devmem_hist_total(h), cum = 0;
+	unsigned int first, last;
 	char le[40], extra[48], val[32];
 
+	devmem_om_bucket_range(kind, &first, &last);
+	/* the first bucket holds every slot below it too: le bounds stay exact */
+	for (unsigned int i = 0; i < first; i++)
+		cum += h->slots[i];
 	om_metric(c);
-	for (unsigned int i = 0; i < DEVMEM_OM_BUCKETS; i++) {
+	for (unsigned int i = first; i <= last; i++) {
 		cum += h->slots[i];
 		devmem_om_le(le, sizeof(le), i, ns);
 		snprintf(extra, sizeof(extra), "le=\"%s\"", le);
@@ -240,16 +267,6 @@ long devmem_om_select_procs(const struct devmem_snapshot *s, size_t max, size_t 
 	return (long)k;
 }
 
-static void pid_labels(struct om_ctx *c, const struct devmem_process *p)
-{
-	char pid[16];
-
-	om_labels_reset(c);
-	snprintf(pid, sizeof(pid), "%u", p->tgid);
-	om_label(c, "pid", pid, sizeof(pid));
-	om_label(c, "comm", p->comm, sizeof(p->comm));
-}
-
 static void render_processes(struct om_ctx *c, const struct devmem_snapshot *s)
 {
 	size_t *keep = calloc(s->nr_procs + 1, sizeof(*keep)), alive = 0;
@@ -269,17 +286,18 @@ static void render_processes(struct om_ctx *c, const struct devmem_snapshot *s)
 		snprintf(help, sizeof(help), "%s, per live process", cf->help);
 		om_family(c, "devmem_process_", cf->name, T_COUNTER, "", help);
 		for (long i = 0; i < k; i++) {
-			pid_labels(c, &s->procs[keep[i]]);
+			om_pid_labels(c, &s->procs[keep[i]]);
 			counters_of(c, cf, s->mode, &s->procs[keep[i]].c);
 		}
 	}
 	om_family(c, "devmem_process_", "lost_events", T_COUNTER, "",
 	       "Events of a live process missing from its figures (the per-process table was full)");
 	for (long i = 0; i < k; i++) {
-		pid_labels(c, &s->procs[keep[i]]);
+		om_pid_labels(c, &s->procs[keep[i]]);
 		om_metric(c);
 		om_sample_u64(c, "_total", s->procs[keep[i]].lost_events);
 	}
+	om_process_thrash(c, s, keep, (size_t)k);
 	om_labels_reset(c);
 	om_family(c, "devmem_exporter_", "processes_limit", T_GAUGE, "",
 	       "Most live processes exported per scrape (--max-processes)");
@@ -294,84 +312,6 @@ static void render_processes(struct om_ctx *c, const struct devmem_snapshot *s)
 	om_metric(c);
 	om_sample_u64(c, "", alive - (size_t)k);
 	free(keep);
-}
-
-static void render_ranges(struct om_ctx *c, const struct devmem_snapshot *s)
-{
-	struct devmem_inventory inv = {};
-	static const struct {
-		const char *name, *unit, *help;
-	} g[] = {
-		{ "in_use_pages", "pages", "Pages of a live range in use (handed out, not freed)" },
-		{ "size_pages", "pages", "Pages of a live range" },
-		{ "size_bytes", "bytes", "Bytes of a live range" },
-	};
-
-	if (devmem_inv_from_snapshot(&inv, s)) {
-		devmem_inv_free(&inv);
-		c->err = -ENOMEM;
-		return;
-	}
-	devmem_inv_sort(&inv);
-	for (unsigned int k = 0; k < 3; k++) {
-		if (k == 2 && !c->o->page_size)
-			break;
-		om_family(c, "devmem_range_", g[k].name, T_GAUGE, g[k].unit, g[k].help);
-		for (size_t i = 0; i < inv.n; i++) {
-			const struct devmem_inv_range *r = &inv.r[i];
-			char start[24], val[24];
-
-			if (r->removed || (k == 0 && r->in_use == DEVMEM_UNKNOWN))
-				continue;	/* gone, or not observed: no plausible default */
-			om_labels_reset(c);
-			om_label(c, "device", r->device, sizeof(r->device));
-			snprintf(start, sizeof(start), "0x%" PRIx64, (uint64_t)r->id);
-			om_label(c, "range", start, sizeof(start));
-			om_metric(c);
-			om_fmt_u64(val, sizeof(val), k == 0 ? r->in_use : k == 1 ? r->nr_pages :
-				r->nr_pages * c->o->page_size);
-			om_sample(c, "", NULL, val);
-		}
-	}
-	/* per device: the sum over its live ranges, unknown if one of them is */
-	om_family(c, "devmem_device_", "in_use_pages", T_GAUGE, "pages",
-	       "Pages of a device's live ranges in use");
-	for (size_t d = 0; d < s->nr_devices; d++) {
-		__u64 sum = 0;
-		bool known = true;
-
-		for (size_t i = 0; i < inv.n; i++) {
-			const struct devmem_inv_range *r = &inv.r[i];
-
-			if (r->removed || strncmp(r->device, s->devices[d].name, sizeof(r->device)))
-				continue;
-			if (r->in_use == DEVMEM_UNKNOWN)
-				known = false;
-			else
-				sum += r->in_use;
-		}
-		if (!known)
-			continue;
-		om_labels_reset(c);
-		om_label(c, "device", s->devices[d].name, sizeof(s->devices[d].name));
-		om_metric(c);
-		om_sample_u64(c, "", sum);
-	}
-	devmem_inv_free(&inv);
-	om_family(c, "devmem_device_", "size_pages", T_GAUGE, "pages", "Pages of a device's live ranges");
-	for (size_t d = 0; d < s->nr_devices; d++) {
-		om_labels_reset(c);
-		om_label(c, "device", s->devices[d].name, sizeof(s->devices[d].name));
-		om_metric(c);
-		om_sample_u64(c, "", s->devices[d].nr_pages);
-	}
-	om_family(c, "devmem_device_", "live_ranges", T_GAUGE, "", "Live ranges of a device");
-	for (size_t d = 0; d < s->nr_devices; d++) {
-		om_labels_reset(c);
-		om_label(c, "device", s->devices[d].name, sizeof(s->devices[d].name));
-		om_metric(c);
-		om_sample_u64(c, "", s->devices[d].nr_live);
-	}
 }
 
 static void render_self(struct om_ctx *c, const struct devmem_om_self *self)
@@ -513,7 +453,8 @@ static int render(struct om_ctx *c, const struct devmem_snapshot *s)
 			hist_of(c, &s->devices[d].hist[k], k);
 		}
 	}
-	render_ranges(c, s);
+	om_render_gauges(c, s);
+	om_render_thrash(c, s);
 
 	om_labels_reset(c);
 	om_family(c, "devmem_", "lost_events", T_COUNTER, "",

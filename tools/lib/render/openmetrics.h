@@ -112,6 +112,11 @@ char *devmem_om_label_value(char *dst, size_t size, const char *src, size_t srcl
 /* bytes devmem_om_label_value() may need for srclen bytes, NUL included */
 #define DEVMEM_OM_LABEL_SIZE(srclen)	(2 * (4 * (srclen)) + 1)
 
+/*
+ * The slots a histogram of kind exports as buckets, first to last (the
+ * first also counts every slot below it, the slots above are only in +Inf).
+ */
+void devmem_om_bucket_range(unsigned int kind, unsigned int *first, unsigned int *last);
 /* the le value of histogram slot i (< DEVMEM_OM_BUCKETS), ns shown as seconds or not */
 void devmem_om_le(char *buf, size_t len, unsigned int slot, bool ns_to_seconds);
 

@@ -35,8 +35,10 @@ static int on_frame(void *ctx, const struct devmem_rec_stream *st,
 	struct devmem_om_label labels[2] = {
 		{ "host", st->host }, { "session", session },
 	};
+	/* bytes beside pages where the recording says its page size */
 	struct devmem_om_opts o = {
 		.format = DEVMEM_OM_OPENMETRICS, .labels = labels, .nr_labels = 2,
+		.page_size = frame->page_size,
 	};
 	__s64 rel = (__s64)(frame->ts_ns - info->start_mono_ns);
 	__u64 ns = info->start_realtime_ns + (__u64)rel, ms = ns / 1000000ULL;
