@@ -27,7 +27,8 @@ mkdir -p "$out"
 CLANG=${CLANG:-clang}
 # the rooms a recording goes through: its bytes, the model, the renderings
 LIBSRC=$(echo tools/lib/store/*.c tools/lib/model/*.c tools/lib/cli/sanitize.c tools/lib/cli/parse.c \
-	tools/lib/render/json_out.c tools/lib/render/rec_json.c tools/lib/render/svg.c tools/lib/render/flame.c \
+	tools/lib/render/json_out.c tools/lib/render/rec_json.c tools/lib/render/svg.c tools/lib/render/rec_svg.c \
+	tools/lib/render/flame.c \
 	tools/lib/render/findings.c tools/lib/render/diag_report.c tools/lib/render/thrash_runs.c \
 	tools/lib/render/counts_text.c tools/lib/render/flame_script.c tools/lib/render/folded.c)
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
