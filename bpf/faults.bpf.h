@@ -104,8 +104,6 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 {
 	const void *page;
 	struct devmem_fault_start *st;
-	struct devmem_stack_value *sv;
-	struct devmem_stack_key sk;
 	struct thrash_note n;
 	struct devmem_event *e;
 	struct ctrs c;
@@ -148,14 +146,8 @@ static __always_inline int on_fault_done(const void *vmf, const void *margs, __u
 			CTR_ADD(&c, faults_unmigrated, 1);
 	}
 	hist_add(DEVMEM_HIST_FAULT_LATENCY, lat, slot, tgid);
-	if (fault_stacks && st->stackid >= 0) {
-		sk.tgid = tgid;
-		sk.stackid = st->stackid;
-		sk.start_ns = st->proc_start_ns;
-		sv = bpf_map_lookup_elem(&stack_counts, &sk);
-		if (sv)
-			ADD(&sv->fault_ns, lat);
-	}
+	if (fault_stacks && st->stackid >= 0)
+		stack_fault_end(lat);
 	if (thrash_window_ns) {
 		n.ts = ts;
 		n.lat = lat;

@@ -183,7 +183,7 @@ struct devmem_fault_start {
 	__u64 range;		/* physical start of the faulting page's pagemap */
 	__u64 proc_start_ns;	/* its process's start time */
 	__u32 calls;		/* migrate calls it made */
-	__s32 stackid;		/* its user stack in the stacks map; < 0: none */
+	__s32 stackid;		/* >= 0: it has a stack (stacks.bpf.h), < 0: none */
 };
 
 /*
@@ -224,7 +224,7 @@ struct {
 	__type(value, struct devmem_thrash_set);
 } thrash SEC(".maps");
 
-/* user stacks of faults, with --stacks; 1 entry each otherwise */
+/* user stacks of faults, with --stacks=fp (stacks.bpf.h); 1 entry each otherwise */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 1024);
@@ -239,14 +239,6 @@ struct {
 	__type(key, struct devmem_stack_key);
 	__type(value, struct devmem_stack_value);
 } stack_counts SEC(".maps");
-
-/* processes whose first stack user space was told of (their maps) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);			/* tgid */
-	__type(value, __u64);			/* start_ns */
-} stack_procs SEC(".maps");
 
 /* per-CPU sequence numbers: (n << 12) | cpu is unique without atomics */
 struct {

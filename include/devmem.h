@@ -233,7 +233,7 @@ enum devmem_notice_type {
 	DEVMEM_NOTICE_PROCESS_EXIT = 1,	/* a process left the procs table */
 	DEVMEM_NOTICE_RANGE,		/* a range was learnt: user space names it now */
 	DEVMEM_NOTICE_THRASH_PAGE,	/* a page left the thrash table */
-	DEVMEM_NOTICE_STACK_PROC,	/* a process took its first stack: read its maps now */
+	DEVMEM_NOTICE_STACK_PROC,	/* not sent any more (stack maps come on the ustacks ring) */
 };
 
 #define DEVMEM_PROC_EXIT_F_HISTS	0x1	/* hists are valid */
@@ -311,15 +311,22 @@ struct devmem_thrash_notice {
 };
 
 /*
- * Stacks (optional): the user stack of each CPU fault on device memory,
- * kept in a BPF stack map; stack_counts counts faults per (process, stack).
+ * Stacks (optional): the user stack of each CPU fault on device memory.
+ * In fp mode the kernel walks the frame pointers into the stacks map and
+ * stack_counts counts faults per (process, layout, stack, caller) in the
+ * kernel; in dwarf mode (and in fp mode for a leaf user space has not
+ * looked at yet) each fault sends a sample (below) that user space unwinds.
  */
 #define DEVMEM_STACK_DEPTH	64	/* frames kept per stack */
 
 struct devmem_stack_key {
 	__u32 tgid;
-	__s32 stackid;
+	__s32 stackid;		/* the walk in the stacks map */
 	__u64 start_ns;		/* process start time */
+	__u64 caller;		/* the return address of a frameless leaf, read where its
+				 * leaf rule says (0: none, or unreadable) */
+	__u32 layout;		/* the process's address space: 0, +1 at each exec */
+	__u32 pad;
 };
 
 struct devmem_stack_value {
@@ -328,15 +335,59 @@ struct devmem_stack_value {
 	char comm[DEVMEM_COMM_LEN];
 };
 
-/* a process took its first stack: user space reads its maps while it lives */
-struct devmem_stack_proc_notice {
-	__u32 type;		/* DEVMEM_NOTICE_STACK_PROC */
-	__u32 tgid;
-	__u64 start_ns;
-	__u32 parent;		/* its parent, whose address space layout it has (forked,
-				 * not exec'd: same start_code and mmap_base); 0: not so */
-	__u32 pad;
+/*
+ * fp mode: what the CFI at a leaf's ip says of the frame-pointer walk,
+ * per (process, layout, ip), written by user space when the first sample
+ * at that ip came; until then the faults there send samples.
+ */
+enum devmem_leaf_kind {
+	DEVMEM_LEAF_PENDING = 0,	/* not looked at yet: samples */
+	DEVMEM_LEAF_FRAMED,		/* the leaf has its frame: the walk is whole */
+	DEVMEM_LEAF_FRAMELESS,		/* no frame yet: its caller's return address is at
+					 * sp + ra_off, the walk skips the caller */
+	DEVMEM_LEAF_UNCHECKED,		/* no CFI there: the walk as it is, counted */
 };
+
+struct devmem_leaf_key {
+	__u64 ip;
+	__u64 start_ns;
+	__u32 tgid;
+	__u32 layout;
+};
+
+struct devmem_leaf_rule {
+	__u32 kind;		/* enum devmem_leaf_kind */
+	__u32 ra_off;		/* DEVMEM_LEAF_FRAMELESS: bytes above sp */
+};
+
+#define DEVMEM_LEAF_RA_MAX	256	/* the farthest a frameless leaf's return address is */
+
+/*
+ * What the BPF side knows of a process's address space (stack_procs): the
+ * mm its layout was taken of, and the memory areas it has looked up and
+ * sent (the executable ones as DEVMEM_USTACK_MAP records); user space sets
+ * maps to DEVMEM_MAPS_AGAIN when a stack reached an address outside them.
+ */
+#define DEVMEM_PROC_AREAS	16
+
+enum devmem_maps_state {
+	DEVMEM_MAPS_TAKEN = 0,
+	DEVMEM_MAPS_AGAIN,		/* look again at the next fault's stack */
+};
+
+struct devmem_stack_proc {
+	__u64 start_ns;
+	__u64 mm;		/* an identity: a new one is a new layout (exec) */
+	__u32 layout;
+	__u32 maps;		/* enum devmem_maps_state */
+	__u32 looks;		/* stacks looked at for areas (bounded) */
+	__u32 nr_areas;
+	struct {
+		__u64 start, end;
+	} areas[DEVMEM_PROC_AREAS];
+};
+
+#define DEVMEM_MAPS_LOOKS_MAX	8	/* per layout */
 
 /* Losses (lost map): an event, or a part of what it is counted in, that is missing. */
 enum devmem_lost_kind {
@@ -361,6 +412,12 @@ enum devmem_lost_kind {
 	DEVMEM_LOST_STACK_NO_MAPS,	/* the process's mappings were never read: addresses only */
 	DEVMEM_LOST_STACK_TRUNCATED,	/* the unwinding reached the end of the stack copied */
 	DEVMEM_LOST_STACK_UNWIND_STOPPED, /* a frame without CFI, or outside every mapping */
+	DEVMEM_LOST_STACK_TIME_RING,	/* the stack ring was full at a sampled fault's end:
+					 * its fault time is missing */
+	DEVMEM_LOST_STACK_LEAF_UNCHECKED, /* fp: no CFI at the leaf, or its return address
+					 * unreadable: a frameless leaf's caller may be missing */
+	DEVMEM_LOST_STACK_MAPS_BUSY,	/* the process's memory areas could not be looked up
+					 * (its mmap lock was taken): looked up again later */
 	DEVMEM_LOST_KINDS,
 };
 
@@ -378,17 +435,26 @@ enum devmem_tally_kind {
 };
 
 /*
- * Stack samples (--stacks=fp|dwarf): at each CPU fault on device memory
- * the BPF side sends the user registers, the frame-pointer walk (fp) and
- * the top of the user stack (a few words for fp, --stack-size bytes for
- * dwarf) on the ustacks ring; user space unwinds and counts per stack.
- * The fault's latency is added at its end to the stack_counts entry
- * (tgid, lat_key, start_ns), which lives until user space has read it.
+ * The ustacks ring (--stacks): records that start with their type. A
+ * sample (dwarf mode, and fp mode at a leaf not looked at yet) has the
+ * user registers, the frame-pointer walk (fp) and the top of the user
+ * stack (a few words for fp, --stack-size bytes for dwarf); its fault's
+ * time follows in a latency record when the fault ends. Before a
+ * process's first sample (and when user space asks again) come the
+ * executable mappings its stack touches, each with its file and build-id,
+ * taken in the kernel while the process lives, then an end record.
  */
 enum devmem_stack_mode {
 	DEVMEM_STACKS_OFF = 0,
-	DEVMEM_STACKS_FP = 1,		/* the in-kernel frame-pointer walk, a few words of stack */
+	DEVMEM_STACKS_FP = 1,		/* the in-kernel frame-pointer walk, counted in the kernel */
 	DEVMEM_STACKS_DWARF = 2,	/* registers and the top of the stack, unwound by CFI */
+};
+
+enum devmem_ustack_type {
+	DEVMEM_USTACK_SAMPLE = 1,	/* struct devmem_ustack_sample */
+	DEVMEM_USTACK_MAP,		/* struct devmem_stack_map */
+	DEVMEM_USTACK_MAPS_END,		/* struct devmem_stack_maps_end */
+	DEVMEM_USTACK_LATENCY,		/* struct devmem_ustack_latency */
 };
 
 #define DEVMEM_UREGS		17	/* x86-64 DWARF registers 0-16: ax dx cx bx si di bp
@@ -396,22 +462,64 @@ enum devmem_stack_mode {
 #define DEVMEM_UREG_BP		6
 #define DEVMEM_UREG_SP		7
 #define DEVMEM_UREG_IP		16
-#define DEVMEM_FP_STACK_BYTES	128	/* fp mode: words above sp, for a frameless leaf */
+#define DEVMEM_FP_STACK_BYTES	DEVMEM_LEAF_RA_MAX	/* fp: words above sp, for a leaf */
 #define DEVMEM_STACK_BYTES_DEFAULT 8192	/* dwarf mode */
 #define DEVMEM_STACK_BYTES_MAX	65536
 
 struct devmem_ustack_sample {
+	__u32 type;		/* DEVMEM_USTACK_SAMPLE */
 	__u32 tgid;
 	__u32 pid;
+	__u32 layout;		/* as in devmem_stack_key */
 	__u64 start_ns;		/* its process's start time */
-	__s32 lat_key;		/* stack_counts stackid that gets its latency; < 0: none */
+	__u64 seq;		/* its latency record's (0: none comes) */
 	__u32 nr_ips;		/* fp mode: frames in ips */
 	__u32 stack_len;	/* bytes of stack copied, from regs[DEVMEM_UREG_SP] */
-	__u32 parent;		/* as in devmem_stack_proc_notice */
 	char comm[DEVMEM_COMM_LEN];
 	__u64 regs[DEVMEM_UREGS];
 	__u64 ips[DEVMEM_STACK_DEPTH];	/* fp mode: the walk, innermost first */
 	__u8 stack[];		/* the copy, as many bytes as the ring record holds */
+};
+
+struct devmem_ustack_latency {
+	__u32 type;		/* DEVMEM_USTACK_LATENCY */
+	__u32 tgid;
+	__u64 seq;		/* its sample's */
+	__u64 lat_ns;
+};
+
+#define DEVMEM_BUILD_ID_MAX	20
+#define DEVMEM_MAP_PATH_LEN	512
+#define DEVMEM_MAP_NAME_MAX	128	/* bytes of one path component kept */
+
+#define DEVMEM_MAP_F_PATH_CUT	0x1	/* path: a component or the depth cut short */
+
+/* one executable file mapping of a process, as its stacks touch it */
+struct devmem_stack_map {
+	__u32 type;		/* DEVMEM_USTACK_MAP */
+	__u32 tgid;
+	__u64 start_ns;
+	__u32 layout;
+	__u32 flags;		/* DEVMEM_MAP_F_* */
+	__u64 start, end;	/* the mapping's addresses */
+	__u64 pgoff;		/* the file offset of start, in bytes */
+	__u64 ino;
+	__u32 dev;		/* the kernel's dev_t: major << 20 | minor */
+	__u32 build_id_len;	/* 0: not readable from the process's memory */
+	__u8 build_id[DEVMEM_BUILD_ID_MAX];
+	__u32 path_len;		/* bytes used in path */
+	/* the path's components from the file up to the root, each NUL-terminated */
+	char path[DEVMEM_MAP_PATH_LEN];
+};
+
+struct devmem_stack_maps_end {
+	__u32 type;		/* DEVMEM_USTACK_MAPS_END */
+	__u32 tgid;
+	__u64 start_ns;
+	__u32 layout;
+	__u32 sent;		/* mappings sent by this look */
+	__s32 err;		/* 0, or why the look ended early (-EBUSY: the mmap lock) */
+	__u32 pad;
 };
 
 #endif /* DEVMEM_SHARED_H */

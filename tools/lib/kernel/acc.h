@@ -35,9 +35,11 @@ size_t devmem_thrash_acc_size(const struct devmem_thrash_acc *a);
 __u64 devmem_thrash_acc_dropped(const struct devmem_thrash_acc *a);
 
 /*
- * Stacks of faults: the samples, counted per (process, stack), each stack
- * symbolized once, at first sight; the fault time comes later, when the
- * kernel has added each fault's latency to its stack_counts entry.
+ * Stacks of faults, counted per (process, layout, frames), each stack
+ * named and located (files, build-ids, offsets) once, at first sight:
+ * from the samples, whose fault times come in latency records, and in fp
+ * mode from the kernel's stack_counts entries, whose figures are
+ * cumulative and read again and again.
  */
 struct devmem_stack_acc;
 struct devmem_unwound;
@@ -47,15 +49,20 @@ void devmem_stack_acc_free(struct devmem_stack_acc *a);
 /* a sample, as unwound into u, named with sym (NULL: addresses); 0 or -ENOMEM */
 int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_ustack_sample *s,
 			    const struct devmem_unwound *u, struct devmem_symbolizer *sym);
-/* faults whose latency has not come yet, joined since the last settle */
-size_t devmem_stack_acc_pending(const struct devmem_stack_acc *a);
+/* the latency of the sampled fault seq of tgid */
+void devmem_stack_acc_latency(struct devmem_stack_acc *a, __u32 tgid, __u64 seq, __u64 ns);
+/* fp: whether the kernel's entry k was seen, so that its frames are known */
+bool devmem_stack_acc_has_key(const struct devmem_stack_acc *a, const struct devmem_stack_key *k);
 /*
- * For each of those, ended() says whether the kernel's entry k is done
- * (and takes it): its latency in *ns is added to its stack.
+ * fp: the kernel's entry k with its figures now; u (its frames) is needed
+ * the first time only (NULL after). 0, -ENOENT (a new entry without u),
+ * or -ENOMEM.
  */
-void devmem_stack_acc_settle(struct devmem_stack_acc *a,
-			     bool (*ended)(void *ctx, const struct devmem_stack_key *k, __u64 *ns),
-			     void *ctx);
+int devmem_stack_acc_counted(struct devmem_stack_acc *a, const struct devmem_stack_key *k,
+			     const struct devmem_stack_value *v, const struct devmem_unwound *u,
+			     struct devmem_symbolizer *sym);
+/* fp: the entry k left the kernel; whether another entry still has its walk */
+bool devmem_stack_acc_key_gone(struct devmem_stack_acc *a, const struct devmem_stack_key *k);
 /* the stacks cut short (DEVMEM_LOST_STACK_*) added to lost */
 void devmem_stack_acc_losses(const struct devmem_stack_acc *a, __u64 lost[DEVMEM_LOST_KINDS]);
 int devmem_stack_acc_snapshot(struct devmem_stack_acc *a, struct devmem_snapshot *s);

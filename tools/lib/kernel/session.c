@@ -137,20 +137,23 @@ static void probe_ranges_at_start(struct devmem_session *s)
 }
 
 /*
- * Fault stacks: the mode and copy size, the sample ring (room for 512
- * samples), the latency keys (stack_counts) and the processes announced;
- * the kernel's stack map is not used. One entry each when off.
+ * Fault stacks: the mode and copy size, the ring (room for 512 samples,
+ * or 4096 mappings), the kernel's walks and counts (fp), the leaf rules
+ * (fp) and the processes' layouts. One entry each when off.
  */
 static enum devmem_error size_stack_maps(struct devmem_session *s)
 {
 	const struct devmem_opts *opts = &s->opts;
+	struct devmem_bpf *k = s->skel;
 	__u32 bytes = DEVMEM_FP_STACK_BYTES;
+	size_t ring;
 
-	bpf_map__set_max_entries(s->skel->maps.stacks, 1);
 	if (!opts->stacks || !(s->families & DEVMEM_FAM_FAULTS)) {
-		bpf_map__set_max_entries(s->skel->maps.stack_counts, 1);
-		bpf_map__set_max_entries(s->skel->maps.stack_procs, 1);
-		bpf_map__set_max_entries(s->skel->maps.ustacks, round_pow2_pages(1));
+		bpf_map__set_max_entries(k->maps.stacks, 1);
+		bpf_map__set_max_entries(k->maps.stack_counts, 1);
+		bpf_map__set_max_entries(k->maps.leaf_rules, 1);
+		bpf_map__set_max_entries(k->maps.stack_procs, 1);
+		bpf_map__set_max_entries(k->maps.ustacks, round_pow2_pages(1));
 		return DEVMEM_OK;
 	}
 	if (opts->stacks == DEVMEM_STACKS_DWARF)
@@ -158,14 +161,27 @@ static enum devmem_error size_stack_maps(struct devmem_session *s)
 	if (bytes < 64 || bytes > DEVMEM_STACK_BYTES_MAX)
 		return DEVMEM_E_USAGE;
 	bytes &= ~7U;
-	s->skel->rodata->fault_stacks = true;
-	s->skel->rodata->stack_mode = opts->stacks;
-	s->skel->rodata->stack_bytes = bytes;
-	bpf_map__set_max_entries(s->skel->maps.ustacks,
-				 round_pow2_pages(512 * (sizeof(struct devmem_ustack_sample) + bytes + 8)));
-	bpf_map__set_max_entries(s->skel->maps.stack_counts, 16384);
-	s->stacks = devmem_stack_acc_new();
-	s->sym = devmem_sym_new();
+	k->rodata->fault_stacks = true;
+	k->rodata->stack_mode = opts->stacks;
+	k->rodata->stack_bytes = bytes;
+	k->rodata->stack_maps_on = s->stack_maps_bpf;
+	ring = 512 * (sizeof(struct devmem_ustack_sample) + bytes + 8);
+	if (ring < 4096 * (sizeof(struct devmem_stack_map) + 8))
+		ring = 4096 * (sizeof(struct devmem_stack_map) + 8);
+	bpf_map__set_max_entries(k->maps.ustacks, round_pow2_pages(ring));
+	if (opts->stacks == DEVMEM_STACKS_FP) {
+		/* a walk that finds its bucket taken is sampled instead */
+		bpf_map__set_max_entries(k->maps.stacks, 4096);
+		bpf_map__set_max_entries(k->maps.stack_counts, 16384);
+	} else {
+		bpf_map__set_max_entries(k->maps.stacks, 1);
+		bpf_map__set_max_entries(k->maps.stack_counts, 1);
+		bpf_map__set_max_entries(k->maps.leaf_rules, 1);
+	}
+	if (!s->stacks)
+		s->stacks = devmem_stack_acc_new();
+	if (!s->sym)
+		s->sym = devmem_sym_new(NULL);
 	return s->stacks && s->sym ? DEVMEM_OK : DEVMEM_E_NOMEM;
 }
 
@@ -198,8 +214,10 @@ static enum devmem_error size_maps(struct devmem_session *s, long max_procs)
 		s->thrash_k = opts->thrash_k ? opts->thrash_k : DEVMEM_THRASH_K_DEFAULT;
 		s->skel->rodata->thrash_window_ns = s->thrash_window_ns;
 		s->skel->rodata->thrash_mask = s->thrash_sets - 1;
-		s->thrash = devmem_thrash_acc_new(0, page_shift());
-		s->sets = calloc(s->thrash_sets, sizeof(*s->sets));
+		if (!s->thrash)
+			s->thrash = devmem_thrash_acc_new(0, page_shift());
+		if (!s->sets)
+			s->sets = calloc(s->thrash_sets, sizeof(*s->sets));
 		if (!s->thrash || !s->sets)
 			return DEVMEM_E_NOMEM;
 	}
@@ -212,6 +230,41 @@ static enum devmem_error size_maps(struct devmem_session *s, long max_procs)
 	else if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.events,
 					 round_pow2_pages(opts->ringbuf_bytes));
+	return DEVMEM_OK;
+}
+
+/* open the skeleton, fix its settings and sizes, choose its programs, load it */
+static enum devmem_error open_and_load(struct devmem_session *s, const struct devmem_features *f,
+				       long max_procs, struct devmem_load_failure *lf)
+{
+	const struct devmem_opts *opts = &s->opts;
+	enum devmem_error e;
+	int err;
+
+	s->skel = devmem_bpf__open();
+	if (!s->skel)
+		return errno == ENOMEM ? DEVMEM_E_NOMEM : DEVMEM_E_LOAD;
+	s->skel->rodata->filter_tgid = opts->tgid;
+	s->skel->rodata->filter_owner = opts->owner;
+	s->skel->rodata->stream_mask = opts->on_event ? opts->stream_mask : 0;
+	s->skel->rodata->hist_per_range = opts->hist_per_device;
+	s->skel->rodata->hist_per_process = opts->hist_per_process;
+	s->skel->rodata->page_shift = page_shift();
+	s->skel->rodata->fault_result_unknown = s->mode == DEVMEM_MODE_FENTRY &&
+						!f->fn[DEVMEM_FN_DO_SWAP_PAGE];
+	s->skel->rodata->procs_on = s->families & DEVMEM_FAM_PROCESSES;
+	e = size_maps(s, max_procs);
+	if (e)
+		return e;
+	devmem_session_select(s->skel, s->mode, s->families, f);
+
+	map_create_failed = false;
+	err = devmem_bpf__load(s->skel);
+	if (err) {
+		lf->err = err;
+		lf->maps_created = !map_create_failed;
+		return devmem_classify_load_error(lf);
+	}
 	return DEVMEM_OK;
 }
 
@@ -277,33 +330,25 @@ enum devmem_error devmem_session_open(const struct devmem_opts *opts,
 		e = DEVMEM_E_BAD_ENV;
 		goto fail;
 	}
-	s->skel = devmem_bpf__open();
-	if (!s->skel) {
-		e = errno == ENOMEM ? DEVMEM_E_NOMEM : DEVMEM_E_LOAD;
-		goto fail;
+	/* the mappings of stacks are looked up in the kernel where that loads */
+	s->stack_maps_bpf = opts->stacks != DEVMEM_STACKS_OFF;
+	e = open_and_load(s, &f, max_procs, &lf);
+	if (e == DEVMEM_E_NOMEM || e == DEVMEM_E_USAGE || !s->stack_maps_bpf)
+		goto loaded;
+	if (e) {
+		/* a missing feature costs only itself: /proc/PID/maps serve then */
+		devmem_bpf__destroy(s->skel);
+		s->skel = NULL;
+		s->stack_maps_bpf = false;
+		lf = (struct devmem_load_failure){ .have_privileges = true };
+		e = open_and_load(s, &f, max_procs, &lf);
+		if (!e && s->verbose)
+			fprintf(stderr, "stacks: this kernel does not take the look-up of mappings "
+				"in BPF: the processes' maps are read from /proc while they live\n");
 	}
-	s->skel->rodata->filter_tgid = opts->tgid;
-	s->skel->rodata->filter_owner = opts->owner;
-	s->skel->rodata->stream_mask = opts->on_event ? opts->stream_mask : 0;
-	s->skel->rodata->hist_per_range = opts->hist_per_device;
-	s->skel->rodata->hist_per_process = opts->hist_per_process;
-	s->skel->rodata->page_shift = page_shift();
-	s->skel->rodata->fault_result_unknown = s->mode == DEVMEM_MODE_FENTRY &&
-						!f.fn[DEVMEM_FN_DO_SWAP_PAGE];
-	s->skel->rodata->procs_on = families & DEVMEM_FAM_PROCESSES;
-	e = size_maps(s, max_procs);
+loaded:
 	if (e)
 		goto fail;
-	devmem_session_select(s->skel, s->mode, families, &f);
-
-	map_create_failed = false;
-	err = devmem_bpf__load(s->skel);
-	if (err) {
-		lf.err = err;
-		lf.maps_created = !map_create_failed;
-		e = devmem_classify_load_error(&lf);
-		goto fail;
-	}
 	if (fill_free_slots(s)) {
 		e = DEVMEM_E_LOAD;
 		goto fail;
@@ -492,6 +537,21 @@ static bool still_known(void *ctx, __u32 tgid, __u64 start_ns)
 	return devmem_history_has_proc(s->history, tgid, start_ns) || devmem_proc_start_ticks(tgid);
 }
 
+/* the leaf rules and look-ups of the processes forgotten */
+static void forget_leaves(struct devmem_session *s)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < s->nr_leaves; i++)
+		if (still_known(s, s->leaves[i].k.tgid, s->leaves[i].k.start_ns))
+			s->leaves[j++] = s->leaves[i];
+	s->nr_leaves = j;
+	for (i = j = 0; i < s->nr_looks; i++)
+		if (still_known(s, s->looks[i].tgid, s->looks[i].start_ns))
+			s->looks[j++] = s->looks[i];
+	s->nr_looks = j;
+}
+
 void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_ns)
 {
 	devmem_history_forget_exited(s->history, exited_before_ns);
@@ -501,6 +561,7 @@ void devmem_session_forget_exited(struct devmem_session *s, __u64 exited_before_
 		devmem_stack_acc_forget(s->stacks, still_known, s);
 	if (s->sym)
 		devmem_sym_forget(s->sym, still_known, s);
+	forget_leaves(s);
 }
 
 void devmem_session_close(struct devmem_session *s)
@@ -515,6 +576,8 @@ void devmem_session_close(struct devmem_session *s)
 	free(s->sets);
 	devmem_stack_acc_free(s->stacks);
 	devmem_sym_free(s->sym);
+	free(s->leaves);
+	free(s->looks);
 	free(s->buf);
 	free(s->zero);
 	free(s);

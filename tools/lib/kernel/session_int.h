@@ -36,6 +36,25 @@ struct devmem_session {
 	struct devmem_thrash_set *sets;		/* a read of the table */
 	struct devmem_stack_acc *stacks;	/* NULL: off */
 	struct devmem_symbolizer *sym;
+	bool stack_maps_bpf;			/* the BPF side looks the mappings up */
+	struct devmem_leaf_entry *leaves;	/* fp: the leaf rules written, sorted */
+	size_t nr_leaves;
+	struct devmem_look *looks;		/* layouts whose mappings were asked for again */
+	size_t nr_looks;
+};
+
+/* fp: a leaf rule the session wrote to leaf_rules */
+struct devmem_leaf_entry {
+	struct devmem_leaf_key k;
+	struct devmem_leaf_rule r;
+};
+
+/* a layout whose mappings the session asked the BPF side to look up again */
+struct devmem_look {
+	__u32 tgid, layout;
+	__u64 start_ns;
+	__u32 asked;			/* times */
+	bool waiting;			/* until the look's end record */
 };
 
 /* ---- which programs (session_progs.c) ----------------------------------- */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cli/sanitize.h"
 #include "kernel/acc.h"
 #include "kernel/history.h"
 #include "kernel/pagemaps.h"
@@ -19,6 +20,7 @@
 #include "kernel/session_int.h"
 #include "kernel/symbolize.h"
 #include "kernel/unwind.h"
+#include "model/array.h"
 #include "model/snapshot.h"
 
 int devmem_session_event(void *ctx, void *data, size_t size)
@@ -52,27 +54,6 @@ int devmem_session_notice(void *ctx, void *data, size_t size)
 		if (s->thrash &&
 		    devmem_thrash_acc_way(s->thrash, &((const struct devmem_thrash_notice *)data)->p))
 			s->error = -ENOMEM;
-		return 0;
-	}
-	if (size >= sizeof(struct devmem_stack_proc_notice) && x->type == DEVMEM_NOTICE_STACK_PROC) {
-		const struct devmem_stack_proc_notice *sp = data;
-
-		/*
-		 * its address space now, while it lives; one gone already that was
-		 * forked from a parent without exec has the parent's, else it is
-		 * left unnamed
-		 */
-		if (s->sym) {
-			int e = devmem_sym_capture(s->sym, sp->tgid, sp->start_ns);
-
-			if ((e == -ENOENT || e == -ESRCH) && sp->parent)
-				e = devmem_sym_capture_from(s->sym, sp->tgid, sp->start_ns,
-							    sp->parent);
-			if (s->verbose && e)
-				fprintf(stderr,
-					"stacks: process %u (parent %u) not symbolized: %s\n",
-					sp->tgid, sp->parent, strerror(-e));
-		}
 		return 0;
 	}
 	if (size < offsetof(struct devmem_proc_exit, hists) || x->type != DEVMEM_NOTICE_PROCESS_EXIT)
@@ -327,77 +308,267 @@ static int read_thrash(struct devmem_session *s)
 	return devmem_thrash_acc_commit(s->thrash);
 }
 
-/* a fault's stack_counts entry, once its end added the latency: taken out */
-static bool latency_ended(void *ctx, const struct devmem_stack_key *k, __u64 *ns)
-{
-	struct devmem_session *s = ctx;
-	int fd = bpf_map__fd(s->skel->maps.stack_counts);
-	struct devmem_stack_value v;
+/* ---- stacks ---------------------------------------------------------------- */
 
-	if (bpf_map_lookup_elem(fd, k, &v))
-		return true;		/* gone: nothing more to add */
-	if (!v.fault_ns)
-		return false;		/* still in its fault */
-	*ns = v.fault_ns;
-	bpf_map_delete_elem(fd, k);
-	return true;
+static int leaf_key_cmp(const void *x, const void *y)
+{
+	const struct devmem_leaf_key *a = x, *b = y;
+	int c = devmem_key_cmp(a->tgid, a->start_ns, a->ip, b->tgid, b->start_ns, b->ip);
+
+	return c ? c : devmem_cmp_u64(a->layout, b->layout);
 }
 
-#define SETTLE_EVERY	64
+static struct devmem_leaf_entry *leaf_find(struct devmem_session *s,
+					   const struct devmem_leaf_key *k)
+{
+	return devmem_array_find(k, s->leaves, s->nr_leaves, sizeof(*s->leaves), leaf_key_cmp);
+}
+
+/* fp: the rule of a leaf written to the BPF side (once), so its faults count there */
+static void leaf_rule_put(struct devmem_session *s, const struct devmem_leaf_key *k,
+			  const struct devmem_leaf_rule *r)
+{
+	struct devmem_leaf_entry *e = leaf_find(s, k), *g;
+
+	if (!e) {
+		g = devmem_array_grow(s->leaves, s->nr_leaves, sizeof(*g));
+		if (!g) {
+			s->error = -ENOMEM;
+			return;
+		}
+		s->leaves = g;
+		s->leaves[s->nr_leaves].k = *k;
+		s->leaves[s->nr_leaves++].r = *r;
+		qsort(s->leaves, s->nr_leaves, sizeof(*s->leaves), leaf_key_cmp);
+	}
+	/* again if the kernel's entry was evicted since: it asks by sampling */
+	bpf_map_update_elem(bpf_map__fd(s->skel->maps.leaf_rules), k, r, BPF_ANY);
+}
+
+static struct devmem_look *look_find(struct devmem_session *s, __u32 tgid, __u64 start_ns,
+				     __u32 layout)
+{
+	for (size_t i = 0; i < s->nr_looks; i++)
+		if (s->looks[i].tgid == tgid && s->looks[i].start_ns == start_ns &&
+		    s->looks[i].layout == layout)
+			return &s->looks[i];
+	return NULL;
+}
 
 /*
- * A stack sample (ustack.bpf.h): its process's maps read now if they are
- * not yet (from the parent whose layout it has, if it is gone), unwound,
- * counted. The latencies of ended faults are collected every few samples.
+ * A stack reached an address outside every mapping known of its layout:
+ * the BPF side is asked to look the mappings of the process's next stack
+ * up (while the process lives), one look at a time, a few times at most.
+ */
+static void look_again(struct devmem_session *s, __u32 tgid, __u64 start_ns, __u32 layout)
+{
+	int fd = bpf_map__fd(s->skel->maps.stack_procs);
+	struct devmem_look *l = look_find(s, tgid, start_ns, layout), *g;
+	struct devmem_stack_proc p;
+
+	if (!s->stack_maps_bpf || (l && (l->waiting || l->asked >= DEVMEM_MAPS_LOOKS_MAX)))
+		return;
+	if (!l) {
+		g = realloc(s->looks, (s->nr_looks + 1) * sizeof(*g));
+		if (!g)
+			return;
+		s->looks = g;
+		l = &s->looks[s->nr_looks++];
+		memset(l, 0, sizeof(*l));
+		l->tgid = tgid;
+		l->start_ns = start_ns;
+		l->layout = layout;
+	}
+	l->asked++;
+	if (bpf_map_lookup_elem(fd, &tgid, &p) || p.start_ns != start_ns || p.layout != layout)
+		return;
+	p.maps = DEVMEM_MAPS_AGAIN;
+	if (!bpf_map_update_elem(fd, &tgid, &p, BPF_EXIST))
+		l->waiting = true;
+}
+
+/* frames of u outside every mapping known: the mappings are asked for again */
+static void check_covered(struct devmem_session *s, __u32 tgid, __u64 start_ns, __u32 layout,
+			  const struct devmem_unwound *u)
+{
+	for (__u32 i = 0; i < u->depth; i++)
+		if (!devmem_sym_covers(s->sym, tgid, start_ns, layout, i ? u->pc[i] - 1 : u->pc[i])) {
+			look_again(s, tgid, start_ns, layout);
+			return;
+		}
+}
+
+/* a sample: unwound (dwarf) or its walk completed (fp, whose leaf rule is written), counted */
+static void on_sample(struct devmem_session *s, const struct devmem_ustack_sample *x, size_t size)
+{
+	struct devmem_leaf_key lk = {
+		.ip = x->regs[DEVMEM_UREG_IP], .start_ns = x->start_ns, .tgid = x->tgid,
+		.layout = x->layout,
+	};
+	struct devmem_leaf_rule r;
+	struct devmem_unwound u;
+	void **state = NULL;
+	Dwfl *dwfl;
+
+	/* without the kernel's look-up (or when it failed), the maps of /proc while it lives */
+	if (!devmem_sym_known(s->sym, x->tgid, x->start_ns, x->layout))
+		devmem_sym_capture(s->sym, x->tgid, x->start_ns, x->layout);
+	dwfl = devmem_sym_dwfl(s->sym, x->tgid, x->start_ns, x->layout, &state);
+	if (s->opts.stacks == DEVMEM_STACKS_FP) {
+		if (!devmem_unwind_fp(dwfl, x, size, &u, &r) && x->nr_ips && x->ips[0] == lk.ip)
+			leaf_rule_put(s, &lk, &r);
+	} else {
+		devmem_unwind_dwarf(dwfl, state, x, size, &u);
+	}
+	if (dwfl)
+		check_covered(s, x->tgid, x->start_ns, x->layout, &u);
+	if (devmem_stack_acc_sample(s->stacks, x, &u, s->sym))
+		s->error = -ENOMEM;
+}
+
+/* -v: a mapping the BPF side sent */
+static void verbose_map(const struct devmem_stack_map *m)
+{
+	char id[2 * DEVMEM_BUILD_ID_MAX + 1] = "", name[DEVMEM_SANITIZED_SIZE(64)];
+	const char *file = m->path;
+
+	for (__u32 i = 0; i < m->build_id_len && i < DEVMEM_BUILD_ID_MAX; i++)
+		snprintf(id + 2 * i, 3, "%02x", m->build_id[i]);
+	/* the file's own name comes first */
+	devmem_sanitize(name, sizeof(name), file, strnlen(file, sizeof(m->path)), 0);
+	fprintf(stderr, "stacks: process %u layout %u: %llx-%llx at %llx of %s, build-id %s\n",
+		m->tgid, m->layout, (unsigned long long)m->start, (unsigned long long)m->end,
+		(unsigned long long)m->pgoff, name, id[0] ? id : "unknown");
+}
+
+/*
+ * The ustacks ring (ustack.bpf.h): the mappings of a process's layout
+ * (their files opened now, while it most likely lives), samples, and the
+ * latencies of sampled faults.
  */
 int devmem_session_ustack(void *ctx, void *data, size_t size)
 {
 	struct devmem_session *s = ctx;
-	const struct devmem_ustack_sample *x = data;
-	struct devmem_unwound u;
-	void **state = NULL;
-	Dwfl *dwfl;
-	int e;
+	const struct devmem_ustack_latency *lat = data;
+	const struct devmem_stack_maps_end *end = data;
+	struct devmem_look *l;
+	__u32 type;
 
-	if (size < sizeof(*x) || !s->stacks)
+	if (size < sizeof(type) || !s->stacks)
 		return 0;
-	e = devmem_sym_capture(s->sym, x->tgid, x->start_ns);
-	if ((e == -ENOENT || e == -ESRCH) && x->parent)
-		e = devmem_sym_capture_from(s->sym, x->tgid, x->start_ns, x->parent);
-	dwfl = devmem_sym_dwfl(s->sym, x->tgid, x->start_ns, &state);
-	if (s->opts.stacks == DEVMEM_STACKS_FP)
-		devmem_unwind_fp(dwfl, x, size, &u);
-	else
-		devmem_unwind_dwarf(dwfl, state, x, size, &u);
-	if (devmem_stack_acc_sample(s->stacks, x, &u, s->sym)) {
-		s->error = -ENOMEM;
-		return 0;
+	memcpy(&type, data, sizeof(type));
+	switch (type) {
+	case DEVMEM_USTACK_SAMPLE:
+		if (size >= sizeof(struct devmem_ustack_sample))
+			on_sample(s, data, size);
+		break;
+	case DEVMEM_USTACK_MAP:
+		if (size < sizeof(struct devmem_stack_map))
+			break;
+		if (devmem_sym_add_map(s->sym, data))
+			s->error = -ENOMEM;
+		if (s->verbose)
+			verbose_map(data);
+		break;
+	case DEVMEM_USTACK_MAPS_END:
+		if (size < sizeof(*end))
+			break;
+		l = look_find(s, end->tgid, end->start_ns, end->layout);
+		if (l)
+			l->waiting = false;
+		if (s->verbose && end->err)
+			fprintf(stderr, "stacks: the mappings of process %u were not all looked up "
+				"(%s); looked up again later\n", end->tgid, strerror(-end->err));
+		break;
+	case DEVMEM_USTACK_LATENCY:
+		if (size >= sizeof(*lat))
+			devmem_stack_acc_latency(s->stacks, lat->tgid, lat->seq, lat->lat_ns);
+		break;
 	}
-	if (devmem_stack_acc_pending(s->stacks) >= SETTLE_EVERY)
-		devmem_stack_acc_settle(s->stacks, latency_ended, s);
 	return 0;
 }
 
+/* fp: the frames of a kernel entry, its walk from the stacks map and its leaf's caller */
+static void entry_frames(struct devmem_session *s, const struct devmem_stack_key *k,
+			 struct devmem_unwound *u)
+{
+	struct devmem_leaf_rule unchecked = { .kind = DEVMEM_LEAF_UNCHECKED };
+	__u64 ips[DEVMEM_STACK_DEPTH] = {};
+	struct devmem_leaf_key lk = { .start_ns = k->start_ns, .tgid = k->tgid, .layout = k->layout };
+	struct devmem_leaf_entry *e;
+	__u32 n = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stacks), &k->stackid, ips)) {
+		/* the walk was taken out meanwhile (another process's, gone) */
+		memset(u, 0, sizeof(*u));
+		u->loss = DEVMEM_LOST_STACK_DROP;
+		return;
+	}
+	while (n < DEVMEM_STACK_DEPTH && ips[n])
+		n++;
+	lk.ip = ips[0];
+	e = leaf_find(s, &lk);
+	devmem_fp_frames(ips, n, e ? &e->r : &unchecked, k->caller, u);
+}
+
+#define MAX_GONE	1024
+
 /*
- * The fault times of the stacks so far; entries of processes that exited
- * whose sample never came are taken out, so the table stays bounded.
+ * fp: the kernel's stack_counts entries into the accumulator (each new one
+ * with its frames); the entries of processes that exited are final and
+ * leave the kernel, with the walks no entry refers to any more and their
+ * leaf rules, so the tables stay bounded.
  */
 static int read_stacks(struct devmem_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.stack_counts);
-	struct devmem_stack_key key, *prev = NULL, gone[1024];
-	size_t nr_gone = 0;
+	int sfd = bpf_map__fd(s->skel->maps.stacks);
+	int lfd = bpf_map__fd(s->skel->maps.leaf_rules);
+	struct devmem_stack_key key, *prev = NULL, gone[MAX_GONE];
+	struct devmem_stack_value v;
+	struct devmem_unwound u;
+	size_t nr_gone = 0, j;
+	int err = 0;
 
-	devmem_stack_acc_settle(s->stacks, latency_ended, s);
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
+	if (s->opts.stacks != DEVMEM_STACKS_FP)
+		return 0;
+	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
-		if (nr_gone < sizeof(gone) / sizeof(gone[0]) &&
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (devmem_stack_acc_has_key(s->stacks, &key)) {
+			err = devmem_stack_acc_counted(s->stacks, &key, &v, NULL, s->sym);
+		} else {
+			entry_frames(s, &key, &u);
+			if (u.depth)
+				check_covered(s, key.tgid, key.start_ns, key.layout, &u);
+			err = devmem_stack_acc_counted(s->stacks, &key, &v, &u, s->sym);
+		}
+		if (nr_gone < MAX_GONE &&
 		    devmem_history_proc_exited(s->history, key.tgid, key.start_ns))
 			gone[nr_gone++] = key;
 	}
-	for (size_t i = 0; i < nr_gone; i++)
-		bpf_map_delete_elem(fd, &gone[i]);
-	return 0;
+	for (size_t i = 0; i < nr_gone; i++) {
+		/* what came since the walk above, then out */
+		if (!bpf_map_lookup_and_delete_elem(fd, &gone[i], &v))
+			devmem_stack_acc_counted(s->stacks, &gone[i], &v, NULL, s->sym);
+		if (!devmem_stack_acc_key_gone(s->stacks, &gone[i]))
+			bpf_map_delete_elem(sfd, &gone[i].stackid);
+	}
+	/* the leaf rules of the processes gone */
+	for (size_t i = j = 0; i < s->nr_leaves; i++) {
+		const struct devmem_leaf_entry *e = &s->leaves[i];
+		bool out = false;
+
+		for (size_t g = 0; g < nr_gone && !out; g++)
+			out = gone[g].tgid == e->k.tgid && gone[g].start_ns == e->k.start_ns;
+		if (out)
+			bpf_map_delete_elem(lfd, &e->k);
+		else
+			s->leaves[j++] = *e;
+	}
+	s->nr_leaves = j;
+	return err;
 }
 
 __u64 devmem_session_recursion_misses(struct devmem_session *s)

@@ -177,34 +177,71 @@ int devmem_cfa_rule(Dwfl *dwfl, __u64 pc, int *reg, __s64 *off)
 	return ret;
 }
 
-void devmem_unwind_fp(Dwfl *dwfl, const struct devmem_ustack_sample *s, size_t len,
-		      struct devmem_unwound *out)
+int devmem_leaf_rule(Dwfl *dwfl, __u64 ip, struct devmem_leaf_rule *r)
 {
-	size_t stack_len = stack_len_of(s, len);
-	__u32 n = s->nr_ips < DEVMEM_STACK_DEPTH ? s->nr_ips : DEVMEM_STACK_DEPTH;
-	__u64 ret_addr;
 	__s64 off;
 	int reg;
 
+	memset(r, 0, sizeof(*r));
+	if (!dwfl || !dwfl_addrmodule(dwfl, ip))
+		return -1;
+	r->kind = DEVMEM_LEAF_UNCHECKED;
+	if (devmem_cfa_rule(dwfl, ip, &reg, &off))
+		return 0;
+	if (reg == DEVMEM_UREG_BP) {
+		r->kind = DEVMEM_LEAF_FRAMED;
+	} else if (reg == DEVMEM_UREG_SP && off >= 8 && off <= DEVMEM_LEAF_RA_MAX && !(off & 7)) {
+		/* the return address is just below the CFA */
+		r->kind = DEVMEM_LEAF_FRAMELESS;
+		r->ra_off = (__u32)(off - 8);
+	}
+	return 0;
+}
+
+void devmem_fp_frames(const __u64 *ips, __u32 n, const struct devmem_leaf_rule *r, __u64 caller,
+		      struct devmem_unwound *out)
+{
+	if (n > DEVMEM_STACK_DEPTH)
+		n = DEVMEM_STACK_DEPTH;
 	memset(out, 0, sizeof(*out));
-	if (!n) {
+	if (!n)
+		return;
+	out->pc[out->depth++] = ips[0];
+	if (r->kind == DEVMEM_LEAF_UNCHECKED || (r->kind == DEVMEM_LEAF_FRAMELESS && !caller))
+		out->loss = DEVMEM_LOST_STACK_LEAF_UNCHECKED;
+	/*
+	 * No frame yet: the walk went on from the frame of the caller's caller
+	 * (or one further up) and skipped the caller, whose return address
+	 * the leaf's CFI locates
+	 */
+	if (r->kind == DEVMEM_LEAF_FRAMELESS && caller && (n < 2 || caller != ips[1]))
+		out->pc[out->depth++] = caller;
+	for (__u32 i = 1; i < n && out->depth < DEVMEM_STACK_DEPTH; i++)
+		out->pc[out->depth++] = ips[i];
+}
+
+int devmem_unwind_fp(Dwfl *dwfl, const struct devmem_ustack_sample *s, size_t len,
+		     struct devmem_unwound *out, struct devmem_leaf_rule *r)
+{
+	size_t stack_len = stack_len_of(s, len);
+	struct devmem_leaf_rule none = { .kind = DEVMEM_LEAF_FRAMED };
+	__u64 caller = 0;
+	int ret;
+
+	if (!s->nr_ips) {
+		memset(out, 0, sizeof(*out));
 		out->pc[out->depth++] = s->regs[DEVMEM_UREG_IP];
 		out->loss = DEVMEM_LOST_STACK_UNWIND_STOPPED;
-		return;
+		return -1;
 	}
-	out->pc[out->depth++] = s->ips[0];
-	if (!dwfl) {
-		out->loss = DEVMEM_LOST_STACK_NO_MAPS;
-	} else if (!devmem_cfa_rule(dwfl, s->ips[0], &reg, &off) && reg == DEVMEM_UREG_SP &&
-		   off >= 8 && (size_t)off <= stack_len) {
-		/*
-		 * No frame yet: the walk went from the caller's caller's frame on
-		 * and skipped the caller, whose return address is just below the CFA.
-		 */
-		memcpy(&ret_addr, s->stack + off - 8, sizeof(ret_addr));
-		if (ret_addr && (n < 2 || ret_addr != s->ips[1]))
-			out->pc[out->depth++] = ret_addr;
+	ret = devmem_leaf_rule(dwfl, s->ips[0], r);
+	if (ret) {
+		devmem_fp_frames(s->ips, s->nr_ips, &none, 0, out);
+		out->loss = dwfl ? DEVMEM_LOST_STACK_LEAF_UNCHECKED : DEVMEM_LOST_STACK_NO_MAPS;
+		return -1;
 	}
-	for (__u32 i = 1; i < n && out->depth < DEVMEM_STACK_DEPTH; i++)
-		out->pc[out->depth++] = s->ips[i];
+	if (r->kind == DEVMEM_LEAF_FRAMELESS && r->ra_off + 8 <= stack_len)
+		memcpy(&caller, s->stack + r->ra_off, sizeof(caller));
+	devmem_fp_frames(s->ips, s->nr_ips, r, caller, out);
+	return 0;
 }

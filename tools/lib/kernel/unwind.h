@@ -5,7 +5,7 @@
  * the registers and the stack the BPF side copied, as perf's libdw
  * unwinder does; fp mode takes the kernel's frame-pointer walk and gives a
  * leaf that has no frame yet (its CFA still computed from sp) the caller
- * the walk skipped, read from the copied stack.
+ * the walk skipped, read from the stack where the leaf's CFI says.
  */
 #ifndef DEVMEM_KERNEL_UNWIND_H
 #define DEVMEM_KERNEL_UNWIND_H
@@ -28,9 +28,28 @@ struct devmem_unwound {
  */
 void devmem_unwind_dwarf(Dwfl *dwfl, void **state, const struct devmem_ustack_sample *s,
 			 size_t len, struct devmem_unwound *out);
-/* fp: the kernel's walk, a frameless leaf's caller inserted (dwfl NULL: the walk as it is) */
-void devmem_unwind_fp(Dwfl *dwfl, const struct devmem_ustack_sample *s, size_t len,
+/*
+ * fp: what the CFI at a leaf's ip says of the frame-pointer walk (a rule
+ * for the BPF side's leaf_rules): framed, frameless with its caller's
+ * return address ra_off bytes above sp, or unchecked (no CFI, or a rule
+ * this cannot follow). -1 when dwfl has no module at ip.
+ */
+int devmem_leaf_rule(Dwfl *dwfl, __u64 ip, struct devmem_leaf_rule *r);
+/*
+ * fp: the kernel's walk (n frames, innermost first), with the caller of a
+ * frameless leaf inserted (its return address, read where r said, 0 if it
+ * could not be); a leaf unchecked, or whose caller could not be read, is
+ * a DEVMEM_LOST_STACK_LEAF_UNCHECKED.
+ */
+void devmem_fp_frames(const __u64 *ips, __u32 n, const struct devmem_leaf_rule *r, __u64 caller,
 		      struct devmem_unwound *out);
+/*
+ * fp: a sample's walk, its leaf's rule found from dwfl (NULL: the process's
+ * maps are unknown, the walk as it is) and the caller read from the copied
+ * stack. *r is the rule, 0; or -1 without one (no maps, no module at ip).
+ */
+int devmem_unwind_fp(Dwfl *dwfl, const struct devmem_ustack_sample *s, size_t len,
+		     struct devmem_unwound *out, struct devmem_leaf_rule *r);
 /*
  * The rule of the CFA at pc (an ip: the instruction itself is looked up):
  * *reg (DWARF number) + *off. 0, or -1 where no CFI covers pc or the rule

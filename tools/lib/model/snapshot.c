@@ -42,6 +42,9 @@ const char *const devmem_lost_names[DEVMEM_LOST_KINDS] = {
 	[DEVMEM_LOST_STACK_NO_MAPS] = "stack_maps_unknown",
 	[DEVMEM_LOST_STACK_TRUNCATED] = "stack_copy_too_short",
 	[DEVMEM_LOST_STACK_UNWIND_STOPPED] = "stack_unwind_stopped",
+	[DEVMEM_LOST_STACK_TIME_RING] = "stack_time_ring_full",
+	[DEVMEM_LOST_STACK_LEAF_UNCHECKED] = "stack_leaf_unchecked",
+	[DEVMEM_LOST_STACK_MAPS_BUSY] = "stack_maps_busy",
 };
 
 const char *const devmem_tally_names[DEVMEM_TALLY_KINDS] = {

@@ -101,17 +101,38 @@ struct devmem_thrash_entry {
 					 * 0 reads as 1 (devmem_thrash_pages) */
 };
 
+/*
+ * Where a frame is, so that it can be named later and elsewhere: its file
+ * by build-id and its address in the file's own addresses (the ELF virtual
+ * address, as addr2line -e FILE takes it), or, when the file's layout was
+ * not known, its offset in the file (DEVMEM_LOC_FILE_OFFSET); a frame
+ * outside every file has no build-id and its address as the offset.
+ */
+#define DEVMEM_LOC_FILE_OFFSET	0x1
+
+struct devmem_frame_loc {
+	__u64 offset;
+	__u8 build_id[DEVMEM_BUILD_ID_MAX];
+	__u8 build_id_len;		/* 0: none known */
+	__u8 flags;			/* DEVMEM_LOC_* */
+};
+
 /* the user stack of CPU faults on device memory, symbolized */
 struct devmem_snap_stack {
 	__u32 tgid;
 	__u32 depth;			/* frames in names */
 	__u64 start_ns;
-	__u64 id;			/* identity within the process (the kernel's stack id) */
+	__u64 id;			/* identity within the process (a hash of its frames) */
 	char comm[DEVMEM_COMM_LEN];
 	__u64 faults;
 	__u64 fault_ns;			/* summed latency of those that ended */
 	char *names;			/* depth NUL-terminated names, innermost first */
 	size_t names_len;
+	/* depth locations and files (NUL-terminated paths, "" none), innermost
+	 * first; NULL when unknown (recordings from before they were kept) */
+	struct devmem_frame_loc *locs;
+	char *files;
+	size_t files_len;
 };
 
 #define DEVMEM_THRASH_K_DEFAULT		3

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include "model/array.h"
 #include "model/snapshot.h"
@@ -14,45 +15,116 @@
 
 /* ---- one stack's names ----------------------------------------------------- */
 
-const char *devmem_stack_frame(const struct devmem_snap_stack *st, __u32 i)
+/* string i of a packed list of n strings ("" past it) */
+static const char *packed_at(const char *p, __u32 n, __u32 i)
 {
-	const char *p = st->names;
-
-	if (!p || i >= st->depth)
+	if (!p || i >= n)
 		return "";
 	while (i--)
 		p += strlen(p) + 1;
 	return p;
 }
 
-int devmem_stack_set_names(struct devmem_snap_stack *st, const char *const *names, __u32 depth)
+const char *devmem_stack_frame(const struct devmem_snap_stack *st, __u32 i)
+{
+	return packed_at(st->names, st->depth, i);
+}
+
+const char *devmem_stack_file(const struct devmem_snap_stack *st, __u32 i)
+{
+	return packed_at(st->files, st->locs ? st->depth : 0, i);
+}
+
+int devmem_strings_count(const char *p, size_t len)
+{
+	int n = 0;
+
+	if (len && p[len - 1])
+		return -1;
+	for (size_t k = 0; k < len; k++)
+		n += !p[k];
+	return n;
+}
+
+/* depth strings packed into *buf (replaced); 0 or -ENOMEM */
+static int pack(char **buf, size_t *buf_len, const char *const *v, __u32 depth)
 {
 	size_t len = 0, off = 0;
-	char *buf;
+	char *b;
 
 	for (__u32 i = 0; i < depth; i++)
-		len += strlen(names[i]) + 1;
-	buf = len ? malloc(len) : NULL;
-	if (len && !buf)
+		len += strlen(v[i]) + 1;
+	b = len ? malloc(len) : NULL;
+	if (len && !b)
 		return -ENOMEM;
 	for (__u32 i = 0; i < depth; i++) {
-		size_t n = strlen(names[i]) + 1;
+		size_t n = strlen(v[i]) + 1;
 
-		memcpy(buf + off, names[i], n);
+		memcpy(b + off, v[i], n);
 		off += n;
 	}
-	free(st->names);
-	st->names = buf;
-	st->names_len = len;
-	st->depth = depth;
+	free(*buf);
+	*buf = b;
+	*buf_len = len;
 	return 0;
+}
+
+int devmem_stack_set_names(struct devmem_snap_stack *st, const char *const *names, __u32 depth)
+{
+	int err = pack(&st->names, &st->names_len, names, depth);
+
+	if (!err)
+		st->depth = depth;
+	return err;
+}
+
+int devmem_stack_set_locs(struct devmem_snap_stack *st, const struct devmem_frame_loc *locs,
+			  const char *const *files, __u32 depth)
+{
+	struct devmem_frame_loc *l = depth ? malloc(depth * sizeof(*l)) : NULL;
+
+	if (depth && !l)
+		return -ENOMEM;
+	if (pack(&st->files, &st->files_len, files, depth)) {
+		free(l);
+		return -ENOMEM;
+	}
+	if (depth)
+		memcpy(l, locs, depth * sizeof(*l));
+	free(st->locs);
+	st->locs = l;
+	return 0;
+}
+
+void devmem_stack_release(struct devmem_snap_stack *st)
+{
+	free(st->names);
+	free(st->locs);
+	free(st->files);
+	st->names = NULL;
+	st->locs = NULL;
+	st->files = NULL;
 }
 
 void devmem_stacks_free(struct devmem_snap_stack *st, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(st[i].names);
+		devmem_stack_release(&st[i]);
 	free(st);
+}
+
+static void *dup_bytes(const void *p, size_t n, bool *oom)
+{
+	void *d;
+
+	if (!p || !n)
+		return NULL;
+	d = malloc(n);
+	if (!d) {
+		*oom = true;
+		return NULL;
+	}
+	return memcpy(d, p, n);
 }
 
 struct devmem_snap_stack *devmem_stacks_dup(const struct devmem_snap_stack *st, size_t n)
@@ -65,15 +137,16 @@ struct devmem_snap_stack *devmem_stacks_dup(const struct devmem_snap_stack *st, 
 	if (!d)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
+		bool oom = false;
+
 		d[i] = st[i];
-		d[i].names = NULL;
-		if (st[i].names_len) {
-			d[i].names = malloc(st[i].names_len);
-			if (!d[i].names) {
-				devmem_stacks_free(d, i);
-				return NULL;
-			}
-			memcpy(d[i].names, st[i].names, st[i].names_len);
+		d[i].names = dup_bytes(st[i].names, st[i].names_len, &oom);
+		d[i].locs = dup_bytes(st[i].locs, st[i].locs ? st[i].depth * sizeof(*st[i].locs) : 0,
+				      &oom);
+		d[i].files = dup_bytes(st[i].files, st[i].files_len, &oom);
+		if (oom) {
+			devmem_stacks_free(d, i + 1);
+			return NULL;
 		}
 	}
 	return d;
@@ -99,10 +172,7 @@ static int stack_copy(void *to, const void *from)
 
 static void stack_drop(void *e)
 {
-	struct devmem_snap_stack *st = e;
-
-	free(st->names);
-	st->names = NULL;
+	devmem_stack_release(e);
 }
 
 int devmem_stacks_merge(struct devmem_snapshot *dst, const struct devmem_snapshot *src)
@@ -134,7 +204,7 @@ void devmem_stacks_delta(struct devmem_snapshot *out, const struct devmem_snapsh
 		if (x->faults)
 			out->stacks[j++] = *x;
 		else
-			free(x->names);
+			devmem_stack_release(x);
 	}
 	out->nr_stacks = j;
 }
