@@ -90,6 +90,7 @@ struct opts {
 	unsigned int bogus_add;	/* --bogus-add N: only a pagemap add that fails */
 	unsigned int evict;	/* --evict N: only N pages evicted by a remove */
 	unsigned long big;	/* --big N: N pages of a --big-gib device evicted */
+	unsigned long bench;	/* --bench N: N allocations and frees, timed */
 	unsigned int big_gib, whole;
 };
 
@@ -624,6 +625,35 @@ static int big(int fd, unsigned long npages, unsigned int gib, int whole)
 	return 0;
 }
 
+/*
+ * --bench: one device, one pagemap, N pages handed out and freed one at a
+ * time by the driver, timed in the kernel: ns per allocation and free.
+ */
+static int bench(int fd, unsigned long n, int direct)
+{
+	struct devmem_td_dev dev = { 0 };
+	struct devmem_td_pagemap pm = { 0 };
+	struct devmem_td_bench b = { 0 };
+
+	if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &dev) < 0)
+		die("DEVMEM_TD_CREATE_DEV failed: %s.", strerror(errno));
+	pm.dev = dev.dev;
+	pm.nr_range = 1;
+	pm.npages = 512;
+	pm.flags = direct ? DEVMEM_TD_DIRECT : 0;
+	if (ioctl(fd, DEVMEM_TD_ADD_PAGEMAP, &pm) < 0)
+		die("DEVMEM_TD_ADD_PAGEMAP failed: %s.", strerror(errno));
+	b.pagemap = pm.pagemap;
+	b.iterations = n;
+	if (ioctl(fd, DEVMEM_TD_BENCH, &b) < 0)
+		die("DEVMEM_TD_BENCH failed: %s.", strerror(errno));
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
+	printf("bench iterations=%lu helper=%u ns=%llu ns_per_alloc_free=%.1f\n", n, pm.helper,
+	       (unsigned long long)b.ns, (double)b.ns / n);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -653,7 +683,9 @@ static void usage(FILE *f)
 "  --big-gib G  the size of the --big device (default 64; its struct pages take\n"
 "               G/64 GiB of the guest's RAM)\n"
 "  --whole      --evict, --big: the driver evicts with one migrate_device_range()\n"
-"               over the whole range, not the pages in use\n"
+"               over the whole range, not the pages in use; --bench: the\n"
+"               driver's own allocator (memremap_pages()), not the pool\n"
+"  --bench N    only hand a device page out and free it N times, timed\n"
 "  --bogus-add N  only add a pagemap of N ranges whose last one lies beyond the\n"
 "               hotpluggable physical space: memremap_pages() must fail (EINVAL)\n"
 "  -v           progress on stderr\n"
@@ -665,7 +697,7 @@ static void usage(FILE *f)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_NO_FAIL_ALL = 256, OPT_NO_LAST, OPT_BOGUS_ADD, OPT_EVICT, OPT_BIG, OPT_BIG_GIB,
-	       OPT_WHOLE };
+	       OPT_WHOLE, OPT_BENCH };
 	static const struct option longopts[] = {
 		{ "no-fail-all", no_argument, NULL, OPT_NO_FAIL_ALL },
 		{ "no-last", no_argument, NULL, OPT_NO_LAST },
@@ -674,6 +706,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "big", required_argument, NULL, OPT_BIG },
 		{ "big-gib", required_argument, NULL, OPT_BIG_GIB },
 		{ "whole", no_argument, NULL, OPT_WHOLE },
+		{ "bench", required_argument, NULL, OPT_BENCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -773,6 +806,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_WHOLE:
 			o->whole = 1;
 			break;
+		case OPT_BENCH:
+			if (parse_ulong(optarg, 1, 100000000, &v))
+				die("--bench wants a count from 1 to 100000000, not '%s'.", optarg);
+			o->bench = v;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -869,6 +907,8 @@ int main(int argc, char **argv)
 		return evict(fd, o.evict, o.whole);
 	if (o.big)
 		return big(fd, o.big, o.big_gib, o.whole);
+	if (o.bench)
+		return bench(fd, o.bench, o.whole);
 	for (k = 0; k < NDEVS; k++) {
 		memset(&devs[k], 0, sizeof(devs[k]));
 		if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &devs[k]) < 0)

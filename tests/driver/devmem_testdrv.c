@@ -1105,6 +1105,35 @@ static int td_hold(struct td_pagemap *pm, struct devmem_td_hold *h)
 	return 0;
 }
 
+/* Hand a page of @pm out and free it, b->iterations times, timed. */
+static int td_bench(struct td_pagemap *pm, struct devmem_td_bench *b)
+{
+	u32 i;
+	u64 t0;
+
+	if (!b->iterations || pm->removing)
+		return -EINVAL;
+	t0 = ktime_get_ns();
+	for (i = 0; i < b->iterations; i++) {
+		struct td_page *tp = kzalloc_obj(*tp);
+		struct page *page;
+
+		if (!tp)
+			return -ENOMEM;
+		INIT_LIST_HEAD(&tp->link);
+		tp->state = TD_HELD;
+		page = td_alloc_page(&pm->ranges[0], tp);
+		if (!page) {
+			kfree(tp);
+			return -ENOSPC;
+		}
+		unlock_page(page);
+		put_page(page);		/* the last reference: devmem_td_page_free() */
+	}
+	b->ns = ktime_get_ns() - t0;
+	return 0;
+}
+
 static int td_release(struct td_pagemap *pm, struct devmem_td_hold *h)
 {
 	if (h->delay_ms)
@@ -1187,6 +1216,7 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct devmem_td_migrate migrate;
 		struct devmem_td_hold hold;
 		struct devmem_td_counts counts;
+		struct devmem_td_bench bench;
 	} a;
 	struct td_device *tdev;
 	struct td_pagemap *pm;
@@ -1203,6 +1233,7 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case DEVMEM_TD_HOLD:
 	case DEVMEM_TD_RELEASE:
 	case DEVMEM_TD_COUNTS:
+	case DEVMEM_TD_BENCH:
 		break;
 	default:
 		return -ENOTTY;
@@ -1253,6 +1284,12 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		down_write(&td_rwsem);
 		pm = td_find_pagemap(file, a.hold.pagemap);
 		ret = pm ? td_release(pm, &a.hold) : -ENOENT;
+		up_write(&td_rwsem);
+		break;
+	case DEVMEM_TD_BENCH:
+		down_write(&td_rwsem);
+		pm = td_find_pagemap(file, a.bench.pagemap);
+		ret = pm ? td_bench(pm, &a.bench) : -ENOENT;
 		up_write(&td_rwsem);
 		break;
 	default:

@@ -123,6 +123,18 @@ struct devmem_td_hold {
 	__u32 held;		/* out: pages of the pagemap held after the call */
 };
 
+/*
+ * DEVMEM_TD_BENCH: hand a page of the pagemap out and free it again,
+ * iterations times, and say how long that took: the cost of
+ * zone_device_page_init() and free_zone_device_folio() with whatever is
+ * attached to them, plus the driver's own bookkeeping.
+ */
+struct devmem_td_bench {
+	__u32 pagemap;		/* in: pagemap id */
+	__u32 iterations;	/* in: allocations and frees */
+	__u64 ns;		/* out: time they took */
+};
+
 /* DEVMEM_TD_COUNTS */
 struct devmem_td_counts {
 	__u32 dev;		/* in: device id or DEVMEM_TD_ALL */
@@ -149,5 +161,6 @@ struct devmem_td_counts {
 #define DEVMEM_TD_HOLD		_IOWR(DEVMEM_TD_IOC, 0x46, struct devmem_td_hold)
 #define DEVMEM_TD_RELEASE	_IOWR(DEVMEM_TD_IOC, 0x47, struct devmem_td_hold)
 #define DEVMEM_TD_COUNTS	_IOWR(DEVMEM_TD_IOC, 0x48, struct devmem_td_counts)
+#define DEVMEM_TD_BENCH		_IOWR(DEVMEM_TD_IOC, 0x49, struct devmem_td_bench)
 
 #endif /* DEVMEM_TESTDRV_H */
