@@ -647,10 +647,45 @@ static int bench(int fd, unsigned long n, int direct)
 	b.iterations = n;
 	if (ioctl(fd, DEVMEM_TD_BENCH, &b) < 0)
 		die("DEVMEM_TD_BENCH failed: %s.", strerror(errno));
-	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
-		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
 	printf("bench iterations=%lu helper=%u ns=%llu ns_per_alloc_free=%.1f\n", n, pm.helper,
 	       (unsigned long long)b.ns, (double)b.ns / n);
+
+	/* Then n / 512 migrations of 512 pages to the device and back, timed. */
+	{
+		unsigned long rounds = n / 512 ? n / 512 : 1, r;
+		size_t len = 512 * page_size;
+		struct devmem_td_migrate m;
+		double t0, t1;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap failed: %s.", strerror(errno));
+		madvise(p, len, MADV_NOHUGEPAGE);
+		memset(p, 0x3c, len);
+		t0 = now_ms();
+		for (r = 0; r < rounds; r++) {
+			unsigned long cmd;
+
+			for (cmd = 0; cmd < 2; cmd++) {
+				memset(&m, 0, sizeof(m));
+				m.addr = (uintptr_t)p;
+				m.npages = 512;
+				m.dev = dev.dev;
+				m.window = 512;
+				m.reason = R_PREFETCH;
+				if (ioctl(fd, cmd ? DEVMEM_TD_MIGRATE_TO_RAM : DEVMEM_TD_MIGRATE_TO_DEV,
+					  &m) < 0 || m.migrated != 512)
+					die("the bench's migration %lu failed: %s.", r, strerror(errno));
+			}
+		}
+		t1 = now_ms();
+		munmap(p, len);
+		printf("bench migrations=%lu pages=%lu ns_per_page_moved=%.1f\n", 2 * rounds,
+		       2 * rounds * 512, (t1 - t0) * 1e6 / (2.0 * rounds * 512));
+	}
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
 	return 0;
 }
 

@@ -112,10 +112,10 @@ spanning=$(awk "$zd_awk"'
 	/ zone_device_migrate_folios: / {
 		parse(); k = pid "/" f["src"]
 		p = f["src_pgmap"] != "0x0" ? f["src_pgmap"] : f["dst_pgmap"]
-		if (!((k, p) in seen)) { seen[k, p] = 1; npm[k]++ }
+		if (index(pms[k] " ", " " p " ") == 0) { pms[k] = pms[k] " " p; npm[k]++ }
 		next
 	}
-	/ zone_device_migrate_end: / { parse(); k = pid "/" f["src"]; if (npm[k] >= 2) n++; delete npm[k] }
+	/ zone_device_migrate_end: / { parse(); k = pid "/" f["src"]; if (npm[k] >= 2) n++; delete npm[k]; delete pms[k] }
 	END { print n + 0 }' "$t")
 devspan=$(awk '/^expect dev=0 / { for (i = 2; i <= NF; i++) if ($i ~ /^windows_spanning_ranges=/) { split($i, kv, "="); print kv[2] } }' "$wl")
 check "windows over device 0's two pagemaps name both (device 1's two ranges are one pagemap)" "$devspan" "$spanning"
@@ -131,7 +131,7 @@ check "the workers' migrations have no other reason" 0 \
 	"$(zd_nev "$t" zone_device_migrate_start "$inw"' && (f["reason"] == "remove" || f["reason"] == "longterm_pin")')"
 for p in $w; do
 	got=$(awk "$zd_awk"'/ zone_device_migrate_start: / { parse(); if (pid == '"$p"' && f["reason"] == "device_fault") n++ } END { print n + 0 }' "$t")
-	want=$(awk -v p="$p" '$1 == "expect" && $2 == "pid=" p && $3 ~ /^migrate_reasons=/ { for (i = 3; i <= NF; i++) if ($i ~ /^starts_device_fault=/) { split($i, kv, "="); print kv[2] } }' "$wl")
+	want=$(awk -v p="$p" '$1 == "expect" && $2 == "pid=" p && / migrate_reasons=/ { for (i = 3; i <= NF; i++) if ($i ~ /^starts_device_fault=/) { split($i, kv, "="); print kv[2] } }' "$wl")
 	check "worker $p: its device_fault migrations" "$want" "$got"
 done
 
