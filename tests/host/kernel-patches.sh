@@ -51,8 +51,12 @@ trap 'rm -f "$w1log"' EXIT
 make -s -C "$src" O="$obj" W=1 $objs >"$w1log" 2>&1
 rc=$?
 check "W=1 build of $(echo $objs | tr '\n' ' ')" 0 "$rc"
-new=$(grep -E ': warning:' "$w1log" | sed -e "s|^$src/||" -e 's/:[0-9]*:[0-9]*:/:/' |
-	grep -vxF -f <(grep -v '^#' "$allow") || true)
+# A frame size is compared as "N bytes": the series may move a function's
+# frame by a field (struct migrate_vma's reason is on test_hmm's stack) without
+# adding a warning; a warning more than the unpatched tree has still counts.
+norm() { sed -e 's/frame size of [0-9]* bytes/frame size of N bytes/' | awk '{ print $0 " #" ++n[$0] }' | sort; }
+new=$(comm -23 <(grep -E ': warning:' "$w1log" | sed -e "s|^$src/||" -e 's/:[0-9]*:[0-9]*:/:/' | norm) \
+	<(grep -v '^#' "$allow" | norm) | sed 's/ #[0-9]*$//' || true)
 if [ -z "$new" ]; then
 	ok "no new W=1 warnings in the files the series touches"
 else
