@@ -185,8 +185,13 @@ grep -E ': warning:' "$work/build.log" >"$tmp/warnings.txt" || true
 # (tools/testing/selftests/vm before 6.3).
 sel=$work/src/tools/testing/selftests/mm
 [ -d "$sel" ] || sel=$work/src/tools/testing/selftests/vm
+# its helper sources as the selftests' Makefile names them (vm_util.c; since 7.x
+# also hugepage_settings.c)
+helpers=$(sed -n 's/^\$(TEST_GEN_FILES): *//p' "$sel/Makefile" | head -n 1)
+[ -n "$helpers" ] || helpers=vm_util.c
 gcc -O2 -isystem "$tmp/headers/include" -I"$work/src/tools/testing/selftests" -I"$work/src" -I"$sel" \
-	-o "$tmp/hmm-tests" "$sel/hmm-tests.c" "$sel/vm_util.c" -lpthread >"$tmp/hmm-tests.log" 2>&1 ||
+	-o "$tmp/hmm-tests" "$sel/hmm-tests.c" $(for h in $helpers; do echo "$sel/$h"; done) -lpthread \
+	>"$tmp/hmm-tests.log" 2>&1 ||
 	{ cat "$tmp/hmm-tests.log" >&2; echo "kernel.sh: building hmm-tests failed (log above)." >&2; exit 1; }
 
 # A tree for out-of-tree modules of this kernel, as Kbuild wants it for
