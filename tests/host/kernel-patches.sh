@@ -145,7 +145,7 @@ fast_path() {
 	for ((i = ${#patches[@]} - 1; i >= 0; i--)); do
 		(cd "$tmp/unpatched" && patch -R -p1 -s -f --no-backup-if-mismatch -r "$tmp/rej" <"$pdir/${patches[$i]}" >/dev/null 2>&1)
 	done
-	if grep -qs zone_device "$tmp/unpatched/mm/memremap.c"; then
+	if grep -qsE "trace_zone_device|trace/events/zone_device" "$tmp/unpatched/mm/memremap.c"; then
 		not_ok "the series does not reverse on mm/memremap.c; the off path was not compared"
 		rm -rf "$tmp"
 		return
