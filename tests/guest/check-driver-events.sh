@@ -178,7 +178,7 @@ for mode in pool whole; do
 		"$(zd_sum "$t" zone_device_migrate_end nr_pages "f[\"reason\"] == \"$reason\"")"
 	check "evict ($mode): their source is the removed pagemap, their destination RAM" 40 \
 		"$(zd_sum "$t" zone_device_migrate_folios nr_pages 'f["src_pgmap"] != "0x0" && f["dst_pgmap"] == "0x0"')"
-	check "evict ($mode): nothing in use any more when memunmap_pages() began" "0 0" \
+	check "evict ($mode): nothing in use any more at the remove event (after the kill)" "0 0" \
 		"$(expect "$eo" in_use_after_evict) $(zd_sum "$t" zone_device_pagemap_remove in_use)"
 	check "evict ($mode): remove and remove_done" "1 1" \
 		"$(zd_nev "$t" zone_device_pagemap_remove) $(zd_nev "$t" zone_device_pagemap_remove_done)"

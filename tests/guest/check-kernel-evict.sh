@@ -77,7 +77,7 @@ for mode in pool whole; do
 			"$(((pages + 511) / 512)) $pages" \
 			"$(zd_nev "$t" zone_device_migrate_start 'f["reason"] == "remove" && f["nr_pages"] > 0') $(zd_sum "$t" zone_device_migrate_start npages 'f["reason"] == "remove" && f["nr_pages"] > 0')"
 	fi
-	check "$mode: nothing in use any more when memunmap_pages() began" "0 0" \
+	check "$mode: nothing in use any more at the remove event (after the kill)" "0 0" \
 		"$(expect "$o" in_use_after_evict) $(zd_sum "$t" zone_device_pagemap_remove in_use)"
 	waited=$(awk "$zd_awk"'/ zone_device_pagemap_remove(_done)?: / { parse()
 		if ($0 ~ /_done:/) { if (f["pgmap"] in t0) print int((ts - t0[f["pgmap"]]) / 1000) } else t0[f["pgmap"]] = ts }' "$t")
