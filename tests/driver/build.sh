@@ -9,8 +9,9 @@
 # The module is built out of tree with W=1 through KERNEL_DIR/build into
 # OUTDIR/<kernel dir name>/devmem_testdrv.ko (OUTDIR defaults to
 # build/driver), and its compiler output is kept next to it as build.log.
-# devmem-drv-workload goes to build/tests (static where the toolchain
-# can). Prints the module's path.
+# devmem-drv-workload, and hmm-thp (test_hmm's THP migrations, built with
+# the kernel's lib/test_hmm_uapi.h), go to build/tests (static where the
+# toolchain can). Prints the module's path.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -52,4 +53,17 @@ if ! $cc $cflags -static -o "$w.tmp" "$here/devmem-drv-workload.c" 2>/dev/null; 
 	$cc $cflags -o "$w.tmp" "$here/devmem-drv-workload.c"
 fi
 mv "$w.tmp" "$w"
+
+src=$(cat "$kdir/source" 2>/dev/null || true)
+inc=
+[ -d "$kdir/headers/include" ] && inc="-isystem $kdir/headers/include"
+if [ -n "$src" ] && [ -r "$src/lib/test_hmm_uapi.h" ]; then
+	w=$top/build/tests/hmm-thp
+	# shellcheck disable=SC2086
+	if ! $cc $cflags $inc -I"$src" -static -o "$w.tmp" "$here/hmm-thp.c" 2>/dev/null; then
+		# shellcheck disable=SC2086
+		$cc $cflags $inc -I"$src" -o "$w.tmp" "$here/hmm-thp.c"
+	fi
+	mv "$w.tmp" "$w"
+fi
 echo "$mdir/devmem_testdrv.ko"

@@ -13,18 +13,22 @@
  *   mmap N+i pages, fill them with a known pattern,
  *   migrate them to the device in windows of -w pages, interleaved over the
  *   device's two ranges (page j goes to the device's range j % 2), so every
- *   window of two or more pages takes pages of both ranges;
+ *   window of two or more pages takes pages of both ranges (reason
+ *   device_fault in even rounds, prefetch in odd ones, where the kernel has
+ *   struct migrate_vma's reason);
  *   even rounds: pages whose index has its bit (j % 64) set in the -W mask
  *     waste -c faults each (their migrate_to_ram() collects nothing and
  *     returns early); then every page is read by the CPU, one fault each;
  *   odd rounds: the allocation of the pages picked by the -f mask fails; the
  *     pages are migrated back with the driver's MIGRATE_TO_RAM ioctl, in
  *     windows of -w pages (a window with no page on the device collects
- *     nothing);
+ *     nothing), reason evict;
  *   verify the pattern, munmap.
  * Then (unless --no-fail-all) it migrates one more range with every
- * allocation failing, and (unless --no-last) one that it unmaps untouched,
- * so munmap frees the device pages.
+ * allocation failing (reason prefetch), and (unless --no-last) one that it
+ * unmaps untouched, so munmap frees the device pages (reason left unset:
+ * unknown). The CPU faults leave it unset too: the kernel reports them as
+ * cpu_fault.
  * When the workers are done the main process holds -H pages of pagemap 1
  * and removes it with their release due -T ms later (memunmap_pages() waits
  * for them: in use at remove, freed by a kernel worker), holds 4 pages of
@@ -32,7 +36,13 @@
  *
  * Each expect line is computed from what the workload did; "driver" lines
  * are the driver's own counters. The ioctls' results are compared with the
- * same model, and a difference is an error.
+ * same model, and a difference is an error. Migrations are also counted per
+ * reason: starts (every migrate_vma_setup() that succeeds), ends (those that
+ * collected pages: the kernel's zone_device_migrate_end) and pages migrated.
+ *
+ * --evict and --bogus-add run one scenario each instead; --big runs a device
+ * of --big-gib GiB (64 by default) with PAGES pages in use when its pagemap is
+ * removed, every one of them evicted by the remove.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +68,7 @@
 #define NPAGEMAPS	3
 #define NRANGES		4
 #define HOLD_NOW	4	/* pages held and released at once (pagemap 0) */
+#define NREASONS	7	/* enum migrate_device_reason */
 #define DEV_PATH	"/dev/" DEVMEM_TD_NAME
 
 static const char *prog = "devmem-drv-workload";
@@ -78,6 +89,15 @@ struct opts {
 	int fail_all, last, verbose;
 	unsigned int bogus_add;	/* --bogus-add N: only a pagemap add that fails */
 	unsigned int evict;	/* --evict N: only N pages evicted by a remove */
+	unsigned long big;	/* --big N: N pages of a --big-gib device evicted */
+	unsigned long bench;	/* --bench N: N allocations and frees, timed */
+	unsigned int big_gib, whole;
+};
+
+/* enum migrate_device_reason, as the zone_device events print it */
+enum { R_UNKNOWN, R_CPU_FAULT, R_DEV_FAULT, R_PREFETCH, R_EVICT, R_REMOVE, R_PIN };
+static const char *const reason_name[NREASONS] = {
+	"unknown", "cpu_fault", "device_fault", "prefetch", "evict", "remove", "longterm_pin",
 };
 
 /* What one process, device, pagemap or range makes the kernel count. */
@@ -87,6 +107,8 @@ struct counts {
 	unsigned long long pages_to_ram, faults, faults_wasted, fault_calls;
 	unsigned long long migrate_to_device_calls, migrate_to_ram_calls;
 	unsigned long long setup_calls, pages_calls, finalize_calls, spanning;
+	/* per reason: migrations started, ended (collected pages), pages migrated */
+	unsigned long long starts[NREASONS], ends[NREASONS], reason_pages[NREASONS];
 };
 
 static void add(struct counts *a, const struct counts *b)
@@ -106,6 +128,11 @@ static void add(struct counts *a, const struct counts *b)
 	a->pages_calls += b->pages_calls;
 	a->finalize_calls += b->finalize_calls;
 	a->spanning += b->spanning;
+	for (int k = 0; k < NREASONS; k++) {
+		a->starts[k] += b->starts[k];
+		a->ends[k] += b->ends[k];
+		a->reason_pages[k] += b->reason_pages[k];
+	}
 }
 
 /* Per worker: its own counts and, per range, allocs and frees. */
@@ -124,7 +151,7 @@ static int mask_bit(uint64_t mask, unsigned long j)
  * in windows of w pages; on_dev[j] says where page j ended up.
  */
 static void model_to_dev(struct model *m, int d, unsigned long n, unsigned long w,
-			 uint64_t fail, unsigned char *on_dev)
+			 uint64_t fail, unsigned int reason, unsigned char *on_dev)
 {
 	unsigned long s, j;
 
@@ -136,6 +163,8 @@ static void model_to_dev(struct model *m, int d, unsigned long n, unsigned long 
 		m->c.pages_calls++;
 		m->c.finalize_calls++;
 		m->c.migrate_to_device_calls++;
+		m->c.starts[reason]++;
+		m->c.ends[reason]++;
 		for (j = s; j < e; j++) {
 			m->c.pages_collected_to_device++;
 			on_dev[j] = !mask_bit(fail, j);
@@ -145,6 +174,7 @@ static void model_to_dev(struct model *m, int d, unsigned long n, unsigned long 
 			}
 			m->c.allocs++;
 			m->c.pages_to_device++;
+			m->c.reason_pages[reason]++;
 			m->range_allocs[dev_range[d][j % 2]]++;
 			seen[j % 2] = 1;
 		}
@@ -164,6 +194,7 @@ static void model_to_ram_ioctl(struct model *m, int d, unsigned long n, unsigned
 		int seen[2] = { 0, 0 };
 
 		m->c.setup_calls++;
+		m->c.starts[R_EVICT]++;
 		for (j = s; j < e; j++) {
 			if (!on_dev[j])
 				continue;
@@ -176,6 +207,8 @@ static void model_to_ram_ioctl(struct model *m, int d, unsigned long n, unsigned
 		m->c.pages_calls++;
 		m->c.finalize_calls++;
 		m->c.migrate_to_ram_calls++;
+		m->c.ends[R_EVICT]++;
+		m->c.reason_pages[R_EVICT] += moved;
 		m->c.pages_to_ram += moved;
 		m->c.frees += moved;
 		if (seen[0] && seen[1])
@@ -197,6 +230,9 @@ static void model_touch(struct model *m, int d, unsigned long n, const unsigned 
 		m->c.fault_calls += wasted + 1;
 		m->c.faults_wasted += wasted;
 		m->c.setup_calls += wasted + 1;
+		m->c.starts[R_CPU_FAULT] += wasted + 1;
+		m->c.ends[R_CPU_FAULT]++;
+		m->c.reason_pages[R_CPU_FAULT]++;
 		m->c.faults++;
 		m->c.pages_calls++;
 		m->c.finalize_calls++;
@@ -222,16 +258,17 @@ static void model_worker(const struct opts *o, unsigned int i, struct model *m)
 	for (r = 0; r < o->rounds; r++) {
 		int odd = r % 2;
 
-		model_to_dev(m, d, n, o->window, odd ? o->fail_mask : 0, on_dev);
+		model_to_dev(m, d, n, o->window, odd ? o->fail_mask : 0,
+			     odd ? R_PREFETCH : R_DEV_FAULT, on_dev);
 		if (odd)
 			model_to_ram_ioctl(m, d, n, o->window, on_dev);
 		else
 			model_touch(m, d, n, on_dev, o->waste_mask, o->waste);
 	}
 	if (o->fail_all)
-		model_to_dev(m, d, n, o->window, ~0ULL, on_dev);
+		model_to_dev(m, d, n, o->window, ~0ULL, R_PREFETCH, on_dev);
 	if (o->last) {
-		model_to_dev(m, d, n, o->window, 0, on_dev);
+		model_to_dev(m, d, n, o->window, 0, R_UNKNOWN, on_dev);
 		for (j = 0; j < n; j++) {	/* munmap frees them */
 			m->c.frees++;
 			m->range_frees[dev_range[d][j % 2]]++;
@@ -300,9 +337,10 @@ static void mismatch(const char *what, unsigned long long got, unsigned long lon
 
 static void migrate(int fd, unsigned long cmd, uint32_t dev, void *mem, unsigned long n,
 		    const struct opts *o, uint64_t fail, uint64_t waste_mask, unsigned int waste,
-		    struct devmem_td_migrate *m, const char *what)
+		    unsigned int reason, struct devmem_td_migrate *m, const char *what)
 {
 	memset(m, 0, sizeof(*m));
+	m->reason = reason;
 	m->addr = (uintptr_t)mem;
 	m->npages = n;
 	m->dev = dev;
@@ -361,6 +399,7 @@ static void worker(const struct opts *o, unsigned int i, int fd, const uint32_t 
 	for (r = 0; r < o->rounds + 2; r++) {
 		int odd = r % 2, extra = r >= o->rounds;
 		uint64_t fail = !extra && odd ? o->fail_mask : 0;
+		unsigned int reason = extra ? R_PREFETCH : odd ? R_PREFETCH : R_DEV_FAULT;
 
 		if (r == o->rounds && !o->fail_all)
 			continue;
@@ -368,6 +407,8 @@ static void worker(const struct opts *o, unsigned int i, int fd, const uint32_t 
 			continue;
 		if (r == o->rounds)
 			fail = ~0ULL;
+		if (r == o->rounds + 1)
+			reason = R_UNKNOWN;
 		snprintf(what, sizeof(what), "worker %u %s %u", i, extra ? "extra" : "round", r);
 		mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mem == MAP_FAILED)
@@ -376,9 +417,9 @@ static void worker(const struct opts *o, unsigned int i, int fd, const uint32_t 
 		fill(mem, n, i, r);
 
 		prev = cur;
-		model_to_dev(&cur, d, n, o->window, fail, on_dev);
+		model_to_dev(&cur, d, n, o->window, fail, reason, on_dev);
 		migrate(fd, DEVMEM_TD_MIGRATE_TO_DEV, devs[d], mem, n, o, fail,
-			!extra && !odd ? o->waste_mask : 0, o->waste, &m, what);
+			!extra && !odd ? o->waste_mask : 0, o->waste, reason, &m, what);
 		expect_migration(what, &m, &prev, &cur);
 
 		if (r == o->rounds + 1) {
@@ -388,7 +429,8 @@ static void worker(const struct opts *o, unsigned int i, int fd, const uint32_t 
 		} else if (odd) {
 			prev = cur;
 			model_to_ram_ioctl(&cur, d, n, o->window, on_dev);
-			migrate(fd, DEVMEM_TD_MIGRATE_TO_RAM, devs[d], mem, n, o, 0, 0, 0, &m, what);
+			migrate(fd, DEVMEM_TD_MIGRATE_TO_RAM, devs[d], mem, n, o, 0, 0, 0, R_EVICT,
+				&m, what);
 			expect_migration(what, &m, &prev, &cur);
 			if (m.empty_calls != (m.calls - (cur.c.pages_calls - prev.c.pages_calls)))
 				mismatch("empty MIGRATE_TO_RAM windows", m.empty_calls,
@@ -412,6 +454,14 @@ static void worker(const struct opts *o, unsigned int i, int fd, const uint32_t 
 	}
 	free(on_dev);
 	_exit(0);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -460,7 +510,7 @@ static int bogus_add(int fd, unsigned int nr_range)
  * window, then the pagemap removed while they are still mapped: the driver
  * evicts them one by one, and the data must be intact.
  */
-static int evict(int fd, unsigned int npages)
+static int evict(int fd, unsigned int npages, int whole)
 {
 	struct devmem_td_dev dev = { 0 };
 	struct devmem_td_pagemap pm = { 0 };
@@ -491,6 +541,7 @@ static int evict(int fd, unsigned int npages)
 	if (m.migrated != npages)
 		die("%llu of %u pages reached the device.", (unsigned long long)m.migrated, npages);
 	rm.pagemap = pm.pagemap;
+	rm.flags = whole ? DEVMEM_TD_EVICT_WHOLE : 0;
 	if (ioctl(fd, DEVMEM_TD_REMOVE_PAGEMAP, &rm) < 0)
 		die("DEVMEM_TD_REMOVE_PAGEMAP failed: %s.", strerror(errno));
 	for (i = 0; i < npages; i++)
@@ -499,8 +550,142 @@ static int evict(int fd, unsigned int npages)
 	munmap(p, len);
 	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
 		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
-	printf("expect evicted=%u evict_calls=%u driver_evicted=%u pages_to_device=%u migrate_to_device_calls=1\n",
-	       npages, npages, rm.evicted, npages);
+	/*
+	 * The pool evicts in one migrate_device_pfns() call per 512 pages in
+	 * use, reason remove; the driver's own eviction (no pool, or --whole)
+	 * in one migrate_device_range() call per run of pages in use, or over
+	 * the whole range, reason evict.
+	 */
+	printf("expect evicted=%u driver_evicted=%u in_use_after_evict=%u helper=%u whole=%d evict_reason=%s pages_to_device=%u migrate_to_device_calls=1\n",
+	       npages, rm.evicted, rm.in_use, pm.helper, whole,
+	       pm.helper && !whole ? "remove" : "evict", npages);
+	return 0;
+}
+
+/*
+ * --big: a DEVMEM_TD_SPARSE pagemap of --big-gib GiB, N pages of one mapping
+ * migrated to it, then the pagemap removed while they are mapped: the remove
+ * evicts all of them, the data must be intact.
+ */
+static int big(int fd, unsigned long npages, unsigned int gib, int whole)
+{
+	unsigned long range_pages = ((unsigned long)gib << 30) / page_size, i;
+	struct devmem_td_dev dev = { 0 };
+	struct devmem_td_pagemap pm = { 0 };
+	struct devmem_td_migrate m = { 0 };
+	struct devmem_td_remove rm = { 0 };
+	size_t len = npages * page_size;
+	double t0, t1;
+	uint64_t *p;
+
+	if (range_pages > DEVMEM_TD_MAX_SPARSE || npages > range_pages)
+		die("--big-gib %u is more than a sparse range takes, or fewer pages than --big.", gib);
+	if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &dev) < 0)
+		die("DEVMEM_TD_CREATE_DEV failed: %s.", strerror(errno));
+	pm.dev = dev.dev;
+	pm.nr_range = 1;
+	pm.npages = range_pages;
+	pm.flags = DEVMEM_TD_SPARSE;
+	if (ioctl(fd, DEVMEM_TD_ADD_PAGEMAP, &pm) < 0)
+		die("DEVMEM_TD_ADD_PAGEMAP of %lu pages (%u GiB) failed: %s; the guest needs about 1/64 of that in RAM for the struct pages (DEVMEM_MEM).",
+		    range_pages, gib, strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes failed: %s.", len, strerror(errno));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < npages; i++)
+		p[i * (page_size / sizeof(*p))] = 0xb16ULL << 40 | i;
+	m.addr = (uintptr_t)p;
+	m.npages = npages;
+	m.dev = dev.dev;
+	m.window = DEVMEM_TD_MAX_WINDOW;
+	m.reason = R_PREFETCH;
+	if (ioctl(fd, DEVMEM_TD_MIGRATE_TO_DEV, &m) < 0)
+		die("DEVMEM_TD_MIGRATE_TO_DEV of %lu pages failed: %s.", npages, strerror(errno));
+	if (m.migrated != npages)
+		die("%llu of %lu pages reached the device.", (unsigned long long)m.migrated, npages);
+	rm.pagemap = pm.pagemap;
+	rm.flags = whole ? DEVMEM_TD_EVICT_WHOLE : 0;
+	t0 = now_ms();
+	if (ioctl(fd, DEVMEM_TD_REMOVE_PAGEMAP, &rm) < 0)
+		die("DEVMEM_TD_REMOVE_PAGEMAP failed: %s.", strerror(errno));
+	t1 = now_ms();
+	for (i = 0; i < npages; i++)
+		if (p[i * (page_size / sizeof(*p))] != (0xb16ULL << 40 | i))
+			die("page %lu lost its data in the eviction.", i);
+	munmap(p, len);
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
+	printf("remove big_gib=%u remove_ms=%.1f driver_wait_ms=%.1f\n", gib, t1 - t0,
+	       rm.wait_ns / 1e6);
+	printf("expect big_pages=%lu big_range_pages=%lu evicted=%lu driver_evicted=%u in_use_after_evict=%u helper=%u whole=%d evict_reason=%s migrate_to_device_calls=%lu\n",
+	       npages, range_pages, npages, rm.evicted, rm.in_use, pm.helper, whole,
+	       pm.helper && !whole ? "remove" : "evict",
+	       (npages + DEVMEM_TD_MAX_WINDOW - 1) / DEVMEM_TD_MAX_WINDOW);
+	return 0;
+}
+
+/*
+ * --bench: one device, one pagemap, N pages handed out and freed one at a
+ * time by the driver, timed in the kernel: ns per allocation and free.
+ */
+static int bench(int fd, unsigned long n, int direct)
+{
+	struct devmem_td_dev dev = { 0 };
+	struct devmem_td_pagemap pm = { 0 };
+	struct devmem_td_bench b = { 0 };
+
+	if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &dev) < 0)
+		die("DEVMEM_TD_CREATE_DEV failed: %s.", strerror(errno));
+	pm.dev = dev.dev;
+	pm.nr_range = 1;
+	pm.npages = 512;
+	pm.flags = direct ? DEVMEM_TD_DIRECT : 0;
+	if (ioctl(fd, DEVMEM_TD_ADD_PAGEMAP, &pm) < 0)
+		die("DEVMEM_TD_ADD_PAGEMAP failed: %s.", strerror(errno));
+	b.pagemap = pm.pagemap;
+	b.iterations = n;
+	if (ioctl(fd, DEVMEM_TD_BENCH, &b) < 0)
+		die("DEVMEM_TD_BENCH failed: %s.", strerror(errno));
+	printf("bench iterations=%lu helper=%u ns=%llu ns_per_alloc_free=%.1f\n", n, pm.helper,
+	       (unsigned long long)b.ns, (double)b.ns / n);
+
+	/* Then n / 512 migrations of 512 pages to the device and back, timed. */
+	{
+		unsigned long rounds = n / 512 ? n / 512 : 1, r;
+		size_t len = 512 * page_size;
+		struct devmem_td_migrate m;
+		double t0, t1;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap failed: %s.", strerror(errno));
+		madvise(p, len, MADV_NOHUGEPAGE);
+		memset(p, 0x3c, len);
+		t0 = now_ms();
+		for (r = 0; r < rounds; r++) {
+			unsigned long cmd;
+
+			for (cmd = 0; cmd < 2; cmd++) {
+				memset(&m, 0, sizeof(m));
+				m.addr = (uintptr_t)p;
+				m.npages = 512;
+				m.dev = dev.dev;
+				m.window = 512;
+				m.reason = R_PREFETCH;
+				if (ioctl(fd, cmd ? DEVMEM_TD_MIGRATE_TO_RAM : DEVMEM_TD_MIGRATE_TO_DEV,
+					  &m) < 0 || m.migrated != 512)
+					die("the bench's migration %lu failed: %s.", r, strerror(errno));
+			}
+		}
+		t1 = now_ms();
+		munmap(p, len);
+		printf("bench migrations=%lu pages=%lu ns_per_page_moved=%.1f\n", 2 * rounds,
+		       2 * rounds * 512, (t1 - t0) * 1e6 / (2.0 * rounds * 512));
+	}
+	if (ioctl(fd, DEVMEM_TD_DESTROY_DEV, &dev) < 0)
+		die("DEVMEM_TD_DESTROY_DEV failed: %s.", strerror(errno));
 	return 0;
 }
 
@@ -527,7 +712,15 @@ static void usage(FILE *f)
 "  --no-fail-all  skip the migration whose every allocation fails\n"
 "  --no-last    skip the range unmapped while on the device\n"
 "  --evict N    only migrate N pages to a device and remove its pagemap while\n"
-"               they are mapped: the remove evicts them (migrate_device_range())\n"
+"               they are mapped: the remove evicts them\n"
+"  --big N      only migrate N pages to a sparse device of --big-gib GiB and\n"
+"               remove its pagemap while they are mapped: the remove evicts them\n"
+"  --big-gib G  the size of the --big device (default 64; its struct pages take\n"
+"               G/64 GiB of the guest's RAM)\n"
+"  --whole      --evict, --big: the driver evicts with one migrate_device_range()\n"
+"               over the whole range, not the pages in use; --bench: the\n"
+"               driver's own allocator (memremap_pages()), not the pool\n"
+"  --bench N    only hand a device page out and free it N times, timed\n"
 "  --bogus-add N  only add a pagemap of N ranges whose last one lies beyond the\n"
 "               hotpluggable physical space: memremap_pages() must fail (EINVAL)\n"
 "  -v           progress on stderr\n"
@@ -538,12 +731,17 @@ static void usage(FILE *f)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_NO_FAIL_ALL = 256, OPT_NO_LAST, OPT_BOGUS_ADD, OPT_EVICT };
+	enum { OPT_NO_FAIL_ALL = 256, OPT_NO_LAST, OPT_BOGUS_ADD, OPT_EVICT, OPT_BIG, OPT_BIG_GIB,
+	       OPT_WHOLE, OPT_BENCH };
 	static const struct option longopts[] = {
 		{ "no-fail-all", no_argument, NULL, OPT_NO_FAIL_ALL },
 		{ "no-last", no_argument, NULL, OPT_NO_LAST },
 		{ "bogus-add", required_argument, NULL, OPT_BOGUS_ADD },
 		{ "evict", required_argument, NULL, OPT_EVICT },
+		{ "big", required_argument, NULL, OPT_BIG },
+		{ "big-gib", required_argument, NULL, OPT_BIG_GIB },
+		{ "whole", no_argument, NULL, OPT_WHOLE },
+		{ "bench", required_argument, NULL, OPT_BENCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -630,6 +828,24 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				    DEVMEM_TD_MAX_WINDOW, optarg);
 			o->evict = v;
 			break;
+		case OPT_BIG:
+			if (parse_ulong(optarg, 1, 1UL << 20, &v))
+				die("--big wants a page count from 1 to %lu, not '%s'.", 1UL << 20, optarg);
+			o->big = v;
+			break;
+		case OPT_BIG_GIB:
+			if (parse_ulong(optarg, 1, 256, &v))
+				die("--big-gib wants GiB from 1 to 256, not '%s'.", optarg);
+			o->big_gib = v;
+			break;
+		case OPT_WHOLE:
+			o->whole = 1;
+			break;
+		case OPT_BENCH:
+			if (parse_ulong(optarg, 1, 100000000, &v))
+				die("--bench wants a count from 1 to 100000000, not '%s'.", optarg);
+			o->bench = v;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -649,11 +865,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 static void print_counts(const char *prefix, const struct counts *c)
 {
+	int k;
+
 	printf("expect %sallocs=%llu frees=%llu alloc_failures=%llu pages_to_device=%llu pages_collected_to_device=%llu pages_to_ram=%llu faults=%llu faults_wasted=%llu fault_calls=%llu migrate_to_device_calls=%llu migrate_to_ram_calls=%llu migrate_vma_setup_calls=%llu migrate_vma_pages_calls=%llu migrate_vma_finalize_calls=%llu windows_spanning_ranges=%llu\n",
 	       prefix, c->allocs, c->frees, c->alloc_failures, c->pages_to_device,
 	       c->pages_collected_to_device, c->pages_to_ram, c->faults, c->faults_wasted,
 	       c->fault_calls, c->migrate_to_device_calls, c->migrate_to_ram_calls,
 	       c->setup_calls, c->pages_calls, c->finalize_calls, c->spanning);
+	printf("expect %smigrate_reasons=1", prefix);
+	for (k = 0; k < NREASONS; k++)
+		printf(" starts_%s=%llu ends_%s=%llu pages_%s=%llu", reason_name[k], c->starts[k],
+		       reason_name[k], c->ends[k], reason_name[k], c->reason_pages[k]);
+	printf("\n");
 }
 
 static void print_driver(int fd, const char *prefix, uint32_t dev)
@@ -672,20 +895,12 @@ static void print_driver(int fd, const char *prefix, uint32_t dev)
 	       (unsigned long long)c.in_use, (unsigned long long)c.held);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o = {
 		.procs = 2, .rounds = 4, .pages = 40, .window = 16, .waste = 2, .hold = 8,
 		.hold_ms = 1000, .range_pages = 1024, .fail_mask = 0x8888888888888888ULL,
-		.waste_mask = 0x0101010101010101ULL, .fail_all = 1, .last = 1,
+		.waste_mask = 0x0101010101010101ULL, .fail_all = 1, .last = 1, .big_gib = 64,
 	};
 	struct model models[MAX_PROCS];
 	struct counts total = { 0 }, devc[NDEVS], main_c = { 0 };
@@ -724,7 +939,11 @@ int main(int argc, char **argv)
 	if (o.bogus_add)
 		return bogus_add(fd, o.bogus_add);
 	if (o.evict)
-		return evict(fd, o.evict);
+		return evict(fd, o.evict, o.whole);
+	if (o.big)
+		return big(fd, o.big, o.big_gib, o.whole);
+	if (o.bench)
+		return bench(fd, o.bench, o.whole);
 	for (k = 0; k < NDEVS; k++) {
 		memset(&devs[k], 0, sizeof(devs[k]));
 		if (ioctl(fd, DEVMEM_TD_CREATE_DEV, &devs[k]) < 0)

@@ -14,22 +14,41 @@
  *    the GPU drivers do; user space can make chosen pages waste a number of
  *    faults that way (their setup looks for another owner's pages);
  *  - migrations to the device whose destination allocations fail, for the
- *    pages user space picks;
- *  - a remove (memunmap_pages()) while the driver still holds references on
- *    pages, which a work item drops a set time later (queued by an hrtimer:
- *    a timer-wheel delayed work may expire up to an eighth of its delay
- *    late, too coarse for a wait that is to be measured).
+ *    pages user space picks, and migrations that say why they happen (the
+ *    reason of struct migrate_vma, where the kernel has it);
+ *  - a remove while the driver still holds references on pages, which a work
+ *    item drops a set time later (queued by an hrtimer: a timer-wheel delayed
+ *    work may expire up to an eighth of its delay late, too coarse for a wait
+ *    that is to be measured);
+ *  - a remove while processes still map pages of the pagemap: the driver
+ *    evicts them to system memory first, the pages in use only, or with
+ *    DEVMEM_TD_EVICT_WHOLE one migrate_device_range() over every pfn of each
+ *    range, as test_hmm and nouveau do;
+ *  - big devices: a DEVMEM_TD_SPARSE pagemap has up to DEVMEM_TD_MAX_SPARSE
+ *    pages a range (256 GiB), every one usable, since a device page gets its
+ *    backing system page only while it is handed out. The knob for a device
+ *    of 64 GiB and more: ADD_PAGEMAP with DEVMEM_TD_SPARSE and npages of
+ *    16777216 (64 GiB of 4 KiB pages), then map and migrate as many pages as
+ *    the test wants in use at the remove, which evicts all of them
+ *    (devmem-drv-workload --big PAGES runs that). The struct pages of such a
+ *    range cost 1/64 of its size, 1 GiB for 64 GiB: boot the guest with
+ *    DEVMEM_MEM=4G (tests/guest/run.sh).
  *
- * On a kernel with the hmm_devmem helpers (detected at build time from
- * <linux/hmm.h>) single-range pagemaps are added with hmm_devmem_add();
- * otherwise, and for multi-range pagemaps, with request_free_mem_region()
- * and memremap_pages(). The interface is in devmem_testdrv.h.
+ * What the kernel offers is found at build time (see Kbuild), not from its
+ * version. With zone_device_pool (the devmem-kit series v3), single-range
+ * pagemaps are added with zone_device_pool_add(), their pages handed out by
+ * zone_device_pool_alloc_folio() and given back by
+ * zone_device_pool_free_folio(), and a remove is zone_device_pool_remove(),
+ * which evicts what is still mapped; multi-range pagemaps, DEVMEM_TD_DIRECT
+ * ones and every pagemap on a kernel without the pool use memremap_pages(),
+ * the driver's own bitmap allocator and its own eviction. The interface is in
+ * devmem_testdrv.h.
  */
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hrtimer.h>
-#include <linux/hmm.h>
 #include <linux/ioport.h>
 #include <linux/ktime.h>
 #include <linux/memremap.h>
@@ -45,27 +64,34 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#ifdef TD_HAVE_POOL
+#include <linux/zone_device_pool.h>
+#define TD_POOL 1
+#else
+#define TD_POOL 0
+#endif
+
 #include "devmem_testdrv.h"
 
-#if defined(DEVMEM_TD_HMM_DEVMEM) && defined(CONFIG_HMM_MIRROR)
-#define TD_HELPERS 1
-#else
-#define TD_HELPERS 0
+/* kzalloc_obj() where the kernel has it, kzalloc() before. */
+#ifndef kzalloc_obj
+#define kzalloc_obj(p) kzalloc(sizeof(p), GFP_KERNEL)
 #endif
 
 #define TD_DEFAULT_WINDOW	64
 #define TD_MAX_DEV_RANGES	16	/* ranges of one device, over its pagemaps */
+#define TD_EVICT_BATCH		512	/* pfns of one eviction call over pages in use */
 
-enum td_state { TD_FREE, TD_USER, TD_HELD };
+enum td_state { TD_USER, TD_HELD };
 
 struct td_range;
 
-/* One device page and the system page that holds its data. */
-struct td_slot {
-	struct page *page;
-	struct page *backing;
+/* A device page handed out, and the system page that holds its data. */
+struct td_page {
 	struct td_range *range;
-	struct list_head link;		/* in the range's free list or the pagemap's held list */
+	struct page *page;
+	struct page *backing;		/* NULL for a page the driver holds */
+	struct list_head link;		/* in the pagemap's held list */
 	unsigned int waste;		/* faults still to waste */
 	enum td_state state;
 };
@@ -75,12 +101,12 @@ struct td_pagemap;
 struct td_range {
 	struct td_pagemap *pm;
 	unsigned int index;		/* in the device, in creation order */
-	struct resource *res;		/* without the helpers */
+	struct resource *res;
 	unsigned long pfn_first;
 	unsigned long npages;		/* usable pages */
-	struct td_slot *slots;
-	struct list_head free;
-	unsigned long nfree;
+	unsigned long *used;		/* without the pool: the pages handed out */
+	unsigned long next;		/* without the pool: where a search resumes */
+	unsigned long nused;		/* pages handed out */
 };
 
 struct td_device;
@@ -92,8 +118,9 @@ struct td_pagemap {
 	unsigned int nr_range;
 	struct td_range ranges[DEVMEM_TD_MAX_RANGES];
 	struct dev_pagemap *pgmap;
-#if TD_HELPERS
-	struct hmm_devmem *devmem;	/* added with hmm_devmem_add() */
+#if TD_POOL
+	struct zone_device_pool pool;
+	bool pooled;			/* added with zone_device_pool_add() */
 #endif
 	struct list_head held;
 	unsigned long nheld;
@@ -110,7 +137,7 @@ struct td_device {
 	struct list_head pagemaps;
 	struct td_range *rangev[TD_MAX_DEV_RANGES];
 	unsigned int nranges;
-	spinlock_t lock;		/* free and held lists, slot states, counters */
+	spinlock_t lock;		/* bitmaps, held lists, page states, counters */
 	struct devmem_td_counts c;
 };
 
@@ -127,99 +154,152 @@ static u32 td_next_pagemap;
 static int td_foreign_owner;
 
 static const struct dev_pagemap_ops td_pagemap_ops;
-#if TD_HELPERS
-static const struct hmm_devmem_ops td_hmm_devmem_ops;
-#endif
 
-static void td_page_set_slot(struct page *page, struct td_slot *slot)
+/* ---- what differs between kernels ---- */
+
+static void td_page_init(struct page *page, struct dev_pagemap *pgmap)
 {
-#if TD_HELPERS
-	hmm_devmem_page_set_drvdata(page, slot);
+#ifdef TD_INIT_PGMAP_ORDER
+	zone_device_page_init(page, pgmap, 0);
 #else
-	page->zone_device_data = slot;
+	zone_device_page_init(page);
 #endif
 }
 
-static struct td_slot *td_page_slot(struct page *page)
+static void td_timer_setup(struct hrtimer *timer, enum hrtimer_restart (*fn)(struct hrtimer *))
 {
-#if TD_HELPERS
-	return hmm_devmem_page_get_drvdata(page);
+#ifdef TD_HAVE_HRTIMER_SETUP
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 #else
+	hrtimer_init(timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	timer->function = fn;
+#endif
+}
+
+static int td_set_reason(struct migrate_vma *args, u32 reason)
+{
+#ifdef TD_HAVE_MIGRATE_REASON
+	if (reason > MIGRATE_DEVICE_LONGTERM_PIN)
+		return -EINVAL;
+	args->reason = reason;
+#endif
+	return 0;
+}
+
+static bool td_pooled(struct td_pagemap *pm)
+{
+#if TD_POOL
+	return pm->pooled;
+#else
+	return false;
+#endif
+}
+
+static struct td_page *td_page_of(struct page *page)
+{
 	return page->zone_device_data;
-#endif
 }
 
-static struct page *td_alloc_ram_page(struct vm_area_struct *vma, unsigned long addr)
+/* ---- device pages ---- */
+
+/*
+ * Hand out a page of @range as @tp, or return NULL if it has no free page.
+ * The driver data is stored before the page gets its reference, so an
+ * eviction that finds the page finds its data.
+ */
+static struct page *td_alloc_page(struct td_range *range, struct td_page *tp)
 {
-#if TD_HELPERS
-	return hmm_vma_alloc_locked_page(vma, addr);
-#else
-	struct page *page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma, addr);
+	struct td_pagemap *pm = range->pm;
+	struct td_device *tdev = pm->tdev;
+	struct page *page = NULL;
+	unsigned long flags, idx;
 
-	if (page)
-		lock_page(page);
-	return page;
-#endif
-}
-
-/* Take a free slot of @range; tdev->lock held. */
-static struct td_slot *td_take_slot(struct td_device *tdev, struct td_range *range,
-				    enum td_state state)
-{
-	struct td_slot *slot;
-
-	if (!range->nfree || range->pm->removing)
+	if (pm->removing)
 		return NULL;
-	slot = list_first_entry(&range->free, struct td_slot, link);
-	list_del_init(&slot->link);
-	range->nfree--;
-	slot->state = state;
-	slot->waste = 0;
+#if TD_POOL
+	if (pm->pooled) {
+		struct folio *folio = zone_device_pool_alloc_folio(&pm->pool, 0, tp);
+
+		if (!folio)
+			return NULL;
+		page = &folio->page;
+	}
+#endif
+	if (!page) {
+		spin_lock_irqsave(&tdev->lock, flags);
+		idx = find_next_zero_bit(range->used, range->npages, range->next);
+		if (idx >= range->npages)
+			idx = find_first_zero_bit(range->used, range->npages);
+		if (idx < range->npages) {
+			__set_bit(idx, range->used);
+			range->next = idx + 1;
+		}
+		spin_unlock_irqrestore(&tdev->lock, flags);
+		if (idx >= range->npages)
+			return NULL;
+		page = pfn_to_page(range->pfn_first + idx);
+		page->zone_device_data = tp;
+		td_page_init(page, pm->pgmap);
+	}
+	tp->range = range;
+	tp->page = page;
+	spin_lock_irqsave(&tdev->lock, flags);
+	range->nused++;
 	tdev->c.allocs++;
 	tdev->c.in_use++;
-	return slot;
+	spin_unlock_irqrestore(&tdev->lock, flags);
+	return page;
 }
 
-/* A destination slot for page @idx of a migration; tdev->lock held. */
-static struct td_slot *td_place(struct td_device *tdev, u32 placement, unsigned long idx)
-{
-	unsigned int first = 0, i;
-	struct td_slot *slot;
-
-	if (!tdev->nranges)
-		return NULL;
-	if (placement == DEVMEM_TD_INTERLEAVE)
-		first = idx % tdev->nranges;
-	for (i = 0; i < tdev->nranges; i++) {
-		slot = td_take_slot(tdev, tdev->rangev[(first + i) % tdev->nranges], TD_USER);
-		if (slot)
-			return slot;
-	}
-	return NULL;
-}
-
-/* Hand out the page of @slot: its driver data, a reference, the lock. */
-static void td_init_page(struct td_slot *slot)
-{
-	td_page_set_slot(slot->page, slot);
-	zone_device_page_init(slot->page);
-}
-
+/* A page of ours lost its last reference. */
 static noinline void devmem_td_page_free(struct page *page)
 {
-	struct td_slot *slot = td_page_slot(page);
-	struct td_range *range = slot->range;
-	struct td_device *tdev = range->pm->tdev;
+	struct td_page *tp = td_page_of(page);
+	struct td_range *range = tp->range;
+	struct td_pagemap *pm = range->pm;
+	struct td_device *tdev = pm->tdev;
 	unsigned long flags;
+	bool pooled = td_pooled(pm);
 
+	if (tp->backing)
+		__free_page(tp->backing);
+#if TD_POOL
+	if (pooled)
+		zone_device_pool_free_folio(&pm->pool, page_folio(page));
+#endif
 	spin_lock_irqsave(&tdev->lock, flags);
-	slot->state = TD_FREE;
-	slot->waste = 0;
-	list_add_tail(&slot->link, &range->free);
-	range->nfree++;
+	if (!pooled)
+		__clear_bit(page_to_pfn(page) - range->pfn_first, range->used);
+	range->nused--;
 	tdev->c.frees++;
 	tdev->c.in_use--;
 	spin_unlock_irqrestore(&tdev->lock, flags);
+	kfree(tp);
+}
+
+/* A device page of @placement for page @idx of a migration, as @tp. */
+static struct page *td_place(struct td_device *tdev, u32 placement, unsigned long idx,
+			     struct td_page *tp)
+{
+	unsigned int first = 0, i, n;
+	struct td_range *rangev[TD_MAX_DEV_RANGES];
+	unsigned long flags;
+	struct page *page;
+
+	spin_lock_irqsave(&tdev->lock, flags);
+	n = tdev->nranges;
+	memcpy(rangev, tdev->rangev, n * sizeof(rangev[0]));
+	spin_unlock_irqrestore(&tdev->lock, flags);
+	if (!n)
+		return NULL;
+	if (placement == DEVMEM_TD_INTERLEAVE)
+		first = idx % n;
+	for (i = 0; i < n; i++) {
+		page = td_alloc_page(rangev[(first + i) % n], tp);
+		if (page)
+			return page;
+	}
+	return NULL;
 }
 
 /*
@@ -229,8 +309,8 @@ static noinline void devmem_td_page_free(struct page *page)
  */
 static noinline vm_fault_t devmem_td_migrate_to_ram(struct vm_fault *vmf)
 {
-	struct td_slot *slot = td_page_slot(vmf->page);
-	struct td_device *tdev = slot->range->pm->tdev;
+	struct td_page *tp = td_page_of(vmf->page);
+	struct td_device *tdev = tp->range->pm->tdev;
 	unsigned long src = 0, dst = 0, flags;
 	struct page *dpage = NULL;
 	struct migrate_vma args = {
@@ -247,12 +327,13 @@ static noinline vm_fault_t devmem_td_migrate_to_ram(struct vm_fault *vmf)
 
 	spin_lock_irqsave(&tdev->lock, flags);
 	tdev->c.fault_calls++;
-	if (slot->waste) {
-		slot->waste--;
+	if (tp->waste) {
+		tp->waste--;
 		args.pgmap_owner = &td_foreign_owner;
 	}
 	spin_unlock_irqrestore(&tdev->lock, flags);
 
+	/* The reason is left unset: the core tells a CPU fault by fault_page. */
 	if (migrate_vma_setup(&args))
 		return VM_FAULT_SIGBUS;
 	if (!args.cpages) {
@@ -263,9 +344,10 @@ static noinline vm_fault_t devmem_td_migrate_to_ram(struct vm_fault *vmf)
 	}
 
 	if (src & MIGRATE_PFN_MIGRATE) {
-		dpage = td_alloc_ram_page(args.vma, args.start);
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, args.vma, args.start);
 		if (dpage) {
-			copy_highpage(dpage, slot->backing);
+			lock_page(dpage);
+			copy_highpage(dpage, tp->backing);
 			dst = migrate_pfn(page_to_pfn(dpage));
 		}
 	}
@@ -280,35 +362,47 @@ static noinline vm_fault_t devmem_td_migrate_to_ram(struct vm_fault *vmf)
 	return dpage ? 0 : VM_FAULT_OOM;
 }
 
-static void td_dp_page_free(struct page *page)
+#ifdef TD_HAVE_FOLIO_FREE
+static void td_folio_free(struct folio *folio)
+{
+	devmem_td_page_free(&folio->page);
+}
+#else
+static void td_page_free(struct page *page)
 {
 	devmem_td_page_free(page);
 }
+#endif
 
-static vm_fault_t td_dp_migrate_to_ram(struct vm_fault *vmf)
+static vm_fault_t td_migrate_to_ram(struct vm_fault *vmf)
 {
 	return devmem_td_migrate_to_ram(vmf);
 }
 
 static const struct dev_pagemap_ops td_pagemap_ops = {
-	.page_free	= td_dp_page_free,
-	.migrate_to_ram	= td_dp_migrate_to_ram,
+#ifdef TD_HAVE_FOLIO_FREE
+	.folio_free	= td_folio_free,
+#else
+	.page_free	= td_page_free,
+#endif
+	.migrate_to_ram	= td_migrate_to_ram,
 };
 
-#if TD_HELPERS
-static void td_hd_free(struct hmm_devmem *devmem, struct page *page)
+#if TD_POOL
+static int td_pool_copy_to_ram(struct zone_device_pool *pool, struct folio *dst,
+			       struct folio *src)
 {
-	devmem_td_page_free(page);
+	struct td_page *tp = td_page_of(&src->page);
+
+	if (tp->backing)
+		copy_highpage(&dst->page, tp->backing);
+	else
+		clear_highpage(&dst->page);
+	return 0;
 }
 
-static vm_fault_t td_hd_fault(struct hmm_devmem *devmem, struct vm_fault *vmf)
-{
-	return devmem_td_migrate_to_ram(vmf);
-}
-
-static const struct hmm_devmem_ops td_hmm_devmem_ops = {
-	.free	= td_hd_free,
-	.fault	= td_hd_fault,
+static const struct zone_device_pool_ops td_pool_ops = {
+	.copy_to_ram	= td_pool_copy_to_ram,
 };
 #endif
 
@@ -358,7 +452,7 @@ static void td_update_rangev(struct td_device *tdev)
 static void td_release_held(struct td_pagemap *pm)
 {
 	struct td_device *tdev = pm->tdev;
-	struct td_slot *slot, *tmp;
+	struct td_page *tp, *tmp;
 	unsigned long flags;
 	LIST_HEAD(list);
 
@@ -368,9 +462,9 @@ static void td_release_held(struct td_pagemap *pm)
 	pm->nheld = 0;
 	spin_unlock_irqrestore(&tdev->lock, flags);
 
-	list_for_each_entry_safe(slot, tmp, &list, link) {
-		list_del_init(&slot->link);
-		put_page(slot->page);	/* the last reference: devmem_td_page_free() */
+	list_for_each_entry_safe(tp, tmp, &list, link) {
+		list_del_init(&tp->link);
+		put_page(tp->page);	/* the last reference: devmem_td_page_free() */
 	}
 }
 
@@ -398,18 +492,10 @@ static void td_release_later(struct td_pagemap *pm, u32 ms)
 static void td_free_ranges(struct td_pagemap *pm)
 {
 	unsigned int r;
-	unsigned long i;
 
 	for (r = 0; r < pm->nr_range; r++) {
-		struct td_range *range = &pm->ranges[r];
-
-		if (!range->slots)
-			continue;
-		for (i = 0; i < range->npages; i++)
-			if (range->slots[i].backing)
-				__free_page(range->slots[i].backing);
-		kvfree(range->slots);
-		range->slots = NULL;
+		kvfree(pm->ranges[r].used);
+		pm->ranges[r].used = NULL;
 	}
 }
 
@@ -417,28 +503,14 @@ static int td_init_range(struct td_pagemap *pm, unsigned int r, unsigned long pf
 			 unsigned long npages)
 {
 	struct td_range *range = &pm->ranges[r];
-	unsigned long i;
 
 	range->pm = pm;
 	range->pfn_first = pfn_first;
 	range->npages = npages;
-	INIT_LIST_HEAD(&range->free);
-	range->slots = kvcalloc(npages, sizeof(*range->slots), GFP_KERNEL);
-	if (!range->slots)
-		return -ENOMEM;
-	for (i = 0; i < npages; i++) {
-		struct td_slot *slot = &range->slots[i];
-
-		slot->backing = alloc_page(GFP_HIGHUSER);
-		if (!slot->backing)
-			return -ENOMEM;
-		slot->page = pfn_to_page(pfn_first + i);
-		slot->range = range;
-		slot->state = TD_FREE;
-		list_add_tail(&slot->link, &range->free);
-	}
-	range->nfree = npages;
-	return 0;
+	if (td_pooled(pm))
+		return 0;
+	range->used = kvcalloc(BITS_TO_LONGS(npages), sizeof(unsigned long), GFP_KERNEL);
+	return range->used ? 0 : -ENOMEM;
 }
 
 static void td_release_regions(struct td_pagemap *pm)
@@ -454,23 +526,6 @@ static void td_release_regions(struct td_pagemap *pm)
 	}
 }
 
-/* Remove the pagemap of @pm; waits until none of its pages is referenced. */
-static void td_unmap_pagemap(struct td_pagemap *pm)
-{
-#if TD_HELPERS
-	if (pm->devmem) {
-		hmm_devmem_remove(pm->devmem);	/* memunmap_pages(), region, devmem */
-		pm->devmem = NULL;
-		pm->pgmap = NULL;
-		return;
-	}
-#endif
-	memunmap_pages(pm->pgmap);
-	td_release_regions(pm);
-	kfree(pm->pgmap);
-	pm->pgmap = NULL;
-}
-
 /*
  * Beyond what memory hotplug accepts on any x86-64 kernel (MAX_PHYSMEM_BITS
  * is 46, or 52 with 5-level paging): mhp_range_allowed() refuses it with a
@@ -481,38 +536,34 @@ static void td_unmap_pagemap(struct td_pagemap *pm)
 /* The flags that only the memremap_pages() path implements. */
 #define TD_DIRECT_FLAGS	(DEVMEM_TD_BOGUS | DEVMEM_TD_UNBACKED)
 
-static int td_map_direct(struct td_pagemap *pm, unsigned long npages, u32 flags)
+/*
+ * Reserve the physical ranges of @pm and fill in its pagemap: every range
+ * npages, rounded up to a subsection (what memremap_pages() maps), the last
+ * one placed beyond the hotpluggable space with DEVMEM_TD_BOGUS.
+ */
+static struct dev_pagemap *td_reserve(struct td_pagemap *pm, unsigned long npages, u32 flags)
 {
-	bool bogus = flags & DEVMEM_TD_BOGUS;
-	unsigned long usable = (flags & DEVMEM_TD_UNBACKED) ?
-			       min_t(unsigned long, npages, DEVMEM_TD_UNBACKED_USABLE) : npages;
 	unsigned long len = ALIGN(npages << PAGE_SHIFT, SUBSECTION_SIZE);
 	struct dev_pagemap *pgmap;
 	unsigned int r;
-	void *addr;
-	int ret;
 
 	pgmap = kzalloc(struct_size(pgmap, ranges, pm->nr_range), GFP_KERNEL);
 	if (!pgmap)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	for (r = 0; r < pm->nr_range; r++) {
 		struct resource *res;
 
-		if (bogus && r == pm->nr_range - 1) {
+		if ((flags & DEVMEM_TD_BOGUS) && r == pm->nr_range - 1) {
 			pgmap->ranges[r].start = TD_BOGUS_START;
 			pgmap->ranges[r].end = TD_BOGUS_START + len - 1;
 			continue;
 		}
-		res = request_free_mem_region(&iomem_resource, npages << PAGE_SHIFT,
-					      dev_name(&pm->tdev->dev));
+		res = request_free_mem_region(&iomem_resource, len, dev_name(&pm->tdev->dev));
 		if (IS_ERR(res)) {
-			ret = PTR_ERR(res);
-			goto err;
+			td_release_regions(pm);
+			kfree(pgmap);
+			return ERR_CAST(res);
 		}
-		/*
-		 * The region is reserved in whole memory sections; only the
-		 * subsections the pages need get struct pages.
-		 */
 		pm->ranges[r].res = res;
 		pgmap->ranges[r].start = res->start;
 		pgmap->ranges[r].end = res->start + len - 1;
@@ -521,86 +572,100 @@ static int td_map_direct(struct td_pagemap *pm, unsigned long npages, u32 flags)
 	pgmap->nr_range = pm->nr_range;
 	pgmap->ops = &td_pagemap_ops;
 	pgmap->owner = &pm->tdev->dev;
+	return pgmap;
+}
+
+/* Remove the pagemap of @pm; waits until none of its pages is referenced. */
+static void td_unmap_pagemap(struct td_pagemap *pm)
+{
+	memunmap_pages(pm->pgmap);
+	td_release_regions(pm);
+	kfree(pm->pgmap);
+	pm->pgmap = NULL;
+}
+
+static int td_map(struct td_pagemap *pm, unsigned long npages, u32 flags)
+{
+	unsigned long usable = (flags & DEVMEM_TD_UNBACKED) ?
+			       min_t(unsigned long, npages, DEVMEM_TD_UNBACKED_USABLE) : npages;
+	struct dev_pagemap *pgmap;
+	unsigned int r;
+	void *addr;
+	int ret;
+
+	pgmap = td_reserve(pm, npages, flags);
+	if (IS_ERR(pgmap))
+		return PTR_ERR(pgmap);
+#if TD_POOL
+	if (pm->pooled) {
+		ret = zone_device_pool_add(&pm->pool, pgmap, &td_pool_ops, numa_node_id());
+		addr = ret ? ERR_PTR(ret) : NULL;
+	} else {
+		addr = memremap_pages(pgmap, numa_node_id());
+	}
+#else
 	addr = memremap_pages(pgmap, numa_node_id());
+#endif
 	if (IS_ERR(addr)) {
-		ret = PTR_ERR(addr);
-		goto err;
+		td_release_regions(pm);
+		kfree(pgmap);
+		return PTR_ERR(addr);
 	}
 	pm->pgmap = pgmap;
 	for (r = 0; r < pm->nr_range; r++) {
 		ret = td_init_range(pm, r, PHYS_PFN(pgmap->ranges[r].start), usable);
-		if (ret) {
-			td_unmap_pagemap(pm);
-			return ret;
-		}
+		if (ret)
+			goto err;
 	}
 	return 0;
 
 err:
-	td_release_regions(pm);
-	kfree(pgmap);
+#if TD_POOL
+	if (pm->pooled) {
+		zone_device_pool_remove(&pm->pool);
+		td_release_regions(pm);
+		kfree(pm->pgmap);
+		pm->pgmap = NULL;
+		return ret;
+	}
+#endif
+	td_unmap_pagemap(pm);
 	return ret;
 }
-
-#if TD_HELPERS
-static int td_map_helper(struct td_pagemap *pm, unsigned long npages)
-{
-	struct hmm_devmem *devmem;
-	int ret;
-
-#ifdef DEVMEM_TD_HMM_DEVMEM_OWNER
-	devmem = hmm_devmem_add(&td_hmm_devmem_ops, &pm->tdev->dev, NULL, npages << PAGE_SHIFT);
-#else
-	devmem = hmm_devmem_add(&td_hmm_devmem_ops, &pm->tdev->dev, npages << PAGE_SHIFT);
-#endif
-	if (IS_ERR(devmem))
-		return PTR_ERR(devmem);
-	devmem->drvdata = pm;
-	pm->devmem = devmem;
-	pm->pgmap = &devmem->pagemap;
-	ret = td_init_range(pm, 0, devmem->pfn_first, npages);
-	if (ret)
-		td_unmap_pagemap(pm);
-	return ret;
-}
-#endif
 
 static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 {
 	struct td_device *tdev = td_find_dev(file, a->dev);
 	struct td_pagemap *pm;
-	u32 max_pages;
+	u32 max_pages = DEVMEM_TD_MAX_PAGES;
 	int ret;
 
 	if (!tdev)
 		return -ENOENT;
-	max_pages = (a->flags & DEVMEM_TD_UNBACKED) ? DEVMEM_TD_MAX_MAPPED : DEVMEM_TD_MAX_PAGES;
+	if (a->flags & DEVMEM_TD_UNBACKED)
+		max_pages = DEVMEM_TD_MAX_MAPPED;
+	if (a->flags & DEVMEM_TD_SPARSE)
+		max_pages = DEVMEM_TD_MAX_SPARSE;
 	if (!a->nr_range || a->nr_range > DEVMEM_TD_MAX_RANGES || !a->npages ||
-	    a->npages > max_pages || (a->flags & ~(TD_DIRECT_FLAGS | DEVMEM_TD_DIRECT)))
+	    a->npages > max_pages ||
+	    (a->flags & ~(TD_DIRECT_FLAGS | DEVMEM_TD_DIRECT | DEVMEM_TD_SPARSE)) ||
+	    ((a->flags & DEVMEM_TD_UNBACKED) && (a->flags & DEVMEM_TD_SPARSE)))
 		return -EINVAL;
 	if (tdev->nranges + a->nr_range > TD_MAX_DEV_RANGES)
 		return -ENOSPC;
-	pm = kzalloc(sizeof(*pm), GFP_KERNEL);
+	pm = kzalloc_obj(*pm);
 	if (!pm)
 		return -ENOMEM;
 	pm->tdev = tdev;
 	pm->nr_range = a->nr_range;
 	INIT_LIST_HEAD(&pm->held);
 	INIT_WORK(&pm->release_work, td_release_work);
-	hrtimer_init(&pm->release_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	pm->release_timer.function = td_release_timer;
-
-	a->helper = 0;
-#if TD_HELPERS
-	if (a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | TD_DIRECT_FLAGS))) {
-		a->helper = 1;
-		ret = td_map_helper(pm, a->npages);
-	} else {
-		ret = td_map_direct(pm, a->npages, a->flags);
-	}
-#else
-	ret = td_map_direct(pm, a->npages, a->flags);
+	td_timer_setup(&pm->release_timer, td_release_timer);
+#if TD_POOL
+	pm->pooled = a->nr_range == 1 && !(a->flags & (DEVMEM_TD_DIRECT | TD_DIRECT_FLAGS));
 #endif
+	a->helper = td_pooled(pm);
+	ret = td_map(pm, a->npages, a->flags);
 	if (ret) {
 		td_free_ranges(pm);
 		kfree(pm);
@@ -613,83 +678,160 @@ static int td_add_pagemap(struct file *file, struct devmem_td_pagemap *a)
 	return 0;
 }
 
-/* Migrate the pages of @pm still mapped by a process back to system memory. */
-static unsigned long td_evict(struct td_pagemap *pm)
+/*
+ * Migrate the pages of the @npages pfns from @pfn that are in use back to
+ * system memory: one migrate_device_range() call. @src and @dst hold @npages.
+ */
+static unsigned long td_evict_pfns(unsigned long pfn, unsigned long npages,
+				   unsigned long *src, unsigned long *dst)
 {
-	struct td_device *tdev = pm->tdev;
-	unsigned long evicted = 0, i, flags;
-	unsigned int r;
+	unsigned long i, moved = 0;
 
-	for (r = 0; r < pm->nr_range; r++) {
-		struct td_range *range = &pm->ranges[r];
+	migrate_device_range(src, pfn, npages);
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]);
+		struct td_page *tp;
+		struct page *dpage;
 
-		for (i = 0; i < range->npages; i++) {
-			struct td_slot *slot = &range->slots[i];
-			unsigned long src = 0, dst = 0;
-			struct page *dpage;
-			bool user;
-
-			spin_lock_irqsave(&tdev->lock, flags);
-			user = slot->state == TD_USER;
-			spin_unlock_irqrestore(&tdev->lock, flags);
-			if (!user)
-				continue;
-			migrate_device_range(&src, range->pfn_first + i, 1);
-			if (!(src & MIGRATE_PFN_MIGRATE))
-				continue;
-			dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOFAIL);
-			lock_page(dpage);
-			copy_highpage(dpage, slot->backing);
-			dst = migrate_pfn(page_to_pfn(dpage));
-			migrate_device_pages(&src, &dst, 1);
-			if (src & MIGRATE_PFN_MIGRATE)
-				evicted++;
-			migrate_device_finalize(&src, &dst, 1);
-		}
+		dst[i] = 0;
+		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		tp = td_page_of(spage);
+		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOFAIL);
+		lock_page(dpage);
+		if (tp->backing)
+			copy_highpage(dpage, tp->backing);
+		else
+			clear_highpage(dpage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
-	spin_lock_irqsave(&tdev->lock, flags);
-	tdev->c.evicted += evicted;
-	tdev->c.pages_to_ram += evicted;
-	spin_unlock_irqrestore(&tdev->lock, flags);
-	return evicted;
+	migrate_device_pages(src, dst, npages);
+	for (i = 0; i < npages; i++)
+		if (dst[i] && (src[i] & MIGRATE_PFN_MIGRATE))
+			moved++;
+	migrate_device_finalize(src, dst, npages);
+	return moved;
 }
 
 /*
- * Remove @pm. Held pages are released @release_ms after memunmap_pages()
- * began, so it waits that long for them.
+ * The driver's own eviction of @pm's pages: over the runs of pages in use,
+ * TD_EVICT_BATCH pfns a call, or with @whole one call over each whole range.
  */
-static int td_remove_pagemap(struct td_pagemap *pm, u32 release_ms, struct devmem_td_remove *out)
+static long td_evict(struct td_pagemap *pm, bool whole)
 {
 	struct td_device *tdev = pm->tdev;
-	unsigned long flags, in_use = 0, i;
+	unsigned long evicted = 0, flags, *src, *dst;
+	unsigned long batch = TD_EVICT_BATCH;
 	unsigned int r;
+
+	if (whole)
+		for (r = 0; r < pm->nr_range; r++)
+			batch = max(batch, PHYS_PFN(range_len(&pm->pgmap->ranges[r])));
+	src = kvcalloc(batch, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(batch, sizeof(*dst), GFP_KERNEL);
+	if (!src || !dst) {
+		kvfree(src);
+		kvfree(dst);
+		return -ENOMEM;
+	}
+	for (r = 0; r < pm->nr_range; r++) {
+		struct td_range *range = &pm->ranges[r];
+		unsigned long start = 0, end;
+
+		if (whole) {
+			evicted += td_evict_pfns(range->pfn_first,
+						 PHYS_PFN(range_len(&pm->pgmap->ranges[r])),
+						 src, dst);
+			continue;
+		}
+		for (;;) {
+			spin_lock_irqsave(&tdev->lock, flags);
+			start = find_next_bit(range->used, range->npages, start);
+			end = find_next_zero_bit(range->used, range->npages, start);
+			spin_unlock_irqrestore(&tdev->lock, flags);
+			if (start >= range->npages)
+				break;
+			end = min(end, start + TD_EVICT_BATCH);
+			evicted += td_evict_pfns(range->pfn_first + start, end - start, src, dst);
+			start = end;
+		}
+	}
+	kvfree(src);
+	kvfree(dst);
+	return evicted;
+}
+
+static unsigned long td_in_use(struct td_pagemap *pm)
+{
+	unsigned long flags, in_use = 0;
+	unsigned int r;
+
+	spin_lock_irqsave(&pm->tdev->lock, flags);
+	for (r = 0; r < pm->nr_range; r++)
+		in_use += pm->ranges[r].nused;
+	spin_unlock_irqrestore(&pm->tdev->lock, flags);
+	return in_use;
+}
+
+/*
+ * Remove @pm, evicting what processes still map first. Held pages are
+ * released @release_ms after the memunmap_pages() (with the pool: the
+ * zone_device_pool_remove()) began, so it waits that long for them.
+ */
+static int td_remove_pagemap(struct td_pagemap *pm, struct devmem_td_remove *out)
+{
+	struct td_device *tdev = pm->tdev;
+	bool whole = out->flags & DEVMEM_TD_EVICT_WHOLE;
+	unsigned long flags, handed_out;
+	long evicted = 0;
 	u64 t0;
 
+	if (out->flags & ~DEVMEM_TD_EVICT_WHOLE || out->reserved)
+		return -EINVAL;
 	spin_lock_irqsave(&tdev->lock, flags);
-	if (pm->nheld && !release_ms) {
+	if (pm->nheld && !out->release_ms) {
 		spin_unlock_irqrestore(&tdev->lock, flags);
 		return -EBUSY;
 	}
 	pm->removing = true;
 	spin_unlock_irqrestore(&tdev->lock, flags);
 
-	out->evicted = td_evict(pm);
-
-	spin_lock_irqsave(&tdev->lock, flags);
-	for (r = 0; r < pm->nr_range; r++)
-		for (i = 0; i < pm->ranges[r].npages; i++)
-			if (pm->ranges[r].slots[i].state != TD_FREE)
-				in_use++;
-	spin_unlock_irqrestore(&tdev->lock, flags);
-	out->in_use = in_use;
-
+	if (whole || !td_pooled(pm)) {
+		evicted = td_evict(pm, whole);
+		if (evicted < 0) {
+			pm->removing = false;
+			return evicted;
+		}
+	}
+	handed_out = td_in_use(pm);
 	if (pm->nheld)
-		td_release_later(pm, release_ms);
+		td_release_later(pm, out->release_ms);
 	t0 = ktime_get_ns();
+#if TD_POOL
+	if (pm->pooled) {
+		unsigned long more = zone_device_pool_remove(&pm->pool);
+
+		evicted += more;
+		handed_out -= more;
+		td_release_regions(pm);
+		kfree(pm->pgmap);
+		pm->pgmap = NULL;
+	} else {
+		td_unmap_pagemap(pm);
+	}
+#else
 	td_unmap_pagemap(pm);
+#endif
 	out->wait_ns = ktime_get_ns() - t0;
+	out->in_use = handed_out;
+	out->evicted = evicted;
 	hrtimer_cancel(&pm->release_timer);
 	flush_work(&pm->release_work);
+
+	spin_lock_irqsave(&tdev->lock, flags);
+	tdev->c.evicted += evicted;
+	tdev->c.pages_to_ram += evicted;
+	spin_unlock_irqrestore(&tdev->lock, flags);
 
 	list_del(&pm->link);
 	td_update_rangev(tdev);
@@ -705,7 +847,8 @@ static void td_destroy_dev(struct td_device *tdev)
 
 	list_for_each_entry_safe(pm, tmp, &tdev->pagemaps, link) {
 		td_release_held(pm);
-		td_remove_pagemap(pm, 0, &out);
+		memset(&out, 0, sizeof(out));
+		td_remove_pagemap(pm, &out);
 	}
 	list_del(&tdev->link);
 	device_unregister(&tdev->dev);
@@ -721,7 +864,7 @@ static void td_dev_release(struct device *dev)
 static int td_check_migrate(struct devmem_td_migrate *m, unsigned long *window)
 {
 	if (m->addr & ~PAGE_MASK || !m->npages || m->npages > (ULONG_MAX >> PAGE_SHIFT) ||
-	    m->addr + (m->npages << PAGE_SHIFT) < m->addr)
+	    m->addr + (m->npages << PAGE_SHIFT) < m->addr || m->reserved)
 		return -EINVAL;
 	*window = m->window ? m->window : TD_DEFAULT_WINDOW;
 	if (*window > DEVMEM_TD_MAX_WINDOW)
@@ -744,29 +887,39 @@ static void td_alloc_to_dev(struct td_device *tdev, struct migrate_vma *args,
 	for (i = 0; i < args->npages; i++) {
 		struct page *spage = migrate_pfn_to_page(args->src[i]);
 		unsigned long idx = base + i;
-		struct td_slot *slot = NULL;
+		struct page *dpage = NULL;
+		struct td_page *tp = NULL;
 
 		args->dst[i] = 0;
 		if (!(args->src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		spin_lock_irqsave(&tdev->lock, flags);
-		if (!(m->fail_mask & BIT_ULL(idx % 64)))
-			slot = td_place(tdev, m->placement, idx);
-		if (slot && (m->waste_mask & BIT_ULL(idx % 64)))
-			slot->waste = m->waste;
-		if (!slot)
+		if (!(m->fail_mask & BIT_ULL(idx % 64))) {
+			tp = kzalloc_obj(*tp);
+			if (tp)
+				tp->backing = alloc_page(GFP_HIGHUSER);
+			if (tp && tp->backing) {
+				INIT_LIST_HEAD(&tp->link);
+				tp->state = TD_USER;
+				if (m->waste_mask & BIT_ULL(idx % 64))
+					tp->waste = m->waste;
+				if (spage)
+					copy_highpage(tp->backing, spage);
+				else
+					clear_highpage(tp->backing);
+				dpage = td_place(tdev, m->placement, idx, tp);
+			}
+		}
+		if (!dpage) {
+			if (tp && tp->backing)
+				__free_page(tp->backing);
+			kfree(tp);
+			spin_lock_irqsave(&tdev->lock, flags);
 			tdev->c.alloc_failures++;
-		spin_unlock_irqrestore(&tdev->lock, flags);
-		if (!slot) {
+			spin_unlock_irqrestore(&tdev->lock, flags);
 			m->alloc_failures++;
 			continue;
 		}
-		if (spage)
-			copy_highpage(slot->backing, spage);
-		else
-			clear_highpage(slot->backing);
-		td_init_page(slot);
-		args->dst[i] = migrate_pfn(page_to_pfn(slot->page));
+		args->dst[i] = migrate_pfn(page_to_pfn(dpage));
 		if (args->src[i] & MIGRATE_PFN_WRITE)
 			args->dst[i] |= MIGRATE_PFN_WRITE;
 	}
@@ -784,10 +937,12 @@ static void td_alloc_to_ram(struct migrate_vma *args)
 		args->dst[i] = 0;
 		if (!spage || !(args->src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		dpage = td_alloc_ram_page(args->vma, args->start + (i << PAGE_SHIFT));
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, args->vma,
+				       args->start + (i << PAGE_SHIFT));
 		if (!dpage)
 			continue;
-		copy_highpage(dpage, td_page_slot(spage)->backing);
+		lock_page(dpage);
+		copy_highpage(dpage, td_page_of(spage)->backing);
 		args->dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 }
@@ -807,7 +962,7 @@ static unsigned long td_count_moved(struct migrate_vma *args, bool to_dev, bool 
 			continue;
 		moved++;
 		dev_page = migrate_pfn_to_page(to_dev ? args->dst[i] : args->src[i]);
-		index = td_page_slot(dev_page)->range->index;
+		index = td_page_of(dev_page)->range->index;
 		if (first < 0)
 			first = index;
 		else if (index != first)
@@ -858,6 +1013,9 @@ static int td_migrate(struct td_device *tdev, struct devmem_td_migrate *m, bool 
 			break;
 		}
 		args.vma = vma;
+		ret = td_set_reason(&args, m->reason);
+		if (ret)
+			break;
 		ret = migrate_vma_setup(&args);
 		if (ret)
 			break;
@@ -896,41 +1054,83 @@ out:
 static int td_hold(struct td_pagemap *pm, struct devmem_td_hold *h)
 {
 	struct td_device *tdev = pm->tdev;
-	unsigned long flags, nfree = 0;
-	struct td_slot *slot, *tmp;
-	unsigned int r, n;
+	struct td_page *tp, *tmp;
+	unsigned long flags;
+	unsigned int r = 0, n;
 	LIST_HEAD(list);
+	int ret = 0;
 
-	spin_lock_irqsave(&tdev->lock, flags);
-	for (r = 0; r < pm->nr_range; r++)
-		nfree += pm->ranges[r].nfree;
-	if (pm->removing || nfree < h->npages) {
-		spin_unlock_irqrestore(&tdev->lock, flags);
-		return pm->removing ? -EBUSY : -ENOSPC;
-	}
-	for (n = 0, r = 0; n < h->npages; ) {
-		slot = td_take_slot(tdev, &pm->ranges[r], TD_HELD);
-		if (!slot) {
-			r++;
-			continue;
+	if (pm->removing)
+		return -EBUSY;
+	for (n = 0; n < h->npages; ) {
+		struct page *page;
+
+		tp = kzalloc_obj(*tp);
+		if (!tp) {
+			ret = -ENOMEM;
+			break;
 		}
-		list_add_tail(&slot->link, &list);
+		INIT_LIST_HEAD(&tp->link);
+		tp->state = TD_HELD;
+		page = NULL;
+		while (r < pm->nr_range && !page) {
+			page = td_alloc_page(&pm->ranges[r], tp);
+			if (!page)
+				r++;
+		}
+		if (!page) {
+			kfree(tp);
+			ret = -ENOSPC;
+			break;
+		}
+		unlock_page(page);
+		list_add_tail(&tp->link, &list);
 		n++;
 	}
-	spin_unlock_irqrestore(&tdev->lock, flags);
-
-	list_for_each_entry(slot, &list, link) {
-		td_init_page(slot);
-		unlock_page(slot->page);
+	if (ret) {
+		/* Give back what was taken: the last reference frees each page. */
+		list_for_each_entry_safe(tp, tmp, &list, link) {
+			list_del_init(&tp->link);
+			put_page(tp->page);
+		}
+		return ret;
 	}
 
 	spin_lock_irqsave(&tdev->lock, flags);
-	list_for_each_entry_safe(slot, tmp, &list, link)
-		list_move_tail(&slot->link, &pm->held);
+	list_splice_tail(&list, &pm->held);
 	pm->nheld += h->npages;
 	tdev->c.held += h->npages;
 	h->held = pm->nheld;
 	spin_unlock_irqrestore(&tdev->lock, flags);
+	return 0;
+}
+
+/* Hand a page of @pm out and free it, b->iterations times, timed. */
+static int td_bench(struct td_pagemap *pm, struct devmem_td_bench *b)
+{
+	u32 i;
+	u64 t0;
+
+	if (!b->iterations || pm->removing)
+		return -EINVAL;
+	t0 = ktime_get_ns();
+	for (i = 0; i < b->iterations; i++) {
+		struct td_page *tp = kzalloc_obj(*tp);
+		struct page *page;
+
+		if (!tp)
+			return -ENOMEM;
+		INIT_LIST_HEAD(&tp->link);
+		tp->state = TD_HELD;
+		page = td_alloc_page(&pm->ranges[0], tp);
+		if (!page) {
+			kfree(tp);
+			return -ENOSPC;
+		}
+		unlock_page(page);
+		put_page(page);		/* the last reference: devmem_td_page_free() */
+	}
+	b->ns = ktime_get_ns() - t0;
 	return 0;
 }
 
@@ -984,7 +1184,7 @@ static int td_create_dev(struct file *file, struct devmem_td_dev *a)
 
 	if (a->flags)
 		return -EINVAL;
-	tdev = kzalloc(sizeof(*tdev), GFP_KERNEL);
+	tdev = kzalloc_obj(*tdev);
 	if (!tdev)
 		return -ENOMEM;
 	spin_lock_init(&tdev->lock);
@@ -1016,6 +1216,7 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct devmem_td_migrate migrate;
 		struct devmem_td_hold hold;
 		struct devmem_td_counts counts;
+		struct devmem_td_bench bench;
 	} a;
 	struct td_device *tdev;
 	struct td_pagemap *pm;
@@ -1032,6 +1233,7 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case DEVMEM_TD_HOLD:
 	case DEVMEM_TD_RELEASE:
 	case DEVMEM_TD_COUNTS:
+	case DEVMEM_TD_BENCH:
 		break;
 	default:
 		return -ENOTTY;
@@ -1061,7 +1263,7 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case DEVMEM_TD_REMOVE_PAGEMAP:
 		down_write(&td_rwsem);
 		pm = td_find_pagemap(file, a.remove.pagemap);
-		ret = pm ? td_remove_pagemap(pm, a.remove.release_ms, &a.remove) : -ENOENT;
+		ret = pm ? td_remove_pagemap(pm, &a.remove) : -ENOENT;
 		up_write(&td_rwsem);
 		break;
 	case DEVMEM_TD_MIGRATE_TO_DEV:
@@ -1082,6 +1284,12 @@ static long td_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		down_write(&td_rwsem);
 		pm = td_find_pagemap(file, a.hold.pagemap);
 		ret = pm ? td_release(pm, &a.hold) : -ENOENT;
+		up_write(&td_rwsem);
+		break;
+	case DEVMEM_TD_BENCH:
+		down_write(&td_rwsem);
+		pm = td_find_pagemap(file, a.bench.pagemap);
+		ret = pm ? td_bench(pm, &a.bench) : -ENOENT;
 		up_write(&td_rwsem);
 		break;
 	default:
@@ -1135,7 +1343,7 @@ static int __init td_init(void)
 
 	if (!ret)
 		pr_info("%s: ready (%s)\n", DEVMEM_TD_NAME,
-			TD_HELPERS ? "hmm_devmem helpers" : "memremap_pages");
+			TD_POOL ? "zone_device_pool" : "memremap_pages");
 	return ret;
 }
 

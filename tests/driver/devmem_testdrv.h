@@ -27,7 +27,7 @@ struct devmem_td_dev {
 	__u32 flags;		/* must be 0 */
 };
 
-/* devmem_td_pagemap.flags: memremap_pages() even where hmm_devmem_add() exists */
+/* devmem_td_pagemap.flags: memremap_pages() even where zone_device_pool exists */
 #define DEVMEM_TD_DIRECT	0x1
 /*
  * ... and the last range placed beyond the physical address space the kernel
@@ -44,6 +44,14 @@ struct devmem_td_dev {
 #define DEVMEM_TD_UNBACKED	0x4
 #define DEVMEM_TD_MAX_MAPPED	1048576U	/* pages of an unbacked range: 4 GiB */
 #define DEVMEM_TD_UNBACKED_USABLE 16
+/*
+ * ... and npages (up to DEVMEM_TD_MAX_SPARSE) is the size of each range, every
+ * page of it usable: a device page gets its backing system page only while it
+ * is handed out, so a range can be far larger than RAM (its struct pages cost
+ * 1/64 of its size). For a device of 64 GiB and more.
+ */
+#define DEVMEM_TD_SPARSE	0x8
+#define DEVMEM_TD_MAX_SPARSE	0x4000000U	/* pages of a sparse range: 256 GiB */
 
 /* DEVMEM_TD_ADD_PAGEMAP */
 struct devmem_td_pagemap {
@@ -52,16 +60,24 @@ struct devmem_td_pagemap {
 	__u32 npages;		/* in: usable pages per range, 1 to DEVMEM_TD_MAX_PAGES */
 	__u32 flags;		/* in: DEVMEM_TD_* flags, or 0 */
 	__u32 pagemap;		/* out: pagemap id */
-	__u32 helper;		/* out: 1 if added with hmm_devmem_add() */
+	__u32 helper;		/* out: 1 if added with zone_device_pool_add() */
 };
+
+/*
+ * devmem_td_remove.flags: evict with one migrate_device_range() over every pfn
+ * of each range (as test_hmm and nouveau do), not only over the pages in use
+ */
+#define DEVMEM_TD_EVICT_WHOLE	0x1
 
 /* DEVMEM_TD_REMOVE_PAGEMAP */
 struct devmem_td_remove {
 	__u32 pagemap;		/* in: pagemap id */
 	__u32 release_ms;	/* in: release the held pages this long after the remove began */
-	__u64 wait_ns;		/* out: time memunmap_pages() took */
-	__u32 in_use;		/* out: pages still referenced when memunmap_pages() began */
-	__u32 evicted;		/* out: pages migrated back to RAM before the remove */
+	__u64 wait_ns;		/* out: time the remove took: eviction and memunmap_pages() */
+	__u32 in_use;		/* out: pages handed out when the remove began */
+	__u32 evicted;		/* out: pages migrated back to RAM by the remove */
+	__u32 flags;		/* in: DEVMEM_TD_EVICT_WHOLE or 0 */
+	__u32 reserved;		/* must be 0 */
 };
 
 /*
@@ -80,6 +96,11 @@ struct devmem_td_migrate {
 	__u32 window;		/* in: pages per migrate_vma call, 0 for 64 */
 	__u32 placement;	/* in (TO_DEV): DEVMEM_TD_FILL or DEVMEM_TD_INTERLEAVE */
 	__u32 waste;		/* in (TO_DEV): faults each page of waste_mask wastes */
+	__u32 reason;		/* in: struct migrate_vma's reason where the kernel has it:
+				 * enum migrate_device_reason (0 unknown, 1 cpu_fault,
+				 * 2 device_fault, 3 prefetch, 4 evict, 5 remove, 6 longterm_pin)
+				 */
+	__u32 reserved;		/* must be 0 */
 	__u64 fail_mask;	/* in (TO_DEV): bit i % 64 set: page i's allocation fails */
 	__u64 waste_mask;	/* in (TO_DEV): bit i % 64 set: page i's next `waste` faults
 				 * collect nothing (migrate_to_ram() returns early)
@@ -100,6 +121,18 @@ struct devmem_td_hold {
 				 * from a workqueue; 0: now
 				 */
 	__u32 held;		/* out: pages of the pagemap held after the call */
+};
+
+/*
+ * DEVMEM_TD_BENCH: hand a page of the pagemap out and free it again,
+ * iterations times, and say how long that took: the cost of
+ * zone_device_page_init() and free_zone_device_folio() with whatever is
+ * attached to them, plus the driver's own bookkeeping.
+ */
+struct devmem_td_bench {
+	__u32 pagemap;		/* in: pagemap id */
+	__u32 iterations;	/* in: allocations and frees */
+	__u64 ns;		/* out: time they took */
 };
 
 /* DEVMEM_TD_COUNTS */
@@ -128,5 +161,6 @@ struct devmem_td_counts {
 #define DEVMEM_TD_HOLD		_IOWR(DEVMEM_TD_IOC, 0x46, struct devmem_td_hold)
 #define DEVMEM_TD_RELEASE	_IOWR(DEVMEM_TD_IOC, 0x47, struct devmem_td_hold)
 #define DEVMEM_TD_COUNTS	_IOWR(DEVMEM_TD_IOC, 0x48, struct devmem_td_counts)
+#define DEVMEM_TD_BENCH		_IOWR(DEVMEM_TD_IOC, 0x49, struct devmem_td_bench)
 
 #endif /* DEVMEM_TESTDRV_H */

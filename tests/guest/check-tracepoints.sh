@@ -1,66 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
-# Guest test of the devmem tracepoints with tracefs only (no BPF): reload
+# Guest test of the zone_device tracepoints (kernel series v3,
+# kernel-patch/*/EVENTS.txt) with test_hmm and tracefs only (no BPF): reload
 # test_hmm, run the deterministic workload, unload, and compare every event
-# count with what the workload says it did; the hotplugged ranges must match
-# /proc/iomem and the debugfs listing, and every remove must be followed by
-# its remove_done.
+# count with what the workload says it did: pagemaps added and removed (and
+# the debugfs listing), folios handed out and freed, migrations to the device
+# and back with their start and end paired one to one and their latency, the
+# reasons test_hmm gives (prefetch for its ioctls, cpu_fault for its faults),
+# and the CPU faults.
+#
+#   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-tracepoints.sh
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
+. "$here/../driver/tracefs-lib.sh"
 kdir=${DEVMEM_KERNEL_DIR:?DEVMEM_KERNEL_DIR is not set; run this through tests/guest/run.sh}
-res=${DEVMEM_RESULTS:-/tmp}
-tr=/sys/kernel/tracing
-ev=$tr/events/devmem
-pagemaps=/sys/kernel/debug/devmem/pagemaps
+res=${DEVMEM_RESULTS:-/tmp}/tracepoints
+mkdir -p "$res"
+pagemaps=/sys/kernel/debug/zone_device/pagemaps
 
-if [ ! -d "$ev" ]; then
-	not_ok "tracefs has no devmem events (is this the patched kernel?)"
-	tap_done
-	exit
-fi
+zd_have_events || bail "tracefs has no zone_device events (is this a kernel with the series v3?)"
 
-trace_reset() {
-	echo 0 >"$tr/tracing_on"
-	echo 0 >"$ev/enable"
-	echo >"$tr/trace"
-}
-trace_start() {
-	echo 16384 >"$tr/buffer_size_kb"
-	echo 1 >"$ev/enable"
-	echo 1 >"$tr/tracing_on"
-}
-# trace_save FILE: stop tracing, keep the events, check nothing was overrun.
-trace_save() {
-	echo 0 >"$tr/tracing_on"
-	cat "$tr/trace" >"$1"
-	local lost
-	# "# entries-in-buffer/entries-written: 570/570   #P:2"
-	lost=$(awk '/^# entries-in-buffer/ { split($3, a, "/"); print a[2] - a[1] }' "$1")
-	[ "${lost:-0}" -eq 0 ] || not_ok "the trace buffer lost $lost events; raise buffer_size_kb"
-}
-# nev FILE EVENT [AWK-CONDITION]: number of EVENT lines, optionally filtered on
-# key=value fields (e.g. 'f["dir"] == "to_ram"').
-nev() {
-	awk -v e="$2:" "
-	\$0 ~ (\" \" e \" \") {
-		delete f
-		for (i = 1; i <= NF; i++) if (split(\$i, kv, \"=\") == 2) f[kv[1]] = kv[2]
-		if (${3:-1}) n++
-	}
-	END { print n + 0 }" "$1"
-}
-# sumev FILE EVENT FIELD [AWK-CONDITION]: sum of FIELD over EVENT lines.
-sumev() {
-	awk -v e="$2:" -v k="$3" "
-	\$0 ~ (\" \" e \" \") {
-		delete f
-		for (i = 1; i <= NF; i++) if (split(\$i, kv, \"=\") == 2) f[kv[1]] = kv[2]
-		if (${4:-1}) s += f[k]
-	}
-	END { print s + 0 }" "$1"
-}
 # An awk function normalising hex numbers (0x00ABC, abc) for comparisons.
 hexfn='function hex(h) { h = tolower(h); sub(/^0x/, "", h); sub(/^0+/, "", h); return h == "" ? "0" : h }
 '
@@ -68,100 +29,111 @@ hexfn='function hex(h) { h = tolower(h); sub(/^0x/, "", h); sub(/^0+/, "", h); r
 expect() { sed -n "s/^expect $1=\\([0-9]*\\)\$/\\1/p" "$res/workload.out" | head -1; }
 
 rmmod test_hmm 2>/dev/null
-trace_reset
 
 # 1. Hotplug: insmod adds one device-private chunk per private device.
-trace_start
-insmod "$kdir/test_hmm.ko" || { not_ok "insmod test_hmm.ko"; tap_done; exit; }
-trace_save "$res/trace-insmod.txt"
-check "insmod: devmem_pagemap_add events" 2 "$(nev "$res/trace-insmod.txt" devmem_pagemap_add)"
-check "insmod: all added pagemaps are device-private" 2 \
-	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["type"] == "private"')"
-check "insmod: both adds succeeded (error=0)" 2 \
-	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["error"] == 0')"
-check "insmod: each range is 256 MiB (65536 pages)" 2 \
-	"$(nev "$res/trace-insmod.txt" devmem_pagemap_add 'f["nr_pages"] == 65536')"
-# Every added range is in /proc/iomem as hmm_dmirror with the same bounds.
-added=$(awk "$hexfn"'/ devmem_pagemap_add: / { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	print hex(f["start"]) "-" hex(f["end"]) }' "$res/trace-insmod.txt" | sort)
+zd_trace_start
+insmod "$kdir/test_hmm.ko" || bail "insmod test_hmm.ko failed"
+t=$res/trace-insmod.txt
+zd_trace_save "$t"
+check "insmod: zone_device_pagemap_add events" 2 "$(zd_nev "$t" zone_device_pagemap_add)"
+check "insmod: both are device private, succeeded, 256 MiB, one range" 2 \
+	"$(zd_nev "$t" zone_device_pagemap_add 'f["type"] == "private" && f["error"] == 0 && f["nr_pages"] == 65536 && f["nr_range"] == 1')"
+check "insmod: no folio is handed out by an add" 0 "$(zd_nev "$t" zone_device_folio_alloc)"
+added=$(awk "$hexfn"'/ zone_device_pagemap_add: / { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	print hex(f["start"]) "-" hex(f["end"]) }' "$t" | sort)
 iomem=$(awk -F' : ' "$hexfn"'$2 ~ /^hmm_dmirror[0-9]*$/ { gsub(/ /, "", $1); split($1, r, "-"); print hex(r[1]) "-" hex(r[2]) }' /proc/iomem | sort)
-check "insmod: added ranges match /proc/iomem" "$iomem" "$added"
+check "insmod: the added ranges are those of /proc/iomem" "$iomem" "$added"
 if [ -r "$pagemaps" ]; then
 	cp "$pagemaps" "$res/pagemaps-insmod.txt"
 	listed=$(awk "$hexfn"'{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		print hex(f["start"]) "-" hex(f["end"]) }' "$pagemaps" | sort)
-	check "debugfs pagemaps lists the same ranges" "$added" "$listed"
-	check "debugfs pagemaps: no page in use after insmod" 0 \
-		"$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "in_use") s += kv[2] } } END { print s + 0 }' "$pagemaps")"
+	check "debugfs zone_device/pagemaps lists the added ranges" "$added" "$listed"
+	check "debugfs: the owners are those of the add events" \
+		"$(awk '/ zone_device_pagemap_add: / { for (i = 1; i <= NF; i++) if ($i ~ /^owner=/) print $i }' "$t" | sort)" \
+		"$(grep -o 'owner=[^ ]*' "$pagemaps" | sort)"
+	check "debugfs: every line has name=hmm_dmirror and type=private" 2 \
+		"$(grep -c 'type=private .*name=hmm_dmirror$' "$pagemaps")"
 else
-	not_ok "debugfs has no devmem/pagemaps"
+	not_ok "debugfs has no zone_device/pagemaps"
 fi
 
 # 2. The workload: faults, migrations both ways, allocs and frees.
-trace_reset
-trace_start
+zd_trace_start
 devmem-workload >"$res/workload.out" 2>&1
 wrc=$?
-trace_save "$res/trace-workload.txt"
+t=$res/trace-workload.txt
+zd_trace_save "$t"
 cat "$res/workload.out"
 check "workload exit status" 0 "$wrc"
-t=$res/trace-workload.txt
-check "devmem_page_alloc events" "$(expect allocs)" "$(nev "$t" devmem_page_alloc)"
-check "devmem_page_free events" "$(expect frees)" "$(nev "$t" devmem_page_free)"
-check "devmem_migrate to_device calls" "$(expect migrate_to_device_calls)" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device" && f["part"] == 0')"
-check "devmem_migrate to_device pages migrated" "$(expect pages_to_device)" \
-	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_device"')"
-check "devmem_migrate to_ram pages migrated" "$(expect pages_to_ram)" \
-	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_ram"')"
-# Closing a device file evicts its pages with migrate_device_range(): those
-# to_ram migrations are not fault-driven, and here they find nothing to move.
-check "every page brought back to RAM was moved by a CPU fault" "$(expect pages_to_ram)" \
-	"$(sumev "$t" devmem_migrate migrated 'f["dir"] == "to_ram" && f["reason"] == "fault"')"
-faults=$(nev "$t" devmem_fault)
-check "devmem_fault_done events match devmem_fault" "$faults" "$(nev "$t" devmem_fault_done)"
-# A fault that collected nothing is retried, so faults >= pages brought back.
-if [ "$faults" -ge "$(expect pages_to_ram)" ]; then
-	ok "devmem_fault events cover every page brought back ($faults >= $(expect pages_to_ram))"
-else
-	not_ok "devmem_fault events ($faults) fewer than pages brought back ($(expect pages_to_ram))"
-fi
-check "fault-driven to_ram migrations equal devmem_fault events" "$faults" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_ram" && f["reason"] == "fault" && f["part"] == 0')"
-check "every devmem_migrate of a fault has reason=fault, every other one driver or evict" 0 \
-	"$(nev "$t" devmem_migrate '!(f["reason"] == "fault" || f["reason"] == "driver" || f["reason"] == "evict")')"
-check "test_hmm's own migrations to the device have reason=driver" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device"')" \
-	"$(nev "$t" devmem_migrate 'f["dir"] == "to_device" && f["reason"] == "driver"')"
-check "closing a device file evicts with reason=evict (migrate_device_range())" 0 \
-	"$(nev "$t" devmem_migrate 'f["reason"] == "evict" && f["dir"] != "to_ram"')"
-check "every devmem_fault_done prints a result" 0 "$(nev "$t" devmem_fault_done '!("ret" in f) || f["ret"] == ""')"
-check "devmem_fault_done results are all successes" 0 \
-	"$(nev "$t" devmem_fault_done 'f["ret"] ~ /SIGBUS|SIGSEGV|OOM|HWPOISON|ERROR/')"
+check "zone_device_folio_alloc: pages handed out (2^order each)" "$(expect allocs)" \
+	"$(awk "$zd_awk"'/ zone_device_folio_alloc: / { parse(); n += 2 ^ f["order"] } END { print n + 0 }' "$t")"
+check "zone_device_folio_free: pages freed" "$(expect frees)" \
+	"$(awk "$zd_awk"'/ zone_device_folio_free: / { parse(); n += 2 ^ f["order"] } END { print n + 0 }' "$t")"
+check "migrations to the device (flags with SYSTEM): one start per migrate_vma_setup()" \
+	"$(expect migrate_to_device_calls)" "$(zd_nev "$t" zone_device_migrate_start 'f["flags"] ~ /SYSTEM/')"
+check "every migration to the device says prefetch, as test_hmm's ioctl sets it" \
+	"$(expect migrate_to_device_calls)" \
+	"$(zd_nev "$t" zone_device_migrate_start 'f["flags"] ~ /SYSTEM/ && f["reason"] == "prefetch"')"
+check "pages moved from system memory to a device pagemap (folio events)" "$(expect pages_to_device)" \
+	"$(zd_sum "$t" zone_device_migrate_folios nr_pages 'f["src_pgmap"] == "0x0" && f["dst_pgmap"] != "0x0"')"
+check "pages moved from a device pagemap to system memory (folio events)" "$(expect pages_to_ram)" \
+	"$(zd_sum "$t" zone_device_migrate_folios nr_pages 'f["src_pgmap"] != "0x0" && f["dst_pgmap"] == "0x0"')"
+check "no move between two device pagemaps" 0 \
+	"$(zd_nev "$t" zone_device_migrate_folios 'f["src_pgmap"] != "0x0" && f["dst_pgmap"] != "0x0"')"
+check "pages the CPU faults brought back (end events, reason cpu_fault)" "$(expect pages_to_ram)" \
+	"$(zd_sum "$t" zone_device_migrate_end nr_pages 'f["reason"] == "cpu_fault"')"
+check "no eviction moved a page (no file closed while another had pages on the device)" 0 \
+	"$(zd_sum "$t" zone_device_migrate_end nr_pages 'f["reason"] == "evict"')"
+check "every migration has a reason test_hmm gives (prefetch, cpu_fault) or evict" 0 \
+	"$(zd_nev "$t" zone_device_migrate_start '!(f["reason"] == "prefetch" || f["reason"] == "cpu_fault" || f["reason"] == "evict")')"
 
-# 3. Remove: rmmod evicts and removes both chunks; remove_done follows remove.
-trace_reset
-trace_start
+faults=$(zd_nev "$t" zone_device_fault)
+check "zone_device_fault_done: one per zone_device_fault" "$faults" "$(zd_nev "$t" zone_device_fault_done)"
+if [ "$faults" -ge "$(expect pages_to_ram)" ]; then
+	ok "zone_device_fault: at least one per page brought back ($faults >= $(expect pages_to_ram))"
+else
+	not_ok "zone_device_fault: $faults, fewer than the $(expect pages_to_ram) pages brought back"
+fi
+check "every fault starts a migration with reason cpu_fault" "$faults" \
+	"$(zd_nev "$t" zone_device_migrate_start 'f["reason"] == "cpu_fault"')"
+check "the workload's faults are PTE faults (order 0)" 0 "$(zd_nev "$t" zone_device_fault 'f["order"] != 0')"
+check "fault flags are printed by name (no stray 0x800 for ORIG_PTE_VALID)" 0 \
+	"$(zd_nev "$t" zone_device_fault 'f["flags"] ~ /0x/ || f["flags"] == ""')"
+check "every PTE fault has ORIG_PTE_VALID, printed" "$faults" \
+	"$(zd_nev "$t" zone_device_fault 'f["flags"] ~ /ORIG_PTE_VALID/')"
+check "zone_device_fault_done results: no error" 0 \
+	"$(zd_nev "$t" zone_device_fault_done '!("ret" in f) || f["ret"] ~ /SIGBUS|SIGSEGV|OOM|HWPOISON/')"
+
+read -r starts empty ends orphans open nested endpages fpages mismatched med max <<<"$(zd_pairs "$t")"
+echo "# migrations: $starts starts ($empty collected nothing), $ends ends; latency median ${med} us, max ${max} us"
+check "every start that collected pages has its end, same task and source array" "$((starts - empty))" "$ends"
+check "no end without its start, none left open, none nested" "0 0 0" "$orphans $open $nested"
+check "the folio events of each migration add up to its end's pages" "0 $endpages" "$mismatched $fpages"
+check "pages migrated over the ends: to the device and back" \
+	"$(($(expect pages_to_device) + $(expect pages_to_ram)))" "$endpages"
+
+# 3. Remove: rmmod removes both chunks; remove_done follows remove.
+zd_trace_start
 rmmod test_hmm || not_ok "rmmod test_hmm"
-trace_save "$res/trace-rmmod.txt"
 t=$res/trace-rmmod.txt
-check "rmmod: devmem_pagemap_remove events" 2 "$(nev "$t" devmem_pagemap_remove)"
-check "rmmod: devmem_pagemap_remove_done events" 2 "$(nev "$t" devmem_pagemap_remove_done)"
-order=$(awk '/ devmem_pagemap_remove(_done)?: / {
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+zd_trace_save "$t"
+check "rmmod: zone_device_pagemap_remove and _remove_done events" "2 2" \
+	"$(zd_nev "$t" zone_device_pagemap_remove) $(zd_nev "$t" zone_device_pagemap_remove_done)"
+check "rmmod: no page in use at either remove" 2 "$(zd_nev "$t" zone_device_pagemap_remove 'f["in_use"] == 0')"
+order=$(awk "$zd_awk"'/ zone_device_pagemap_remove(_done)?: / {
+		parse()
 		if ($0 ~ /remove_done:/) { if (!(f["pgmap"] in open)) bad++; else delete open[f["pgmap"]] }
 		else open[f["pgmap"]] = 1
 	}
 	END { for (k in open) bad++; print bad + 0 }' "$t")
-check "rmmod: every remove is followed by remove_done of the same pagemap" 0 "$order"
-removed=$(awk "$hexfn"'/ devmem_pagemap_remove: / { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+check "rmmod: every remove is followed by the remove_done of its pagemap" 0 "$order"
+removed=$(awk "$hexfn"'/ zone_device_pagemap_remove: / { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	print hex(f["start"]) "-" hex(f["end"]) }' "$t" | sort)
-check "rmmod: removed ranges are the added ones" "$added" "$removed"
+check "rmmod: the removed ranges are the added ones" "$added" "$removed"
 check "rmmod: /proc/iomem no longer lists hmm_dmirror" 0 "$(grep -c hmm_dmirror /proc/iomem)"
-check "rmmod: no page allocated or freed by the remove itself" 0 \
-	"$(($(nev "$t" devmem_page_alloc) + $(nev "$t" devmem_page_free)))"
-[ -r "$pagemaps" ] && check "debugfs pagemaps is empty after rmmod" 0 "$(wc -l <"$pagemaps")"
+check "rmmod: nothing in use, so nothing migrated or freed by the remove" "0 0" \
+	"$(zd_nev "$t" zone_device_migrate_start) $(zd_nev "$t" zone_device_folio_free)"
+[ -r "$pagemaps" ] && check "debugfs zone_device/pagemaps is empty after rmmod" 0 "$(wc -l <"$pagemaps")"
 
-trace_reset
 insmod "$kdir/test_hmm.ko" || not_ok "insmod test_hmm.ko again"
 tap_done

@@ -28,7 +28,9 @@
 #   --initrd F        pass an initramfs (for kernels without built-in 9p)
 #   --append ARGS     extra kernel command line
 #
-# Environment: DEVMEM_SMP=N vCPUs (default 2); DEVMEM_ACCEL=tcg|kvm|auto (default auto: KVM only if a probe
+# Environment: DEVMEM_SMP=N vCPUs (default 2); DEVMEM_MEM=SIZE guest RAM as qemu's -m
+# takes it (default 2G; a device private range needs 1/64 of its size for its
+# struct pages, 1G for 64 GiB); DEVMEM_ACCEL=tcg|kvm|auto (default auto: KVM only if a probe
 # boot under KVM prints its marker within 20 s; the verdict is cached for this
 # host boot), and every DEVMEM_* variable is passed into the guest.
 #
@@ -239,7 +241,7 @@ else
 	accel_args=(-accel "tcg,thread=multi" -cpu max)
 fi
 
-qemu_args=("${accel_args[@]}" -m 2G -smp "${DEVMEM_SMP:-2}" -nodefaults -nographic -no-reboot
+qemu_args=("${accel_args[@]}" -m "${DEVMEM_MEM:-2G}" -smp "${DEVMEM_SMP:-2}" -nodefaults -nographic -no-reboot
 	-kernel "$image" ${initrd:+-initrd "$initrd"}
 	"${root_share[@]}"
 	-fsdev "local,id=results,path=$res,security_model=none"

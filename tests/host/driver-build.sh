@@ -3,9 +3,9 @@
 #
 # Host checks of the test driver (tests/driver/): checkpatch.pl --strict on
 # its sources, and for each kernel dir given a W=1 out-of-tree build
-# without a warning, that uses the hmm_devmem helpers exactly where the
-# kernel's <linux/hmm.h> declares them, and memremap_pages() directly
-# everywhere.
+# without a warning, that uses zone_device_pool exactly where the kernel's
+# <linux/zone_device_pool.h> declares it, and memremap_pages() directly
+# everywhere (multi-range pagemaps).
 #   tests/host/driver-build.sh KERNEL_DIR...
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,9 +39,9 @@ for kdir in "$@"; do
 		printf '%s\n' "$warn" | sed 's/^/#   /'
 	fi
 	check "the module's vermagic names $ver" "$ver" "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)"
-	if grep -qs hmm_devmem_add "$kdir/build/include/linux/hmm.h"; then want=yes; else want=no; fi
-	got=$(nm "$ko" | grep -qE ' U hmm_devmem_add$' && echo yes || echo no)
-	check "the test driver uses hmm_devmem_add() on $name exactly if the kernel has it" "$want" "$got"
+	if grep -qs zone_device_pool_add "$kdir/build/include/linux/zone_device_pool.h"; then want=yes; else want=no; fi
+	got=$(nm "$ko" | grep -qE ' U zone_device_pool_add$' && echo yes || echo no)
+	check "the test driver uses zone_device_pool_add() on $name exactly if the kernel has it" "$want" "$got"
 	check "the test driver calls memremap_pages() on $name" yes \
 		"$(nm "$ko" | grep -qE ' U memremap_pages$' && echo yes || echo no)"
 done
