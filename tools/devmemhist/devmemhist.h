@@ -24,6 +24,8 @@
 #include "cli/sanitize.h"
 #include "kernel/session.h"
 #include "kernel/session_int.h"
+#include "kernel/symbolize.h"
+#include "model/stacks.h"
 #include "model/hist.h"
 #include "model/snapshot.h"
 #include "render/findings.h"

@@ -80,6 +80,48 @@ static void print_report_header(FILE *out, const struct devmem_rec_report *rep)
 	fputc('\n', out);
 }
 
+/* a recorded name that is no function's: an address, or a file and an offset */
+static bool unnamed(const char *name)
+{
+	return !strncmp(name, "0x", 2) || strstr(name, "+0x");
+}
+
+/*
+ * The frames of the recorded stacks that the recorder could not name,
+ * named here where their file is found by build-id (at its recorded path,
+ * or under the debug directories: /usr/lib/debug, $DEVMEM_DEBUG_DIRS).
+ */
+static void name_by_build_id(struct devmem_snapshot *s)
+{
+	struct devmem_symbolizer *sym = NULL;
+
+	for (size_t i = 0; i < s->nr_stacks; i++) {
+		struct devmem_snap_stack *st = &s->stacks[i];
+		const char *names[DEVMEM_STACK_DEPTH];
+		char buf[DEVMEM_STACK_DEPTH][160];
+		bool changed = false;
+
+		if (!st->locs || st->depth > DEVMEM_STACK_DEPTH)
+			continue;
+		for (__u32 d = 0; d < st->depth; d++) {
+			names[d] = devmem_stack_frame(st, d);
+			if (!st->locs[d].build_id_len || !unnamed(names[d]))
+				continue;
+			if (!sym && !(sym = devmem_sym_new(NULL)))
+				return;
+			if (devmem_sym_name_at(sym, &st->locs[d], devmem_stack_file(st, d), buf[d],
+					       sizeof(buf[d]))) {
+				names[d] = buf[d];
+				changed = true;
+			}
+		}
+		/* out of memory: the names as recorded */
+		if (changed)
+			devmem_stack_set_names(st, names, st->depth);
+	}
+	devmem_sym_free(sym);
+}
+
 int run_report(void)
 {
 	struct devmem_rec_report rep;
@@ -127,6 +169,7 @@ int run_report(void)
 	}
 	if (env.cli.thrash_k)
 		rep.total.thrash_k = env.cli.thrash_k;
+	name_by_build_id(&rep.total);
 	if (env.json) {
 		ret = devmem_rec_report_json(env.out, &rep,
 					     (env.per_device ? DEVMEM_REC_JSON_DEVICES : 0) |

@@ -138,7 +138,7 @@ static void probe_ranges_at_start(struct devmem_session *s)
 
 /*
  * Fault stacks: the mode and copy size, the ring (room for 512 samples,
- * or 4096 mappings), the kernel's walks and counts (fp), the leaf rules
+ * or 1024 mappings), the kernel's walks and counts (fp), the leaf rules
  * (fp) and the processes' layouts. One entry each when off.
  */
 static enum devmem_error size_stack_maps(struct devmem_session *s)
@@ -166,8 +166,8 @@ static enum devmem_error size_stack_maps(struct devmem_session *s)
 	k->rodata->stack_bytes = bytes;
 	k->rodata->stack_maps_on = s->stack_maps_bpf;
 	ring = 512 * (sizeof(struct devmem_ustack_sample) + bytes + 8);
-	if (ring < 4096 * (sizeof(struct devmem_stack_map) + 8))
-		ring = 4096 * (sizeof(struct devmem_stack_map) + 8);
+	if (ring < 1024 * (sizeof(struct devmem_stack_map) + 8))
+		ring = 1024 * (sizeof(struct devmem_stack_map) + 8);
 	bpf_map__set_max_entries(k->maps.ustacks, round_pow2_pages(ring));
 	if (opts->stacks == DEVMEM_STACKS_FP) {
 		/* a walk that finds its bucket taken is sampled instead */

@@ -291,6 +291,36 @@ static json_t *thrash_json(const struct devmem_snapshot *s, __u32 k)
 	return o;
 }
 
+/*
+ * Where each frame of a stack is, outermost first as its frames: the file,
+ * its build-id and the frame's offset, in the file's ELF addresses (as
+ * addr2line -e FILE takes it), else in the file, else (no file) the
+ * address in the process.
+ */
+static json_t *locations_json(const struct devmem_snap_stack *st)
+{
+	json_t *a = json_array();
+
+	for (__u32 d = st->depth; d-- > 0;) {
+		const struct devmem_frame_loc *l = &st->locs[d];
+		const char *file = devmem_stack_file(st, d);
+		char id[2 * DEVMEM_BUILD_ID_MAX + 1];
+		json_t *x = json_object();
+
+		for (__u32 i = 0; i < l->build_id_len && i < DEVMEM_BUILD_ID_MAX; i++)
+			snprintf(id + 2 * i, 3, "%02x", l->build_id[i]);
+		json_object_set_new(x, "file", file[0] ? devmem_json_str(file, strlen(file)) :
+				    json_null());
+		json_object_set_new(x, "build_id", l->build_id_len ? json_string(id) : json_null());
+		json_object_set_new(x, "offset", devmem_json_u64(l->offset));
+		json_object_set_new(x, "offset_of", json_string(
+			!l->build_id_len && !file[0] ? "process_address" :
+			l->flags & DEVMEM_LOC_FILE_OFFSET ? "file_offset" : "elf_address"));
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
 static json_t *stacks_json(const struct devmem_snapshot *s)
 {
 	const struct devmem_snap_stack **v;
@@ -313,6 +343,7 @@ static json_t *stacks_json(const struct devmem_snapshot *s)
 			json_array_append_new(f, devmem_json_str(name, strlen(name)));
 		}
 		json_object_set_new(x, "frames", f);
+		json_object_set_new(x, "locations", v[i]->locs ? locations_json(v[i]) : json_null());
 		json_array_append_new(a, x);
 	}
 	free(v);

@@ -116,8 +116,11 @@ void rec_get_str(struct rec_cur *c, char *dst, size_t field, size_t dstlen);
 #define REC_SEC_STACKS		2
 #define REC_SEC_FOLIOS		3	/* format 4 */
 #define REC_SEC_TALLIES		4	/* format 4 */
+#define REC_SEC_STACK_LOCS	5	/* format 4: where the frames of the stacks of tag 2 are */
 #define REC_SECTIONS		32	/* tags below this are checked for repeats */
 #define REC_STACK_NAMES_MAX	(DEVMEM_STACK_DEPTH * 1024U)
+#define REC_STACK_FILES_MAX	(DEVMEM_STACK_DEPTH * 4096U)
+#define REC_FRAME_LOC_LEN	32U	/* u64 offset, u8 build_id_len, u8 flags, u8 id[20], 2 */
 #define REC_MAX_ORDERS		64U
 
 /*

@@ -2,8 +2,8 @@
 /*
  * The tagged sections of a frame's payload, after its note
  * (docs/recording-format.md), written and read: the folios by order, the
- * tallies, the thrash table and the fault stacks. The thrash table and the stacks hold
- * only what changed since the frame before (record_format.h).
+ * tallies, the thrash table, the fault stacks and where their frames are. The thrash
+ * table and the stacks hold only what changed since the frame before (record_format.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -129,6 +129,41 @@ static void put_stacks(struct rec_buf *b, const struct devmem_snapshot *s,
 	section_end(b, at);
 }
 
+/* where the frames are, of the stacks put_stacks() wrote that know it */
+static void put_stack_locs(struct rec_buf *b, const struct devmem_snapshot *s,
+			   const struct devmem_snapshot *prev)
+{
+	size_t at = section_begin(b, REC_SEC_STACK_LOCS), n = 0, i;
+
+	for (i = 0; i < s->nr_stacks; i++)
+		n += s->stacks[i].locs && stack_changed(&s->stacks[i], prev);
+	rec_put_u32(b, (__u32)n);
+	rec_put_u32(b, 0);
+	for (i = 0; i < s->nr_stacks; i++) {
+		const struct devmem_snap_stack *st = &s->stacks[i];
+
+		if (!st->locs || !stack_changed(st, prev))
+			continue;
+		rec_put_u32(b, st->tgid);
+		rec_put_u32(b, st->depth);
+		rec_put_u64(b, st->start_ns);
+		rec_put_u64(b, st->id);
+		for (__u32 d = 0; d < st->depth; d++) {
+			const struct devmem_frame_loc *l = &st->locs[d];
+			__u8 id[DEVMEM_BUILD_ID_MAX + 4] = { 0 };
+
+			rec_put_u64(b, l->offset);
+			id[0] = l->build_id_len <= DEVMEM_BUILD_ID_MAX ? l->build_id_len : 0;
+			id[1] = l->flags;
+			memcpy(id + 2, l->build_id, id[0]);
+			rec_buf_put(b, id, REC_FRAME_LOC_LEN - 8);
+		}
+		rec_put_u32(b, (__u32)st->files_len);
+		rec_buf_put(b, st->files, st->files_len);
+	}
+	section_end(b, at);
+}
+
 /* the total, then every device and range in the frame's order, each all its orders */
 static void put_folios(struct rec_buf *b, const struct devmem_snapshot *s)
 {
@@ -162,15 +197,18 @@ void rec_put_sections(struct rec_buf *b, const struct devmem_snapshot *s,
 	put_tallies(b, s);
 	if (s->thrash_on)
 		put_thrash(b, s, prev);
-	if (s->stacks_on)
+	if (s->stacks_on) {
 		put_stacks(b, s, prev);
+		put_stack_locs(b, s, prev);
+	}
 }
 
 /* ---- read ----------------------------------------------------------------- */
 
 /* a thrash entry's bytes: format 4 added npages */
 #define THRASH_ENTRY_LEN(version)	((version) >= 4 ? 72U : 64U)
-#define STACK_MIN_LEN		(48U + DEVMEM_COMM_LEN + 4U)
+/* tgid, depth, start_ns, id, faults, fault_ns, comm, names_len */
+#define STACK_MIN_LEN		(40U + DEVMEM_COMM_LEN + 4U)
 
 static int get_thrash(const char *name, unsigned int version, struct rec_cur *c,
 		      struct devmem_snapshot *s, char *err, size_t errlen)
@@ -302,6 +340,76 @@ static int get_stacks(const char *name, struct rec_cur *c, struct devmem_snapsho
 	return 0;
 }
 
+/*
+ * Where the frames of the stacks of this frame's tag 2 are: each entry is
+ * one of them (tag 2 comes first), at most once, with as many locations
+ * as frames.
+ */
+static int get_stack_locs(const char *name, struct rec_cur *c, struct devmem_snapshot *s,
+			  char *err, size_t errlen)
+{
+	__u64 off = c->base;
+	__u32 n = rec_get_u32(c);
+
+	rec_get_u32(c);
+	if (c->bad || n > s->nr_stacks || (size_t)n * 28 > c->left) {
+		fail(name, err, errlen, off, "the stack locations section is malformed (%u stacks "
+		     "in %zu bytes, %zu stacks before it); the frame is corrupted.", n, c->left,
+		     s->nr_stacks);
+		return -EINVAL;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		struct devmem_snap_stack want, *st;
+		const unsigned char *p, *files;
+		__u32 depth, len;
+
+		off = c->base;
+		want.tgid = rec_get_u32(c);
+		depth = rec_get_u32(c);
+		want.start_ns = rec_get_u64(c);
+		want.id = rec_get_u64(c);
+		st = c->bad ? NULL : devmem_array_find(&want, s->stacks, s->nr_stacks,
+							sizeof(*s->stacks), devmem_stack_cmp);
+		p = st && depth == st->depth && !st->locs ?
+		    rec_take(c, (size_t)depth * REC_FRAME_LOC_LEN) : NULL;
+		len = p ? rec_get_u32(c) : 0;
+		files = p && !c->bad && len <= REC_STACK_FILES_MAX ? rec_take(c, len) : NULL;
+		if (!files || devmem_strings_count((const char *)files, len) != (int)depth) {
+			fail(name, err, errlen, off, "the locations of stack %llu of process %u are "
+			     "malformed (or of no stack of the frame, or twice); the frame is "
+			     "corrupted.", (unsigned long long)want.id, want.tgid);
+			return -EINVAL;
+		}
+		st->locs = depth ? calloc(depth, sizeof(*st->locs)) : NULL;
+		st->files = len ? malloc(len) : NULL;
+		if ((depth && !st->locs) || (len && !st->files)) {
+			snprintf(err, errlen, "%s: out of memory while reading a snapshot.", name);
+			return -ENOMEM;
+		}
+		for (__u32 d = 0; d < depth; d++, p += REC_FRAME_LOC_LEN) {
+			struct devmem_frame_loc *l = &st->locs[d];
+
+			l->offset = le64(p);
+			if (p[8] > DEVMEM_BUILD_ID_MAX) {
+				fail(name, err, errlen, off, "a build-id of stack %llu is %u bytes; "
+				     "the frame is corrupted.", (unsigned long long)want.id, p[8]);
+				return -EINVAL;
+			}
+			l->build_id_len = p[8];
+			l->flags = p[9] & DEVMEM_LOC_FILE_OFFSET;
+			memcpy(l->build_id, p + 10, l->build_id_len);
+		}
+		memcpy(st->files, files, len);
+		st->files_len = len;
+	}
+	if (c->left) {
+		fail(name, err, errlen, c->base, "%zu unexpected bytes after the stack locations; "
+		     "the frame is corrupted.", c->left);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* one set of folio counts of nr_orders orders; orders past ours join our last bucket */
 static void get_folio_counts(struct rec_cur *c, __u32 nr_orders, struct devmem_folio_counts *f)
 {
@@ -382,5 +490,13 @@ int rec_get_section(const char *name, unsigned int version, __u32 tag, struct re
 		return get_folios(name, c, s, err, errlen);
 	if (tag == REC_SEC_TALLIES && version >= 4)
 		return get_tallies(name, c, s, err, errlen);
+	if (tag == REC_SEC_STACK_LOCS && version >= 4) {
+		if (!(*seen & (1U << REC_SEC_STACKS))) {
+			fail(name, err, errlen, c->base - 8, "stack locations before the stacks; "
+			     "the frame is corrupted.");
+			return -EINVAL;
+		}
+		return get_stack_locs(name, c, s, err, errlen);
+	}
 	return 0;	/* a later version's section */
 }
