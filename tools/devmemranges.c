@@ -56,7 +56,9 @@ static const char doc[] =
 "REMOVED, WAIT(ms) (time the remove waited for outstanding references).\n"
 "\n"
 "Ranges present at start are found in the kernel from /proc/iomem, and from\n"
-DEVMEM_PAGEMAPS_PATH " where the devmem kernel series has it\n"
+DEVMEM_PAGEMAPS_V3_PATH "\n"
+"where the zone_device kernel series has it (" DEVMEM_PAGEMAPS_PATH "\n"
+"on its v2)\n"
 "(which also gives their pages in use); both need root.";
 
 static const struct argp_option ranges_options[] = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * listing: what reading /sys/kernel/debug/devmem/pagemaps costs, and what it
+ * listing: what reading /sys/kernel/debug/zone_device/pagemaps costs, and what it
  * costs a concurrent remove, against the size of the pagemaps listed. Run in
  * the guest by tests/bench/listing.sh, with the test driver loaded.
  *
@@ -31,7 +31,7 @@
 
 #include "devmem_testdrv.h"
 
-#define LISTING "/sys/kernel/debug/devmem/pagemaps"
+#define LISTING "/sys/kernel/debug/zone_device/pagemaps"
 
 /* one sentence: what failed, why, and what to do about it */
 static void die(const char *what, const char *remedy)

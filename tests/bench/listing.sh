@@ -23,7 +23,7 @@ while [ ! -c /dev/devmem_testdrv ]; do
 	[ $n -gt 50 ] && { echo "listing.sh: /dev/devmem_testdrv did not appear after insmod; see the guest console log for what the driver said." >&2; exit 1; }
 	sleep 0.1
 done
-[ -r /sys/kernel/debug/devmem/pagemaps ] || { echo "listing.sh: this kernel has no /sys/kernel/debug/devmem/pagemaps; boot a kernel with the devmem series (scripts/kernel.sh patched)." >&2; exit 1; }
+[ -r /sys/kernel/debug/zone_device/pagemaps ] || { echo "listing.sh: this kernel has no /sys/kernel/debug/zone_device/pagemaps; boot a kernel with the zone_device series (scripts/kernel.sh patched)." >&2; exit 1; }
 
 # 128 MiB to 4 GiB of device private memory in one pagemap (struct pages
 # for all of it; the guest has 2 GiB of RAM, 64 MiB of them for the largest).

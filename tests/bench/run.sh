@@ -145,7 +145,7 @@ BEGIN {
 		else if (f[2] == "remove") add(f[1] ":" f[4] ":" f[3], f[5])
 	}
 	sortv(sz, np)
-	print "10. The debugfs listing (/sys/kernel/debug/devmem/pagemaps), before and after, side by side in this run"
+	print "10. The debugfs listing (/sys/kernel/debug/zone_device/pagemaps), before and after, side by side in this run"
 	printf "   before: %s (the first version of the series, at %s)\n", kb, rev
 	printf "   after:  %s\n", ka
 	print "   one device private pagemap of N struct pages; ms, TCG guest: read = one whole read(2) loop of the"

@@ -58,9 +58,6 @@ const char *devmem_driver_name(enum devmem_driver d);
 int devmem_drivers_loaded(const char *proc_modules, const char *sys_module,
 			  unsigned int *loaded, bool *from_modules);
 
-/* the debugfs listings of live pagemaps: the zone_device series, the devmem series */
-#define DEVMEM_PAGEMAPS_V3_PATH "/sys/kernel/debug/zone_device/pagemaps"
-
 struct devmem_host_facts {
 	char machine[65];		/* uname -m, as the kernel gave it */
 	char release[65];		/* uname -r, as the kernel gave it */

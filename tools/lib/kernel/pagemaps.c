@@ -226,22 +226,35 @@ int devmem_discover_ranges(const char *path, struct devmem_snapshot *s)
 	FILE *f;
 	int bad, err;
 
-	if (!path)
-		path = DEVMEM_PAGEMAPS_PATH;
-	f = fopen(path, "r");
+	if (!path) {
+		/* the v3 listing, else the v2 one; a note names the v3 one */
+		path = DEVMEM_PAGEMAPS_V3_PATH;
+		f = fopen(path, "r");
+		if (!f && errno == ENOENT) {
+			f = fopen(DEVMEM_PAGEMAPS_PATH, "r");
+			if (f)
+				path = DEVMEM_PAGEMAPS_PATH;
+			else if (errno != ENOENT)
+				path = DEVMEM_PAGEMAPS_PATH;
+			else
+				errno = ENOENT;
+		}
+	} else {
+		f = fopen(path, "r");
+	}
 	if (!f) {
 		err = -errno;
 		if (err == -EACCES || err == -EPERM)
 			snprintf(s->note, sizeof(s->note),
 				 "%s is readable by root only, so ranges added before the tool "
 				 "started are unknown: run the tool as root.", path);
-		else if (!strcmp(path, DEVMEM_PAGEMAPS_PATH) && !debugfs_mounted())
+		else if (!strncmp(path, "/sys/kernel/debug/", 18) && !debugfs_mounted())
 			snprintf(s->note, sizeof(s->note),
 				 "debugfs is not mounted, so ranges added before the tool started "
 				 "are unknown: mount it with 'mount -t debugfs none /sys/kernel/debug'.");
 		else
 			snprintf(s->note, sizeof(s->note),
-				 "This kernel has no %s (no devmem patch series), so ranges added "
+				 "This kernel has no %s (no zone_device patch series), so ranges added "
 				 "before the tool started are unknown; ranges added or removed from "
 				 "now on are listed.", path);
 		return err;

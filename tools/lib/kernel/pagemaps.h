@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include "model/snapshot.h"
 
+/* the debugfs listings of live pagemaps: the zone_device series (v3), the devmem series (v2) */
+#define DEVMEM_PAGEMAPS_V3_PATH "/sys/kernel/debug/zone_device/pagemaps"
 #define DEVMEM_PAGEMAPS_PATH "/sys/kernel/debug/devmem/pagemaps"
 
 struct devmem_pagemap_line {
@@ -29,7 +31,7 @@ int devmem_pagemaps_parse(FILE *f, struct devmem_snapshot *s);
 /* name of the /proc/iomem resource that is [start, end], else the smallest holding it; or NULL */
 const char *devmem_iomem_name(FILE *iomem, __u64 start, __u64 end, char *buf, size_t len);
 /*
- * Read the debugfs file (path NULL: the default) into s. When the file is
+ * Read the debugfs file (path NULL: the v3 listing, else the v2 one) into s. When the file is
  * missing, s->note says why (debugfs not mounted, or a kernel without the
  * series) and that earlier ranges are unknown. Returns 0 or -errno.
  */
