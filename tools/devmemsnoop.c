@@ -59,7 +59,7 @@ enum {
 
 static const struct argp_option snoop_options[] = {
 	{ "events", 'e', "LIST", 0, "Only these events, comma separated: add, remove, remove_done, "
-	  "fault, fault_done, migrate, alloc, free (tracepoint names such as devmem_page_alloc "
+	  "fault, fault_done, migrate, alloc, free (tracepoint names such as zone_device_folio_alloc "
 	  "work too)", 0 },
 	{ "ringbuf-kb", 'B', "KB", 0, "Ring buffer size in KiB (default 1024); a small one makes "
 	  "losses easy to provoke", 0 },

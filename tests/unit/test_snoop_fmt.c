@@ -61,6 +61,12 @@ static void test_parse_events(void **state)
 					    bad, sizeof(bad)), 0);
 	assert_int_equal(mask, (1U << DEVMEM_EV_PAGE_FREE) |
 			       (1U << DEVMEM_EV_PAGEMAP_REMOVE_DONE));
+	/* the v3 names, with and without the system prefix */
+	assert_int_equal(snoop_parse_events("zone_device_folio_alloc,folio_free,migrate_folios",
+					    &mask, bad, sizeof(bad)), 0);
+	assert_int_equal(mask, (1U << DEVMEM_EV_PAGE_ALLOC) | (1U << DEVMEM_EV_PAGE_FREE) |
+			       (1U << DEVMEM_EV_MIGRATE));
+	assert_int_equal(snoop_parse_events("zone_device_", &mask, bad, sizeof(bad)), -EINVAL);
 	assert_int_equal(snoop_parse_events("all", &mask, bad, sizeof(bad)), 0);
 	assert_int_equal(mask, DEVMEM_STREAM_ALL);
 	assert_int_equal(snoop_parse_events("fault,nope", &mask, bad, sizeof(bad)), -EINVAL);
@@ -74,7 +80,8 @@ static void test_names(void **state)
 {
 	assert_string_equal(snoop_event_name(DEVMEM_EV_PAGE_ALLOC), "alloc");
 	assert_string_equal(snoop_tracepoint_name(DEVMEM_EV_PAGEMAP_REMOVE_DONE),
-			    "devmem_pagemap_remove_done");
+			    "zone_device_pagemap_remove_done");
+	assert_string_equal(snoop_tracepoint_name(DEVMEM_EV_PAGE_ALLOC), "zone_device_folio_alloc");
 	assert_null(snoop_event_name(0));
 	assert_null(snoop_event_name(DEVMEM_EV_MAX));
 }

@@ -2,6 +2,7 @@
 /* devmemsnoop's event names and its text and JSON lines. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include "cli/sanitize.h"
@@ -11,16 +12,19 @@
 
 static const struct {
 	const char *name;	/* EVENT column */
-	const char *tp;		/* tracepoint */
+	const char *tp;		/* tracepoint of the zone_device series (v3) */
+	const char *tp_v2;	/* ... and of its v2, the devmem system */
 } events[DEVMEM_EV_MAX] = {
-	[DEVMEM_EV_PAGEMAP_ADD] = { "add", "devmem_pagemap_add" },
-	[DEVMEM_EV_PAGEMAP_REMOVE] = { "remove", "devmem_pagemap_remove" },
-	[DEVMEM_EV_PAGEMAP_REMOVE_DONE] = { "remove_done", "devmem_pagemap_remove_done" },
-	[DEVMEM_EV_FAULT] = { "fault", "devmem_fault" },
-	[DEVMEM_EV_FAULT_DONE] = { "fault_done", "devmem_fault_done" },
-	[DEVMEM_EV_MIGRATE] = { "migrate", "devmem_migrate" },
-	[DEVMEM_EV_PAGE_ALLOC] = { "alloc", "devmem_page_alloc" },
-	[DEVMEM_EV_PAGE_FREE] = { "free", "devmem_page_free" },
+	[DEVMEM_EV_PAGEMAP_ADD] = { "add", "zone_device_pagemap_add", "devmem_pagemap_add" },
+	[DEVMEM_EV_PAGEMAP_REMOVE] = { "remove", "zone_device_pagemap_remove",
+				       "devmem_pagemap_remove" },
+	[DEVMEM_EV_PAGEMAP_REMOVE_DONE] = { "remove_done", "zone_device_pagemap_remove_done",
+					    "devmem_pagemap_remove_done" },
+	[DEVMEM_EV_FAULT] = { "fault", "zone_device_fault", "devmem_fault" },
+	[DEVMEM_EV_FAULT_DONE] = { "fault_done", "zone_device_fault_done", "devmem_fault_done" },
+	[DEVMEM_EV_MIGRATE] = { "migrate", "zone_device_migrate_folios", "devmem_migrate" },
+	[DEVMEM_EV_PAGE_ALLOC] = { "alloc", "zone_device_folio_alloc", "devmem_page_alloc" },
+	[DEVMEM_EV_PAGE_FREE] = { "free", "zone_device_folio_free", "devmem_page_free" },
 };
 
 const char *snoop_event_name(__u32 type)
@@ -33,16 +37,20 @@ const char *snoop_tracepoint_name(__u32 type)
 	return type > 0 && type < DEVMEM_EV_MAX ? events[type].tp : NULL;
 }
 
+static bool name_is(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && !memcmp(s, name, len);
+}
+
+/* the column's name, either series' tracepoint name, with or without its system prefix */
 static int event_by_name(const char *s, size_t len)
 {
-	for (int t = 1; t < DEVMEM_EV_MAX; t++) {
-		const char *tp = events[t].tp, *bare = tp + strlen("devmem_");
-
-		if ((strlen(events[t].name) == len && !memcmp(s, events[t].name, len)) ||
-		    (strlen(tp) == len && !memcmp(s, tp, len)) ||
-		    (strlen(bare) == len && !memcmp(s, bare, len)))
+	for (int t = 1; t < DEVMEM_EV_MAX; t++)
+		if (name_is(s, len, events[t].name) || name_is(s, len, events[t].tp) ||
+		    name_is(s, len, events[t].tp + strlen("zone_device_")) ||
+		    name_is(s, len, events[t].tp_v2) ||
+		    name_is(s, len, events[t].tp_v2 + strlen("devmem_")))
 			return t;
-	}
 	return -1;
 }
 

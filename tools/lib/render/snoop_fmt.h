@@ -15,7 +15,7 @@
 
 /* Short name shown in the EVENT column ("alloc"), NULL for an unknown type. */
 const char *snoop_event_name(__u32 type);
-/* Name of the kernel tracepoint ("devmem_page_alloc"), NULL if unknown. */
+/* Name of the kernel tracepoint ("zone_device_folio_alloc"), NULL if unknown. */
 const char *snoop_tracepoint_name(__u32 type);
 
 /*
