@@ -84,6 +84,13 @@ int BPF_PROG(raw_##name, DEVMEM_UNPAREN proto)				\
 #define TP_PAGE_PFN(page) (raw ? page_value_to_pfn((__u64)(page)) : page_to_pfn(page))
 /* a tracepoint's pointer argument as a number (a key) */
 #define TP_PTR(p) (raw ? (__u64)(p) : ptr_value(p))
+/*
+ * A pointer argument that may be NULL. The verifier takes a tp_btf pointer
+ * argument for a trusted one, never NULL, unless the kernel lists it as
+ * nullable (only a few core tracepoints are), and drops every test of it
+ * against NULL as dead code: read back as a number, it is tested for real.
+ */
+#define TP_NULLABLE(type, p) ((const type *)TP_PTR(p))
 
 /* ---- processes, ranges at start -------------------------------------------- */
 
@@ -173,11 +180,16 @@ DEVMEM_TP_TWINS(zone_device_fault_busy, fault_busy,
 		 unsigned int ret),
 	return on_fault_busy(DEVMEM_READ(true, struct vm_fault, vmf, page), true);)
 
-/* the migrate class: (migrate, src_pfns, npages, nr_pages, reason), paired by src_pfns */
+/*
+ * the migrate class: (migrate, src_pfns, npages, nr_pages, reason), paired
+ * by src_pfns; migrate is NULL on the device path (migrate_device_range()),
+ * a pagemap NULL for system memory
+ */
 DEVMEM_TP_TWINS(zone_device_migrate_start, migrate_start,
 		(const struct migrate_vma *migrate, const unsigned long *src_pfns,
 		 unsigned long npages, unsigned long nr_pages, int reason),
-	return on_migrate_start(migrate, TP_PTR(src_pfns), npages, nr_pages, reason, true);)
+	return on_migrate_start(TP_NULLABLE(struct migrate_vma, migrate), TP_PTR(src_pfns),
+				npages, nr_pages, reason, true);)
 
 DEVMEM_TP_TWINS(zone_device_migrate_end, migrate_end,
 		(const struct migrate_vma *migrate, const unsigned long *src_pfns,
@@ -188,7 +200,8 @@ DEVMEM_TP_TWINS(zone_device_migrate_folios, migrate_folios,
 		(const struct migrate_vma *migrate, const unsigned long *src_pfns,
 		 const struct dev_pagemap *src_pgmap, const struct dev_pagemap *dst_pgmap,
 		 unsigned int order, unsigned long nr_folios),
-	return on_migrate_folios(TP_PTR(src_pfns), src_pgmap, dst_pgmap, order, nr_folios,
+	return on_migrate_folios(TP_PTR(src_pfns), TP_NULLABLE(struct dev_pagemap, src_pgmap),
+				 TP_NULLABLE(struct dev_pagemap, dst_pgmap), order, nr_folios,
 				 true);)
 
 /* ==== the devmem tracepoints of the kernel series v2 (found by probing) === */
@@ -227,7 +240,8 @@ DEVMEM_TP_TWINS(devmem_migrate, v2_migrate,
 		.fault = reason == DEVMEM_REASON_FAULT,
 	};
 
-	return on_migrate(&w, src_pgmap, dst_pgmap, migrated, NULL, 0, part, true);)
+	return on_migrate(&w, TP_NULLABLE(struct dev_pagemap, src_pgmap),
+			  TP_NULLABLE(struct dev_pagemap, dst_pgmap), migrated, NULL, 0, part, true);)
 
 DEVMEM_TP_TWINS(devmem_page_alloc, v2_page_alloc,
 		(const struct page *page, const struct dev_pagemap *pgmap, unsigned int order),
