@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Shared part of the guest tests of tools/bpftrace (check-bpftrace.sh, on the
-# devmem tracepoints, and check-bpftrace-kfunc.sh, on kfunc probes): reading
+# zone_device tracepoints, and check-bpftrace-kfunc.sh, on kfunc probes): reading
 # bpftrace's printed maps, and running programs a few at a time against one
 # run of a driver (the workload, or an rmmod/insmod of test_hmm).
 #

@@ -6,9 +6,9 @@
 # "Stock kernels (kfunc)" section runs under the installed bpftrace against
 # the deterministic workload and then an rmmod/insmod of test_hmm, and its
 # map values, histogram totals and lines are checked against the workload's
-# "expect" lines and /proc/iomem, exactly. On a kernel with the devmem
-# tracepoints (the patched one) the tracepoint scripts run beside them and
-# both must agree. Where a huge page moves to the device as one folio (the
+# "expect" lines and /proc/iomem, exactly. On a kernel with the zone_device
+# tracepoints (the patched one, series v3) the tracepoint scripts run beside
+# them and both must agree. Where a huge page moves to the device as one folio (the
 # workload's own probe, devmem-workload --thp-probe, run before tracing),
 # the workload is a mixed run of huge and base pages on both devices, and
 # pages, folios by order and PMD faults are checked too: a huge page is 512
@@ -60,7 +60,7 @@ command -v bpftrace >/dev/null || bail "bpftrace is not installed (apt-get insta
 aff=/sys/kernel/tracing/available_filter_functions
 [ -r $aff ] || bail "$aff is not readable: bpftrace needs tracefs for kfunc and kprobe probes"
 tracepoints=no
-[ -d /sys/kernel/tracing/events/devmem ] && tracepoints=yes
+[ -d /sys/kernel/tracing/events/zone_device ] && tracepoints=yes
 # device-private PMDs: a function the PMD fault probes attach to where it exists
 pmd_fn=no
 grep -qE '^do_huge_pmd_device_private( |$)' $aff && pmd_fn=yes
@@ -125,7 +125,7 @@ probe_rc=$?
 probe_pid=
 ver=
 read -r ver <"$work/kfuncs"
-echo "# $ver on $(uname -r); devmem tracepoints: $tracepoints"
+echo "# $ver on $(uname -r); zone_device tracepoints: $tracepoints"
 check "bpftrace -l 'kfunc:*' lists functions" yes \
 	"$([ $probe_rc = 0 ] && [ "$(wc -l <"$work/kfuncs")" -gt 1 ] && echo yes || echo "no (status $probe_rc: $(head -c 200 "$work/kfuncs.err"))")"
 # the needed functions bpftrace lists, and those ftrace can trace
@@ -292,14 +292,28 @@ fi
 
 if [ $tracepoints = yes ]; then
 	if ran faultlat; then
-		check "devmem-faultlat.bt and devmem-faultlat-kfunc.bt: @faults[$W]" "$F" "$(mapval "$(out tp-faultlat)" "@faults[$W]")"
+		for k in "@faults[$W]" "@pmd_faults[$W]"; do
+			check "devmem-faultlat.bt and devmem-faultlat-kfunc.bt: $k" \
+				"$(mapval "$(out faultlat)" "$k")" "$(mapval "$(out tp-faultlat)" "$k")"
+		done
 	fi
 	if ran migrate; then
 		for k in "@calls[to_device]" "@calls[to_ram]" "@pages[to_device]" "@pages[to_ram]" \
-			"@collected[to_device]" "@collected[to_ram]" "@empty[to_ram]" "@fault_calls[$W]"; do
+			"@folios[to_device, 0]" "@folios[to_device, $horder]" "@folios[to_ram, 0]" \
+			"@folios[to_ram, $horder]" "@empty[to_ram]" "@fault_calls[$W]"; do
 			check "devmem-migrate.bt and devmem-migrate-kfunc.bt: $k" \
-				"$(mapval "$(out tp-migrate)" "$k")" "$(mapval "$(out migrate)" "$k")"
+				"$(mapval "$(out migrate)" "$k")" "$(mapval "$(out tp-migrate)" "$k")"
 		done
+		# the tracepoints count collected pages, the kfunc script src
+		# entries (a huge page is one): the same without huge pages
+		if [ "$TD9$TR9" = 00 ]; then
+			for k in "@collected[to_device]" "@collected[to_ram]"; do
+				check "devmem-migrate.bt and devmem-migrate-kfunc.bt: $k" \
+					"$(mapval "$(out migrate)" "$k")" "$(mapval "$(out tp-migrate)" "$k")"
+			done
+		else
+			check "devmem-migrate.bt: @collected[to_device] (pages)" "$D" "$(mapval "$(out tp-migrate)" "@collected[to_device]")"
+		fi
 	fi
 fi
 
@@ -318,9 +332,10 @@ if ran pagelife; then
 	check "$L: lifetime histogram total (folios freed whole or first pieces)" "$((R0 + R9 - pieces))" "$(histtotal "$o" "@lifetime_usecs")"
 	check "$L: @unmatched (pieces of split folios)" "$pieces" "$(mapval "$o" "@unmatched")"
 	if [ $tracepoints = yes ]; then
-		for k in @allocs @frees; do
+		for k in @allocs @frees "@alloc_folios[0]" "@alloc_folios[$horder]" "@free_folios[0]" \
+			"@free_folios[$horder]" "@unmatched"; do
 			check "devmem-pagelife.bt and devmem-pagelife-kfunc.bt: $k" \
-				"$(mapval "$(out tp-pagelife)" "$k")" "$(mapval "$o" "$k")"
+				"$(mapval "$o" "$k")" "$(mapval "$(out tp-pagelife)" "$k")"
 		done
 	fi
 fi

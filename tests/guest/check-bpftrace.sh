@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 command -v bpftrace >/dev/null || bail "bpftrace is not installed (apt-get install bpftrace)"
 [ -n "$wl" ] || bail "devmem-workload is not in PATH; build it with tests/workload/build.sh"
-[ -d /sys/kernel/tracing/events/devmem ] || bail "the kernel has no devmem tracepoints; boot the patched kernel"
+[ -d /sys/kernel/tracing/events/zone_device ] || bail "the kernel has no zone_device tracepoints; boot the patched kernel (series v3)"
 echo "# $(bpftrace --version)"
 
 # ---- the programs -------------------------------------------------------------------
@@ -50,7 +50,7 @@ nscripts=$(ls "$bt"/*.bt | grep -vc -- '-kfunc\.bt$')
 [ "$nscripts" = 5 ] || not_ok "tools/bpftrace has $nscripts tracepoint scripts; this test checks 5: add a check for the new one"
 
 mapfile -t oneliners < <(readme_oneliners "$bt/README.md" One-liners)
-check "one-liners listed in tools/bpftrace/README.md" 11 "${#oneliners[@]}"
+check "one-liners listed in tools/bpftrace/README.md" 12 "${#oneliners[@]}"
 for i in "${!oneliners[@]}"; do
 	n=$((i + 1))
 	case $n in 9|10) d=hotplug ;; *) d=wl ;; esac
@@ -69,6 +69,9 @@ run_all wl "${wl_progs[@]}"
 run_all hotplug "${hp_progs[@]}"
 
 # ---- checks ---------------------------------------------------------------------------
+# The workload runs with its defaults: base pages only, so a folio is a page
+# (order 0), one fault brings one page back, and its migration ioctls are
+# test_hmm's only migrations to the device (reason prefetch).
 W=devmem-workload
 for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 	o=$work/$n.out
@@ -78,8 +81,10 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 	check "$label: exit status after SIGINT" 0 "$(cat "$work/$n.status" 2>/dev/null || echo none)"
 	case $n in
 	faultlat)
-		atleast "$label: @faults[$W] covers the pages brought back" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@faults[$W]")"
+		atleast "$label: @faults[$W] covers the workload's faults" "$(expect "$w" faults)" "$(mapval "$o" "@faults[$W]")"
 		check "$label: histogram total = @faults" "$(mapval "$o" "@faults[$W]")" "$(histtotal "$o" "@usecs[$W]")"
+		check "$label: @pmd_faults[$W] (base pages only)" 0 "$(mapval "$o" "@pmd_faults[$W]")"
+		check "$label: @errors[$W]" 0 "$(mapval "$o" "@errors[$W]")"
 		;;
 	migrate)
 		check "$label: @calls[to_device]" "$(expect "$w" migrate_to_device_calls)" "$(mapval "$o" "@calls[to_device]")"
@@ -89,14 +94,27 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 		check "$label: @pages_by_comm[$W, to_device]" "$(expect "$w" pages_to_device)" "$(mapval "$o" "@pages_by_comm[$W, to_device]")"
 		check "$label: @pages_per_call[to_device] histogram total" "$(expect "$w" migrate_to_device_calls)" "$(histtotal "$o" "@pages_per_call[to_device]")"
 		check "$label: @pages_per_call[to_ram] total = @calls[to_ram]" "$(mapval "$o" "@calls[to_ram]")" "$(histtotal "$o" "@pages_per_call[to_ram]")"
+		check "$label: @folios[to_device, 0]" "$(expect "$w" pages_to_device)" "$(mapval "$o" "@folios[to_device, 0]")"
+		check "$label: @folios[to_ram, 0]" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@folios[to_ram, 0]")"
+		check "$label: @empty[to_device]" 0 "$(mapval "$o" "@empty[to_device]")"
+		# each fault that brought its page back is one to_ram call that moved it
+		check "$label: @calls[to_ram] - @empty[to_ram] = the workload's faults" "$(expect "$w" faults)" \
+			"$(($(mapval "$o" "@calls[to_ram]") - $(mapval "$o" "@empty[to_ram]")))"
+		atleast "$label: @collected[to_ram] covers the pages brought back" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@collected[to_ram]")"
 		# to_ram calls also count evictions when a device file closes
-		atleast "$label: fault calls cover the pages brought back" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@fault_calls[$W]")"
+		atleast "$label: fault calls cover the workload's faults" "$(expect "$w" faults)" "$(mapval "$o" "@fault_calls[$W]")"
+		check "$label: @reasons[prefetch] = the migration ioctls' calls" "$(expect "$w" migrate_to_device_calls)" "$(mapval "$o" "@reasons[prefetch]")"
+		atleast "$label: @reasons[cpu_fault] covers the workload's faults" "$(expect "$w" faults)" "$(mapval "$o" "@reasons[cpu_fault]")"
+		check "$label: calls by reason = calls by direction" \
+			"$(($(mapval "$o" "@calls[to_device]") + $(mapval "$o" "@calls[to_ram]")))" "$(mapsum "$o" "@reasons[")"
 		;;
 	pagelife)
 		check "$label: @allocs" "$(expect "$w" allocs)" "$(mapval "$o" "@allocs")"
 		check "$label: @frees" "$(expect "$w" frees)" "$(mapval "$o" "@frees")"
 		check "$label: lifetime histogram total" "$(expect "$w" frees)" "$(histtotal "$o" "@lifetime_usecs")"
 		check "$label: @unmatched" 0 "$(mapval "$o" "@unmatched")"
+		check "$label: @alloc_folios[0]" "$(expect "$w" allocs)" "$(mapval "$o" "@alloc_folios[0]")"
+		check "$label: @free_folios[0]" "$(expect "$w" frees)" "$(mapval "$o" "@free_folios[0]")"
 		;;
 	removewait)
 		before=$(sed -n 's/^before //p' "$w")
@@ -117,12 +135,18 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 		check "$label: add lines = ranges after (/proc/iomem)" "$after" "$(lines add)"
 		check "$label: every line private with 65536 pages" 0 \
 			"$(awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] / && ($9 != "private" || $7 != 65536)' "$o" | wc -l)"
+		check "$label: ERROR 0 on every line (no add failed)" 0 \
+			"$(awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] / && $11 != "0"' "$o" | wc -l)"
 		;;
 	ol1)
-		check "$label: page_alloc count" "$(expect "$w" allocs)" "$(mapval "$o" "@[tracepoint:devmem:devmem_page_alloc]")"
-		check "$label: page_free count" "$(expect "$w" frees)" "$(mapval "$o" "@[tracepoint:devmem:devmem_page_free]")"
-		check "$label: fault and fault_done counts agree" "$(mapval "$o" "@[tracepoint:devmem:devmem_fault]")" \
-			"$(mapval "$o" "@[tracepoint:devmem:devmem_fault_done]")"
+		tp=tracepoint:zone_device:zone_device
+		check "$label: folio_alloc count (folios of one page)" "$(expect "$w" allocs)" "$(mapval "$o" "@[${tp}_folio_alloc]")"
+		check "$label: folio_free count" "$(expect "$w" frees)" "$(mapval "$o" "@[${tp}_folio_free]")"
+		check "$label: fault and fault_done counts agree" "$(mapval "$o" "@[${tp}_fault]")" \
+			"$(mapval "$o" "@[${tp}_fault_done]")"
+		atleast "$label: fault count covers the workload's faults" "$(expect "$w" faults)" "$(mapval "$o" "@[${tp}_fault]")"
+		atleast "$label: migrate_start count covers the ioctls' calls and the faults" \
+			"$(($(expect "$w" migrate_to_device_calls) + $(expect "$w" faults)))" "$(mapval "$o" "@[${tp}_migrate_start]")"
 		;;
 	ol2)
 		atleast "$label: faults" "$(expect "$w" pages_to_ram)" "$(awk '/^@\[/ { s += $NF } END { print s + 0 }' "$o")"
@@ -134,7 +158,7 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 		check "$label: @pages[to_ram]" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@pages[to_ram]")"
 		;;
 	ol4)
-		check "$label: @[moved]" "$(expect "$w" pages_to_ram)" "$(mapval "$o" "@[moved]")"
+		check "$label: @[moved]" "$(expect "$w" faults)" "$(mapval "$o" "@[moved]")"
 		echo "# $label: wasted fault migrations: $(mapval "$o" "@[wasted]")"
 		;;
 	ol5)
@@ -146,7 +170,7 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 		atleast "$label: printed every second" 2 "$(grep -c '^@live:' "$o")"
 		;;
 	ol7)
-		atleast "$label: histogram total covers the pages brought back" "$(expect "$w" pages_to_ram)" "$(histtotal "$o" "@usecs")"
+		atleast "$label: histogram total covers the workload's faults" "$(expect "$w" faults)" "$(histtotal "$o" "@usecs")"
 		;;
 	ol8)
 		check "$label: @pages_per_call[to_device] total" "$(expect "$w" migrate_to_device_calls)" "$(histtotal "$o" "@pages_per_call[to_device]")"
@@ -154,10 +178,11 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 	ol9)
 		after=$(sed -n 's/^after //p' "$w")
 		before=$(sed -n 's/^before //p' "$w")
-		ranges_of() { awk -v p="tracepoint:devmem:$1" '$1 == p { print $2 }' "$o" |
+		ranges_of() { awk -v p="tracepoint:zone_device:$1" '$1 == p { print $2 }' "$o" |
 			while IFS=- read -r a b; do echo "$(hex "$a")-$(hex "$b")"; done | sort | tr '\n' ' '; }
-		check "$label: remove lines" "$before" "$(ranges_of devmem_pagemap_remove)"
-		check "$label: add lines" "$after" "$(ranges_of devmem_pagemap_add)"
+		check "$label: remove lines" "$before" "$(ranges_of zone_device_pagemap_remove)"
+		check "$label: add lines" "$after" "$(ranges_of zone_device_pagemap_add)"
+		check "$label: every line error=0" 0 "$(grep -c '^tracepoint:.* error=[^0]' "$o")"
 		;;
 	ol10)
 		check "$label: wait histogram total" "$(sed -n 's/^before //p' "$w" | wc -w)" "$(histtotal "$o" "@wait_us")"
@@ -170,6 +195,11 @@ for n in "${wl_progs[@]}" "${hp_progs[@]}"; do
 			case " $starts" in *" $(printf '0x%x' "$k")-"*) ;; *) bad=$((bad + 1)) ;; esac
 		done
 		check "$label: keys are test_hmm range starts" 0 "$bad"
+		;;
+	ol12)
+		# reasons: 1 cpu_fault, 3 prefetch (test_hmm's migration ioctls)
+		check "$label: @usecs[3] total = the migration ioctls' calls" "$(expect "$w" migrate_to_device_calls)" "$(histtotal "$o" "@usecs[3]")"
+		atleast "$label: @usecs[1] total covers the workload's faults" "$(expect "$w" faults)" "$(histtotal "$o" "@usecs[1]")"
 		;;
 	*)
 		not_ok "$label: no check for this program; add one to tests/guest/check-bpftrace.sh"
