@@ -273,6 +273,35 @@ static void test_devices_named_once(void **state)
 	devmem_history_free(h);
 }
 
+/*
+ * Re-added in the other order (the second device's range first): each
+ * range takes back the name of the device that had it at its address.
+ */
+static void test_devices_back_where_they_were(void **state)
+{
+	struct devmem_history *h = devmem_history_new();
+	struct devmem_range a = kr(1, 0xfce0000000, 0xa0), b = kr(2, 0xfcf0000000, 0xb0);
+	struct devmem_snapshot s;
+
+	range(h, a, 5, "hmm_dmirror");
+	range(h, b, 7, "hmm_dmirror");
+	a.removed_ns = a.remove_done_ns = 10;
+	b.removed_ns = b.remove_done_ns = 10;
+	range(h, a, 5, NULL);
+	range(h, b, 7, NULL);
+	range(h, kr(4, 0xfcf0000000, 0xd0), 2, "hmm_dmirror");
+	range(h, kr(3, 0xfce0000000, 0xc0), 1, "hmm_dmirror");
+	/* a third device of the name, at a new address: a new number */
+	range(h, kr(5, 0xfd00000000, 0xe0), 4, "hmm_dmirror");
+	s = snap(h);
+	assert_int_equal(s.nr_devices, 3);
+	assert_int_equal(dev(&s, "hmm_dmirror")->c.faults, 5 + 1);
+	assert_int_equal(dev(&s, "hmm_dmirror#2")->c.faults, 7 + 2);
+	assert_int_equal(dev(&s, "hmm_dmirror#3")->c.faults, 4);
+	devmem_snapshot_free(&s);
+	devmem_history_free(h);
+}
+
 /* a second range of one owner joins its device whatever its own name */
 static void test_owner_joins_ranges(void **state)
 {
@@ -320,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_many_and_reuse),
 		cmocka_unit_test(test_process_hists),
 		cmocka_unit_test(test_devices_named_once),
+		cmocka_unit_test(test_devices_back_where_they_were),
 		cmocka_unit_test(test_owner_joins_ranges),
 	};
 

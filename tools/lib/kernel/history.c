@@ -38,6 +38,7 @@ struct hproc {
 
 struct owner_name {
 	__u64 owner;
+	__u64 start;			/* where its first range was */
 	char name[DEVMEM_NAME_LEN];
 	unsigned int live_ranges;
 };
@@ -341,10 +342,32 @@ static bool name_taken(const struct devmem_history *h, const char *name, __u64 o
 }
 
 /*
+ * A device gone (no live range) whose first range was at start under the
+ * name base: a driver that reloads or resets adds its range again where it
+ * was, under a new owner. NULL if none.
+ */
+static const struct owner_name *gone_at(const struct devmem_history *h, __u64 start,
+					const char *base)
+{
+	size_t n = strlen(base);
+
+	for (size_t i = h->nr_owners; i-- > 0;) {
+		const struct owner_name *g = &h->owners[i];
+
+		if (!g->live_ranges && g->start == start && !strncmp(g->name, base, n) &&
+		    (g->name[n] == '\0' || g->name[n] == '#'))
+			return g;
+	}
+	return NULL;
+}
+
+/*
  * The device of a new range: its owner's, if the owner has live ranges;
- * else the range's own name, made unique among the devices that are live
- * now (two test_hmm devices on a kernel that names both ranges alike).
- * A device that went away and came back under the same name is one device.
+ * else, when a device gone had its range here under the same name, that
+ * device's name; else the range's own name, made unique among the devices
+ * that are live now (two test_hmm devices, or two GPUs of one driver, on a
+ * kernel that names their ranges alike). A device that went away and came
+ * back under the same name is one device.
  */
 static int assign_device(struct devmem_history *h, struct devmem_snap_range *r)
 {
@@ -358,6 +381,12 @@ static int assign_device(struct devmem_history *h, struct devmem_snap_range *r)
 	}
 	devmem_range_device_name(r, base, sizeof(base));
 	snprintf(name, sizeof(name), "%s", base);
+	if (r->r.owner) {
+		const struct owner_name *g = gone_at(h, r->r.start, base);
+
+		if (g && !name_taken(h, g->name, r->r.owner))
+			snprintf(name, sizeof(name), "%s", g->name);
+	}
 	for (unsigned int n = 2; r->r.owner && name_taken(h, name, r->r.owner); n++) {
 		int len = snprintf(name, sizeof(name), "%s#%u", base, n);
 
@@ -373,6 +402,7 @@ static int assign_device(struct devmem_history *h, struct devmem_snap_range *r)
 		o = &h->owners[h->nr_owners++];
 		memset(o, 0, sizeof(*o));
 		o->owner = r->r.owner;
+		o->start = r->r.start;
 	}
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	o->live_ranges = 1;
