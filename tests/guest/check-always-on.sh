@@ -11,10 +11,15 @@
 #     exact, the 8 without a slot are listed by name with their uncounted
 #     events, and those add up to the loss counter.
 #  3. With test_hmm loaded before the tools start, every tool shows exactly
-#     the two devices hmm_dmirror0 and hmm_dmirror1, each with its own range
-#     and exact counts, for a workload on both devices; a recording across
-#     rmmod/insmod of test_hmm still has exactly those two devices, with the
-#     counts of both workloads, and four ranges (two removed).
+#     its two devices, each with its own range and exact counts, for a
+#     workload on both devices; a recording across rmmod/insmod of test_hmm
+#     still has exactly those two devices, with the counts of both
+#     workloads, and four ranges (two removed). Device N of test_hmm is
+#     known by where its range is (its chunk is the Nth that test_hmm adds
+#     at load, and says so in the kernel log); the tools name a device by
+#     its /proc/iomem name, made unique (test_hmm names both ranges alike
+#     on the zone_device series), so the expected name of device N is the
+#     one the tools gave the range at that address.
 #
 #   tests/guest/run.sh -k KERNEL_DIR -- tests/guest/check-always-on.sh
 set -u
@@ -174,18 +179,34 @@ else:
 print(" ".join(sorted(rows)))
 EOF
 # want WORKLOAD-OUTPUT...: the same line from the workloads' dev=N expectations
+# the start of device N's range, one line each: test_hmm adds one chunk per
+# device at load, device 0 first ("added new ... PFNs [first last)")
+dev_starts() {
+	dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2
+}
+# want_devices NAMES-JSON WORKLOAD-OUTPUT...: "name:todev:toram" per device,
+# name being what NAMES-JSON (the tools' JSON with ranges) calls the range
+# of that device
 want_devices() {
-	python3 - "$@" <<'EOF'
-import sys
+	python3 - "$(dev_starts | tr '\n' ' ')" "$@" <<'EOF'
+import json, sys
+starts = [int(x, 16) << 12 for x in sys.argv[1].split()]
+doc = json.load(open(sys.argv[2]))
+names = {}
+for r in doc["ranges"]:
+    names.setdefault(int(r["start"], 16), r["device"])
 sums = {}
-for path in sys.argv[1:]:
+for path in sys.argv[3:]:
     for line in open(path):
         f = line.split()
         if not f or f[0] != "expect":
             continue
         kv = dict(x.split("=", 1) for x in f[1:])
         if "dev" in kv and "pid" not in kv:
-            s = sums.setdefault("hmm_dmirror" + kv["dev"], [0, 0])
+            dev = int(kv["dev"])
+            name = names.get(starts[dev], f"(no range at {starts[dev]:#x})") \
+                if dev < len(starts) else f"(device {dev}: no start in the kernel log)"
+            s = sums.setdefault(name, [0, 0])
             s[0] += int(kv["pages_to_device"])
             s[1] += int(kv["pages_to_ram"])
 print(" ".join(sorted(f"{n}:{a}:{b}" for n, (a, b) in sums.items())))
@@ -195,15 +216,18 @@ wl_alt="devmem-workload -p 4 -r 2 -n 9 -d alt --no-last"
 
 # shellcheck disable=SC2086
 devmemstat $mode_args -j -G -- sh -c "$wl_alt >$res/stat.wl" >"$res/stat.json" 2>"$res/stat.err"
-check "devmemstat: two named devices with exact counts" "$(want_devices "$res/stat.wl")" \
+check "devmemstat: two named devices with exact counts" "$(want_devices "$res/stat.json" "$res/stat.wl")" \
 	"$(python3 "$res/devices.py" "$res/stat.json" doc)"
 tap_from python3 - "$res/stat.json" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 hmm = [r for r in doc["ranges"] if (r["name"] or "").startswith("hmm_dmirror")]
 print(("ok - " if len(hmm) == 2 else "not ok - ") + f"devmemstat: two test_hmm ranges ({len(hmm)})")
-good = all(r["device"] == r["name"] for r in hmm)
-print(("ok - " if good else "not ok - ") + "devmemstat: each range belongs to its own device")
+# a device of its own per range, named after the range's /proc/iomem name
+good = len({r["device"] for r in hmm}) == len(hmm) and \
+    all(r["device"] == r["name"] or r["device"].startswith(r["name"] + "#") for r in hmm)
+print(("ok - " if good else "not ok - ") + "devmemstat: each range belongs to its own device ("
+      + ", ".join(f'{r["start"]}: {r["device"]}' for r in hmm) + ")")
 for d in doc["devices"]:
     rs = [r for r in doc["ranges"] if r["device"] == d["name"]]
     s = sum(r["counters"]["pages_to_device"] for r in rs)
@@ -211,8 +235,10 @@ for d in doc["devices"]:
           f'devmemstat: {d["name"]}: its ranges add up to its counts ({s}, {d["counters"]["pages_to_device"]})')
 EOF
 devmemstat $mode_args -- sh -c "$wl_alt >/dev/null" >"$res/stat.txt" 2>&1
-check "devmemstat text: the devices by name" "hmm_dmirror0 hmm_dmirror1" \
-	"$(awk '/^DEVICES/ { on = 1; next } on && /^$/ { on = 0 } on && $1 ~ /^hmm/ { printf "%s%s", s, $1; s = " " }' "$res/stat.txt")"
+# the names of the JSON report, sorted
+hmm_names=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(x["name"] for x in d["devices"] if x["name"].startswith("hmm"))))' "$res/stat.json")
+check "devmemstat text: the devices by name" "$hmm_names" \
+	"$(awk '/^DEVICES/ { on = 1; next } on && /^$/ { on = 0 } on && $1 ~ /^hmm/ { print $1 }' "$res/stat.txt" | sort | paste -sd' ')"
 
 # devmemtop: JSON frames from start to SIGINT, summed per device
 # (a top.json left by an earlier run would end the wait below at once)
@@ -228,12 +254,12 @@ sh -c "$wl_alt >$res/top.wl"
 sleep 2
 kill -INT $tpid
 wait $tpid
-check "devmemtop -j: two named devices with exact counts" "$(want_devices "$res/top.wl")" \
+check "devmemtop -j: two named devices with exact counts" "$(want_devices "$res/stat.json" "$res/top.wl")" \
 	"$(python3 "$res/devices.py" "$res/top.json" frames)"
 
 # devmemranges: the two ranges, each named and owned by its device
 devmemranges -j >"$res/ranges.json" 2>"$res/ranges.err"
-check "devmemranges: the two devices" "hmm_dmirror0 hmm_dmirror1" \
+check "devmemranges: the two devices" "$hmm_names" \
 	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(r["device"] for r in d["ranges"] if (r.get("device") or "").startswith("hmm"))))' "$res/ranges.json")"
 
 # a recording across rmmod/insmod: still two devices, both workloads counted
@@ -242,7 +268,7 @@ grep -q '^test_hmm ' /proc/modules || insmod "$kdir/test_hmm.ko"
 devmemhist report -G -j "$res/reload.rec" >"$res/reload.json" 2>"$res/reload.err"
 check "reload: report exit status" 0 "$?"
 check "reload: two named devices with both workloads' counts" \
-	"$(want_devices "$res/reload1.wl" "$res/reload2.wl")" \
+	"$(want_devices "$res/reload.json" "$res/reload1.wl" "$res/reload2.wl")" \
 	"$(python3 "$res/devices.py" "$res/reload.json" doc)"
 check "reload: four ranges, two of them removed" "4 2" \
 	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d["ranges"] if (x["name"] or "").startswith("hmm")]; print(len(r), sum(1 for x in r if x["removed"]))' "$res/reload.json")"

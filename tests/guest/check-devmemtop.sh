@@ -74,7 +74,7 @@ stop_top() { # PID: SIGINT, then its exit status
 
 # The summary of a text run as "key value" lines in the same keys:
 #   process rows  PID FAULTS WASTED THRASH TODEV TORAM ALLOCS FREES P50 P99 COMMAND
-#   device rows   RANGE SIZE INUSE FAULTS WASTED THRASH TODEV TORAM ALLOCS FREES DEVICE
+#   device rows   DEVICE SIZE INUSE USE% BAR FAULTS WASTED THRASH TODEV TORAM ALLOCS FREES RANGE
 #   total line    Total: faults F (wasted W)  pages to device D  to RAM R  allocs A  frees X
 measured() {
 	awk '
@@ -87,16 +87,16 @@ measured() {
 			next
 		}
 		/^ +PID / { t = "p"; next }
-		/^RANGE / { t = "d"; next }
+		/^DEVICE / { t = "d"; next }
 		NF == 0 { t = ""; next }
 		t == "p" && $1 ~ /^[0-9]+$/ {
 			p = "pid." $1 "."
 			print p "faults", $2; print p "wasted", $3; print p "pages_to_device", $5
 			print p "pages_to_ram", $6; print p "allocs", $7; print p "frees", $8
 		}
-		t == "d" && NF >= 11 {
+		t == "d" && NF >= 13 {
 			# only devices with activity: "todev toram allocs frees faults-wasted"
-			if ($7 + $8 + $9 + $10 + $4 > 0) print "devrow", $7 "/" $8 "/" $9 "/" $10 "/" ($4 - $5)
+			if ($9 + $10 + $11 + $12 + $6 > 0) print "devrow", $9 "/" $10 "/" $11 "/" $12 "/" ($6 - $7)
 		}' "$1"
 }
 

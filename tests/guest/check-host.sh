@@ -30,13 +30,14 @@ variant=$(sed -n 's/^variant=//p' "$kdir/info" 2>/dev/null)
 echo "# kernel $(uname -r), variant ${variant:-unknown}, test_hmm loaded: $hmm_at_start"
 
 # status LINE FILE: the STATUS word of a line of devmem-check's output
-status() { awk -v w="$1" '$1 == w { print $2; exit }' "$2"; }
+# (a continuation line, indented, may begin with the same word)
+status() { awk -v w="$1" '/^[^ ]/ && $1 == w { print $2; exit }' "$2"; }
 # detail LINE FILE: its DETAIL, continuation lines joined
 detail() {
 	awk -v w="$1" '
 		on && /^                         / { sub(/^ +/, ""); d = d " " $0; next }
 		on { exit }
-		$1 == w { on = 1; d = substr($0, 26) }
+		/^[^ ]/ && $1 == w { on = 1; d = substr($0, 26) }
 		END { print d }' "$2"
 }
 plain_and_narrow() { # FILE: no escape byte, no line over 79 columns
@@ -138,7 +139,8 @@ if rmmod test_hmm 2>"$work/rmmod.err"; then
 	check "drivers: absent" absent "$(status drivers "$work/none.txt")"
 	grep -q '^- No driver has added device-private memory' "$work/none.txt" &&
 		ok "the remedy says to load a driver" || not_ok "no remedy for the missing device memory"
-	grep -q 'nouveau with CONFIG_DRM_NOUVEAU_SVM' "$work/none.txt" &&
+	# the remedy's lines joined: it wraps at 79 columns
+	tr '\n' ' ' <"$work/none.txt" | tr -s ' ' | grep -q 'nouveau with CONFIG_DRM_NOUVEAU_SVM' &&
 		ok "the remedy names the drivers and their options" || not_ok "the remedy names no driver"
 	check "the programs still attach" ok "$(status programs "$work/none.txt")"
 else

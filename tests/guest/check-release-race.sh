@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # Guest test: device-page evictions racing with allocations while every
-# devmem tracepoint has a BPF program attached.
+# zone_device tracepoint has a BPF program attached.
 #
 # test_hmm evicts all pages of its device when any process closes its mirror
 # file (dmirror_fops_release -> migrate_device_range). Four workloads at once
@@ -21,9 +21,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 res=${DEVMEM_RESULTS:-/tmp}
 reps=${DEVMEM_RACE_REPS:-3}
 
-# A slow second program on devmem_page_alloc widens whatever window the
+# A slow second program on zone_device_folio_alloc widens whatever window the
 # tracepoint sits in, so a bad placement shows on every run, not by chance.
-bpftrace -e 'tracepoint:devmem:devmem_page_alloc { $i = 0; while ($i < 3000) { $i++; } }
+bpftrace -e 'tracepoint:zone_device:zone_device_folio_alloc { $i = 0; while ($i < 3000) { $i++; } }
 	BEGIN { printf("slow handler attached\n"); }' >"$res/slow.out" 2>&1 &
 slow=$!
 for ((i = 0; i < 600; i++)); do
@@ -31,7 +31,7 @@ for ((i = 0; i < 600; i++)); do
 	kill -0 "$slow" 2>/dev/null || break
 	sleep 0.1
 done
-check "a slow bpftrace handler is attached to devmem_page_alloc" yes \
+check "a slow bpftrace handler is attached to zone_device_folio_alloc" yes \
 	"$(grep -q 'slow handler attached' "$res/slow.out" && echo yes || echo "no: $(head -c 200 "$res/slow.out")")"
 
 for ((rep = 1; rep <= reps; rep++)); do

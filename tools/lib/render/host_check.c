@@ -336,8 +336,8 @@ void devmem_host_check_print(FILE *out, const struct devmem_host_check *c)
 	}
 	fputc('\n', out);
 	if (!c->exit_code) {
-		fprintf(out, "This host can be observed: run devmemtop, or devmemranges for its "
-			"device memory.\n");
+		fprintf(out, "This host can be observed: run devmemtop, or devmemranges for\n"
+			"its device memory.\n");
 		return;
 	}
 	fprintf(out, "This host cannot be observed yet (exit status %d). What to do:\n",
