@@ -25,23 +25,39 @@ static __always_inline void proc_overflowed(__u32 tgid, const struct devmem_proc
 	bpf_map_update_elem(&proc_overflow, &tgid, &n, BPF_ANY);
 }
 
+/*
+ * A new process's entry is built here, not on the BPF stack: with a
+ * fallback handler's own frame it would pass the 512 bytes 6.1 allows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct devmem_proc_value);
+} proc_init SEC(".maps");
+
 /* First event of a process: its entry, named after its group leader. */
 static __noinline struct devmem_proc_value *proc_insert(__u32 tgid)
 {
 	struct task_struct *leader;
-	struct devmem_proc_value init = {};
+	struct devmem_proc_value *init;
+	__u32 zero = 0;
 	int err;	/* helpers return int: a 64-bit compare would miss -E2BIG on v6.1 */
 
+	init = bpf_map_lookup_elem(&proc_init, &zero);
+	if (!init)
+		return NULL;
+	__builtin_memset(init, 0, sizeof(*init));
 	leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader);
-	init.start_ns = BPF_CORE_READ(leader, start_time);
-	init.start_boot_ns = BPF_CORE_READ(leader, start_boottime);
-	BPF_CORE_READ_STR_INTO(&init.comm, leader, comm);
-	init.seq = next_seq();
-	err = bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST);
+	init->start_ns = BPF_CORE_READ(leader, start_time);
+	init->start_boot_ns = BPF_CORE_READ(leader, start_boottime);
+	BPF_CORE_READ_STR_INTO(&init->comm, leader, comm);
+	init->seq = next_seq();
+	err = bpf_map_update_elem(&procs, &tgid, init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		count_insert_failure(err, DEVMEM_LOST_PROCS_FULL);
 		if (err == -E2BIG)
-			proc_overflowed(tgid, &init);
+			proc_overflowed(tgid, init);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&procs, &tgid);

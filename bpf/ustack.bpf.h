@@ -41,7 +41,7 @@ struct {
 #define USTACK_PAGE	4096ULL
 #define USER_TOP	0x800000000000ULL	/* x86-64: user addresses are below */
 #define VM_EXEC_FLAG	0x4ULL			/* VM_EXEC */
-#define MAPS_FINDS	64			/* bpf_find_vma() calls per look */
+#define MAPS_FINDS	128			/* bpf_find_vma() calls per look */
 
 /*
  * The top of the user stack from sp into buf: stack_bytes if they can be
@@ -101,48 +101,53 @@ static __always_inline long vma_at(__u64 addr, struct vma_seen *v)
 #define NT_GNU_BUILD_ID_TYPE	3
 #define PT_NOTE_TYPE		4
 
-/* a look for the build-id note among the program headers of an ELF file (elf_build_id) */
+/*
+ * A look for the build-id note among the program headers of an ELF file
+ * (elf_build_id); what a step reads is kept here, off the callback's own
+ * frame (6.1 counts every frame of a call chain within 512 bytes).
+ */
 struct note_walk {
 	__u64 base, phoff;
 	__u8 *out;
 	__u32 phnum, len;
+	__u64 ph[2];			/* p_offset and p_filesz of a program header */
+	struct elf64_note nh;
+	__u32 word;			/* p_type, then a note's name */
 };
 
 static long note_step(__u32 i, void *data)
 {
 	struct note_walk *w = data;
-	__u8 *out = w->out;
-	/* p_type, then p_offset and p_filesz of a program header; a note's header */
-	__u64 ph[2];
-	struct elf64_note nh;
 	__u64 off, end, base = w->base, at = base + w->phoff + i * sizeof(struct elf64_phdr);
-	__u32 type, name, len;
+	__u32 len;
 
-	if (i >= w->phnum || bpf_probe_read_user(&type, sizeof(type), (const void *)at))
+	if (i >= w->phnum || bpf_probe_read_user(&w->word, sizeof(w->word), (const void *)at))
 		return 1;
-	if (type != PT_NOTE_TYPE)
+	if (w->word != PT_NOTE_TYPE)
 		return 0;
-	if (bpf_probe_read_user(&ph[0], sizeof(ph[0]),
+	if (bpf_probe_read_user(&w->ph[0], sizeof(w->ph[0]),
 				(const void *)(at + offsetof(struct elf64_phdr, p_offset))) ||
-	    bpf_probe_read_user(&ph[1], sizeof(ph[1]),
+	    bpf_probe_read_user(&w->ph[1], sizeof(w->ph[1]),
 				(const void *)(at + offsetof(struct elf64_phdr, p_filesz))))
 		return 1;
-	off = ph[0];
-	end = off + (ph[1] < 4096 ? ph[1] : 4096);
-	for (int j = 0; j < 4 && off + sizeof(nh) <= end; j++) {
-		if (bpf_probe_read_user(&nh, sizeof(nh), (const void *)(base + off)))
+	off = w->ph[0];
+	end = off + (w->ph[1] < 4096 ? w->ph[1] : 4096);
+	for (int j = 0; j < 4 && off + sizeof(w->nh) <= end; j++) {
+		if (bpf_probe_read_user(&w->nh, sizeof(w->nh), (const void *)(base + off)))
 			return 0;
-		if (nh.n_type == NT_GNU_BUILD_ID_TYPE && nh.n_namesz == 4 && nh.n_descsz &&
-		    nh.n_descsz <= DEVMEM_BUILD_ID_MAX &&
-		    !bpf_probe_read_user(&name, sizeof(name), (const void *)(base + off + sizeof(nh))) &&
-		    name == 0x00554e47 /* "GNU\0" */) {
+		if (w->nh.n_type == NT_GNU_BUILD_ID_TYPE && w->nh.n_namesz == 4 && w->nh.n_descsz &&
+		    w->nh.n_descsz <= DEVMEM_BUILD_ID_MAX &&
+		    !bpf_probe_read_user(&w->word, sizeof(w->word),
+					 (const void *)(base + off + sizeof(w->nh))) &&
+		    w->word == 0x00554e47 /* "GNU\0" */) {
 			/* the mask for the verifier: the bound was checked above */
-			len = nh.n_descsz & 0x1f;
-			if (!bpf_probe_read_user(out, len, (const void *)(base + off + sizeof(nh) + 4)))
+			len = w->nh.n_descsz & 0x1f;
+			if (!bpf_probe_read_user(w->out, len,
+						 (const void *)(base + off + sizeof(w->nh) + 4)))
 				w->len = len;
 			return 1;
 		}
-		off += sizeof(nh) + ((nh.n_namesz + 3) & ~3U) + ((nh.n_descsz + 3) & ~3U);
+		off += sizeof(w->nh) + ((w->nh.n_namesz + 3) & ~3U) + ((w->nh.n_descsz + 3) & ~3U);
 	}
 	return 0;
 }
@@ -247,13 +252,15 @@ struct maps_look {
 	__u32 fp;			/* after the words near sp, the frame chain from bp */
 };
 
-/* an executable file mapping v sent as a DEVMEM_USTACK_MAP record */
+/*
+ * An executable file mapping v sent as a DEVMEM_USTACK_MAP record; v is
+ * the caller's, used up here (it looks up the file's start in it).
+ */
 static __noinline void maps_send(struct maps_look *l, struct vma_seen *v)
 {
 	struct devmem_stack_map *rec;
-	struct vma_seen h;
 	struct file *file = (struct file *)v->file;
-	__u64 pgoff = v->pgoff << page_shift;
+	__u64 start = v->start, pgoff = v->pgoff << page_shift;
 
 	rec = bpf_ringbuf_reserve(&ustacks, sizeof(*rec), 0);
 	if (!rec) {
@@ -265,18 +272,18 @@ static __noinline void maps_send(struct maps_look *l, struct vma_seen *v)
 	rec->start_ns = l->start_ns;
 	rec->layout = l->layout;
 	rec->flags = 0;
-	rec->start = v->start;
+	rec->start = start;
 	rec->end = v->end;
 	rec->pgoff = pgoff;
 	rec->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	rec->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	rec->build_id_len = 0;
 	/* the file's start is mapped where its offsets line up with this mapping's */
-	if (!v->pgoff)
-		rec->build_id_len = elf_build_id(v->start, rec->build_id);
-	else if (v->start > pgoff && !vma_at(v->start - pgoff, &h) && h.file == v->file &&
-		 !h.pgoff && h.start == v->start - pgoff)
-		rec->build_id_len = elf_build_id(h.start, rec->build_id);
+	if (!pgoff)
+		rec->build_id_len = elf_build_id(start, rec->build_id);
+	else if (start > pgoff && !vma_at(start - pgoff, v) && v->file == (__u64)file &&
+		 !v->pgoff && v->start == start - pgoff)
+		rec->build_id_len = elf_build_id(start - pgoff, rec->build_id);
 	rec->path_len = file_path(file, rec->path, &rec->flags);
 	bpf_ringbuf_submit(rec, 0);
 	l->sent++;
@@ -312,12 +319,14 @@ static __always_inline void maps_look_at(struct maps_look *l, struct devmem_stac
 	}
 	if (!v.end)
 		return;
+	/* remembered, in turn once all are taken: a stack's words keep to a few areas */
 	n = p->nr_areas;
-	if (n < DEVMEM_PROC_AREAS) {
-		p->areas[n].start = v.start;
-		p->areas[n].end = v.end;
+	if (n < DEVMEM_PROC_AREAS)
 		p->nr_areas = n + 1;
-	}
+	else
+		n = p->next_area++ & (DEVMEM_PROC_AREAS - 1);
+	p->areas[n].start = v.start;
+	p->areas[n].end = v.end;
 	if ((v.flags & VM_EXEC_FLAG) && v.file)
 		maps_send(l, &v);
 }

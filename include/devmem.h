@@ -368,7 +368,7 @@ struct devmem_leaf_rule {
  * sent (the executable ones as DEVMEM_USTACK_MAP records); user space sets
  * maps to DEVMEM_MAPS_AGAIN when a stack reached an address outside them.
  */
-#define DEVMEM_PROC_AREAS	16
+#define DEVMEM_PROC_AREAS	32	/* a power of two */
 
 enum devmem_maps_state {
 	DEVMEM_MAPS_TAKEN = 0,
@@ -382,6 +382,8 @@ struct devmem_stack_proc {
 	__u32 maps;		/* enum devmem_maps_state */
 	__u32 looks;		/* stacks looked at for areas (bounded) */
 	__u32 nr_areas;
+	__u32 next_area;	/* the one a new area replaces once all are taken */
+	__u32 pad;
 	struct {
 		__u64 start, end;
 	} areas[DEVMEM_PROC_AREAS];

@@ -63,6 +63,8 @@ int devmem_stack_acc_counted(struct devmem_stack_acc *a, const struct devmem_sta
 			     struct devmem_symbolizer *sym);
 /* fp: the entry k left the kernel; whether another entry still has its walk */
 bool devmem_stack_acc_key_gone(struct devmem_stack_acc *a, const struct devmem_stack_key *k);
+/* faults taken as samples, and counted in the kernel (fp), so far */
+void devmem_stack_acc_sources(const struct devmem_stack_acc *a, __u64 *sampled, __u64 *counted);
 /* the stacks cut short (DEVMEM_LOST_STACK_*) added to lost */
 void devmem_stack_acc_losses(const struct devmem_stack_acc *a, __u64 lost[DEVMEM_LOST_KINDS]);
 int devmem_stack_acc_snapshot(struct devmem_stack_acc *a, struct devmem_snapshot *s);

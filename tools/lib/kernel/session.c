@@ -568,6 +568,13 @@ void devmem_session_close(struct devmem_session *s)
 {
 	if (!s)
 		return;
+	if (s->verbose && s->stacks) {
+		__u64 sampled, counted;
+
+		devmem_stack_acc_sources(s->stacks, &sampled, &counted);
+		fprintf(stderr, "stacks: %llu faults sampled, %llu counted in the kernel\n",
+			(unsigned long long)sampled, (unsigned long long)counted);
+	}
 	ring_buffer__free(s->rb);
 	devmem_bpf__destroy(s->skel);
 	devmem_snapshot_free(&s->discovered);

@@ -340,6 +340,12 @@ static void leaf_rule_put(struct devmem_session *s, const struct devmem_leaf_key
 		s->leaves[s->nr_leaves].k = *k;
 		s->leaves[s->nr_leaves++].r = *r;
 		qsort(s->leaves, s->nr_leaves, sizeof(*s->leaves), leaf_key_cmp);
+		if (s->verbose)
+			fprintf(stderr, "stacks: process %u: the leaf at 0x%llx %s\n", k->tgid,
+				(unsigned long long)k->ip,
+				r->kind == DEVMEM_LEAF_FRAMED ? "has its frame" :
+				r->kind == DEVMEM_LEAF_FRAMELESS ? "has no frame: its caller is read" :
+				"has no CFI: its walk is taken as it is");
 	}
 	/* again if the kernel's entry was evicted since: it asks by sampling */
 	bpf_map_update_elem(bpf_map__fd(s->skel->maps.leaf_rules), k, r, BPF_ANY);

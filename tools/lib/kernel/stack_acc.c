@@ -47,6 +47,7 @@ struct devmem_stack_acc {
 	struct kernel_entry *keys;	/* sorted by key */
 	size_t nr_keys;
 	__u64 lost[DEVMEM_LOST_KINDS];	/* stacks cut short, found here */
+	__u64 sampled, counted;		/* faults by where they were taken */
 };
 
 struct devmem_stack_acc *devmem_stack_acc_new(void)
@@ -157,6 +158,7 @@ int devmem_stack_acc_sample(struct devmem_stack_acc *a, const struct devmem_usta
 	if (!x)
 		return -ENOMEM;
 	x->faults++;
+	a->sampled++;
 	if (u->loss && u->loss < DEVMEM_LOST_KINDS)
 		a->lost[u->loss]++;
 	if (s->seq) {
@@ -243,6 +245,7 @@ int devmem_stack_acc_counted(struct devmem_stack_acc *a, const struct devmem_sta
 		x->faults += faults;
 		x->fault_ns += ns;
 	}
+	a->counted += faults;
 	if (e->loss)
 		a->lost[e->loss] += faults;
 	return 0;
@@ -263,6 +266,12 @@ bool devmem_stack_acc_key_gone(struct devmem_stack_acc *a, const struct devmem_s
 }
 
 /* ---- out ------------------------------------------------------------------- */
+
+void devmem_stack_acc_sources(const struct devmem_stack_acc *a, __u64 *sampled, __u64 *counted)
+{
+	*sampled = a->sampled;
+	*counted = a->counted;
+}
 
 void devmem_stack_acc_losses(const struct devmem_stack_acc *a, __u64 lost[DEVMEM_LOST_KINDS])
 {
