@@ -32,7 +32,9 @@
 # takes it (default 2G; a device private range needs 1/64 of its size for its
 # struct pages, 1G for 64 GiB); DEVMEM_ACCEL=tcg|kvm|auto (default auto: KVM only if a probe
 # boot under KVM prints its marker within 20 s; the verdict is cached for this
-# host boot), and every DEVMEM_* variable is passed into the guest.
+# host boot); DEVMEM_ICOUNT=SHIFT runs TCG with -icount (guest time is
+# 2^SHIFT ns per instruction executed, whatever the host does); and every
+# DEVMEM_* variable is passed into the guest.
 #
 # Output: COMMAND's stdout+stderr on stdout (streamed live with -v), the
 # results directory and timings on stderr. Exit status: COMMAND's status; 124
@@ -235,7 +237,17 @@ auto)
 	;;
 *) die_usage "DEVMEM_ACCEL must be tcg, kvm or auto, not '$accel'." ;;
 esac
-if [ "$accel" = kvm ]; then
+icount=${DEVMEM_ICOUNT:-}
+if [ -n "$icount" ]; then
+	case $icount in
+	[0-9]|10) ;;
+	*) die_usage "DEVMEM_ICOUNT must be a shift from 0 to 10 (2^SHIFT ns of guest time per instruction), not '$icount'." ;;
+	esac
+	# guest time counts instructions: neither the host's load nor TCG's
+	# translation of new code shows in the guest's clock (one vCPU thread)
+	accel=tcg
+	accel_args=(-accel tcg -icount "shift=$icount,sleep=off" -cpu max)
+elif [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
 	accel_args=(-accel "tcg,thread=multi" -cpu max)

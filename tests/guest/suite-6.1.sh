@@ -20,8 +20,10 @@ echo "# --- hmm-tests.sh"
 "$here/hmm-tests.sh" --baseline "$here/hmm-tests-6.1.baseline" || rc=1
 echo "# --- check-driver.sh"
 "$here/check-driver.sh" || rc=1
-# the fallback, exact, for the BPF core, every tool and the test driver
-for t in check-bpf.sh check-tools.sh check-driver-tools.sh check-diagnosis.sh; do
+# the fallback, exact, for the BPF core, every tool, the test driver and the
+# fault stacks; devmem-check on what 6.1 has
+for t in check-bpf.sh check-tools.sh check-driver-tools.sh check-diagnosis.sh check-stacks.sh \
+	check-host.sh; do
 	echo "# --- $t"
 	"$here/$t" || rc=1
 done

@@ -43,7 +43,8 @@ fi
 export DEVMEM_HMM_TESTS_SKIP=benchmark_thp_migration
 
 # The BPF tools on 7.3: the fallback (and patched73's tracepoints), exact.
-tool_checks="check-bpf.sh check-tools.sh check-tools-thp check-diagnosis.sh"
+tool_checks="check-bpf.sh check-tools.sh check-tools-thp check-diagnosis.sh check-stacks.sh
+	check-host.sh"
 
 for t in hmm-tests check-workload.sh $tool_checks check-bpftrace-kfunc.sh; do
 	echo "# --- $t"

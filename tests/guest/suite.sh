@@ -19,8 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 part1="hmm-tests.sh check-workload.sh check-tracepoints.sh check-bpf.sh check-always-on.sh
 	check-release-race.sh check-devmemtop.sh check-devmemhist.sh check-devmemsnoop.sh
-	check-devmemranges.sh check-driver.sh check-driver-tools.sh check-driver-events.sh
-	check-diagnosis.sh check-json-schema.sh check-exporter.sh check-bpftrace.sh"
+	check-devmemranges.sh check-host.sh check-driver.sh check-driver-tools.sh check-driver-events.sh
+	check-diagnosis.sh check-stacks.sh check-json-schema.sh check-exporter.sh check-bpftrace.sh"
 part2="check-bpftrace-kfunc.sh check-tools.sh:--fentry"
 case ${1:-all} in
 1) checks=$part1 ;;
