@@ -98,7 +98,7 @@ for p in $(workload_pids "$work/all.wl"); do
 done
 # An eviction that moved nothing has no device page to name its device by.
 check "every event names a test_hmm device" 0 \
-	"$(awk 'NR > 1 && !($6 == "migrate" && $8 == 0) { print $5 }' "$out" | sort -u | grep -cvxE 'hmm_dmirror[01]')"
+	"$(awk 'NR > 1 && !($6 == "migrate" && $8 == 0) { print $5 }' "$out" | sort -u | grep -cvxE 'hmm_dmirror[0-9]*(#[0-9]+)?')"
 
 # --- 2. JSON lines ------------------------------------------------------------
 jout=$work/json.txt
@@ -193,11 +193,20 @@ if [ -n "$d0" ] && { [ "$n" = "$d0" ] || [ "$n" = "$d1" ]; }; then
 else
 	not_ok "-D $first: $n allocs, expected those of one device ($d0 or $d1)"
 fi
-check "-D $first: every line on that range's device" 1 "$(awk 'NR > 1 { print $5 }' "$dout" | sort -u | grep -cxE 'hmm_dmirror[01]')"
+check "-D $first: every line on that range's device" 1 "$(awk 'NR > 1 { print $5 }' "$dout" | sort -u | grep -cxE 'hmm_dmirror[0-9]*(#[0-9]+)?')"
 nout=$work/name.txt
-# test_hmm names each device's range after the device (hmm_dmirror1 for /dev/hmm_dmirror1).
-"$snoop" -D hmm_dmirror1 -e alloc --lost-interval 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
-check "-D hmm_dmirror1: allocs of device 1 only" "$d1" "$(nev "$nout" alloc)"
+# -D by name: the name the tools give /dev/hmm_dmirror1's range, found by
+# where test_hmm put that device's chunk (the second it adds at load)
+start1=$(dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2 | sed -n 2p)
+name1=$(devmemranges -j 2>/dev/null | python3 -c 'import json,sys
+want = int(sys.argv[1], 16) << 12
+print(next((r["device"] for r in json.load(sys.stdin)["ranges"] if int(r["start"], 16) == want), ""))' "${start1:-0}")
+if [ -n "$name1" ]; then
+	"$snoop" -D "$name1" -e alloc --lost-interval 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
+	check "-D $name1 (/dev/hmm_dmirror1's device by name): allocs of device 1 only" "$d1" "$(nev "$nout" alloc)"
+else
+	not_ok "-D NAME: no device of the tools at /dev/hmm_dmirror1's range (${start1:-not in the kernel log})"
+fi
 
 # -p: trace one process of a running workload, found through /proc
 "$wl" -p 2 -r 100000 -n 4 >/dev/null 2>&1 &

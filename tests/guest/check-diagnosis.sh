@@ -250,7 +250,7 @@ def thrashing(name, doc, tot, per):
     check(f"{name}: faults summed over the runs = their bounces", int(tot["bounce_faults"]),
           sum(r["faults"] for r in runs))
     check(f"{name}: every run's window_max = B", [B] * len(runs), [r["window_max"] for r in runs])
-    # the device that took the bounces, by the tools' name for it (hmm_dmirror0 on the
+    # the device that took the bounces, by the tools' name for it (hmm_dmirror or hmm_dmirror#2 on the
     # tracepoints; the fallback tells the devices apart by owner only)
     faulted = [d["name"] for d in doc.get("devices", []) if d["counters"]["faults"]]
     by_start = {int(r["start"], 16) if isinstance(r["start"], str) else r["start"]: r["device"]
