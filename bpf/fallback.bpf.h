@@ -95,6 +95,8 @@ static __noinline __u64 pgmap_in_use(const struct dev_pagemap *pgmap)
 
 /* Loop bound of the window walk: entries of one migrate_vma() call. */
 #define MIGRATE_WINDOW_MAX	65536	/* src entries the fallback reads (256 MiB) */
+/* entries read at once: one probe read, then a plain scan of the copy */
+#define COUNT_CHUNK		64
 
 /*
  * State of one migrate-window count. It lives in a per-CPU map rather than
@@ -104,12 +106,14 @@ static __noinline __u64 pgmap_in_use(const struct dev_pagemap *pgmap)
  */
 struct count_state {
 	__u64 src;
+	__u64 npages;
 	__u64 migrated;		/* pages */
 	__u64 first_idx;
 	__u64 first_valid;
 	__u64 folios[DEVMEM_ORDERS];	/* folios moved, by order */
 	__u32 order;		/* of the first moved entry */
 	__u32 pad;
+	unsigned long chunk[COUNT_CHUNK];	/* the entries being scanned */
 };
 
 struct {
@@ -125,25 +129,18 @@ static __always_inline __u32 order_bucket(__u32 order)
 }
 
 /*
- * bpf_loop() callback: one src entry of a migrate window. A
- * MIGRATE_PFN_COMPOUND entry (v7.x) stands for its whole folio: the
- * entries after it are empty, and its pages are the folio's.
+ * One src entry of a migrate window, at index i. A MIGRATE_PFN_COMPOUND
+ * entry (v7.x) stands for its whole folio: the entries after it are empty,
+ * and its pages are the folio's.
  */
-static long count_entry(__u32 i, void *data)
+static __always_inline void count_one(struct count_state *c, __u64 i, unsigned long v)
 {
-	struct count_state *c;
-	__u32 zero = 0, order = 0;
-	unsigned long v;
+	__u32 order = 0;
 
-	c = bpf_map_lookup_elem(&count_scratch, &zero);
-	if (!c)
-		return 1;
-	if (bpf_probe_read_kernel(&v, sizeof(v), (const unsigned long *)c->src + i))
-		return 1;
 	if (!c->first_valid && (v & DEVMEM_MIGRATE_PFN_VALID))
 		c->first_valid = v;
 	if (!(v & DEVMEM_MIGRATE_PFN_MIGRATE))
-		return 0;
+		return;
 	if ((v & DEVMEM_MIGRATE_PFN_COMPOUND) && (v & DEVMEM_MIGRATE_PFN_VALID))
 		order = folio_order(pfn_to_page(v >> DEVMEM_MIGRATE_PFN_SHIFT));
 	if (c->first_idx == ~0ULL) {
@@ -152,6 +149,33 @@ static long count_entry(__u32 i, void *data)
 	}
 	c->migrated += 1ULL << order;
 	c->folios[order_bucket(order)]++;
+}
+
+/*
+ * bpf_loop() callback: the k-th chunk of COUNT_CHUNK entries, copied with
+ * one probe read and scanned in the copy (a probe read an entry cost about
+ * ten times as much: 0.2 us an entry at 1 ns an instruction).
+ */
+static long count_chunk(__u32 k, void *data)
+{
+	struct count_state *c;
+	__u32 zero = 0, n;
+	__u64 base = (__u64)k * COUNT_CHUNK;
+
+	c = bpf_map_lookup_elem(&count_scratch, &zero);
+	if (!c || base >= c->npages)
+		return 1;
+	n = c->npages - base < COUNT_CHUNK ? c->npages - base : COUNT_CHUNK;
+	if (n > COUNT_CHUNK)	/* for the verifier: the size is bounded */
+		return 1;
+	if (bpf_probe_read_kernel(c->chunk, n * sizeof(c->chunk[0]),
+				  (const unsigned long *)c->src + base))
+		return 1;
+	for (__u32 j = 0; j < COUNT_CHUNK; j++) {
+		if (j >= n)
+			break;
+		count_one(c, base + j, c->chunk[j]);
+	}
 	return 0;
 }
 
@@ -170,7 +194,7 @@ static __always_inline struct count_state *count_migrated(const unsigned long *s
 	c = bpf_map_lookup_elem(&count_scratch, &zero);
 	if (!c)
 		return NULL;
-	__builtin_memset(c, 0, sizeof(*c));
+	__builtin_memset(c, 0, offsetof(struct count_state, chunk));
 	c->src = ptr_value(src);
 	c->first_idx = ~0ULL;
 	if (!src || !npages)
@@ -179,7 +203,8 @@ static __always_inline struct count_state *count_migrated(const unsigned long *s
 		count_lost(DEVMEM_LOST_MIGRATE_TRUNC);
 		npages = MIGRATE_WINDOW_MAX;
 	}
-	bpf_loop(npages, count_entry, NULL, 0);
+	c->npages = npages;
+	bpf_loop((npages + COUNT_CHUNK - 1) / COUNT_CHUNK, count_chunk, NULL, 0);
 	return c;
 }
 
