@@ -151,6 +151,40 @@ static void test_parse_device(void **state)
 	assert_int_equal(owner, 0);
 }
 
+/* two devices whose ranges have one iomem name: -D takes the devices' own names */
+static void test_device_by_its_name(void **state)
+{
+	struct devmem_snapshot s;
+	struct devmem_snap_range *a, *b;
+	struct devmem_cli c;
+	__u64 owner = 0;
+
+	devmem_snapshot_init(&s);
+	a = devmem_snapshot_range(&s, 1, 0xfce0000000);
+	a->r.owner = 0xa0;
+	strcpy(a->name, "hmm_dmirror");
+	strcpy(a->device, "hmm_dmirror");
+	b = devmem_snapshot_range(&s, 2, 0xfcf0000000);
+	b->r.owner = 0xb0;
+	strcpy(b->name, "hmm_dmirror");
+	strcpy(b->device, "hmm_dmirror#2");
+	parse(&c, ALL, "-D", "hmm_dmirror#2", NULL);
+	assert_int_equal(devmem_filter_owner(&c.device, &s, &owner), 0);
+	assert_true(owner == 0xb0);
+	/* the plain name is a device's name too, not both ranges' */
+	parse(&c, ALL, "-D", "hmm_dmirror", NULL);
+	assert_int_equal(devmem_filter_owner(&c.device, &s, &owner), 0);
+	assert_true(owner == 0xa0);
+	/* a range name that no device has still finds its device */
+	strcpy(b->name, "dmirror-b");
+	parse(&c, ALL, "-D", "dmirror-b", NULL);
+	assert_int_equal(devmem_filter_owner(&c.device, &s, &owner), 0);
+	assert_true(owner == 0xb0);
+	parse(&c, ALL, "-D", "nothing", NULL);
+	assert_int_equal(devmem_filter_owner(&c.device, &s, &owner), -ENOENT);
+	devmem_snapshot_free(&s);
+}
+
 static void test_parse_command(void **state)
 {
 	struct devmem_cli c;
@@ -634,6 +668,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_values),
 		cmocka_unit_test(test_parse_device),
+		cmocka_unit_test(test_device_by_its_name),
 		cmocka_unit_test(test_parse_command),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_help_follows_vocabulary),

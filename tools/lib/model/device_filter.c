@@ -49,10 +49,21 @@ int devmem_filter_owner(const struct devmem_device_filter *f, const struct devme
 		*owner = f->kind == DEVMEM_FILTER_OWNER ? f->value : 0;
 		return 0;
 	}
+	/*
+	 * A name is a device's name first: two devices whose ranges have one
+	 * /proc/iomem name (hmm_dmirror and hmm_dmirror#2) are told apart by
+	 * it; a range's own name is taken only when no device has the name.
+	 */
+	bool by_device = false;
+
+	for (size_t i = 0; f->kind == DEVMEM_FILTER_NAME && i < s->nr_ranges; i++)
+		if (!s->ranges[i].r.removed_ns && !strcmp(s->ranges[i].device, f->arg))
+			by_device = true;
 	for (size_t i = 0; i < s->nr_ranges; i++) {
 		const struct devmem_snap_range *r = &s->ranges[i];
 
-		if (r->r.removed_ns || !range_passes(f, r))
+		if (r->r.removed_ns ||
+		    (by_device ? strcmp(r->device, f->arg) != 0 : !range_passes(f, r)))
 			continue;
 		if (any && r->r.owner != found)
 			return -EEXIST;
