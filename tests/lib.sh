@@ -52,3 +52,17 @@ workload_expectations() {
 			}
 		}' "$1" | sort -u
 }
+
+# hmm_device_name N: the tools' name for test_hmm's device N (/dev/hmm_dmirrorN),
+# or nothing. test_hmm adds one chunk per device at load, device 0 first, and
+# logs where ("added new ... PFNs [first last)"); the tools name the range
+# there (devmemranges -j). On the zone_device series both ranges are
+# hmm_dmirror in /proc/iomem, and the tools call one of them hmm_dmirror#2.
+hmm_device_name() {
+	local start
+	start=$(dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2 | sed -n "$(($1 + 1))p")
+	[ -n "$start" ] || return 1
+	devmemranges -j 2>/dev/null | python3 -c 'import json, sys
+want = int(sys.argv[1], 16) << 12
+print(next((r["device"] for r in json.load(sys.stdin)["ranges"] if int(r["start"], 16) == want), ""))' "$start"
+}

@@ -153,11 +153,15 @@ wl="devmem-workload -p 4 -r 2 -n 9 -d alt --no-last"
 $wl >"$work/a.wl" 2>&1 || bail "the workload failed: $(tail -n 2 "$work/a.wl")"
 wait_scrape || bail "no scrape after the workload"
 note "first scrape after the workload: taken at $(q 'timestamp(up{job="devmem"})'), queried at $(date +%s.%N)"
+# the tools' names of test_hmm's devices 0 and 1 (tests/lib.sh)
+devname=("$(hmm_device_name 0)" "$(hmm_device_name 1)")
+note "test_hmm's devices as the tools name them: ${devname[*]}"
 for d in 0 1; do
-	check "Prometheus: hmm_dmirror$d pages to device" "$(exp "$work/a.wl" dev.$d.pages_to_device)" \
-		"$(q "devmem_device_pages_migrated_total{device=\"hmm_dmirror$d\",direction=\"to_device\"}")"
-	check "Prometheus: hmm_dmirror$d pages to RAM" "$(exp "$work/a.wl" dev.$d.pages_to_ram)" \
-		"$(q "devmem_device_pages_migrated_total{device=\"hmm_dmirror$d\",direction=\"to_ram\"}")"
+	dev=${devname[$d]:-hmm_dmirror$d}
+	check "Prometheus: $dev (device $d) pages to device" "$(exp "$work/a.wl" dev.$d.pages_to_device)" \
+		"$(q "devmem_device_pages_migrated_total{device=\"$dev\",direction=\"to_device\"}")"
+	check "Prometheus: $dev (device $d) pages to RAM" "$(exp "$work/a.wl" dev.$d.pages_to_ram)" \
+		"$(q "devmem_device_pages_migrated_total{device=\"$dev\",direction=\"to_ram\"}")"
 done
 rmmod test_hmm && insmod "$kdir/test_hmm.ko" && wait_devices || bail "reloading test_hmm failed"
 $wl >"$work/b.wl" 2>&1 || bail "the second workload failed: $(tail -n 2 "$work/b.wl")"
@@ -167,7 +171,7 @@ check "the recorder stops cleanly" 0 $?
 rec_pid=
 wait_scrape || bail "no scrape after the second workload"
 for d in 0 1; do
-	dev=hmm_dmirror$d
+	dev=${devname[$d]:-hmm_dmirror$d}
 	for k in pages_to_device:pages_migrated_total:direction=\"to_device\" \
 		pages_to_ram:pages_migrated_total:direction=\"to_ram\" \
 		migrate_to_device_calls:migrate_calls_total:direction=\"to_device\" \
@@ -204,8 +208,11 @@ devmemhist report -j "$work/run.rec" >"$work/report.json" 2>"$work/report.err" |
 	not_ok "devmemhist report failed: $(cat "$work/report.err")"
 p50=$(q 'histogram_quantile(0.5, devmem_fault_latency_seconds_bucket)')
 scrape >"$work/final.txt"
-bounds=$(awk -F'[{}"= ]+' '$1 == "devmem_fault_latency_seconds_bucket" && $2 == "le" && $3 != "+Inf" {
-		n++; le[n] = $3; c[n] = $NF }
+# (every series has a host label, le is not the first)
+bounds=$(awk 'index($0, "devmem_fault_latency_seconds_bucket{") == 1 && match($0, /le="[^"]*"/) {
+		v = substr($0, RSTART + 4, RLENGTH - 5)
+		if (v == "+Inf") next
+		n++; le[n] = v; c[n] = $NF }
 	END {
 		if (!n) exit 1
 		rank = 0.5 * c[n]; prev = 0; lo = 0
@@ -350,7 +357,7 @@ else
 fi
 check "at most --max-processes 4 series, exported = min(alive, 4), dropped = the rest" "1 1" \
 	"$((max_series <= 4)) $consistent"
-check "the limit is exported" 4 "$(scrape | awk '$1 == "devmem_exporter_processes_limit" { print $2 }')"
+check "the limit is exported" 4 "$(scrape | awk '$1 ~ /^devmem_exporter_processes_limit([{]|$)/ { print $NF }')"
 check "a scrape with more alive than the limit reported the dropped" 1 "$dropped_seen"
 check "after the workload: the exited processes' series are gone" 0 \
 	"$(scrape | grep -c '^devmem_process_faults_total{')"
@@ -374,7 +381,7 @@ newest() {
 		(l == "" || index($0, l)) { if ($NF > t) { t = $NF; v = $(NF - 1) } } END { print v }' "$work/dump.txt"
 }
 for d in 0 1; do
-	dev=hmm_dmirror$d
+	dev=${devname[$d]:-hmm_dmirror$d}
 	for k in pages_to_device:devmem_device_pages_migrated_total:direction=\"to_device\" \
 		pages_to_ram:devmem_device_pages_migrated_total:direction=\"to_ram\" \
 		allocs:devmem_device_page_allocs_total: frees:devmem_device_page_frees_total:; do
@@ -405,7 +412,7 @@ for _ in $(seq 1 300); do
 done
 sleep 1	# a rewrite or two over the first file
 if promtool check metrics <"$work/textfile/devmem.prom" >"$work/tf-lint.txt" 2>&1 &&
-	grep -q '^devmem_faults_total ' "$work/textfile/devmem.prom"; then
+	grep -qE '^devmem_faults_total[{ ]' "$work/textfile/devmem.prom"; then
 	check "textfile: devmem.prom passes promtool" "" "$(cat "$work/tf-lint.txt")"
 else
 	not_ok "textfile: $(cat "$work/textfile.log" "$work/tf-lint.txt" | head -n 3 | tr '\n' ' ')"

@@ -18,6 +18,12 @@ kdir=${DEVMEM_KERNEL_DIR:?DEVMEM_KERNEL_DIR is not set; run this through tests/g
 work=$(mktemp -d /tmp/check-host.XXXXXX)
 keep=${DEVMEM_RESULTS:-$work}/check-host
 mkdir -p "$keep"
+# the project's test driver, left loaded by an earlier check, is a second
+# driver with device memory: unloaded here, so test_hmm is the only one
+if grep -q '^devmem_testdrv ' /proc/modules 2>/dev/null; then
+	rmmod devmem_testdrv && echo "# devmem_testdrv unloaded (an earlier check left it loaded)" ||
+		echo "# devmem_testdrv is loaded and would not unload"
+fi
 hmm_at_start=$(grep -c '^test_hmm ' /proc/modules 2>/dev/null)
 reload_hmm() {
 	[ "$hmm_at_start" = 1 ] || return 0

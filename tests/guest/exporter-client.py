@@ -121,8 +121,8 @@ def cmd_watch(port, stop):
             if line.startswith("devmem_process_faults_total{"):
                 series += 1
             elif line.startswith("devmem_exporter_processes_"):
-                k, _, v = line.partition(" ")
-                vals[k] = v
+                k, _, v = line.rpartition(" ")
+                vals[k.split("{")[0]] = v  # the name, without labels (host=)
         print(series, vals.get("devmem_exporter_processes_alive", "-"),
               vals.get("devmem_exporter_processes_dropped", "-"),
               vals.get("devmem_exporter_processes_limit", "-"), flush=True)
