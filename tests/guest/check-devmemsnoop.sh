@@ -195,17 +195,13 @@ else
 fi
 check "-D $first: every line on that range's device" 1 "$(awk 'NR > 1 { print $5 }' "$dout" | sort -u | grep -cxE 'hmm_dmirror[0-9]*(#[0-9]+)?')"
 nout=$work/name.txt
-# -D by name: the name the tools give /dev/hmm_dmirror1's range, found by
-# where test_hmm put that device's chunk (the second it adds at load)
-start1=$(dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2 | sed -n 2p)
-name1=$(devmemranges -j 2>/dev/null | python3 -c 'import json,sys
-want = int(sys.argv[1], 16) << 12
-print(next((r["device"] for r in json.load(sys.stdin)["ranges"] if int(r["start"], 16) == want), ""))' "${start1:-0}")
+# -D by name: the tools' name for /dev/hmm_dmirror1's device (tests/lib.sh)
+name1=$(hmm_device_name 1)
 if [ -n "$name1" ]; then
 	"$snoop" -D "$name1" -e alloc --lost-interval 0 -- sh -c "exec '$wl' -p 2 -r 1 -n 5 -d alt >/dev/null" >"$nout" 2>"$work/name.err"
 	check "-D $name1 (/dev/hmm_dmirror1's device by name): allocs of device 1 only" "$d1" "$(nev "$nout" alloc)"
 else
-	not_ok "-D NAME: no device of the tools at /dev/hmm_dmirror1's range (${start1:-not in the kernel log})"
+	not_ok "-D NAME: no device of the tools at /dev/hmm_dmirror1's range (see the kernel log's 'added new' lines)"
 fi
 
 # -p: trace one process of a running workload, found through /proc
