@@ -23,8 +23,9 @@ check "devmemstat loads, attaches and exits 0" 0 "$rc"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$res/stock.err" | tail -n 20
 mode=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["mode"])' "$res/stock.json" 2>/dev/null)
 check "devmemstat chose the fentry fallback by probing" fentry "$mode"
+# (null: a figure this mode cannot observe, faults_busy on the fallback)
 check "no event was counted (no device-private memory here)" 0 \
-	"$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["counters"]; print(sum(t.values()))' "$res/stock.json" 2>/dev/null)"
+	"$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["counters"]; print(sum(v for v in t.values() if v is not None))' "$res/stock.json" 2>/dev/null)"
 
 # The 6.1 kernel has the old name of the page-free function: the fallback
 # program for it, and not the folio one, must be among the programs loaded
