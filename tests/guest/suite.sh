@@ -8,9 +8,8 @@
 #
 # make test boots two guests of the patched kernel, part 1 and part 2
 # (each its own test_hmm); without an argument, one guest runs both. Part
-# 1 runs beside the other kernels' guests, which run one after another
-# with part 2 last (tests/run-all.sh); the parts are sized to keep both
-# lanes about as long. Part 2 holds the checks of the 6.12 fentry fallback
+# 1, then part 2, run beside the other kernels' guests, which run one after
+# another (tests/run-all.sh); the two lanes are about as long. Part 2 holds the checks of the 6.12 fentry fallback
 # that no other 6.12 kernel runs: the kfunc bpftrace scripts, and every
 # tool forced onto the fallback (check-tools.sh with --fentry; check-bpf.sh,
 # check-diagnosis.sh and check-driver-tools.sh run both modes themselves).
