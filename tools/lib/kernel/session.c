@@ -241,7 +241,13 @@ static enum devmem_error open_and_load(struct devmem_session *s, const struct de
 	enum devmem_error e;
 	int err;
 
-	s->skel = devmem_bpf__open();
+	if (opts->btf_path) {
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
+
+		s->skel = devmem_bpf__open_opts(&oo);
+	} else {
+		s->skel = devmem_bpf__open();
+	}
 	if (!s->skel)
 		return errno == ENOMEM ? DEVMEM_E_NOMEM : DEVMEM_E_LOAD;
 	s->skel->rodata->filter_tgid = opts->tgid;

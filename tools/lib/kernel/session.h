@@ -39,6 +39,7 @@ struct devmem_opts {
 	enum devmem_mode force_mode;	/* NONE: probe; tests/benchmarks set one */
 	enum devmem_tp_flavour force_flavour;	/* with force_mode RAW_TP: the series (0: v3) */
 	bool no_attach;			/* load only (host tests) */
+	const char *btf_path;		/* tests: relocate against this BTF, not the kernel's */
 	bool hist_per_device;
 	bool hist_per_process;
 	bool verbose;			/* libbpf debug output on stderr */
