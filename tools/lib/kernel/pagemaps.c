@@ -232,12 +232,8 @@ int devmem_discover_ranges(const char *path, struct devmem_snapshot *s)
 		f = fopen(path, "r");
 		if (!f && errno == ENOENT) {
 			f = fopen(DEVMEM_PAGEMAPS_PATH, "r");
-			if (f)
+			if (f || errno != ENOENT)
 				path = DEVMEM_PAGEMAPS_PATH;
-			else if (errno != ENOENT)
-				path = DEVMEM_PAGEMAPS_PATH;
-			else
-				errno = ENOENT;
 		}
 	} else {
 		f = fopen(path, "r");

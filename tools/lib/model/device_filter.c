@@ -43,7 +43,7 @@ int devmem_filter_owner(const struct devmem_device_filter *f, const struct devme
 			__u64 *owner)
 {
 	__u64 found = 0;
-	bool any = false;
+	bool any = false, by_device = false;
 
 	if (f->kind == DEVMEM_FILTER_ANY || f->kind == DEVMEM_FILTER_OWNER) {
 		*owner = f->kind == DEVMEM_FILTER_OWNER ? f->value : 0;
@@ -54,8 +54,6 @@ int devmem_filter_owner(const struct devmem_device_filter *f, const struct devme
 	 * /proc/iomem name (hmm_dmirror and hmm_dmirror#2) are told apart by
 	 * it; a range's own name is taken only when no device has the name.
 	 */
-	bool by_device = false;
-
 	for (size_t i = 0; f->kind == DEVMEM_FILTER_NAME && i < s->nr_ranges; i++)
 		if (!s->ranges[i].r.removed_ns && !strcmp(s->ranges[i].device, f->arg))
 			by_device = true;
