@@ -74,6 +74,7 @@ if [ "${DEVMEM_HOST:-1}" != 0 ]; then
 	host_tap man-pages tests/host/man-pages.sh
 	host_tap flame-browser tests/host/flame-browser.sh
 	host_tap install tests/host/install.sh
+	host_tap devmem-check-host tests/host/devmem-check.sh
 	host_tap guest-log-scanner tests/guest/test-scan-log.sh
 fi
 
