@@ -53,14 +53,26 @@ workload_expectations() {
 		}' "$1" | sort -u
 }
 
+# have_series_events: the kernel has the tracepoints of the kernel series
+# (the zone_device system of v3, or v2's devmem)
+have_series_events() {
+	[ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ]
+}
+
+# hmm_device_starts: the first pfn (hex) of each test_hmm device's range,
+# device 0 first: test_hmm adds one chunk per device at load and logs where
+# ("added new ... PFNs [first last)")
+hmm_device_starts() {
+	dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2
+}
+
 # hmm_device_name N: the tools' name for test_hmm's device N (/dev/hmm_dmirrorN),
-# or nothing. test_hmm adds one chunk per device at load, device 0 first, and
-# logs where ("added new ... PFNs [first last)"); the tools name the range
-# there (devmemranges -j). On the zone_device series both ranges are
-# hmm_dmirror in /proc/iomem, and the tools call one of them hmm_dmirror#2.
+# or nothing: the name devmemranges -j gives the range where that device's
+# chunk is. On the zone_device series both ranges are hmm_dmirror in
+# /proc/iomem, and the tools call one of them hmm_dmirror#2.
 hmm_device_name() {
 	local start
-	start=$(dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2 | sed -n "$(($1 + 1))p")
+	start=$(hmm_device_starts | sed -n "$(($1 + 1))p")
 	[ -n "$start" ] || return 1
 	devmemranges -j 2>/dev/null | python3 -c 'import json, sys
 want = int(sys.argv[1], 16) << 12

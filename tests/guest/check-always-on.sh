@@ -179,16 +179,11 @@ else:
 print(" ".join(sorted(rows)))
 EOF
 # want WORKLOAD-OUTPUT...: the same line from the workloads' dev=N expectations
-# the start of device N's range, one line each: test_hmm adds one chunk per
-# device at load, device 0 first ("added new ... PFNs [first last)")
-dev_starts() {
-	dmesg | sed -n 's/.*added new .* PFNs \[\(0x[0-9a-f]*\) .*/\1/p' | tail -n 2
-}
 # want_devices NAMES-JSON WORKLOAD-OUTPUT...: "name:todev:toram" per device,
 # name being what NAMES-JSON (the tools' JSON with ranges) calls the range
 # of that device
 want_devices() {
-	python3 - "$(dev_starts | tr '\n' ' ')" "$@" <<'EOF'
+	python3 - "$(hmm_device_starts | tr '\n' ' ')" "$@" <<'EOF'
 import json, sys
 starts = [int(x, 16) << 12 for x in sys.argv[1].split()]
 doc = json.load(open(sys.argv[2]))

@@ -95,7 +95,7 @@ EOF
 }
 
 # a kernel without the devmem tracepoints has the fallback only
-if [ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ]; then
+if have_series_events; then
 	modes=(tracepoints fentry)
 	margs=("" "--fentry")
 else

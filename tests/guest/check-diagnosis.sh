@@ -55,7 +55,7 @@ both="-p 2 -r 0 --no-last --bounce 8:7 --calm 4 --sites 5:7"
 forked="-p 16 -r 0 --no-last --bounce 4:4 --calm 1 --same-va"
 childsites="-p 1 -r 1 -n 2 --no-last --sites 5:7 --sites-child --sites-stop"
 
-if [ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ]; then
+if have_series_events; then
 	modes=(tracepoints fentry)
 	margs=("" "--fentry")
 else

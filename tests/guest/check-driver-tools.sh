@@ -31,7 +31,7 @@ grep -qw '^devmem_testdrv' /proc/modules || insmod "$module" || bail "insmod $mo
 for ((n = 0; n < 50; n++)); do [ -c /dev/devmem_testdrv ] && break; sleep 0.1; done
 [ -c /dev/devmem_testdrv ] || bail "/dev/devmem_testdrv did not appear"
 
-if [ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ]; then
+if have_series_events; then
 	modes=${DEVMEM_CHECK_MODES:-auto fentry}
 else
 	modes=${DEVMEM_CHECK_MODES:-auto}

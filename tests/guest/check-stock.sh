@@ -15,7 +15,7 @@ bin=$top/build
 echo "# kernel $(uname -r)"
 check "the kernel has BTF" yes "$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 check "the kernel has no zone_device (or devmem) tracepoints" no \
-	"$([ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ] && echo yes || echo no)"
+	"$(have_series_events && echo yes || echo no)"
 
 "$bin/devmemstat" -j -v -- true >"$res/stock.json" 2>"$res/stock.err"
 rc=$?

@@ -44,7 +44,7 @@ check "architecture" ok "$(status architecture)"
 check "BTF" "$([ -r /sys/kernel/btf/vmlinux ] && echo ok || echo missing)" "$(status BTF)"
 check "privileges: root" ok "$(status privileges)"
 tp=missing
-[ -d /sys/kernel/tracing/events/zone_device ] || [ -d /sys/kernel/tracing/events/devmem ] && tp=ok
+have_series_events && tp=ok
 check "tracepoints as tracefs lists them" "$tp" "$(status tracepoints)"
 if [ "$want" = missing ]; then
 	check "ranges: none without DEVICE_PRIVATE" missing "$(status ranges)"
